@@ -1,0 +1,323 @@
+"""The protected query layer: the only road by which numbers leave the database.
+
+`DataAccess.aggregate(measure, by, filters)` answers every question the views (and,
+later, downloads and the API) ask. It checks the measure, breakdown and filters against
+allow-lists before building a query, sums exact cell aggregates from the cube tables
+with bound parameters, and hands each final cell to the disclosure rules
+(data_access.disclosure) before anything is returned. Raw counts never leave this module.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import threading
+import time
+from collections import defaultdict
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import Engine, create_engine, event, func, select
+from sqlalchemy.engine import make_url
+
+from data_access import schema
+from data_access.disclosure import DisclosureParams, Protector, Published, share
+from data_access.filters import Filters, InvalidParameter
+
+
+class NoData(RuntimeError):
+    """The database holds no loaded data version."""
+
+
+@dataclass(frozen=True)
+class Measure:
+    name: str
+    source: str  # "received", "remediated" or "contacts"
+    kind: str  # "count" or "sum"
+    only_validated: bool = False
+
+
+MEASURES: dict[str, Measure] = {
+    m.name: m
+    for m in (
+        Measure("contacts", "contacts", "count"),
+        Measure("cases", "received", "count"),
+        Measure("workers_affected", "received", "sum"),
+        Measure("cases_remediated", "remediated", "count"),
+        Measure("workers_remediated", "remediated", "sum"),
+        Measure("remediations_validated", "remediated", "count", only_validated=True),
+    )
+}
+
+# Breakdown name -> cube column. Derived breakdowns are folded from months or pairs.
+CASE_DIMS = {
+    "month": "month",
+    "country": "destination",
+    "origin": "origin",
+    "destination": "destination",
+    "nationality": "nationality",
+    "industry": "industry",
+    "channel": "channel",
+    "stage": "stage",
+    "issue": "issue",
+}
+CONTACT_DIMS = {
+    "month": "month",
+    "nationality": "nationality",
+    "channel": "channel",
+    "language": "language",
+}
+DERIVED = {"quarter": ("month",), "year": ("month",), "corridor": ("origin", "destination")}
+CASE_FILTERS = {
+    "country": "destination",
+    "nationality": "nationality",
+    "industry": "industry",
+    "origin": "origin",
+    "destination": "destination",
+    "issue": "issue",
+    "channel": "channel",
+    "stage": "stage",
+}
+CONTACT_FILTERS = {"nationality": "nationality", "channel": "channel"}
+MAX_BREAKDOWN = 2  # a bounded query space is a defence against averaging attacks
+
+
+@dataclass(frozen=True)
+class VersionInfo:
+    version: int
+    as_of: str
+    loaded_at: str
+    source: str
+
+
+@dataclass(frozen=True)
+class Result:
+    """A protected table: `by` names the key columns, each row is (keys, Published)."""
+
+    measure: str
+    by: tuple[str, ...]
+    rows: tuple[tuple[tuple, Published], ...]
+    ignored_filters: tuple[str, ...]
+    version: int
+
+    def as_dict(self) -> dict[tuple, Published]:
+        return dict(self.rows)
+
+    @property
+    def single(self) -> Published:
+        """The one cell of a query without breakdown."""
+        return self.rows[0][1] if self.rows else Published(0)
+
+
+def readonly_engine(url: str) -> Engine:
+    """An engine that cannot write: SQLite opened mode=ro, PostgreSQL read-only sessions."""
+    parsed = make_url(url)
+    if parsed.get_backend_name() == "sqlite":
+        path = Path(parsed.database or "")
+        if not path.exists():
+            raise NoData(f"no database at {path}; build one with `python -m dashboard demo`")
+        return create_engine(
+            f"sqlite+pysqlite:///file:{path.resolve()}?mode=ro&uri=true",
+            connect_args={"check_same_thread": False},
+        )
+    engine = create_engine(url, pool_pre_ping=True)
+    if parsed.get_backend_name() == "postgresql":
+
+        @event.listens_for(engine, "connect")
+        def _read_only(dbapi_connection, _record):
+            with dbapi_connection.cursor() as cursor:
+                cursor.execute("SET SESSION CHARACTERISTICS AS TRANSACTION READ ONLY")
+            dbapi_connection.commit()
+
+    return engine
+
+
+class DataAccess:
+    """Protected, cached answers from one database."""
+
+    def __init__(
+        self,
+        database_url: str,
+        params: DisclosureParams | None = None,
+        cache: Any = None,
+        version_ttl: float = 2.0,
+        cache_timeout: int = 3600,
+    ) -> None:
+        self.database_url = database_url
+        self.protector = Protector(params)
+        self.cache = cache
+        self.cache_timeout = cache_timeout
+        self.version_ttl = version_ttl
+        self._engine: Engine | None = None
+        self._pid = 0
+        self._version: tuple[float, VersionInfo] | None = None
+        self._lock = threading.Lock()
+
+    @property
+    def params(self) -> DisclosureParams:
+        return self.protector.params
+
+    @property
+    def engine(self) -> Engine:
+        # A pool inherited across fork shares sockets with the parent: start afresh.
+        if self._engine is None or self._pid != os.getpid():
+            with self._lock:
+                if self._engine is not None and self._pid != os.getpid():
+                    self._engine.dispose(close=False)
+                    self._engine = None
+                if self._engine is None:
+                    self._engine = readonly_engine(self.database_url)
+                    self._pid = os.getpid()
+        return self._engine
+
+    # -- data version -------------------------------------------------------------
+    def version(self) -> VersionInfo:
+        """The newest data version, re-read at most every `version_ttl` seconds."""
+        now = time.monotonic()
+        if self._version and now - self._version[0] < self.version_ttl:
+            return self._version[1]
+        dv = schema.data_versions
+        with self.engine.connect() as conn:
+            if not conn.dialect.has_table(conn, "data_versions"):
+                raise NoData("the database has no data version; run `python -m dashboard demo`")
+            row = conn.execute(
+                select(dv.c.version, dv.c.as_of, dv.c.loaded_at, dv.c.source)
+                .order_by(dv.c.version.desc())
+                .limit(1)
+            ).first()
+        if row is None:
+            raise NoData("the database has no data version; run `python -m dashboard demo`")
+        info = VersionInfo(*row)
+        self._version = (now, info)
+        return info
+
+    # -- the one road out ---------------------------------------------------------
+    def aggregate(self, measure: str, by: tuple[str, ...] = (), filters: Filters | None = None):
+        """Protected values of `measure` broken down by up to two dimensions."""
+        filters = filters or Filters()
+        m = MEASURES.get(measure)
+        if m is None:
+            raise InvalidParameter("measure", measure, ", ".join(MEASURES))
+        by = tuple(by)
+        dims = CONTACT_DIMS if m.source == "contacts" else CASE_DIMS
+        allowed_by = [*dims, *DERIVED] if m.source != "contacts" else [*dims, "quarter", "year"]
+        if len(by) > MAX_BREAKDOWN or len(set(by)) != len(by):
+            raise InvalidParameter("by", ",".join(by), f"at most {MAX_BREAKDOWN} distinct names")
+        for name in by:
+            if name not in allowed_by:
+                raise InvalidParameter("by", name, ", ".join(allowed_by))
+        version = self.version().version
+        key = self._cache_key(version, measure, by, filters)
+        if self.cache is not None:
+            hit = self.cache.get(key)
+            if hit is not None:
+                return hit
+        result = self._compute(m, by, filters, version)
+        if self.cache is not None:
+            self.cache.set(key, result, timeout=self.cache_timeout)
+        return result
+
+    def total(self, measure: str, filters: Filters | None = None) -> Published:
+        return self.aggregate(measure, (), filters).single
+
+    def validated_share(self, filters: Filters | None = None) -> float | None:
+        """Share of remediated cases whose workers confirmed the remediation."""
+        return share(
+            self.total("remediations_validated", filters),
+            self.total("cases_remediated", filters),
+        )
+
+    def _cache_key(self, version: int, measure: str, by: tuple, filters: Filters) -> str:
+        text = repr((version, measure, by, filters.key(), self.params))
+        return "ilm:agg:" + hashlib.sha1(text.encode()).hexdigest()
+
+    # -- internals: exact sums, then protection -----------------------------------
+    def _compute(self, m: Measure, by: tuple[str, ...], filters: Filters, version: int) -> Result:
+        applicable = CONTACT_FILTERS if m.source == "contacts" else CASE_FILTERS
+        ignored = tuple(
+            name
+            for name in filters.active()
+            if name not in applicable and name not in ("start", "end")
+        )
+        base_dims = []
+        for name in by:
+            for part in DERIVED.get(name, (name,)):
+                if part not in base_dims:
+                    base_dims.append(part)
+        cells = self._exact_cells(m, tuple(base_dims), filters)
+        folded: dict[tuple, list[int]] = defaultdict(lambda: [0, 0, 0, 0])
+        for keys, (n, key_sum, workers, largest) in cells.items():
+            values = dict(zip(base_dims, keys))
+            out = tuple(_derive(name, values) for name in by)
+            acc = folded[out]
+            acc[0] += n
+            acc[1] += key_sum
+            acc[2] += workers
+            acc[3] = max(acc[3], largest)
+        if not by and not folded:
+            folded[()] = [0, 0, 0, 0]
+        rows = []
+        for keys in sorted(folded, key=lambda k: tuple("" if v is None else str(v) for v in k)):
+            n, key_sum, workers, largest = folded[keys]
+            if m.source == "contacts":
+                published = self.protector.count(workers, key_sum)
+            elif m.kind == "count":
+                published = self.protector.count(n, key_sum)
+            else:
+                published = self.protector.total(workers, n, key_sum, largest)
+            rows.append((keys, published))
+        return Result(m.name, by, tuple(rows), ignored, version)
+
+    def _exact_cells(self, m: Measure, dims: tuple[str, ...], filters: Filters) -> dict:
+        if m.source == "contacts":
+            table = schema.contacts
+            cols = {d: table.c[CONTACT_DIMS[d]] for d in dims}
+            n_col = func.count()
+            sums = (func.sum(table.c.record_key), func.sum(table.c["count"]), func.max(0))
+            filter_map = CONTACT_FILTERS
+        else:
+            with_issue = "issue" in dims or filters.issue is not None
+            name = f"cube_{m.source}" + ("_issue" if with_issue else "")
+            table = schema.cube_tables[name]
+            cols = {d: table.c[CASE_DIMS[d]] for d in dims}
+            n_col = func.sum(table.c.n_cases)
+            sums = (
+                func.sum(table.c.key_sum),
+                func.sum(table.c.workers),
+                func.max(table.c.max_workers),
+            )
+            filter_map = CASE_FILTERS
+        query = select(*cols.values(), n_col, *sums)
+        if filters.start:
+            query = query.where(table.c.month >= filters.start)
+        if filters.end:
+            query = query.where(table.c.month <= filters.end)
+        for name, column in filter_map.items():
+            value = getattr(filters, name)
+            if value is not None:
+                query = query.where(table.c[column] == value)
+        if m.only_validated:
+            query = query.where(table.c.validated == "yes")
+        if cols:
+            query = query.group_by(*cols.values())
+        with self.engine.connect() as conn:
+            rows = conn.execute(query).all()
+        out = {}
+        k = len(dims)
+        for row in rows:
+            if row[k] is None or row[k] == 0:
+                continue
+            out[tuple(row[:k])] = (int(row[k]), int(row[k + 1]), int(row[k + 2]), int(row[k + 3]))
+        return out
+
+
+def _derive(name: str, values: dict) -> Any:
+    if name == "quarter":
+        month = values["month"]
+        return f"{month[:4]}-Q{(int(month[5:7]) - 1) // 3 + 1}"
+    if name == "year":
+        return values["month"][:4]
+    if name == "corridor":
+        return f"{values['origin']}-{values['destination']}"
+    return values[name]

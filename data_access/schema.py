@@ -1,0 +1,180 @@
+"""Database tables: the extract as loaded, the pre-aggregated cells, and data versions.
+
+Raw tables mirror the contract (data_access.contract) plus a `record_key` per case and
+per contacts row, fixed when the row is first loaded and kept across data versions:
+the cell-key method of disclosure control needs it (docs/methodology.md).
+
+The `cube_*` tables hold exact counts, sums, maxima and record-key sums per fine cell.
+All of them are additive, so any union of cells (any filter, any breakdown) gets the
+same numbers and the same cell key as a scan of the case rows would, in far fewer rows.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from sqlalchemy import (
+    BigInteger,
+    Column,
+    Index,
+    Integer,
+    MetaData,
+    String,
+    Table,
+)
+
+metadata = MetaData()
+
+
+def _s(name: str, nullable: bool = False, length: int = 40) -> Column:
+    return Column(name, String(length), nullable=nullable)
+
+
+worksites = Table(
+    "worksites",
+    metadata,
+    Column("worksite_id", String(40), primary_key=True),
+    _s("country", length=2),
+    _s("industry"),
+    _s("tier", length=2),
+)
+
+audits = Table(
+    "audits",
+    metadata,
+    Column("audit_id", String(40), primary_key=True),
+    _s("worksite_id"),
+    _s("month", length=7),
+    _s("audit_type"),
+    Index("ix_audits_worksite", "worksite_id"),
+)
+
+audit_findings = Table(
+    "audit_findings",
+    metadata,
+    Column("audit_id", String(40), primary_key=True),
+    Column("issue", String(40), primary_key=True),
+)
+
+cases = Table(
+    "cases",
+    metadata,
+    Column("case_id", String(40), primary_key=True),
+    _s("month_received", length=7),
+    _s("channel"),
+    _s("language", length=8),
+    _s("stage"),
+    _s("nationality", length=2),
+    _s("sex"),
+    _s("origin", length=2),
+    _s("destination", length=2),
+    _s("worksite_id", nullable=True),
+    _s("industry", nullable=True),
+    Column("workers_affected", Integer, nullable=False),
+    _s("status"),
+    _s("month_resolved", nullable=True, length=7),
+    Column("workers_remediated", Integer, nullable=False),
+    _s("validated"),
+    _s("route", nullable=True),
+    Column("record_key", Integer, nullable=False),
+    Index("ix_cases_worksite", "worksite_id"),
+)
+
+case_issues = Table(
+    "case_issues",
+    metadata,
+    Column("case_id", String(40), primary_key=True),
+    Column("issue", String(40), primary_key=True),
+)
+
+contacts = Table(
+    "contacts",
+    metadata,
+    Column("month", String(7), primary_key=True),
+    Column("channel", String(40), primary_key=True),
+    Column("language", String(8), primary_key=True),
+    Column("nationality", String(2), primary_key=True),
+    Column("count", Integer, nullable=False),
+    Column("record_key", Integer, nullable=False),
+)
+
+data_versions = Table(
+    "data_versions",
+    metadata,
+    Column("version", Integer, primary_key=True, autoincrement=False),
+    Column("as_of", String(7), nullable=False),
+    Column("loaded_at", String(32), nullable=False),
+    Column("source", String(200), nullable=False),
+    Column("checksum", String(64), nullable=False),
+    Column("cases", BigInteger, nullable=False),
+    Column("contacts", BigInteger, nullable=False),
+)
+
+
+@dataclass(frozen=True)
+class CubeSpec:
+    """A pre-aggregated table: which case rows, grouped by which columns."""
+
+    name: str
+    month_column: str  # the cases column that becomes the cube's `month`
+    dims: tuple[str, ...]
+    value_column: str  # the workers column summed into `workers`
+    with_issue: bool
+    only_remediated: bool
+
+
+_DIMS = ("stage", "destination", "origin", "nationality", "industry", "channel")
+
+CUBES: dict[str, CubeSpec] = {
+    spec.name: spec
+    for spec in (
+        CubeSpec("cube_received", "month_received", _DIMS, "workers_affected", False, False),
+        CubeSpec("cube_received_issue", "month_received", _DIMS, "workers_affected", True, False),
+        CubeSpec(
+            "cube_remediated",
+            "month_resolved",
+            _DIMS + ("validated",),
+            "workers_remediated",
+            False,
+            True,
+        ),
+        CubeSpec(
+            "cube_remediated_issue",
+            "month_resolved",
+            _DIMS + ("validated",),
+            "workers_remediated",
+            True,
+            True,
+        ),
+    )
+}
+
+
+def _cube_table(spec: CubeSpec) -> Table:
+    columns = [Column("month", String(7), nullable=False)]
+    columns += [Column(d, String(40), nullable=True) for d in spec.dims]
+    if spec.with_issue:
+        columns.append(Column("issue", String(40), nullable=False))
+    columns += [
+        Column("n_cases", BigInteger, nullable=False),
+        Column("key_sum", BigInteger, nullable=False),
+        Column("workers", BigInteger, nullable=False),
+        Column("max_workers", BigInteger, nullable=False),
+    ]
+    indexes = [Index(f"ix_{spec.name}_month", "month")]
+    if spec.with_issue:
+        indexes.append(Index(f"ix_{spec.name}_issue", "issue", "month"))
+    return Table(spec.name, metadata, *columns, *indexes)
+
+
+cube_tables: dict[str, Table] = {name: _cube_table(spec) for name, spec in CUBES.items()}
+
+# Tables an import replaces, in an order that respects references.
+EXTRACT_TABLES: dict[str, Table] = {
+    "worksites": worksites,
+    "audits": audits,
+    "audit_findings": audit_findings,
+    "cases": cases,
+    "case_issues": case_issues,
+    "contacts": contacts,
+}
