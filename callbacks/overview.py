@@ -1,0 +1,216 @@
+"""Overview: the KPI cards and three charts, each from protected numbers only."""
+
+from __future__ import annotations
+
+from dash import Input, Output, html
+
+from callbacks import figures
+from dashboard import ids
+from dashboard.i18n import _
+from dashboard.urlstate import month_label
+from data_access import taxonomy
+from data_access.disclosure import Published
+from data_access.filters import Filters
+from data_access.query import DataAccess, Result
+from layouts import format as fmt
+from layouts.components import data_table, empty_state, kpi_card
+
+# A series is shown by quarter (or year) when too many of its months are withheld.
+THIN_SHARE = 0.25
+GRAINS = ("month", "quarter", "year")
+
+
+def _label(grain: str, key: str) -> str:
+    return month_label(key) if grain == "month" else key
+
+
+def _thin(result: Result) -> bool:
+    cells = [p for _, p in result.rows if p.suppressed or p.value]
+    withheld = sum(1 for p in cells if p.suppressed)
+    return bool(cells) and withheld / len(cells) > THIN_SHARE
+
+
+def series(data: DataAccess, measure: str, filters: Filters, by: tuple = ()) -> tuple[str, Result]:
+    """The finest time grain at which the series is mostly publishable."""
+    for grain in GRAINS:
+        result = data.aggregate(measure, (grain, *by), filters)
+        if not _thin(result) or grain == GRAINS[-1]:
+            return grain, result
+    raise AssertionError("unreachable")
+
+
+def _grain_note(grain: str) -> str:
+    if grain == "month":
+        return ""
+    if grain == "quarter":
+        return _("Shown by quarter: too few cases per month to publish monthly numbers.")
+    return _("Shown by year: too few cases per quarter to publish quarterly numbers.")
+
+
+def selection_state(data: DataAccess, filters: Filters) -> str | None:
+    """Why a selection shows no case numbers, or None when it has publishable cases."""
+    cases = data.total("cases", filters)
+    k = data.params.k
+    if cases.value == 0:
+        return _("No cases match this selection.")
+    if cases.suppressed:
+        return _(
+            "Fewer than {k} cases match this selection: numbers are withheld to protect the "
+            "workers who reported."
+        ).format(k=k)
+    return None
+
+
+def kpi_cards(data: DataAccess, filters: Filters) -> list:
+    k = data.params.k
+    contacts_note = ""
+    ignored = data.aggregate("contacts", (), filters).ignored_filters
+    if ignored:
+        contacts_note = _("Only the period, nationality and channel filters apply to contacts.")
+    share = data.validated_share(filters)
+    cards = []
+    for measure, label, definition, note in (
+        ("contacts", _("Worker contacts"), _("Contacts with the channels."), contacts_note),
+        ("cases", _("Cases"), _("Cases received in the period."), ""),
+        (
+            "workers_affected",
+            _("Workers affected"),
+            _("Workers in the cases received."),
+            "",
+        ),
+        (
+            "workers_remediated",
+            _("Workers remediated"),
+            _("Workers in cases remediated in the period."),
+            "",
+        ),
+    ):
+        value = data.total(measure, filters)
+        cards.append(
+            kpi_card(
+                label,
+                fmt.published(value, k),
+                fmt.published_long(value, k),
+                definition,
+                note,
+            )
+        )
+    cards.append(
+        kpi_card(
+            _("Validated by workers"),
+            fmt.percent(share),
+            fmt.percent(share),
+            _("Share of remediations the workers themselves confirmed."),
+            _("Supplier self-reports can differ from what workers confirm."),
+        )
+    )
+    return cards
+
+
+def _cell(value: Published | None, k: int) -> str:
+    return fmt.published(value if value is not None else Published(0), k)
+
+
+def contacts_chart(data: DataAccess, filters: Filters) -> tuple[dict, object, str]:
+    k = data.params.k
+    grain, result = series(data, "contacts", filters, ("channel",))
+    cells = result.as_dict()
+    periods = sorted({key[0] for key in cells})
+    if not periods:
+        return figures.empty_figure(), empty_state(_("No contacts match this selection.")), ""
+    channels = [c for c in taxonomy.CHANNELS if any(key[1] == c for key in cells)]
+    names = [_(taxonomy.CHANNELS[c]) for c in channels]
+    series_values = [
+        (name, [_value(cells.get((p, c))) for p in periods])
+        for name, c in zip(names, channels)
+    ]
+    x = periods if grain == "month" else [_label(grain, p) for p in periods]
+    figure = figures.stacked_bars(x, series_values, _("Contacts"))
+    rows = [[_label(grain, p)] + [_cell(cells.get((p, c)), k) for c in channels] for p in periods]
+    table = data_table(_("Worker contacts by channel"), [_("Period"), *names], rows)
+    notes = [_grain_note(grain)]
+    if result.ignored_filters:
+        notes.append(_("Only the period, nationality and channel filters apply to contacts."))
+    return figure, table, " ".join(n for n in notes if n)
+
+
+def _value(p: Published | None) -> int | None:
+    if p is None:
+        return 0
+    return p.value
+
+
+def cases_chart(data: DataAccess, filters: Filters) -> tuple[dict, object, str]:
+    k = data.params.k
+    why = selection_state(data, filters)
+    if why:
+        return figures.empty_figure(), empty_state(why), why
+    grain, cases = series(data, "cases", filters)
+    remediated = data.aggregate("workers_remediated", (grain,), filters)
+    c, r = cases.as_dict(), remediated.as_dict()
+    periods = sorted({key[0] for key in c} | {key[0] for key in r})
+    x = periods if grain == "month" else [_label(grain, p) for p in periods]
+    figure = figures.bars_and_line(
+        x,
+        (_("Cases received"), [_value(c.get((p,))) for p in periods]),
+        (_("Workers remediated"), [_value(r.get((p,))) for p in periods]),
+    )
+    rows = [
+        [_label(grain, p), _cell(c.get((p,)), k), _cell(r.get((p,)), k)] for p in periods
+    ]
+    table = data_table(
+        _("Cases received and workers remediated"),
+        [_("Period"), _("Cases received"), _("Workers remediated")],
+        rows,
+    )
+    return figure, table, _grain_note(grain)
+
+
+def issues_chart(data: DataAccess, filters: Filters, top: int = 10) -> tuple[dict, object, str]:
+    k = data.params.k
+    why = selection_state(data, filters)
+    if why:
+        return figures.empty_figure(), empty_state(why), why
+    result = data.aggregate("cases", ("issue",), filters)
+    published = [(key[0], p.value) for key, p in result.rows if not p.suppressed and p.value]
+    withheld = [key[0] for key, p in result.rows if p.suppressed]
+    ranked = sorted(published, key=lambda item: (-item[1], item[0]))[:top]
+    names = [_(taxonomy.ISSUES[code].name) for code, _v in ranked]
+    figure = figures.ranked_bars(names, [v for _c, v in ranked], _("Cases"))
+    rows = [[name, fmt.number(v)] for name, (_c, v) in zip(names, ranked)]
+    rows += [[_(taxonomy.ISSUES[code].name), f"<{k}"] for code in sorted(withheld)]
+    table = data_table(_("Cases by issue category"), [_("Issue category"), _("Cases")], rows)
+    note = ""
+    if withheld:
+        note = _("{n} issue categories have fewer than {k} cases and are not ranked.").format(
+            n=len(withheld), k=k
+        )
+    return figure, table, note
+
+
+def register(app, data: DataAccess) -> None:
+    def _filters(stored) -> Filters:
+        return Filters(**(stored or {}))
+
+    @app.callback(Output(ids.KPI, "children"), Input(ids.FILTERS, "data"))
+    def _kpis(stored):
+        return kpi_cards(data, _filters(stored))
+
+    for chart_id, build in (
+        (ids.CONTACTS_CHART, contacts_chart),
+        (ids.CASES_CHART, cases_chart),
+        (ids.ISSUES_CHART, issues_chart),
+    ):
+        _register_chart(app, data, chart_id, build, _filters)
+
+
+def _register_chart(app, data, chart_id, build, parse) -> None:
+    @app.callback(
+        Output(ids.graph(chart_id), "figure"),
+        Output(ids.table(chart_id), "children"),
+        Output(ids.note(chart_id), "children"),
+        Input(ids.FILTERS, "data"),
+    )
+    def _chart(stored):
+        figure, table, note = build(data, parse(stored))
+        return figure, table, html.Span(note) if note else None

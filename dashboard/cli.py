@@ -1,0 +1,202 @@
+"""The command line: `python -m dashboard {demo,import,export,serve,info}`."""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+import time
+
+from dashboard import config as configuration
+
+
+class ProgressPrinter:
+    """Progress of long work on stderr: one updating line on a terminal, else every 10%."""
+
+    def __init__(self, stream=None) -> None:
+        self.stream = stream or sys.stderr
+        self.tty = self.stream.isatty()
+        self.started = time.monotonic()
+        self._last: tuple[str, int] = ("", -1)
+
+    def __call__(self, stage: str, done: int, total: int | None) -> None:
+        elapsed = time.monotonic() - self.started
+        if not total:
+            self._line(f"{stage}: working... ({elapsed:.0f} s)", final=True)
+            return
+        percent = 100 * done // total
+        step = percent if self.tty else percent // 10
+        if (stage, step) == self._last:
+            return
+        self._last = (stage, step)
+        self._line(
+            f"{stage}: {done:,} / {total:,} ({percent}%, {elapsed:.0f} s)", final=done >= total
+        )
+
+    def _line(self, text: str, final: bool) -> None:
+        if self.tty:
+            self.stream.write("\r\033[K" + text + ("\n" if final else ""))
+        else:
+            self.stream.write(text + "\n")
+        self.stream.flush()
+
+
+def _database_url(args) -> str:
+    return args.database_url or configuration.from_env()["DATABASE_URL"]
+
+
+def cmd_demo(args) -> int:
+    from data_access.demo import DemoSpec
+    from data_access.load import build_demo
+
+    url = _database_url(args)
+    spec = DemoSpec(cases=args.cases, seed=args.seed, last_month=args.as_of or "")
+    print(f"Building the demo dataset ({spec.cases:,} cases, seed {spec.seed}) in {url}")
+    version = build_demo(url, spec, ProgressPrinter())
+    print(f"Done: data version {version}, as of {spec.as_of}.")
+    return 0
+
+
+def cmd_import(args) -> int:
+    from data_access.load import ExtractError, import_extract
+
+    url = _database_url(args)
+    try:
+        version, changed = import_extract(url, args.directory, args.as_of, ProgressPrinter())
+    except ExtractError as exc:
+        print(str(exc), file=sys.stderr)
+        print("Nothing in the database was changed.", file=sys.stderr)
+        return 1
+    if changed:
+        print(f"Imported {args.directory} as data version {version}.")
+    else:
+        print(f"{args.directory} is already data version {version}; nothing changed.")
+    return 0
+
+
+def cmd_export(args) -> int:
+    from data_access.load import export_extract
+
+    export_extract(_database_url(args), args.directory)
+    print(f"Wrote the extract to {args.directory}.")
+    return 0
+
+
+def cmd_info(args) -> int:
+    from sqlalchemy import select
+
+    from data_access import schema
+    from data_access.load import table_counts
+    from data_access.query import NoData, readonly_engine
+
+    url = _database_url(args)
+    try:
+        engine = readonly_engine(url)
+        with engine.connect() as conn:
+            versions = conn.execute(
+                select(schema.data_versions).order_by(schema.data_versions.c.version)
+            ).mappings()
+            versions = [dict(v) for v in versions]
+            counts = table_counts(conn)
+    except NoData as exc:
+        print(str(exc), file=sys.stderr)
+        return 1
+    if not versions:
+        print("No data version is loaded.", file=sys.stderr)
+        return 1
+    latest = versions[-1]
+    print(f"database:     {engine.url.render_as_string(hide_password=True)}")
+    print(f"data version: {latest['version']} ({latest['source']})")
+    print(f"as of:        {latest['as_of']}")
+    print(f"loaded at:    {latest['loaded_at']}")
+    print("tables:")
+    for name, count in counts.items():
+        print(f"  {name:<24}{count:>12,}")
+    return 0
+
+
+def default_workers() -> int:
+    return min(2 * (os.cpu_count() or 1) + 1, 9)
+
+
+def cmd_serve(args) -> int:
+    from gunicorn.app.base import BaseApplication
+
+    if args.database_url:
+        os.environ["DATABASE_URL"] = args.database_url
+
+    class Server(BaseApplication):
+        def load_config(self):
+            self.cfg.set("bind", args.bind)
+            self.cfg.set("workers", args.workers)
+            self.cfg.set("timeout", 60)
+            self.cfg.set("accesslog", "-" if args.access_log else None)
+
+        def load(self):
+            # Each worker builds its own app, so no database connection crosses a fork.
+            from dashboard import create_app
+
+            return create_app().server
+
+    Server().run()
+    return 0
+
+
+def ensure_database(app) -> None:
+    """Build the demo database with progress when the default SQLite file is missing."""
+    url = app.server.config["DATABASE_URL"]
+    if not url.startswith("sqlite:///"):
+        return
+    path = url.removeprefix("sqlite:///")
+    if os.path.exists(path):
+        return
+    from data_access.demo import DemoSpec
+    from data_access.load import build_demo
+
+    print(f"First run: building the demo dataset in {path} (about half a minute).")
+    build_demo(url, DemoSpec(), ProgressPrinter())
+    print("Demo dataset ready. Open http://127.0.0.1:8050")
+
+
+def parser() -> argparse.ArgumentParser:
+    root = argparse.ArgumentParser(
+        prog="python -m dashboard",
+        description="ILM Community Dashboard: build, load, inspect and serve the data.",
+    )
+    sub = root.add_subparsers(dest="command", required=True)
+    db_help = "database URL (default: $DATABASE_URL or instance/ilm.sqlite3)"
+
+    demo = sub.add_parser("demo", help="build the demo database")
+    demo.add_argument("--cases", type=int, default=60_000, help="number of cases (default 60,000)")
+    demo.add_argument("--seed", type=int, default=2024, help="random seed (default 2024)")
+    demo.add_argument("--as-of", help="last month YYYY-MM (default: the current month)")
+    demo.add_argument("--database-url", help=db_help)
+    demo.set_defaults(func=cmd_demo)
+
+    imp = sub.add_parser("import", help="load an extract (a directory of contract CSV files)")
+    imp.add_argument("directory")
+    imp.add_argument("--as-of", help="as-of month YYYY-MM (default: the latest month in it)")
+    imp.add_argument("--database-url", help=db_help)
+    imp.set_defaults(func=cmd_import)
+
+    exp = sub.add_parser("export", help="write the database's extract as contract CSV files")
+    exp.add_argument("directory")
+    exp.add_argument("--database-url", help=db_help)
+    exp.set_defaults(func=cmd_export)
+
+    serve = sub.add_parser("serve", help="run the production server (gunicorn)")
+    serve.add_argument("--bind", default=os.environ.get("BIND", "127.0.0.1:8050"))
+    serve.add_argument("--workers", type=int, default=default_workers())
+    serve.add_argument("--access-log", action="store_true", help="log requests to stdout")
+    serve.add_argument("--database-url", help=db_help)
+    serve.set_defaults(func=cmd_serve)
+
+    info = sub.add_parser("info", help="data version, as-of month and table row counts")
+    info.add_argument("--database-url", help=db_help)
+    info.set_defaults(func=cmd_info)
+    return root
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = parser().parse_args(argv)
+    return args.func(args)

@@ -1,0 +1,52 @@
+"""Configuration from the environment, with a mapping of overrides for tests.
+
+Everything a deployment changes is an environment variable (README, "Running in
+production"); `create_app(test_config)` takes the same keys as a dict.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+from data_access.disclosure import DisclosureParams
+
+ROOT = Path(__file__).resolve().parent.parent
+DEFAULT_DATABASE = ROOT / "instance" / "ilm.sqlite3"
+
+
+def _int(env, name: str, default: int) -> int:
+    value = env.get(name)
+    return int(value) if value not in (None, "") else default
+
+
+def _float(env, name: str, default: float) -> float:
+    value = env.get(name)
+    return float(value) if value not in (None, "") else default
+
+
+def from_env(env=None) -> dict:
+    env = os.environ if env is None else env
+    return {
+        "DATABASE_URL": env.get("DATABASE_URL") or f"sqlite:///{DEFAULT_DATABASE}",
+        "CACHE_REDIS_URL": env.get("CACHE_REDIS_URL") or None,
+        "CACHE_TIMEOUT": _int(env, "CACHE_TIMEOUT", 3600),
+        "DATA_VERSION_TTL": _float(env, "DATA_VERSION_TTL", 2.0),
+        "DISCLOSURE_K": _int(env, "DISCLOSURE_K", 10),
+        "DISCLOSURE_C": _int(env, "DISCLOSURE_C", 3),
+        "DISCLOSURE_NOISE": _int(env, "DISCLOSURE_NOISE", 3),
+        "DISCLOSURE_SUM_NOISE": _float(env, "DISCLOSURE_SUM_NOISE", 0.01),
+        "DISCLOSURE_DOMINANCE": _float(env, "DISCLOSURE_DOMINANCE", 0.8),
+        "LANGUAGE": env.get("DASHBOARD_LANGUAGE") or "en",
+        "PUBLIC_URL": env.get("PUBLIC_URL") or "",
+    }
+
+
+def disclosure_params(config: dict) -> DisclosureParams:
+    return DisclosureParams(
+        k=config["DISCLOSURE_K"],
+        c=config["DISCLOSURE_C"],
+        noise=config["DISCLOSURE_NOISE"],
+        sum_noise=config["DISCLOSURE_SUM_NOISE"],
+        dominance=config["DISCLOSURE_DOMINANCE"],
+    )

@@ -1,0 +1,29 @@
+"""The translation function. Every user-visible string goes through `_()`.
+
+English is the source language. Catalogues for the workers' languages go in
+dashboard/locales/<lang>/LC_MESSAGES/messages.mo (gettext); until one exists for a
+language, `_()` returns the English text.
+"""
+
+from __future__ import annotations
+
+import gettext
+from pathlib import Path
+
+LOCALES = Path(__file__).resolve().parent / "locales"
+_translation: gettext.NullTranslations = gettext.NullTranslations()
+
+
+def set_language(language: str) -> None:
+    global _translation
+    _translation = gettext.translation(
+        "messages", localedir=LOCALES, languages=[language], fallback=True
+    )
+
+
+def _(message: str) -> str:
+    return _translation.gettext(message)
+
+
+def ngettext(singular: str, plural: str, n: int) -> str:
+    return _translation.ngettext(singular, plural, n)

@@ -1,0 +1,110 @@
+"""The view state in the URL query string: parse it, and write it back canonically.
+
+A copied URL must reproduce the view, so parsing and writing are exact inverses for
+every valid state (tests/test_urlstate.py). Unknown or malformed parameters never
+crash a page: they are dropped and named in a notice.
+"""
+
+from __future__ import annotations
+
+from urllib.parse import parse_qsl, urlencode
+
+from dashboard.i18n import _
+from data_access import contract
+from data_access.filters import Filters, InvalidParameter
+
+# URL parameter -> Filters field, in the order written back to the URL.
+PARAMS = ("from", "to", "country", "nationality", "industry", "corridor", "issue", "channel")
+_FIELD = {"from": "start", "to": "end"}
+
+
+def _field_values(name: str, value: str) -> dict:
+    if name == "corridor":
+        origin, sep, destination = value.partition("-")
+        if not sep or not origin or not destination:
+            raise InvalidParameter("corridor", value, "ORIGIN-DESTINATION, e.g. NP-KW")
+        return {"origin": origin, "destination": destination}
+    return {_FIELD.get(name, name): value}
+
+
+def parse_query(search: str | None) -> tuple[Filters, list[str]]:
+    """Filters from a query string, and a notice for each parameter that was ignored."""
+    notices: list[str] = []
+    values: dict[str, str] = {}
+    for name, value in parse_qsl((search or "").lstrip("?"), keep_blank_values=True):
+        if name not in PARAMS:
+            notices.append(_("Unknown parameter “{name}” was ignored.").format(name=name))
+            continue
+        if value == "":
+            continue
+        try:
+            candidate = _field_values(name, value)
+            Filters(**candidate)
+        except InvalidParameter:
+            notices.append(
+                _("“{value}” is not a valid value for “{name}”; it was ignored.").format(
+                    value=value, name=name
+                )
+            )
+            continue
+        values.update(candidate)
+    try:
+        return Filters(**values), notices
+    except InvalidParameter:
+        # Only a reversed period can fail here: each value was valid on its own.
+        notices.append(_("The period ends before it starts; it was ignored."))
+        values.pop("start", None)
+        values.pop("end", None)
+        return Filters(**values), notices
+
+
+def to_query(filters: Filters) -> str:
+    """The canonical query string of a selection ("" when nothing is selected)."""
+    pairs = []
+    for name in PARAMS:
+        if name == "corridor":
+            value = filters.corridor
+        else:
+            value = getattr(filters, _FIELD.get(name, name))
+        if value:
+            pairs.append((name, value))
+    return "?" + urlencode(pairs) if pairs else ""
+
+
+def from_controls(values: dict[str, str | None]) -> tuple[Filters, list[str]]:
+    """Filters from the filter panel's control values (keyed by URL parameter)."""
+    pairs = [(k, v) for k, v in values.items() if v]
+    return parse_query(urlencode(pairs))
+
+
+def to_controls(filters: Filters) -> dict[str, str | None]:
+    return {
+        "from": filters.start,
+        "to": filters.end,
+        "country": filters.country,
+        "nationality": filters.nationality,
+        "industry": filters.industry,
+        "corridor": filters.corridor,
+        "issue": filters.issue,
+        "channel": filters.channel,
+    }
+
+
+def month_label(month: str) -> str:
+    """A month as readers write it: "Mar 2024"."""
+    names = (
+        _("Jan"),
+        _("Feb"),
+        _("Mar"),
+        _("Apr"),
+        _("May"),
+        _("Jun"),
+        _("Jul"),
+        _("Aug"),
+        _("Sep"),
+        _("Oct"),
+        _("Nov"),
+        _("Dec"),
+    )
+    index = contract.month_index(month)
+    return f"{names[index % 12]} {index // 12}"

@@ -1,0 +1,1 @@
+"""Pure layout builders: arguments in, Dash components out; no SQL, no module state."""

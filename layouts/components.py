@@ -1,0 +1,106 @@
+"""Building blocks shared by every view: chart cards, KPI cards, accessible tables."""
+
+from __future__ import annotations
+
+from dash import dcc, html
+
+from dashboard import ids
+from dashboard.i18n import _
+
+GRAPH_CONFIG = {
+    "displaylogo": False,
+    "responsive": True,
+    "modeBarButtonsToRemove": ["select2d", "lasso2d", "autoScale2d"],
+}
+
+
+def chart_card(chart_id: str, title: str, definition: str, as_of_label: str) -> html.Section:
+    """One chart: a title that says what it shows, its definition, the chart, its table.
+
+    The table behind "View as table" is filled by the chart's callback with the same
+    protected numbers as the figure.
+    """
+    heading_id = f"{chart_id}-title"
+    return html.Section(
+        className="card chart-card mb-3",
+        **{"aria-labelledby": heading_id},
+        children=html.Div(
+            className="card-body",
+            children=[
+                html.H2(title, id=heading_id, className="h5 card-title"),
+                html.P(definition, className="chart-definition text-body-secondary small"),
+                html.Div(id=ids.note(chart_id), className="chart-note small", role="status"),
+                dcc.Loading(
+                    dcc.Graph(
+                        id=ids.graph(chart_id),
+                        config=GRAPH_CONFIG,
+                        className="chart-graph",
+                        figure={"data": [], "layout": {"height": 320}},
+                    ),
+                    type="dot",
+                    delay_show=150,
+                ),
+                html.Details(
+                    className="chart-table mt-2",
+                    children=[
+                        html.Summary(_("View as table")),
+                        html.Div(id=ids.table(chart_id), className="table-responsive"),
+                    ],
+                ),
+                html.P(
+                    _("Data as of {month}.").format(month=as_of_label),
+                    className="chart-as-of small text-body-secondary mb-0",
+                ),
+            ],
+        ),
+    )
+
+
+def kpi_card(label: str, value: str, spoken: str, definition: str, note: str = "") -> html.Div:
+    """A headline number with its definition; `spoken` is the value for screen readers."""
+    return html.Div(
+        className="col-6 col-md-4 col-xl",
+        children=html.Div(
+            className="card kpi-card h-100",
+            children=html.Div(
+                className="card-body",
+                children=[
+                    html.H2(label, className="kpi-label h6 text-body-secondary"),
+                    html.P(
+                        value,
+                        className="kpi-value display-6 mb-1",
+                        title=spoken,
+                        **{"aria-label": spoken},
+                    ),
+                    html.P(definition, className="kpi-definition small mb-0"),
+                    html.P(note, className="kpi-note small text-body-secondary mb-0")
+                    if note
+                    else None,
+                ],
+            ),
+        ),
+    )
+
+
+def data_table(caption: str, header: list[str], rows: list[list[str]]) -> html.Table:
+    """An accessible HTML table: a caption, column headers, row headers in column one."""
+    return html.Table(
+        className="table table-sm table-striped align-middle",
+        children=[
+            html.Caption(caption),
+            html.Thead(html.Tr([html.Th(h, scope="col") for h in header])),
+            html.Tbody(
+                [
+                    html.Tr(
+                        [html.Th(row[0], scope="row")]
+                        + [html.Td(cell, className="text-end") for cell in row[1:]]
+                    )
+                    for row in rows
+                ]
+            ),
+        ],
+    )
+
+
+def empty_state(message: str) -> html.P:
+    return html.P(message, className="empty-state alert alert-secondary mb-2")

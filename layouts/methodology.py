@@ -1,0 +1,165 @@
+"""The methodology page: where the numbers come from and how they are protected."""
+
+from __future__ import annotations
+
+from dash import dcc, html
+
+from dashboard.i18n import _
+
+
+def _definition(term: str, text: str) -> list:
+    return [html.Dt(term), html.Dd(text)]
+
+
+def methodology_layout(
+    as_of_label: str, version: int, k: int, c: int, noise: int, sum_noise: float, dominance: float
+) -> html.Article:
+    """Definitions, the disclosure rules with their configured values, and limitations."""
+    definitions = []
+    for term, text in (
+        (
+            _("Worker contact"),
+            _(
+                "One conversation, message thread or outreach visit with a worker through a "
+                "helpline, chat app, the worker app or in person, whether or not it became a case. "
+                "Contacts are counted by month, channel, language and nationality only, so the "
+                "country, industry, corridor and issue filters do not apply to them."
+            ),
+        ),
+        (
+            _("Case"),
+            _(
+                "A situation reported by one worker or a group of workers, opened in the month "
+                "it was received. A case can report several issue categories."
+            ),
+        ),
+        (
+            _("Workers affected"),
+            _("The number of workers a case concerns, summed over cases received in the period."),
+        ),
+        (
+            _("Workers remediated"),
+            _(
+                "Workers who received remediation (back pay, refunded fees, returned documents, "
+                "reinstatement...), summed over cases closed as remediated in the period."
+            ),
+        ),
+        (
+            _("Remediations validated by workers"),
+            _(
+                "The share of remediated cases whose affected workers confirmed the remediation "
+                "themselves, rather than it being reported only by the employer or recruiter."
+            ),
+        ),
+        (
+            _("Country of work"),
+            _(
+                "The country of the worksite for employment-stage cases, and the destination "
+                "country for recruitment-stage cases."
+            ),
+        ),
+        (
+            _("Recruitment corridor"),
+            _("The pair of the workers' origin country and their (intended) country of work."),
+        ),
+    ):
+        definitions += _definition(term, text)
+    return html.Article(
+        className="methodology",
+        children=[
+            html.H1(_("How these numbers are made"), className="h3"),
+            html.P(
+                _("Data version {version}, as of {month}.").format(
+                    version=version, month=as_of_label
+                )
+            ),
+            html.H2(_("Where the data comes from"), className="h5 mt-4"),
+            html.P(
+                _(
+                    "Local NGOs and trade unions in the Inclusive Labor Monitoring network run "
+                    "worker-voice channels. Cases are recorded in the network's case system; the "
+                    "dashboard reads a de-identified extract of it: no names, phone numbers, "
+                    "free text, worksite or agency names, and dates only to the month. A new "
+                    "extract becomes a new data version."
+                )
+            ),
+            html.H2(_("Definitions"), className="h5 mt-4"),
+            html.Dl(definitions),
+            html.H2(_("How workers are protected"), className="h5 mt-4"),
+            html.P(
+                _(
+                    "Workers who report can face retaliation, so every number on this site, in "
+                    "its downloads and in its API passes the same disclosure control:"
+                )
+            ),
+            html.Ul(
+                [
+                    html.Li(
+                        _(
+                            "Minimum count: a count below {k} is never shown; it reads “<{k}”."
+                        ).format(k=k)
+                    ),
+                    html.Li(
+                        _(
+                            "Minimum contributors: a number built from fewer than {c} cases is "
+                            "withheld whatever its size, because one large case could be "
+                            "recognised by its employer."
+                        ).format(c=c)
+                    ),
+                    html.Li(
+                        _(
+                            "Dominance: a sum of workers is withheld when one case holds more "
+                            "than {share:.0%} of it."
+                        ).format(share=dominance)
+                    ),
+                    html.Li(
+                        _(
+                            "Consistent noise (the cell-key method used for the UK's Census 2021): "
+                            "each case carries a fixed random key, and each number gets a small "
+                            "adjustment decided by the keys of the cases behind it: at most ±{noise} "
+                            "for counts, and at most ±{pct:.0%} (or ±{noise}) for sums of workers. "
+                            "The same cases always give the same number, so asking again or "
+                            "subtracting one selection from another does not reveal a small group."
+                        ).format(noise=noise, pct=sum_noise)
+                    ),
+                    html.Li(
+                        _(
+                            "Shares and rates are computed from protected numbers and withheld "
+                            "when their parts are."
+                        )
+                    ),
+                ]
+            ),
+            html.P(
+                _(
+                    "What this means for readers: totals and the sum of their parts can differ "
+                    "slightly, and a number may differ by a few from the exact count. Withheld "
+                    "values are shown as “<{k}”, never as zero."
+                ).format(k=k)
+            ),
+            html.H2(_("Known limitations"), className="h5 mt-4"),
+            html.Ul(
+                [
+                    html.Li(
+                        _(
+                            "Cases reflect who reached the channels: where outreach is stronger, "
+                            "more is reported. A rise in cases can mean more trust, not more abuse."
+                        )
+                    ),
+                    html.Li(
+                        _(
+                            "Workers may not report every issue they face, and one case can "
+                            "report several issue categories."
+                        )
+                    ),
+                    html.Li(
+                        _(
+                            "Recent months are incomplete: cases opened recently may not be "
+                            "resolved yet."
+                        )
+                    ),
+                ]
+            ),
+            dcc.Link(_("Back to the overview"), href="/"),
+        ],
+    )

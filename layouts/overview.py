@@ -1,0 +1,65 @@
+"""The Overview view: headline numbers and three charts for the selected filters."""
+
+from __future__ import annotations
+
+from dash import html
+
+from dashboard import ids
+from dashboard.i18n import _
+from layouts.components import chart_card
+
+
+def kpi_row() -> html.Section:
+    """The KPI cards, filled by the Overview callback."""
+    return html.Section(
+        className="mb-3",
+        **{"aria-label": _("Headline numbers")},
+        children=html.Div(id=ids.KPI, className="row g-2", **{"aria-live": "polite"}),
+    )
+
+
+def overview_layout(as_of_label: str) -> html.Div:
+    return html.Div(
+        [
+            html.H1(_("Overview"), className="h3 mb-3"),
+            kpi_row(),
+            html.Div(
+                className="row",
+                children=[
+                    html.Div(
+                        className="col-12 col-lg-6",
+                        children=chart_card(
+                            ids.CONTACTS_CHART,
+                            _("Worker contacts per month, by channel"),
+                            _(
+                                "Every contact with a worker-voice channel (call, message or "
+                                "visit), whether or not it became a case."
+                            ),
+                            as_of_label,
+                        ),
+                    ),
+                    html.Div(
+                        className="col-12 col-lg-6",
+                        children=chart_card(
+                            ids.CASES_CHART,
+                            _("Cases received and workers remediated per month"),
+                            _(
+                                "Cases by the month they were opened; workers remediated by the "
+                                "month their case was closed as remediated."
+                            ),
+                            as_of_label,
+                        ),
+                    ),
+                ],
+            ),
+            chart_card(
+                ids.ISSUES_CHART,
+                _("Top 10 reported issues"),
+                _(
+                    "Cases that reported each issue category; a case can report several, "
+                    "so the bars add up to more than the cases."
+                ),
+                as_of_label,
+            ),
+        ]
+    )

@@ -1,0 +1,158 @@
+"""The page frame: header with the data-as-of date, navigation, the global filter panel."""
+
+from __future__ import annotations
+
+from dash import dcc, html
+
+from dashboard import ids
+from dashboard.i18n import _
+
+
+def header(as_of_label: str) -> html.Header:
+    return html.Header(
+        className="site-header py-3 mb-3",
+        children=html.Div(
+            className="container-xl d-flex flex-wrap align-items-baseline gap-3",
+            children=[
+                html.A(
+                    _("ILM Community Dashboard"),
+                    href=ids.PATH_OVERVIEW,
+                    className="site-title h4 mb-0 text-decoration-none",
+                ),
+                html.Span(
+                    _("What migrant workers report through worker-voice channels"),
+                    className="site-tagline small",
+                ),
+                html.Span(
+                    _("Data as of {month}").format(month=as_of_label),
+                    id=ids.AS_OF,
+                    className="badge text-bg-light ms-md-auto",
+                ),
+            ],
+        ),
+    )
+
+
+def navigation(views: list[tuple[str, str]]) -> html.Nav:
+    """Links to the views, as (path, label)."""
+    return html.Nav(
+        className="container-xl mb-3",
+        **{"aria-label": _("Views")},
+        children=html.Ul(
+            className="nav nav-pills flex-wrap",
+            children=[
+                html.Li(
+                    dcc.Link(label, href=path, className="nav-link"),
+                    className="nav-item",
+                )
+                for path, label in views
+            ],
+        ),
+    )
+
+
+def _dropdown(param: str, label: str, options: list[dict], placeholder: str) -> html.Div:
+    control_id = ids.FILTER_CONTROLS[param]
+    return html.Div(
+        className="col-12 col-sm-6 col-lg-3 filter-field",
+        children=[
+            html.Label(label, htmlFor=control_id, className="form-label small mb-1"),
+            dcc.Dropdown(
+                id=control_id,
+                options=options,
+                placeholder=placeholder,
+                clearable=True,
+                searchable=True,
+            ),
+        ],
+    )
+
+
+def filter_panel(options: dict[str, list[dict]]) -> html.Section:
+    """The global filters; `options` maps each URL parameter to its dropdown options."""
+    everything = _("All")
+    fields = [
+        ("from", _("From month"), _("First month")),
+        ("to", _("To month"), _("Latest month")),
+        ("country", _("Country of work"), everything),
+        ("nationality", _("Worker nationality"), everything),
+        ("industry", _("Industry"), everything),
+        ("corridor", _("Recruitment corridor"), everything),
+        ("issue", _("Issue category"), everything),
+        ("channel", _("Channel"), everything),
+    ]
+    return html.Section(
+        className="container-xl mb-3 filter-panel",
+        **{"aria-labelledby": "filters-title"},
+        children=html.Div(
+            className="card",
+            children=html.Div(
+                className="card-body",
+                children=[
+                    html.Div(
+                        className="d-flex align-items-baseline gap-3 mb-2",
+                        children=[
+                            html.H2(_("Filters"), id="filters-title", className="h6 mb-0"),
+                            html.Button(
+                                _("Clear all filters"),
+                                id=ids.RESET,
+                                className="btn btn-link btn-sm p-0",
+                                n_clicks=0,
+                            ),
+                        ],
+                    ),
+                    html.Div(
+                        className="row g-2",
+                        children=[
+                            _dropdown(param, label, options[param], placeholder)
+                            for param, label, placeholder in fields
+                        ],
+                    ),
+                    html.P(
+                        id=ids.ACTIVE_FILTERS,
+                        className="small mt-2 mb-0 text-body-secondary",
+                        **{"aria-live": "polite"},
+                    ),
+                ],
+            ),
+        ),
+    )
+
+
+def footer(k: int, version: int) -> html.Footer:
+    return html.Footer(
+        className="container-xl small text-body-secondary py-4",
+        children=[
+            html.P(
+                _(
+                    "Source: Inclusive Labor Monitoring (ILM) network worker-voice channels, "
+                    "data version {version}. Numbers are protected: counts below {k} are "
+                    "withheld and all numbers carry small consistent noise."
+                ).format(version=version, k=k)
+            ),
+            dcc.Link(_("How these numbers are made"), href=ids.PATH_METHODOLOGY),
+        ],
+    )
+
+
+def shell(
+    as_of_label: str,
+    views: list[tuple[str, str]],
+    options: dict[str, list[dict]],
+    k: int,
+    version: int,
+) -> html.Div:
+    """The whole page frame; the current view is rendered into `ids.PAGE`."""
+    return html.Div(
+        [
+            dcc.Location(id=ids.URL, refresh=False),
+            dcc.Store(id=ids.FILTERS),
+            html.A(_("Skip to content"), href="#main", className="visually-hidden-focusable"),
+            header(as_of_label),
+            navigation(views),
+            filter_panel(options),
+            html.Div(id=ids.NOTICE, className="container-xl", role="status"),
+            html.Main(id="main", className="container-xl", children=html.Div(id=ids.PAGE)),
+            footer(k, version),
+        ]
+    )
