@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from dataclasses import fields
+
 from dash import Input, Output, html
 
 from callbacks import figures
@@ -10,7 +12,7 @@ from dashboard.i18n import _
 from dashboard.urlstate import month_label
 from data_access import taxonomy
 from data_access.disclosure import Published
-from data_access.filters import Filters
+from data_access.filters import Filters, InvalidParameter
 from data_access.query import DataAccess, Result
 from layouts import format as fmt
 from layouts.components import data_table, empty_state, kpi_card
@@ -121,8 +123,7 @@ def contacts_chart(data: DataAccess, filters: Filters) -> tuple[dict, object, st
     channels = [c for c in taxonomy.CHANNELS if any(key[1] == c for key in cells)]
     names = [_(taxonomy.CHANNELS[c]) for c in channels]
     series_values = [
-        (name, [_value(cells.get((p, c))) for p in periods])
-        for name, c in zip(names, channels)
+        (name, [_value(cells.get((p, c))) for p in periods]) for name, c in zip(names, channels)
     ]
     x = periods if grain == "month" else [_label(grain, p) for p in periods]
     figure = figures.stacked_bars(x, series_values, _("Contacts"))
@@ -155,9 +156,7 @@ def cases_chart(data: DataAccess, filters: Filters) -> tuple[dict, object, str]:
         (_("Cases received"), [_value(c.get((p,))) for p in periods]),
         (_("Workers remediated"), [_value(r.get((p,))) for p in periods]),
     )
-    rows = [
-        [_label(grain, p), _cell(c.get((p,)), k), _cell(r.get((p,)), k)] for p in periods
-    ]
+    rows = [[_label(grain, p), _cell(c.get((p,)), k), _cell(r.get((p,)), k)] for p in periods]
     table = data_table(
         _("Cases received and workers remediated"),
         [_("Period"), _("Cases received"), _("Workers remediated")],
@@ -188,9 +187,18 @@ def issues_chart(data: DataAccess, filters: Filters, top: int = 10) -> tuple[dic
     return figure, table, note
 
 
+def filters_from_store(stored: dict | None) -> Filters:
+    """The filter store's content as Filters; raises InvalidParameter on forged values."""
+    stored = stored or {}
+    known = {f.name for f in fields(Filters)}
+    for name in stored:
+        if name not in known:
+            raise InvalidParameter(name, stored[name], ", ".join(sorted(known)))
+    return Filters(**stored)
+
+
 def register(app, data: DataAccess) -> None:
-    def _filters(stored) -> Filters:
-        return Filters(**(stored or {}))
+    _filters = filters_from_store
 
     @app.callback(Output(ids.KPI, "children"), Input(ids.FILTERS, "data"))
     def _kpis(stored):

@@ -24,9 +24,7 @@ def render_page(data: DataAccess, pathname: str | None):
         return overview_layout(as_of)
     if pathname.rstrip("/") == ids.PATH_METHODOLOGY:
         p = data.params
-        return methodology_layout(
-            as_of, info.version, p.k, p.c, p.noise, p.sum_noise, p.dominance
-        )
+        return methodology_layout(as_of, info.version, p.k, p.c, p.noise, p.sum_noise, p.dominance)
     return html.Div(
         [
             html.H1(_("Page not found"), className="h3"),

@@ -135,7 +135,8 @@ def create_app(test_config: dict | None = None) -> Dash:
         ]
     )
 
-    from callbacks import overview, shell as shell_callbacks
+    from callbacks import overview
+    from callbacks import shell as shell_callbacks
 
     shell_callbacks.register(app, data)
     overview.register(app, data)

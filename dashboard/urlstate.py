@@ -62,10 +62,8 @@ def to_query(filters: Filters) -> str:
     """The canonical query string of a selection ("" when nothing is selected)."""
     pairs = []
     for name in PARAMS:
-        if name == "corridor":
-            value = filters.corridor
-        else:
-            value = getattr(filters, _FIELD.get(name, name))
+        field = _FIELD.get(name, name)
+        value = filters.corridor if name == "corridor" else getattr(filters, field)
         if value:
             pairs.append((name, value))
     return "?" + urlencode(pairs) if pairs else ""

@@ -116,8 +116,9 @@ def methodology_layout(
                         _(
                             "Consistent noise (the cell-key method used for the UK's Census 2021): "
                             "each case carries a fixed random key, and each number gets a small "
-                            "adjustment decided by the keys of the cases behind it: at most ±{noise} "
-                            "for counts, and at most ±{pct:.0%} (or ±{noise}) for sums of workers. "
+                            "adjustment decided by the keys of the cases behind it: "
+                            "at most ±{noise} for counts, and at most ±{pct:.0%} (or ±{noise}) "
+                            "for sums of workers. "
                             "The same cases always give the same number, so asking again or "
                             "subtracting one selection from another does not reveal a small group."
                         ).format(noise=noise, pct=sum_noise)

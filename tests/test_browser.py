@@ -1,0 +1,88 @@
+"""Browser journeys with dash_duo in headless Chromium (skip on a laptop without it)."""
+
+from __future__ import annotations
+
+import pytest
+from dash.testing.wait import until
+
+from dashboard import create_app, ids
+
+pytestmark = pytest.mark.browser
+
+
+@pytest.fixture
+def app(small_url, browser_ready):
+    return create_app({"DATABASE_URL": small_url, "DATA_VERSION_TTL": 0})
+
+
+def _kpi_text(dash_duo) -> str:
+    return dash_duo.find_element(f"#{ids.KPI}").text
+
+
+def test_br001_overview_loads_without_console_errors(dash_duo, app):
+    dash_duo.start_server(app)
+    dash_duo.wait_for_contains_text(f"#{ids.KPI}", "Workers remediated", timeout=10)
+    dash_duo.wait_for_element(f"#{ids.graph(ids.ISSUES_CHART)} .main-svg", timeout=10)
+    assert dash_duo.get_logs() == []
+
+
+def test_br002_filter_change_updates_kpis_and_url(dash_duo, app):
+    dash_duo.start_server(app)
+    dash_duo.wait_for_contains_text(f"#{ids.KPI}", "Workers remediated", timeout=10)
+    before = _kpi_text(dash_duo)
+    dash_duo.select_dcc_dropdown(f"#{ids.FILTER_CONTROLS['country']}", "Malaysia")
+    dash_duo.wait_for_contains_text(f"#{ids.ACTIVE_FILTERS}", "Malaysia", timeout=10)
+    until(lambda: "country=MY" in dash_duo.driver.current_url, timeout=10)
+    until(lambda: _kpi_text(dash_duo) != before, timeout=10)
+    assert dash_duo.get_logs() == []
+
+
+def test_br003_url_round_trips_the_filter_state(dash_duo, app):
+    dash_duo.start_server(app)
+    dash_duo.wait_for_contains_text(f"#{ids.KPI}", "Workers remediated", timeout=10)
+    unfiltered = _kpi_text(dash_duo)
+    dash_duo.select_dcc_dropdown(f"#{ids.FILTER_CONTROLS['nationality']}", "Cambodian")
+    until(lambda: "nationality=KH" in dash_duo.driver.current_url, timeout=10)
+    until(lambda: _kpi_text(dash_duo) not in ("", unfiltered), timeout=10)
+    url, kpis = dash_duo.driver.current_url, _kpi_text(dash_duo)
+
+    dash_duo.driver.get(url)  # a copied link opened afresh
+    dash_duo.wait_for_contains_text(f"#{ids.ACTIVE_FILTERS}", "Cambodian", timeout=10)
+    until(lambda: _kpi_text(dash_duo) == kpis, timeout=10)
+    dropdown = dash_duo.find_element(f"#{ids.FILTER_CONTROLS['nationality']}")
+    assert "Cambodian" in dropdown.text
+    assert dash_duo.driver.current_url == url
+    assert dash_duo.get_logs() == []
+
+
+def test_br004_bad_url_parameters_show_a_notice_not_a_crash(dash_duo, app):
+    dash_duo.start_server(app)
+    dash_duo.driver.get(dash_duo.server_url + "/?country=ZZ&colour=red&channel=line")
+    dash_duo.wait_for_contains_text(f"#{ids.NOTICE}", "ZZ", timeout=10)
+    dash_duo.wait_for_contains_text(f"#{ids.NOTICE}", "colour", timeout=10)
+    dash_duo.wait_for_contains_text(f"#{ids.ACTIVE_FILTERS}", "Line", timeout=10)
+    dash_duo.wait_for_contains_text(f"#{ids.KPI}", "Workers remediated", timeout=10)
+    assert dash_duo.get_logs() == []
+
+
+def test_br005_back_button_restores_the_previous_filters(dash_duo, app):
+    dash_duo.start_server(app)
+    dash_duo.wait_for_contains_text(f"#{ids.KPI}", "Workers remediated", timeout=10)
+    dash_duo.select_dcc_dropdown(f"#{ids.FILTER_CONTROLS['country']}", "Thailand")
+    until(lambda: "country=TH" in dash_duo.driver.current_url, timeout=10)
+    dash_duo.select_dcc_dropdown(f"#{ids.FILTER_CONTROLS['channel']}", "Helpline")
+    until(lambda: "channel=helpline" in dash_duo.driver.current_url, timeout=10)
+    dash_duo.driver.back()
+    until(lambda: "channel" not in dash_duo.driver.current_url, timeout=10)
+    dash_duo.wait_for_contains_text(f"#{ids.ACTIVE_FILTERS}", "Thailand", timeout=10)
+    until(lambda: "Helpline" not in dash_duo.find_element(f"#{ids.ACTIVE_FILTERS}").text, 10)
+
+
+def test_br006_view_as_table_opens_from_the_keyboard(dash_duo, app):
+    dash_duo.start_server(app)
+    table = f"#{ids.table(ids.ISSUES_CHART)}"
+    dash_duo.wait_for_element(f"{table} table", timeout=10)
+    summary = dash_duo.find_element(f"#{ids.ISSUES_CHART}-title ~ details summary")
+    summary.send_keys(" ")
+    dash_duo.wait_for_element(f"{table} caption", timeout=10)
+    assert dash_duo.find_element(f"{table} caption").is_displayed()

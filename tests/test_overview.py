@@ -1,0 +1,141 @@
+"""Overview callbacks as plain functions: protected numbers in, figures and tables out."""
+
+from __future__ import annotations
+
+import pytest
+from dash import html
+
+from callbacks import overview
+from callbacks.shell import describe, render_page, sync_state
+from dashboard import ids
+from data_access.filters import Filters, InvalidParameter
+from data_access.query import DataAccess
+
+
+@pytest.fixture(scope="module")
+def data(small_url) -> DataAccess:
+    return DataAccess(small_url)
+
+
+def _texts(component) -> list[str]:
+    """Every string in a component tree, depth first."""
+    if isinstance(component, str):
+        return [component]
+    if isinstance(component, (list, tuple)):
+        return [t for c in component for t in _texts(c)]
+    children = getattr(component, "children", None)
+    return _texts(children) if children is not None else []
+
+
+def _table_rows(table) -> list[list[str]]:
+    body = table.children[2]
+    return [[_texts(cell)[0] for cell in row.children] for row in body.children]
+
+
+def test_ov001_kpi_cards_show_the_protected_totals(data):
+    filters = Filters(start="2022-01", end="2024-12")
+    cards = overview.kpi_cards(data, filters)
+    assert len(cards) == 5
+    texts = _texts(cards)
+    for measure in ("contacts", "cases", "workers_affected", "workers_remediated"):
+        assert f"{data.total(measure, filters).value:,}" in texts
+
+
+def test_ov002_thin_selection_says_why_and_shows_no_numbers(data):
+    filters = Filters(origin="NP", destination="GB", issue="physical_abuse", channel="helpline")
+    figure, table, note = overview.cases_chart(data, filters)
+    assert figure["data"] == []
+    assert "cases match this selection" in note
+    assert _texts(table) == [note]  # the message, and no number at all
+
+
+def test_ov003_suppressed_kpi_reads_less_than_k_never_zero(data):
+    filters = Filters(origin="NP", destination="GB", issue="physical_abuse", channel="helpline")
+    texts = _texts(overview.kpi_cards(data, filters))
+    assert "<10" in texts or "0" in texts
+    cases = data.total("cases", filters)
+    if cases.suppressed:
+        assert "<10" in texts
+
+
+def test_ov004_issue_chart_figure_equals_its_table(data):
+    figure, table, _note = overview.issues_chart(data, Filters())
+    bars = figure["data"][0]
+    in_figure = dict(zip(bars["y"], bars["x"]))
+    rows = _table_rows(table)
+    assert len(in_figure) == 10
+    for name, value in rows[:10]:
+        assert f"{in_figure[name]:,}" == value
+    values = [int(v.replace(",", "")) for _n, v in rows[:10]]
+    assert values == sorted(values, reverse=True)
+
+
+def test_ov005_contacts_chart_notes_filters_that_do_not_apply(data):
+    _figure, _table, note = overview.contacts_chart(data, Filters(country="TH"))
+    assert "Only the period, nationality and channel filters apply" in note
+
+
+def test_ov006_thin_series_falls_back_to_quarters_or_years(data):
+    grain, _result = overview.series(data, "cases", Filters())
+    assert grain == "month"
+    grain, result = overview.series(data, "cases", Filters(origin="NP", destination="GB"))
+    assert grain in ("quarter", "year")
+    cells = [p for _k, p in result.rows if p.suppressed or p.value]
+    assert grain == "year" or sum(p.suppressed for p in cells) / len(cells) <= overview.THIN_SHARE
+
+
+def test_ov007_cases_chart_table_matches_its_figure(data):
+    figure, table, _note = overview.cases_chart(data, Filters(country="TH"))
+    bars, line = figure["data"]
+    rows = _table_rows(table)
+    assert len(rows) == len(bars["x"])
+    for row, cases, workers in zip(rows, bars["y"], line["y"]):
+        assert row[1] == ("<10" if cases is None else f"{cases:,}")
+        assert row[2] == ("<10" if workers is None else f"{workers:,}")
+
+
+def test_ov008_sync_control_change_writes_the_url():
+    controls = dict.fromkeys(ids.FILTER_CONTROLS, None) | {"country": "TH"}
+    state = sync_state(ids.FILTER_CONTROLS["country"], "", controls)
+    assert state["url"] == "?country=TH"
+    assert state["controls"] is None
+    assert state["filters"] == Filters(country="TH")
+
+
+def test_ov009_sync_url_sets_the_controls():
+    state = sync_state(None, "?corridor=NP-KW&from=2023-01", {})
+    assert state["url"] is None
+    assert state["controls"]["corridor"] == "NP-KW"
+    assert state["controls"]["from"] == "2023-01"
+
+
+def test_ov010_sync_reset_clears_everything():
+    state = sync_state(ids.RESET, "?country=TH", {})
+    assert state["url"] == "" and state["filters"] == Filters()
+    assert all(v is None for v in state["controls"].values())
+
+
+def test_ov011_describe_names_filters_in_words():
+    text = describe(Filters(origin="NP", destination="KW", issue="deception", start="2022-01"))
+    assert "Nepal → Kuwait" in text and "Deception about the job" in text and "Jan 2022" in text
+    assert "no filters" in describe(Filters())
+
+
+def test_ov012_pages_by_path(data):
+    assert "Overview" in _texts(render_page(data, "/"))
+    assert "How these numbers are made" in _texts(render_page(data, "/methodology"))
+    assert "Page not found" in _texts(render_page(data, "/nowhere"))
+    assert isinstance(render_page(data, "/nowhere"), html.Div)
+
+
+def test_ov013_filter_value_outside_the_taxonomy_is_refused_before_a_query():
+    # The store only ever holds validated filters; a forged one fails in parsing.
+    with pytest.raises(InvalidParameter) as caught:
+        overview.filters_from_store({"country": "Atlantis"})
+    assert caught.value.parameter == "country"
+
+
+def test_ov014_forged_store_key_is_refused():
+    with pytest.raises(InvalidParameter) as caught:
+        overview.filters_from_store({"case_id": "C00000001"})
+    assert caught.value.parameter == "case_id"
