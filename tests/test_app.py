@@ -1,0 +1,128 @@
+"""The app factory and the server: config override, headers, health, new data versions."""
+
+from __future__ import annotations
+
+import json
+import shutil
+
+import pytest
+from sqlalchemy import create_engine, insert, text
+from sqlalchemy.exc import OperationalError
+
+from dashboard import create_app, ids
+from data_access import schema
+
+
+@pytest.fixture
+def db_copy(small_url, tmp_path) -> str:
+    path = tmp_path / "copy.sqlite3"
+    shutil.copy(small_url.removeprefix("sqlite:///"), path)
+    return f"sqlite:///{path}"
+
+
+def _callback(client, output: str, inputs: list[dict], outputs: list[dict]):
+    body = {"output": output, "outputs": outputs, "inputs": inputs, "changedPropIds": []}
+    return client.post("/_dash-update-component", json=body)
+
+
+def test_ap001_test_config_overrides_the_environment(small_url, monkeypatch):
+    monkeypatch.setenv("DISCLOSURE_K", "25")
+    app = create_app({"DATABASE_URL": small_url, "DISCLOSURE_K": 12})
+    data = app.server.extensions["ilm_data"]
+    assert data.params.k == 12
+    assert app.server.config["DATABASE_URL"] == small_url
+
+
+def test_ap002_environment_sets_disclosure_parameters(small_url, monkeypatch):
+    monkeypatch.setenv("DISCLOSURE_K", "20")
+    monkeypatch.setenv("DISCLOSURE_C", "5")
+    app = create_app({"DATABASE_URL": small_url})
+    assert (
+        app.server.extensions["ilm_data"].params.k,
+        app.server.extensions["ilm_data"].params.c,
+    ) == (20, 5)
+
+
+def test_ap003_pages_refuse_framing_and_send_security_headers(small_url):
+    client = create_app({"DATABASE_URL": small_url}).server.test_client()
+    response = client.get("/")
+    assert response.status_code == 200
+    assert response.headers["X-Frame-Options"] == "DENY"
+    assert "frame-ancestors 'none'" in response.headers["Content-Security-Policy"]
+    assert response.headers["X-Content-Type-Options"] == "nosniff"
+
+
+def test_ap004_health_names_the_data_version(small_url):
+    client = create_app({"DATABASE_URL": small_url}).server.test_client()
+    body = client.get("/healthz").get_json()
+    assert body["status"] == "ok" and body["data_version"] >= 1 and body["as_of"] == "2026-06"
+
+
+def test_ap005_without_a_database_the_page_says_how_to_build_one(tmp_path):
+    app = create_app({"DATABASE_URL": f"sqlite:///{tmp_path}/missing.sqlite3"})
+    client = app.server.test_client()
+    assert client.get("/healthz").status_code == 503
+    layout = client.get("/_dash-layout").get_data(as_text=True)
+    assert "No data is loaded yet" in layout and "python -m dashboard demo" in layout
+
+
+def test_ap006_a_new_data_version_is_picked_up_without_restart(db_copy):
+    app = create_app({"DATABASE_URL": db_copy, "DATA_VERSION_TTL": 0})
+    client = app.server.test_client()
+    before = client.get("/healthz").get_json()["data_version"]
+    engine = create_engine(db_copy)
+    with engine.begin() as conn:
+        conn.execute(
+            insert(schema.data_versions).values(
+                version=before + 1,
+                as_of="2026-07",
+                loaded_at="2026-07-02T00:00:00+00:00",
+                source="test",
+                checksum="x",
+                cases=0,
+                contacts=0,
+            )
+        )
+    after = client.get("/healthz").get_json()
+    assert after["data_version"] == before + 1 and after["as_of"] == "2026-07"
+
+
+def test_ap007_callback_answers_over_http_with_protected_numbers(small_url):
+    app = create_app({"DATABASE_URL": small_url})
+    client = app.server.test_client()
+    client.get("/")
+    response = _callback(
+        client,
+        f"{ids.KPI}.children",
+        [{"id": ids.FILTERS, "property": "data", "value": {"country": "TH"}}],
+        {"id": ids.KPI, "property": "children"},
+    )
+    assert response.status_code == 200
+    payload = json.dumps(response.get_json())
+    data = app.server.extensions["ilm_data"]
+    from data_access.filters import Filters
+
+    assert f"{data.total('cases', Filters(country='TH')).value:,}" in payload
+
+
+def test_ap008_the_app_connection_cannot_write(small_url):
+    app = create_app({"DATABASE_URL": small_url})
+    engine = app.server.extensions["ilm_data"].engine
+    with pytest.raises(OperationalError, match="readonly"), engine.begin() as conn:
+        conn.execute(text("DELETE FROM cases"))
+
+
+def test_ap009_responses_are_compressed(small_url):
+    client = create_app({"DATABASE_URL": small_url}).server.test_client()
+    client.get("/")
+    response = client.get("/_dash-layout", headers={"Accept-Encoding": "gzip"})
+    assert response.headers.get("Content-Encoding") == "gzip"
+
+
+def test_ap010_the_postgresql_connection_is_read_only(pg_small_url):
+    from sqlalchemy.exc import InternalError
+
+    engine = create_app({"DATABASE_URL": pg_small_url}).server.extensions["ilm_data"].engine
+    with pytest.raises(InternalError, match="read-only"), engine.begin() as conn:
+        conn.execute(text("DELETE FROM cases"))
+    engine.dispose()

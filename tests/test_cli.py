@@ -1,0 +1,131 @@
+"""The command line, run as a user runs it: `python -m dashboard ...` in a subprocess."""
+
+from __future__ import annotations
+
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def run(*args: str, env: dict | None = None) -> subprocess.CompletedProcess:
+    return subprocess.run(
+        [sys.executable, "-m", "dashboard", *args],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=300,
+        env={**os.environ, **(env or {})},
+    )
+
+
+def test_cl001_help_lists_the_commands():
+    result = run("--help")
+    assert result.returncode == 0
+    for command in ("demo", "import", "export", "serve", "info"):
+        assert command in result.stdout
+
+
+def test_cl002_demo_shows_progress_and_info_reports_it(tmp_path):
+    url = f"sqlite:///{tmp_path}/cli.sqlite3"
+    built = run(
+        "demo", "--cases", "2000", "--seed", "3", "--as-of", "2026-01", "--database-url", url
+    )
+    assert built.returncode == 0, built.stderr
+    assert "cases: 2,000 / 2,000 (100%" in built.stderr
+    info = run("info", "--database-url", url)
+    assert info.returncode == 0, info.stderr
+    assert "data version: 1" in info.stdout and "as of:        2026-01" in info.stdout
+    assert "cases" in info.stdout and "2,0" in info.stdout
+
+
+def test_cl003_import_of_a_bad_extract_fails_and_says_where(tmp_path, small_url):
+    extract = tmp_path / "extract"
+    assert run("export", str(extract), "--database-url", small_url).returncode == 0
+    cases = (extract / "cases.csv").read_text().splitlines()
+    line = next(i for i, row in enumerate(cases) if ",employment," in row)
+    cases[line] = cases[line].replace(",employment,", ",unemployment,", 1)
+    (extract / "cases.csv").write_text("\n".join(cases) + "\n")
+    url = f"sqlite:///{tmp_path}/target.sqlite3"
+    result = run("import", str(extract), "--database-url", url)
+    assert result.returncode == 1
+    assert f"cases.csv:{line + 1}, column stage" in result.stderr
+    assert "Nothing in the database was changed" in result.stderr
+
+
+def test_cl004_import_of_a_good_extract_then_again_is_idempotent(tmp_path, small_url):
+    extract = tmp_path / "extract"
+    run("export", str(extract), "--database-url", small_url)
+    url = f"sqlite:///{tmp_path}/target.sqlite3"
+    first = run("import", str(extract), "--database-url", url)
+    assert first.returncode == 0, first.stderr
+    assert "as data version 1" in first.stdout
+    again = run("import", str(extract), "--database-url", url)
+    assert again.returncode == 0 and "nothing changed" in again.stdout
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def _get(url: str, data: bytes | None = None) -> tuple[int, bytes]:
+    request = urllib.request.Request(url, data=data, headers={"Content-Type": "application/json"})
+    with urllib.request.urlopen(request, timeout=10) as response:
+        return response.status, response.read()
+
+
+def test_cl005_serve_starts_answers_and_stops_cleanly(small_url):
+    port = _free_port()
+    base = f"http://127.0.0.1:{port}"
+    server = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "dashboard",
+            "serve",
+            "--bind",
+            f"127.0.0.1:{port}",
+            "--workers",
+            "2",
+            "--database-url",
+            small_url,
+        ],
+        cwd=ROOT,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        deadline = time.monotonic() + 30
+        while True:
+            try:
+                status, body = _get(base + "/healthz")
+                break
+            except OSError:
+                if time.monotonic() > deadline or server.poll() is not None:
+                    pytest.fail("serve did not start in 30 s")
+                time.sleep(0.2)  # polling a socket, not waiting on the UI
+        assert status == 200 and b'"status":"ok"' in body
+        assert _get(base + "/")[0] == 200
+        callback = (
+            b'{"output":"overview-kpis.children","outputs":{"id":"overview-kpis",'
+            b'"property":"children"},"inputs":[{"id":"filters-store","property":"data",'
+            b'"value":{}}],"changedPropIds":[]}'
+        )
+        status, body = _get(base + "/_dash-update-component", callback)
+        assert status == 200 and b"Workers remediated" in body
+    finally:
+        server.send_signal(signal.SIGTERM)
+        _out, err = server.communicate(timeout=30)
+    assert server.returncode == 0, err
+    assert "Shutting down" in err or "Handling signal" in err
