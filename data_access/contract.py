@@ -9,8 +9,9 @@ prose form of this module; keep the two in step.
 from __future__ import annotations
 
 import re
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
-from typing import Any, Callable, Iterable
+from typing import Any
 
 from data_access import taxonomy
 

@@ -16,8 +16,8 @@ total is exact (integer apportioning over the running sum, no rounding drift).
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
-from typing import Callable, Iterator
 
 import numpy as np
 
@@ -358,14 +358,20 @@ class DemoGenerator:
         w = (0.6 + 0.8 * t) * season
         return w / w.sum()
 
+    @property
+    def _random_cases(self) -> int:
+        # The silent-audit factory's cases complete the requested count.
+        return self.spec.cases - SILENT_ISSUES * 2
+
     def _n_batches(self) -> int:
-        return -(-self.spec.cases // BATCH)
+        return -(-self._random_cases // BATCH)
 
     def _raw_batch(self, b: int) -> list[dict]:
         """Cases of batch b, before calibration; the same every time it is asked."""
         rng = np.random.default_rng([self.spec.seed, 100 + b])
         start = b * BATCH
-        size = min(BATCH, self.spec.cases - start)
+        size = min(BATCH, self._random_cases - start)
+        last = b == self._n_batches() - 1
         month = rng.choice(self.months, size=size, p=self._month_p)
         stage = np.where(rng.random(size) < 0.16, "recruitment", "employment")
         countries = list(WORK_COUNTRIES)
@@ -425,7 +431,7 @@ class DemoGenerator:
             )
             self._outcome(row, m, int(ttr[i]), outcome[i], share_fixed[i], str(validated[i]), rng)
             rows.append(row)
-        if b == self._n_batches() - 1:
+        if last:
             rows.extend(self._silent_factory_cases(rng))
         return rows
 
@@ -488,8 +494,7 @@ class DemoGenerator:
     @staticmethod
     def _in_target(row: dict) -> bool:
         return (
-            row["status"] == "remediated"
-            and TARGET_FIRST <= row["month_resolved"] <= TARGET_LAST
+            row["status"] == "remediated" and TARGET_FIRST <= row["month_resolved"] <= TARGET_LAST
         )
 
     def _calibrate(self) -> None:
