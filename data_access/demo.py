@@ -230,6 +230,17 @@ def _pick(rng: np.random.Generator, weights: dict, size: int) -> np.ndarray:
     return keys[rng.choice(len(keys), size=size, p=p / p.sum())]
 
 
+def _sample_without_replacement(
+    rng: np.random.Generator, weights: dict, counts: np.ndarray
+) -> list[list[str]]:
+    """For each row, `counts[i]` distinct keys drawn by weight (Gumbel top-k)."""
+    keys = list(weights)
+    logp = np.log(np.array(list(weights.values()), dtype=float))
+    scores = logp + rng.gumbel(size=(len(counts), len(keys)))
+    order = np.argsort(-scores, axis=1)
+    return [[keys[j] for j in order[i, : counts[i]]] for i in range(len(counts))]
+
+
 class DemoGenerator:
     """Yields contract-valid rows for every table of the extract."""
 
@@ -248,6 +259,9 @@ class DemoGenerator:
             if ws["worksite_id"] != SILENT_AUDIT_WORKSITE:
                 by_country.setdefault(ws["country"], []).append(i)
         self._ws_pool = {c: np.array(ix) for c, ix in by_country.items()}
+        self._ws_ids = np.array([w["worksite_id"] for w in self.worksites], dtype=object)
+        self._ws_industries = np.array([w["industry"] for w in self.worksites], dtype=object)
+        self._labels = [contract.month_from_index(int(m)) for m in self.months]
         self._month_p = self._month_weights()
         self._scale: tuple[int, int] | None = None  # (extra target, raw extra total)
 
@@ -367,127 +381,167 @@ class DemoGenerator:
         return -(-self._random_cases // BATCH)
 
     def _raw_batch(self, b: int) -> list[dict]:
-        """Cases of batch b, before calibration; the same every time it is asked."""
+        """Cases of batch b, before calibration; the same every time it is asked.
+
+        Every draw is vectorised over the batch (per group where the weights depend on
+        the stage, country or origin), so a million cases take seconds, not minutes.
+        """
         rng = np.random.default_rng([self.spec.seed, 100 + b])
         start = b * BATCH
         size = min(BATCH, self._random_cases - start)
         last = b == self._n_batches() - 1
         month = rng.choice(self.months, size=size, p=self._month_p)
-        stage = np.where(rng.random(size) < 0.16, "recruitment", "employment")
-        countries = list(WORK_COUNTRIES)
-        cp = np.array([WORK_COUNTRIES[c][0] for c in countries])
-        work_country = np.array(countries)[rng.choice(len(countries), size=size, p=cp / cp.sum())]
-        origins = list(CORRIDORS)
-        op = np.array([CORRIDORS[o][0] for o in origins])
-        origin_r = np.array(origins)[rng.choice(len(origins), size=size, p=op / op.sum())]
+        recruit = rng.random(size) < 0.16
+        country = _pick(rng, {c: w[0] for c, w in WORK_COUNTRIES.items()}, size)
+        nationality = np.empty(size, dtype=object)
+        destination = country.copy()
+        industry = np.empty(size, dtype=object)
+        worksite = np.full(size, None, dtype=object)
+        channel = np.empty(size, dtype=object)
+        for c, (_w, _industries, nats) in WORK_COUNTRIES.items():
+            idx = np.flatnonzero(~recruit & (country == c))
+            pool = self._ws_pool[c]
+            # Some worksites draw far more reports than others.
+            picked = pool[np.minimum(rng.zipf(1.6, size=len(idx)) - 1, len(pool) - 1)]
+            worksite[idx] = self._ws_ids[picked]
+            industry[idx] = self._ws_industries[picked]
+            nationality[idx] = _pick(rng, nats, len(idx))
+            channel[idx] = _pick(rng, CHANNELS_BY_COUNTRY[c], len(idx))
+        rec = np.flatnonzero(recruit)
+        origins = _pick(rng, {o: w[0] for o, w in CORRIDORS.items()}, len(rec))
+        for o, (_w, destinations) in CORRIDORS.items():
+            sub = rec[origins == o]
+            destination[sub] = _pick(rng, destinations, len(sub))
+        nationality[rec] = origins
+        industry[rec] = _pick(rng, RECRUITMENT_INDUSTRIES, len(rec))
+        channel[rec] = _pick(rng, CHANNELS_BY_COUNTRY["recruitment"], len(rec))
+        english = rng.random(size) < 0.03
+        language = np.array([NAT_LANGUAGE[n] for n in nationality], dtype=object)
+        language[english] = "en"
         kind = rng.random(size)
         small = rng.geometric(0.12, size=size) + 1
         tail = np.minimum((20 * (1 - rng.random(size)) ** (-1 / 0.9)).astype(int), 5_000)
         affected = np.where(kind < 0.66, 1, np.where(kind < 0.9, np.minimum(small, 20), tail))
         n_issues = rng.choice([1, 2, 3, 4], size=size, p=[0.5, 0.3, 0.13, 0.07])
+        issues = np.empty(size, dtype=object)
+        for mask, weights in ((~recruit, EMPLOYMENT_ISSUES), (recruit, RECRUITMENT_ISSUES)):
+            idx = np.flatnonzero(mask)
+            issues[idx] = _sample_without_replacement(rng, weights, n_issues[idx])
         sex = rng.choice(["female", "male", "unknown"], size=size, p=[0.46, 0.44, 0.1])
-        ttr = rng.geometric(0.28, size=size)
-        outcome = rng.random(size)
-        share_fixed = rng.random(size)
-        validated = rng.choice(["yes", "no", "unknown"], size=size, p=[0.58, 0.17, 0.25])
-        rows = []
-        for i in range(size):
-            m = int(month[i])
-            row = {"case_id": f"C{start + i + 1:08d}", "month_received": None}
-            row["month_received"] = contract.month_from_index(m)
-            if stage[i] == "employment":
-                country = str(work_country[i])
-                pool = self._ws_pool[country]
-                # Some worksites draw far more reports than others.
-                ws = self.worksites[int(pool[min(int(rng.zipf(1.6)) - 1, len(pool) - 1)])]
-                nat = str(_pick(rng, WORK_COUNTRIES[country][2], 1)[0])
-                origin, destination = nat, country
-                industry, worksite_id = ws["industry"], ws["worksite_id"]
-                chan_w = CHANNELS_BY_COUNTRY[country]
-                issue_w = EMPLOYMENT_ISSUES
-            else:
-                origin = str(origin_r[i])
-                destination = str(_pick(rng, CORRIDORS[origin][1], 1)[0])
-                nat, worksite_id = origin, None
-                industry = str(_pick(rng, RECRUITMENT_INDUSTRIES, 1)[0])
-                chan_w = CHANNELS_BY_COUNTRY["recruitment"]
-                issue_w = RECRUITMENT_ISSUES
-            keys = list(issue_w)
-            p = np.array(list(issue_w.values()))
-            chosen = rng.choice(len(keys), size=int(n_issues[i]), replace=False, p=p / p.sum())
-            row.update(
-                channel=str(_pick(rng, chan_w, 1)[0]),
-                language=NAT_LANGUAGE[nat] if rng.random() > 0.03 else "en",
-                stage=str(stage[i]),
-                nationality=nat,
-                sex=str(sex[i]),
-                origin=origin,
-                destination=destination,
-                worksite_id=worksite_id,
-                industry=industry,
-                workers_affected=int(affected[i]),
-                record_key=int(rng.integers(0, 256)),
-                issues=[keys[j] for j in chosen],
-            )
-            self._outcome(row, m, int(ttr[i]), outcome[i], share_fixed[i], str(validated[i]), rng)
-            rows.append(row)
+        keys = rng.integers(0, 256, size=size)
+        outcome = self._outcomes(
+            rng,
+            month,
+            rng.geometric(0.28, size=size),
+            affected,
+            recruit,
+            rng.choice(["yes", "no", "unknown"], size=size, p=[0.58, 0.17, 0.25]),
+        )
+        labels = self._labels
+        rows = [
+            {
+                "case_id": f"C{start + i + 1:08d}",
+                "month_received": labels[month[i] - self.first],
+                "channel": channel[i],
+                "language": language[i],
+                "stage": "recruitment" if recruit[i] else "employment",
+                "nationality": nationality[i],
+                "sex": str(sex[i]),
+                "origin": nationality[i],
+                "destination": destination[i],
+                "worksite_id": worksite[i],
+                "industry": industry[i],
+                "workers_affected": int(affected[i]),
+                "record_key": int(keys[i]),
+                "issues": issues[i],
+                **outcome[i],
+            }
+            for i in range(size)
+        ]
         if last:
             rows.extend(self._silent_factory_cases(rng))
         return rows
 
-    def _outcome(self, row, m, ttr, u, share_fixed, validated, rng) -> None:
-        resolved = m + ttr
-        age = self.last - m
-        row.update(month_resolved=None, workers_remediated=0, validated="unknown", route=None)
-        if resolved > self.last:
-            row["status"] = "open" if age < 2 else "raised"
-            return
-        if u < 0.58:
-            affected = row["workers_affected"]
-            fixed = affected if share_fixed < 0.7 else int(rng.integers(1, affected + 1))
-            routes = ROUTES_EMPLOYMENT if row["stage"] == "employment" else ROUTES_RECRUITMENT
-            row.update(
-                status="remediated",
-                workers_remediated=fixed,
-                validated=validated,
-                route=str(_pick(rng, routes, 1)[0]),
-            )
-        elif u < 0.76:
-            row["status"] = "not_remediated"
-        elif u < 0.86:
-            row["status"] = "referred"
-        else:
-            row["status"] = "raised"
-            return
-        row["month_resolved"] = contract.month_from_index(resolved)
+    def _outcomes(self, rng, month, ttr, affected, recruit, validated) -> list[dict]:
+        """Status, month resolved, workers remediated, validation and route per case."""
+        size = len(month)
+        resolved = month + ttr
+        u = rng.random(size)
+        partial = rng.random(size) >= 0.7
+        some = rng.integers(1, affected + 1)
+        employment_route = _pick(rng, ROUTES_EMPLOYMENT, size)
+        recruitment_route = _pick(rng, ROUTES_RECRUITMENT, size)
+        labels = self._labels
+        out = []
+        for i in range(size):
+            if resolved[i] > self.last or u[i] >= 0.86:
+                status = "raised" if self.last - month[i] >= 2 or u[i] >= 0.86 else "open"
+                out.append(
+                    {
+                        "status": status,
+                        "month_resolved": None,
+                        "workers_remediated": 0,
+                        "validated": "unknown",
+                        "route": None,
+                    }
+                )
+                continue
+            row = {"month_resolved": labels[resolved[i] - self.first]}
+            if u[i] < 0.58:
+                row.update(
+                    status="remediated",
+                    workers_remediated=int(some[i] if partial[i] else affected[i]),
+                    validated=str(validated[i]),
+                    route=recruitment_route[i] if recruit[i] else employment_route[i],
+                )
+            else:
+                row.update(
+                    status="not_remediated" if u[i] < 0.76 else "referred",
+                    workers_remediated=0,
+                    validated="unknown",
+                    route=None,
+                )
+            out.append(row)
+        return out
 
     def _silent_factory_cases(self, rng: np.random.Generator) -> list[dict]:
         """The audited apparel factory: 16 issue categories reported around its audit."""
         issues = [code for code in EMPLOYMENT_ISSUES if code != "recruitment_fees"]
         issues = issues[:SILENT_ISSUES]
         audit = contract.month_index(SILENT_AUDIT_MONTH)
+        n = SILENT_ISSUES * 2
+        months = np.array([audit - 9 + (j * 18) // n for j in range(n)])
+        affected = np.array([1 + (j % 5) * 12 for j in range(n)])
+        outcome = self._outcomes(
+            rng,
+            months,
+            np.array([2 + j % 4 for j in range(n)]),
+            affected,
+            np.zeros(n, dtype=bool),
+            np.full(n, "yes", dtype=object),
+        )
         rows = []
-        for j in range(SILENT_ISSUES * 2):
-            m = audit - 9 + (j * 18) // (SILENT_ISSUES * 2)
+        for j in range(n):
             nat = "MM" if j % 3 else "KH"
-            row = {
-                "case_id": f"F{j + 1:08d}",
-                "month_received": contract.month_from_index(m),
-                "channel": "line" if j % 2 else "facebook",
-                "language": NAT_LANGUAGE[nat],
-                "stage": "employment",
-                "nationality": nat,
-                "sex": "female" if j % 4 else "male",
-                "origin": nat,
-                "destination": "TH",
-                "worksite_id": SILENT_AUDIT_WORKSITE,
-                "industry": "apparel_footwear",
-                "workers_affected": 1 + (j % 5) * 12,
-                "record_key": int(rng.integers(0, 256)),
-                "issues": [issues[j % SILENT_ISSUES], issues[(j + 5) % SILENT_ISSUES]],
-            }
-            self._outcome(row, m, 2 + j % 4, rng.random(), 0.0, "yes", rng)
-            rows.append(row)
+            rows.append(
+                {
+                    "case_id": f"F{j + 1:08d}",
+                    "month_received": contract.month_from_index(int(months[j])),
+                    "channel": "line" if j % 2 else "facebook",
+                    "language": NAT_LANGUAGE[nat],
+                    "stage": "employment",
+                    "nationality": nat,
+                    "sex": "female" if j % 4 else "male",
+                    "origin": nat,
+                    "destination": "TH",
+                    "worksite_id": SILENT_AUDIT_WORKSITE,
+                    "industry": "apparel_footwear",
+                    "workers_affected": int(affected[j]),
+                    "record_key": int(rng.integers(0, 256)),
+                    "issues": [issues[j % SILENT_ISSUES], issues[(j + 5) % SILENT_ISSUES]],
+                    **outcome[j],
+                }
+            )
         return rows
 
     # -- calibration --------------------------------------------------------------
@@ -497,22 +551,32 @@ class DemoGenerator:
             row["status"] == "remediated" and TARGET_FIRST <= row["month_resolved"] <= TARGET_LAST
         )
 
-    def _calibrate(self) -> None:
-        eligible, extra = 0, 0
+    def _calibrate(self, progress: Callable[[str, int, int], None] | None = None) -> None:
+        eligible, extra, done = 0, 0, 0
         for b in range(self._n_batches()):
-            for row in self._raw_batch(b):
+            rows = self._raw_batch(b)
+            for row in rows:
                 if self._in_target(row):
                     eligible += 1
                     extra += row["workers_remediated"] - 1
+            done += len(rows)
+            if progress:
+                progress("calibrating", done, self.spec.cases)
         target_extra = self.spec.remediated_target - eligible
         if target_extra < 0 or extra == 0:
             raise ValueError("demo size and target cannot be calibrated together")
         self._scale = (target_extra, extra)
 
-    def case_batches(self, progress: Callable[[int], None] | None = None) -> Iterator[list[dict]]:
-        """Calibrated case rows (each with its `issues` list), one batch at a time."""
+    def case_batches(
+        self, progress: Callable[[str, int, int], None] | None = None
+    ) -> Iterator[list[dict]]:
+        """Calibrated case rows (each with its `issues` list), one batch at a time.
+
+        `progress(stage, done, total)` hears about the measuring pass; the caller
+        reports the writing pass.
+        """
         if self._scale is None:
-            self._calibrate()
+            self._calibrate(progress)
         target_extra, raw_extra = self._scale
         cumulative = 0
         for b in range(self._n_batches()):
@@ -525,6 +589,4 @@ class DemoGenerator:
                     fixed = 1 + (target_extra * cumulative) // raw_extra - before
                     row["workers_remediated"] = fixed
                     row["workers_affected"] = max(row["workers_affected"], fixed)
-            if progress:
-                progress(len(rows))
             yield rows

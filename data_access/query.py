@@ -278,8 +278,12 @@ class DataAccess:
             filter_map = CONTACT_FILTERS
         else:
             with_issue = "issue" in dims or filters.issue is not None
-            name = f"cube_{m.source}" + ("_issue" if with_issue else "")
-            table = schema.cube_tables[name]
+            needed = {CASE_DIMS[d] for d in dims}
+            needed |= {CASE_FILTERS[f] for f in CASE_FILTERS if getattr(filters, f) is not None}
+            if m.only_validated:
+                needed.add("validated")
+            spec = schema.covering_cube(m.source, with_issue, needed)
+            table = schema.cube_tables[spec.name]
             cols = {d: table.c[CASE_DIMS[d]] for d in dims}
             n_col = func.sum(table.c.n_cases)
             sums = (

@@ -113,41 +113,66 @@ data_versions = Table(
 
 @dataclass(frozen=True)
 class CubeSpec:
-    """A pre-aggregated table: which case rows, grouped by which columns."""
+    """A pre-aggregated table: which case rows, grouped by which columns.
+
+    Each source (cases received, cases remediated; with or without the issue column)
+    has a lattice of cubes from coarse to fine. A query reads the smallest cube whose
+    columns cover its filters and breakdown; coarser cubes are rolled up from the
+    finest one, which is built from the case rows.
+    """
 
     name: str
-    month_column: str  # the cases column that becomes the cube's `month`
-    dims: tuple[str, ...]
-    value_column: str  # the workers column summed into `workers`
+    source: str  # "received" or "remediated"
+    dims: tuple[str, ...]  # besides `month` (and `issue` when with_issue)
     with_issue: bool
-    only_remediated: bool
+    parent: str | None  # the finest cube of the family, for roll-ups
+
+    @property
+    def month_column(self) -> str:
+        return "month_received" if self.source == "received" else "month_resolved"
+
+    @property
+    def value_column(self) -> str:
+        return "workers_affected" if self.source == "received" else "workers_remediated"
+
+    @property
+    def columns(self) -> tuple[str, ...]:
+        return ("month", *self.dims, *(("issue",) if self.with_issue else ()))
 
 
 _DIMS = ("stage", "destination", "origin", "nationality", "industry", "channel")
+# Coarse to fine; the last level is every dimension.
+_LEVELS = (
+    (),
+    ("stage", "destination", "origin"),
+    ("stage", "destination", "industry", "nationality"),
+    _DIMS,
+)
 
-CUBES: dict[str, CubeSpec] = {
-    spec.name: spec
-    for spec in (
-        CubeSpec("cube_received", "month_received", _DIMS, "workers_affected", False, False),
-        CubeSpec("cube_received_issue", "month_received", _DIMS, "workers_affected", True, False),
-        CubeSpec(
-            "cube_remediated",
-            "month_resolved",
-            _DIMS + ("validated",),
-            "workers_remediated",
-            False,
-            True,
-        ),
-        CubeSpec(
-            "cube_remediated_issue",
-            "month_resolved",
-            _DIMS + ("validated",),
-            "workers_remediated",
-            True,
-            True,
-        ),
-    )
-}
+
+def _lattice() -> dict[str, CubeSpec]:
+    cubes: dict[str, CubeSpec] = {}
+    for source, extra in (("received", ()), ("remediated", ("validated",))):
+        for with_issue in (False, True):
+            family = f"cube_{source}" + ("_issue" if with_issue else "")
+            finest = f"{family}_{len(_LEVELS) - 1}"
+            for level, dims in enumerate(_LEVELS):
+                name = f"{family}_{level}"
+                parent = None if name == finest else finest
+                cubes[name] = CubeSpec(name, source, dims + extra, with_issue, parent)
+    return cubes
+
+
+CUBES: dict[str, CubeSpec] = _lattice()
+
+
+def covering_cube(source: str, with_issue: bool, needed: set[str]) -> CubeSpec:
+    """The smallest cube of a family that has every column in `needed`."""
+    for spec in CUBES.values():
+        family = spec.source == source and spec.with_issue == with_issue
+        if family and needed <= set(spec.columns):
+            return spec
+    raise ValueError(f"no cube has the columns {sorted(needed)}")
 
 
 def _cube_table(spec: CubeSpec) -> Table:
@@ -161,9 +186,10 @@ def _cube_table(spec: CubeSpec) -> Table:
         Column("workers", BigInteger, nullable=False),
         Column("max_workers", BigInteger, nullable=False),
     ]
-    indexes = [Index(f"ix_{spec.name}_month", "month")]
-    if spec.with_issue:
-        indexes.append(Index(f"ix_{spec.name}_issue", "issue", "month"))
+    # Filters are equality tests on a dimension plus a month range: lead with the
+    # dimension (issue first where present) so one index serves both.
+    lead = ("issue",) if spec.with_issue else ()
+    indexes = [Index(f"ix_{spec.name}_month", *lead, "month")]
     return Table(spec.name, metadata, *columns, *indexes)
 
 
