@@ -13,8 +13,8 @@ import datetime as dt
 import hashlib
 import secrets
 from collections import defaultdict
+from collections.abc import Callable, Iterable
 from pathlib import Path
-from typing import Callable, Iterable
 
 from sqlalchemy import Engine, create_engine, delete, func, insert, select
 from sqlalchemy.engine import Connection
@@ -79,11 +79,11 @@ def _clear(conn: Connection) -> None:
 
 
 def build_cubes(conn: Connection) -> None:
-    """Refill every cube table from the case rows, in the database."""
+    """Refill every cube table: the finest from the case rows, the rest rolled up."""
     c = schema.cases.c
     for name, spec in schema.CUBES.items():
-        cube = schema.cube_tables[name]
-        conn.execute(delete(cube))
+        if spec.parent is not None:
+            continue
         group = [c[spec.month_column].label("month"), *(c[d] for d in spec.dims)]
         source = schema.cases
         if spec.with_issue:
@@ -96,11 +96,28 @@ def build_cubes(conn: Connection) -> None:
             func.sum(c[spec.value_column]).label("workers"),
             func.max(c[spec.value_column]).label("max_workers"),
         ).select_from(source)
-        if spec.only_remediated:
+        if spec.source == "remediated":
             query = query.where(c.status == "remediated")
-        query = query.group_by(*group)
-        names = [col.name for col in cube.columns]
-        conn.execute(insert(cube).from_select(names, query))
+        _fill(conn, name, query.group_by(*group))
+    for name, spec in schema.CUBES.items():
+        if spec.parent is None:
+            continue
+        parent = schema.cube_tables[spec.parent].c
+        group = [parent[col] for col in spec.columns]
+        query = select(
+            *group,
+            func.sum(parent.n_cases),
+            func.sum(parent.key_sum),
+            func.sum(parent.workers),
+            func.max(parent.max_workers),
+        ).group_by(*group)
+        _fill(conn, name, query)
+
+
+def _fill(conn: Connection, name: str, query) -> None:
+    cube = schema.cube_tables[name]
+    conn.execute(delete(cube))
+    conn.execute(insert(cube).from_select([col.name for col in cube.columns], query))
 
 
 def _record_version(conn: Connection, as_of: str, source: str, checksum: str) -> int:
@@ -114,7 +131,7 @@ def _record_version(conn: Connection, as_of: str, source: str, checksum: str) ->
         insert(schema.data_versions).values(
             version=version,
             as_of=as_of,
-            loaded_at=dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds"),
+            loaded_at=dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
             source=source,
             checksum=checksum,
             cases=n_cases,
@@ -145,7 +162,7 @@ def build_demo(url: str, spec: DemoSpec | None = None, progress: Progress = _qui
         _insert_checked(conn, contract.AUDIT_FINDINGS, findings, as_of)
         _insert_checked(conn, contract.CONTACTS, gen.contacts(), as_of, schema.contacts)
         done = 0
-        for batch in gen.case_batches():
+        for batch in gen.case_batches(progress):
             issues = []
             for row in batch:
                 errors = contract.check_row(contract.CASES, row, as_of)
@@ -153,7 +170,9 @@ def build_demo(url: str, spec: DemoSpec | None = None, progress: Progress = _qui
                     row, worksites.get(row["worksite_id"])
                 )
                 if errors:
-                    raise AssertionError(f"demo case {row['case_id']} breaks the contract: {errors}")
+                    raise AssertionError(
+                        f"demo case {row['case_id']} breaks the contract: {errors}"
+                    )
                 issues.extend({"case_id": row["case_id"], "issue": i} for i in row.pop("issues"))
             conn.execute(insert(schema.cases), batch)
             _insert_checked(conn, contract.CASE_ISSUES, issues, as_of)
@@ -225,8 +244,19 @@ def _read_table(directory: Path, spec: contract.Table, errors: _Errors) -> list[
                     typed[column.name] = value
                 if ok:
                     rows.append((line, typed))
-    except UnicodeDecodeError as exc:
-        errors.add(spec.filename, None, f"is not UTF-8 text ({exc.reason} at byte {exc.start})")
+    except UnicodeDecodeError:
+        # The decoder's own offset is within its read buffer, not the file: find the
+        # first bad byte again in the whole file to name its line and byte offset.
+        raw = path.read_bytes()
+        try:
+            raw.decode("utf-8")
+        except UnicodeDecodeError as exc:
+            line = raw.count(b"\n", 0, exc.start) + 1
+            errors.add(
+                f"{spec.filename}:{line}",
+                None,
+                f"is not UTF-8 text ({exc.reason} at byte {exc.start})",
+            )
     return rows
 
 
@@ -306,7 +336,7 @@ def import_extract(
         # Record keys stay with their case (and contacts cell) across versions, so
         # comparing two versions shows no new noise for rows that did not change.
         old_case_keys = dict(
-            conn.execute(select(schema.cases.c.case_id, schema.cases.c.record_key)).tuples()
+            conn.execute(select(schema.cases.c.case_id, schema.cases.c.record_key)).all()
         )
         ct = schema.contacts.c
         old_contact_keys = {
