@@ -117,3 +117,13 @@ def redis_url() -> str:
 def browser_ready() -> None:
     have = os.path.exists(CHROME) and shutil.which("chromedriver") is not None
     require(have, f"Chromium ({CHROME}) and chromedriver are needed for browser tests")
+
+
+
+def pytest_sessionfinish(session, exitstatus):
+    """In CI nothing may be skipped: a skipped service or browser test is a failure."""
+    reporter = session.config.pluginmanager.get_plugin("terminalreporter")
+    skipped = reporter.stats.get("skipped", []) if reporter else []
+    if IN_CI and skipped and exitstatus == 0:
+        reporter.write_line(f"CI: {len(skipped)} test(s) skipped; all must run in CI.", red=True)
+        session.exitstatus = 1
