@@ -1,7 +1,8 @@
 """The data contract: what an ILM extract holds, and the rules every row must keep.
 
 The importer (`data_access.load.import_extract`) and the demo generator
-(`data_access.demo`) both check rows through `check_row` and `check_references`, so a
+(`data_access.demo`) both check rows through `check_row` and
+`check_case_against_worksite`, so a
 demo database can never hold what an import would refuse. docs/data-contract.md is the
 prose form of this module; keep the two in step.
 """

@@ -21,6 +21,7 @@ import random
 from dataclasses import dataclass
 
 KEY_SPACE = 256
+MAX_NOISE = 10
 
 
 @dataclass(frozen=True)
@@ -36,6 +37,9 @@ class DisclosureParams:
             raise ValueError("K and C must be at least 1 and the noise not negative")
         if self.c > self.k:
             raise ValueError("C must not exceed K")
+        if self.noise > MAX_NOISE:
+            # Past this the 256-entry table cannot hold the tails: noise would shrink.
+            raise ValueError(f"noise must be at most {MAX_NOISE}")
         if not 0 <= self.sum_noise < 0.5 or not 0 < self.dominance <= 1:
             raise ValueError("sum_noise must be in [0, 0.5) and dominance in (0, 1]")
 

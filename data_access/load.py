@@ -265,8 +265,10 @@ def validate_extract(directory: Path, as_of: str | None = None) -> tuple[dict, s
     errors = _Errors()
     tables = {name: _read_table(directory, spec, errors) for name, spec in contract.TABLES.items()}
     if as_of is None:
-        months = [r["month_received"] for _, r in tables["cases"] if r.get("month_received")]
-        months += [r["month"] for _, r in tables["contacts"] if r.get("month")]
+        # Only well-formed months may set the as-of; a malformed one is reported below.
+        months = [r.get("month_received") for _, r in tables["cases"]]
+        months += [r.get("month") for _, r in tables["contacts"]]
+        months = [m for m in months if isinstance(m, str) and contract.MONTH_RE.match(m)]
         as_of = max(months, default=None)
     elif not contract.MONTH_RE.match(as_of):
         errors.add("--as-of", None, f"must be a month as YYYY-MM, got {as_of!r}")

@@ -89,6 +89,7 @@ class VersionInfo:
     as_of: str
     loaded_at: str
     source: str
+    checksum: str = ""
 
 
 @dataclass(frozen=True)
@@ -182,7 +183,7 @@ class DataAccess:
             if not conn.dialect.has_table(conn, "data_versions"):
                 raise NoData("the database has no data version; run `python -m dashboard demo`")
             row = conn.execute(
-                select(dv.c.version, dv.c.as_of, dv.c.loaded_at, dv.c.source)
+                select(dv.c.version, dv.c.as_of, dv.c.loaded_at, dv.c.source, dv.c.checksum)
                 .order_by(dv.c.version.desc())
                 .limit(1)
             ).first()
@@ -207,8 +208,9 @@ class DataAccess:
         for name in by:
             if name not in allowed_by:
                 raise InvalidParameter("by", name, ", ".join(allowed_by))
-        version = self.version().version
-        key = self._cache_key(version, measure, by, filters)
+        info = self.version()
+        version = info.version
+        key = self._cache_key(info, measure, by, filters)
         if self.cache is not None:
             hit = self.cache.get(key)
             if hit is not None:
@@ -228,8 +230,9 @@ class DataAccess:
             self.total("cases_remediated", filters),
         )
 
-    def _cache_key(self, version: int, measure: str, by: tuple, filters: Filters) -> str:
-        text = repr((version, measure, by, filters.key(), self.params))
+    def _cache_key(self, info: VersionInfo, measure: str, by: tuple, filters: Filters) -> str:
+        # The checksum tells apart two databases that share a cache and a version number.
+        text = repr((info.version, info.checksum, measure, by, filters.key(), self.params))
         return "ilm:agg:" + hashlib.sha1(text.encode()).hexdigest()
 
     # -- internals: exact sums, then protection -----------------------------------

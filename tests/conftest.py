@@ -119,7 +119,6 @@ def browser_ready() -> None:
     require(have, f"Chromium ({CHROME}) and chromedriver are needed for browser tests")
 
 
-
 def pytest_sessionfinish(session, exitstatus):
     """In CI nothing may be skipped: a skipped service or browser test is a failure."""
     reporter = session.config.pluginmanager.get_plugin("terminalreporter")

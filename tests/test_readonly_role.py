@@ -1,0 +1,242 @@
+"""docs/sql/readonly_role.sql makes a PostgreSQL role that can read and do nothing else.
+
+The script is run against the small demo in the `test` database (as postgres, the
+loading role there), then the tests connect as `ilm_dashboard` (trust authentication: no
+password) and try to read, write and create. The role is dropped again at the end.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import shutil
+import subprocess
+from pathlib import Path
+
+import pytest
+from psycopg import errors as pg_errors
+from sqlalchemy import create_engine, make_url, text
+from sqlalchemy.engine import URL
+from sqlalchemy.exc import DBAPIError
+
+from data_access import schema
+
+SQL = Path(__file__).resolve().parent.parent / "docs" / "sql" / "readonly_role.sql"
+ROLE = "ilm_dashboard"
+PASSWORD = "not-a-real-password"
+SCRATCH = "ro_test_scratch"
+
+
+def _drop_role(admin_url: URL) -> None:
+    engine = create_engine(admin_url, isolation_level="AUTOCOMMIT")
+    with engine.connect() as conn:
+        if conn.execute(text("select 1 from pg_roles where rolname = :r"), {"r": ROLE}).first():
+            # DROP OWNED BY also revokes its privileges and default privileges here.
+            conn.execute(text(f"DROP OWNED BY {ROLE}"))
+            conn.execute(text(f"DROP ROLE {ROLE}"))
+        conn.execute(text(f"DROP TABLE IF EXISTS {SCRATCH}"))
+    engine.dispose()
+
+
+def _run_with_psql(admin_url: URL, variables: dict[str, str]) -> None:
+    command = ["psql", "--no-psqlrc", "--single-transaction", "-v", "ON_ERROR_STOP=1"]
+    command += ["-h", admin_url.host or "127.0.0.1", "-p", str(admin_url.port or 5432)]
+    command += ["-U", admin_url.username or "postgres", "-d", admin_url.database or "postgres"]
+    for name, value in variables.items():
+        command += ["-v", f"{name}={value}"]
+    env = dict(os.environ)
+    if admin_url.password:
+        env["PGPASSWORD"] = admin_url.password
+    done = subprocess.run([*command, "-f", str(SQL)], capture_output=True, text=True, env=env)
+    assert done.returncode == 0, done.stderr
+
+
+def statements(variables: dict[str, str]) -> list[str]:
+    """The script's SQL statements with the psql variables filled in as psql would."""
+
+    def substitute(match: re.Match) -> str:
+        quote, value = match.group(1), variables[match.group(2)]
+        return quote + value.replace(quote, quote * 2) + quote
+
+    lines = [
+        line
+        for line in SQL.read_text(encoding="utf-8").splitlines()
+        if not line.lstrip().startswith(("--", "\\"))
+    ]
+    script = re.sub(r":(['\"])(\w+)\1", substitute, "\n".join(lines))
+    return [" ".join(s.split()) for s in script.split(";") if s.strip()]
+
+
+def _run_statements(conn, variables: dict[str, str]) -> None:
+    dbname = conn.execute(text("select current_database()")).scalar_one()
+    for statement in statements({"DBNAME": dbname, **variables}):
+        conn.exec_driver_sql(statement)
+
+
+def _run_with_sqlalchemy(admin_url: URL, variables: dict[str, str]) -> None:
+    """No psql here: run the statements in one transaction through SQLAlchemy."""
+    engine = create_engine(admin_url)
+    with engine.begin() as conn:
+        _run_statements(conn, variables)
+    engine.dispose()
+
+
+@pytest.fixture(scope="module")
+def role_url(pg_small_url):
+    """Run the script; yield the URL to connect as the read-only role; drop it after."""
+    admin_url = make_url(pg_small_url)
+    _drop_role(admin_url)
+    variables = {"dashboard_password": PASSWORD, "loader_role": admin_url.username or "postgres"}
+    if shutil.which("psql"):
+        _run_with_psql(admin_url, variables)
+    else:
+        _run_with_sqlalchemy(admin_url, variables)
+    url = admin_url.set(username=ROLE, password=None)
+    try:
+        yield url
+    finally:
+        _drop_role(admin_url)
+
+
+@pytest.fixture
+def role_engine(role_url):
+    engine = create_engine(role_url)
+    yield engine
+    engine.dispose()
+
+
+def test_ro001_role_can_read_the_cases(role_engine, pg_small_url):
+    with role_engine.connect() as conn:
+        seen = conn.execute(text("select count(*) from cases")).scalar_one()
+    admin = create_engine(pg_small_url)
+    with admin.connect() as conn:
+        total = conn.execute(text("select count(*) from cases")).scalar_one()
+    admin.dispose()
+    assert seen == total > 0
+
+
+def test_ro002_role_can_read_every_dashboard_table(role_engine):
+    with role_engine.connect() as conn:
+        for table in schema.metadata.sorted_tables:
+            conn.execute(text(f"select * from {table.name} limit 1")).all()
+
+
+@pytest.mark.parametrize(
+    "statement",
+    [
+        pytest.param(
+            "insert into cases (case_id, month_received, channel, language, stage, "
+            "nationality, sex, origin, destination, workers_affected, status, "
+            "workers_remediated, validated, record_key) values ('X1', '2024-01', 'line', "
+            "'my', 'recruitment', 'MM', 'male', 'MM', 'TH', 1, 'open', 0, 'unknown', 0)",
+            id="insert",
+        ),
+        pytest.param("update cases set record_key = 0", id="update"),
+        pytest.param("delete from cases", id="delete"),
+        pytest.param("truncate cases", id="truncate"),
+        pytest.param("delete from data_versions", id="delete-data_versions"),
+    ],
+)
+def test_ro003_role_cannot_write(role_engine, statement):
+    with role_engine.connect() as conn:
+        # Leave the read-only default aside: the privileges alone must refuse the write.
+        conn.execute(text("SET TRANSACTION READ WRITE"))
+        with pytest.raises(DBAPIError) as info:
+            conn.execute(text(statement))
+    assert isinstance(info.value.orig, pg_errors.InsufficientPrivilege)
+    assert "permission denied" in str(info.value.orig)
+
+
+@pytest.mark.parametrize(
+    "statement",
+    [
+        pytest.param(f"create table {SCRATCH} (x int)", id="create-table"),
+        pytest.param(f"create view {SCRATCH} as select 1 as x", id="create-view"),
+        pytest.param("create schema ro_test_schema", id="create-schema"),
+    ],
+)
+def test_ro004_role_cannot_create(role_engine, statement):
+    with role_engine.connect() as conn:
+        conn.execute(text("SET TRANSACTION READ WRITE"))
+        with pytest.raises(DBAPIError) as info:
+            conn.execute(text(statement))
+    assert isinstance(info.value.orig, pg_errors.InsufficientPrivilege)
+    assert "permission denied" in str(info.value.orig)
+
+
+def test_ro005_sessions_are_read_only_by_default(role_engine):
+    with role_engine.connect() as conn, pytest.raises(DBAPIError) as info:
+        conn.execute(text("delete from cases"))
+    assert isinstance(info.value.orig, pg_errors.ReadOnlySqlTransaction)
+
+
+def test_ro006_tables_the_loader_creates_later_are_readable(role_engine, pg_small_url):
+    admin = create_engine(pg_small_url)
+    with admin.begin() as conn:
+        conn.execute(text(f"create table {SCRATCH} (x int)"))
+        conn.execute(text(f"insert into {SCRATCH} values (42)"))
+    try:
+        with role_engine.connect() as conn:
+            assert conn.execute(text(f"select x from {SCRATCH}")).scalar_one() == 42
+    finally:
+        with admin.begin() as conn:
+            conn.execute(text(f"drop table {SCRATCH}"))
+        admin.dispose()
+
+
+def test_ro007_role_holds_select_and_nothing_else(role_engine):
+    with role_engine.connect() as conn:
+        granted = set(
+            conn.execute(
+                text(
+                    "select distinct privilege_type from information_schema.table_privileges "
+                    "where grantee = :role"
+                ),
+                {"role": ROLE},
+            ).scalars()
+        )
+        role = conn.execute(
+            text(
+                "select rolcanlogin, rolsuper, rolcreatedb, rolcreaterole, rolreplication, "
+                "rolbypassrls from pg_roles where rolname = :role"
+            ),
+            {"role": ROLE},
+        ).one()
+        may_create = conn.execute(
+            text(
+                "select has_schema_privilege(:role, 'public', 'CREATE'), "
+                "has_database_privilege(:role, current_database(), 'CREATE')"
+            ),
+            {"role": ROLE},
+        ).one()
+    assert granted == {"SELECT"}
+    assert tuple(role) == (True, False, False, False, False, False)
+    assert tuple(may_create) == (False, False)
+
+
+def test_ro008_statements_fill_in_the_psql_variables():
+    sql = statements({"DBNAME": "ilm", "dashboard_password": "it's", "loader_role": "ld"})
+    assert "CREATE ROLE ilm_dashboard LOGIN PASSWORD 'it''s' NOSUPERUSER" in sql[0]
+    assert 'GRANT CONNECT ON DATABASE "ilm" TO ilm_dashboard' in sql
+    assert not [s for s in sql if re.search(r":['\"]?\w", s)]
+
+
+def test_ro009_script_works_without_psql_too(role_url, pg_small_url):
+    """The SQLAlchemy road, in a transaction that is rolled back (the role stays as is)."""
+    admin = create_engine(pg_small_url)
+    with admin.connect() as conn, conn.begin() as transaction:
+        conn.execute(text(f"DROP OWNED BY {ROLE}"))
+        conn.execute(text(f"DROP ROLE {ROLE}"))
+        loader = make_url(pg_small_url).username or "postgres"
+        _run_statements(conn, {"dashboard_password": PASSWORD, "loader_role": loader})
+        may = conn.execute(
+            text(
+                "select has_table_privilege(:role, 'cases', 'SELECT'), "
+                "has_table_privilege(:role, 'cases', 'INSERT'), "
+                "has_schema_privilege(:role, 'public', 'CREATE')"
+            ),
+            {"role": ROLE},
+        ).one()
+        transaction.rollback()
+    admin.dispose()
+    assert tuple(may) == (True, False, False)
