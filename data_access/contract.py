@@ -2,9 +2,8 @@
 
 The importer (`data_access.load.import_extract`) and the demo generator
 (`data_access.demo`) both check rows through `check_row` and
-`check_case_against_worksite`, so a
-demo database can never hold what an import would refuse. docs/data-contract.md is the
-prose form of this module; keep the two in step.
+`check_case_against_worksite`, so a demo database can never hold what an import would
+refuse. docs/data-contract.md is the prose form of this module; keep the two in step.
 """
 
 from __future__ import annotations
