@@ -153,7 +153,7 @@ def ensure_database(app) -> None:
     from data_access.demo import DemoSpec
     from data_access.load import build_demo
 
-    print(f"First run: building the demo dataset in {path} (about half a minute).")
+    print(f"First run: building the demo dataset in {path} (a few seconds).")
     build_demo(url, DemoSpec(), ProgressPrinter())
     print("Demo dataset ready. Open http://127.0.0.1:8050")
 

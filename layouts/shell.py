@@ -53,8 +53,10 @@ def navigation(views: list[tuple[str, str]]) -> html.Nav:
 
 def _dropdown(param: str, label: str, options: list[dict], placeholder: str) -> html.Div:
     control_id = ids.FILTER_CONTROLS[param]
+    # The two months sit side by side even on a phone; longer labels get a full row.
+    width = "col-6 col-lg-3" if param in ("from", "to") else "col-12 col-sm-6 col-lg-3"
     return html.Div(
-        className="col-12 col-sm-6 col-lg-3 filter-field",
+        className=f"{width} filter-field",
         children=[
             html.Label(label, htmlFor=control_id, className="form-label small mb-1"),
             dcc.Dropdown(

@@ -6,11 +6,13 @@ import json
 import shutil
 
 import pytest
+import redis
 from sqlalchemy import create_engine, insert, text
 from sqlalchemy.exc import OperationalError
 
 from dashboard import create_app, ids
 from data_access import schema
+from data_access.filters import Filters
 
 
 @pytest.fixture
@@ -100,8 +102,6 @@ def test_ap007_callback_answers_over_http_with_protected_numbers(small_url):
     assert response.status_code == 200
     payload = json.dumps(response.get_json())
     data = app.server.extensions["ilm_data"]
-    from data_access.filters import Filters
-
     assert f"{data.total('cases', Filters(country='TH')).value:,}" in payload
 
 
@@ -126,3 +126,18 @@ def test_ap010_the_postgresql_connection_is_read_only(pg_small_url):
     with pytest.raises(InternalError, match="read-only"), engine.begin() as conn:
         conn.execute(text("DELETE FROM cases"))
     engine.dispose()
+
+
+def test_ap011_cache_redis_url_shares_answers_through_redis(small_url, redis_url):
+    client = redis.Redis.from_url(redis_url)
+    before = set(client.keys("ilm:*"))
+    app = create_app({"DATABASE_URL": small_url, "CACHE_REDIS_URL": redis_url})
+    data = app.server.extensions["ilm_data"]
+    first = data.aggregate("cases", ("issue",), Filters(country="MY"))
+    added = set(client.keys("ilm:*")) - before
+    assert added, "the answer was not written to Redis"
+    other = create_app({"DATABASE_URL": small_url, "CACHE_REDIS_URL": redis_url})
+    second_data = other.server.extensions["ilm_data"]
+    second_data._exact_cells = None  # a second process must not need the database
+    assert second_data.aggregate("cases", ("issue",), Filters(country="MY")) == first
+    client.delete(*added)
