@@ -1,37 +1,43 @@
-"""The page frame's callbacks: which view to show, and filters <-> URL query string."""
+"""The page frame's callbacks: which view to show, and view state <-> URL query string."""
 
 from __future__ import annotations
 
-from dash import Input, Output, ctx, html, no_update
+from dash import ALL, Input, Output, State, ctx, html, no_update
 
 from dashboard import ids
 from dashboard.i18n import _
-from dashboard.urlstate import from_controls, month_label, parse_query, to_controls, to_query
+from dashboard.urlstate import (
+    OPTIONS,
+    PARAMS,
+    from_controls,
+    month_label,
+    parse_options,
+    parse_query,
+    to_controls,
+    to_query,
+)
+from dashboard.views import PageContext, find_view
 from data_access import taxonomy
 from data_access.filters import Filters
 from data_access.query import DataAccess
-from layouts.methodology import methodology_layout
-from layouts.overview import overview_layout
 
 CONTROL_PARAMS = list(ids.FILTER_CONTROLS)
 
 
-def render_page(data: DataAccess, pathname: str | None):
-    """The view for a path, or a page that says it does not exist."""
+def render_page(data: DataAccess, pathname: str | None, search: str | None = None):
+    """The view for a path (its option controls set from the URL), or a not-found page."""
+    view = find_view(pathname)
+    if view is None:
+        return html.Div(
+            [
+                html.H1(_("Page not found"), className="h3"),
+                html.P(_("There is no view at this address.")),
+                html.A(_("Go to the overview"), href=ids.PATH_OVERVIEW),
+            ]
+        )
     info = data.version()
-    as_of = month_label(info.as_of)
-    if pathname in (None, "", ids.PATH_OVERVIEW):
-        return overview_layout(as_of)
-    if pathname.rstrip("/") == ids.PATH_METHODOLOGY:
-        p = data.params
-        return methodology_layout(as_of, info.version, p.k, p.c, p.noise, p.sum_noise, p.dominance)
-    return html.Div(
-        [
-            html.H1(_("Page not found"), className="h3"),
-            html.P(_("There is no view at this address.")),
-            html.A(_("Go to the overview"), href=ids.PATH_OVERVIEW),
-        ]
-    )
+    options, _notices = parse_options(search)
+    return view.layout(PageContext(month_label(info.as_of), info.version, data.params, options))
 
 
 def describe(filters: Filters) -> str:
@@ -65,46 +71,85 @@ def describe(filters: Filters) -> str:
     return _("Showing: {filters}.").format(filters="; ".join(parts))
 
 
-def sync_state(trigger: str | None, search: str | None, controls: dict) -> dict:
-    """One step of the filters <-> URL loop; returns what to update.
+def _is_option(trigger) -> bool:
+    return isinstance(trigger, dict) and trigger.get("type") == ids.OPTION
 
-    The URL wins on page load and on back/forward; a control change rewrites the URL.
+
+def sync_state(
+    trigger,
+    search: str | None,
+    controls: dict,
+    option_controls: dict | None = None,
+    patch: dict | None = None,
+) -> dict:
+    """One step of the view state <-> URL loop; returns what to update.
+
+    The URL wins on page load and on back/forward. A filter control, a view-option
+    control, a filter patch (a click on a chart) or "clear all" rewrites the URL.
     """
+    url_filters, notices = parse_query(search)
+    options, option_notices = parse_options(search)
+    notices += option_notices
+    set_controls, from_url = False, False
     if trigger == ids.RESET:
         filters, notices = Filters(), []
-        url, set_controls = "", True
+        set_controls = True
     elif trigger in ids.FILTER_CONTROLS.values():
         filters, notices = from_controls(controls)
-        url, set_controls = to_query(filters), False
+    elif trigger == ids.FILTER_PATCH and patch:
+        merged = {**controls, **{k: v for k, v in patch.items() if k in PARAMS}}
+        filters, notices = from_controls(merged)
+        set_controls = True
+    elif _is_option(trigger):
+        filters, notices = url_filters, []
+        for name, value in (option_controls or {}).items():
+            if name in OPTIONS and value is not None and OPTIONS[name].valid(str(value)):
+                options[name] = str(value)
     else:
-        filters, notices = parse_query(search)
-        url, set_controls = None, True
+        filters, set_controls, from_url = url_filters, True, True
+    url = to_query(filters, options)
     return {
         "filters": filters,
+        "options": options,
         "notices": notices,
-        "url": url,
+        # The URL is only written when the state moved away from it.
+        "url": None if from_url or url == (search or "") else url,
         "controls": to_controls(filters) if set_controls else None,
     }
 
 
 def register(app, data: DataAccess) -> None:
-    @app.callback(Output(ids.PAGE, "children"), Input(ids.URL, "pathname"))
-    def _page(pathname):
-        return render_page(data, pathname)
+    @app.callback(
+        Output(ids.PAGE, "children"),
+        Input(ids.URL, "pathname"),
+        State(ids.URL, "search"),
+    )
+    def _page(pathname, search):
+        return render_page(data, pathname, search)
 
     @app.callback(
         Output(ids.URL, "search"),
         Output(ids.FILTERS, "data"),
+        Output(ids.OPTIONS, "data"),
         Output(ids.NOTICE, "children"),
         Output(ids.ACTIVE_FILTERS, "children"),
+        Output({"type": ids.OPTION, "name": ALL}, "value"),
         *[Output(ids.FILTER_CONTROLS[p], "value") for p in CONTROL_PARAMS],
         Input(ids.URL, "search"),
         Input(ids.RESET, "n_clicks"),
+        Input(ids.FILTER_PATCH, "data"),
+        Input({"type": ids.OPTION, "name": ALL}, "value"),
         *[Input(ids.FILTER_CONTROLS[p], "value") for p in CONTROL_PARAMS],
     )
-    def _sync(search, _reset, *values):
-        state = sync_state(ctx.triggered_id, search, dict(zip(CONTROL_PARAMS, values)))
-        filters = state["filters"]
+    def _sync(search, _reset, patch, option_values, *values):
+        option_names = [o["id"]["name"] for o in ctx.outputs_list[5]]
+        state = sync_state(
+            ctx.triggered_id,
+            search,
+            dict(zip(CONTROL_PARAMS, values)),
+            dict(zip(option_names, option_values)),
+            patch,
+        )
         notice = None
         if state["notices"]:
             notice = html.Div(
@@ -117,8 +162,10 @@ def register(app, data: DataAccess) -> None:
         )
         return (
             no_update if state["url"] is None else state["url"],
-            filters.active(),
+            state["filters"].active(),
+            state["options"],
             notice,
-            describe(filters),
+            describe(state["filters"]),
+            [state["options"].get(name) for name in option_names],
             *control_values,
         )

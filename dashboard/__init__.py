@@ -15,10 +15,9 @@ from dashboard import config as configuration
 from dashboard import ids
 from dashboard.i18n import _, set_language
 from dashboard.urlstate import month_label
+from dashboard.views import all_views, sample_context
 from data_access import taxonomy
 from data_access.query import DataAccess, NoData
-from layouts.methodology import methodology_layout
-from layouts.overview import overview_layout
 from layouts.shell import shell
 
 ASSETS = configuration.ROOT / "assets"
@@ -31,8 +30,8 @@ def _cache_config(config: dict) -> dict:
     return {**common, "CACHE_TYPE": "SimpleCache", "CACHE_THRESHOLD": 5000}
 
 
-def views() -> list[tuple[str, str]]:
-    return [(ids.PATH_OVERVIEW, _("Overview")), (ids.PATH_METHODOLOGY, _("Methodology"))]
+def navigation() -> list[tuple[str, str]]:
+    return [(v.path, v.label()) for v in all_views() if v.in_navigation]
 
 
 def filter_options(data: DataAccess) -> dict[str, list[dict]]:
@@ -123,23 +122,21 @@ def create_app(test_config: dict | None = None) -> Dash:
             options = filter_options(data)
         except NoData as exc:
             return _no_data_page(str(exc))
-        return shell(month_label(info.as_of), views(), options, data.params.k, info.version)
+        return shell(month_label(info.as_of), navigation(), options, data.params.k, info.version)
 
     app.layout = serve_layout
     empty = {param: [] for param in ids.FILTER_CONTROLS}
     app.validation_layout = html.Div(
-        [
-            shell("", views(), empty, 10, 0),
-            overview_layout(""),
-            methodology_layout("", 0, 10, 3, 3, 0.01, 0.8),
-        ]
+        [shell("", navigation(), empty, 10, 0)]
+        + [view.layout(sample_context()) for view in all_views()]
     )
 
-    from callbacks import overview
     from callbacks import shell as shell_callbacks
 
     shell_callbacks.register(app, data)
-    overview.register(app, data)
+    for view in all_views():
+        if view.register is not None:
+            view.register(app, data)
 
     @server.after_request
     def _headers(response):

@@ -11,6 +11,17 @@ AS_OF = "as-of"
 RESET = "filters-reset"
 ACTIVE_FILTERS = "active-filters"
 
+OPTIONS = "view-options-store"
+# Views write {filter parameter: value} here to set a filter (cross-filtering).
+FILTER_PATCH = "filter-patch-store"
+# Pattern-matching id type of every view-option control: {"type": OPTION, "name": ...}.
+OPTION = "view-option"
+
+
+def option(name: str) -> dict:
+    return {"type": OPTION, "name": name}
+
+
 # Filter controls: URL parameter -> control id.
 FILTER_CONTROLS = {
     "from": "filter-from",
@@ -40,6 +51,21 @@ def table(chart: str) -> str:
 
 def note(chart: str) -> str:
     return f"{chart}-note"
+
+
+# Ethical Supply Chains view
+
+
+# Audits vs Worker Voice view
+
+
+# Ethical Recruitment view
+
+
+# Remediation view
+
+
+# Share, cite, download, embed
 
 
 # Paths of the views: the navigation grows as views land.

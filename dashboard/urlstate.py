@@ -7,6 +7,8 @@ crash a page: they are dropped and named in a notice.
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from dataclasses import dataclass
 from urllib.parse import parse_qsl, urlencode
 
 from dashboard.i18n import _
@@ -16,6 +18,48 @@ from data_access.filters import Filters, InvalidParameter
 # URL parameter -> Filters field, in the order written back to the URL.
 PARAMS = ("from", "to", "country", "nationality", "industry", "corridor", "issue", "channel")
 _FIELD = {"from": "start", "to": "end"}
+
+
+@dataclass(frozen=True)
+class Option:
+    """A view option held in the URL: its default (omitted from URLs) and its rule."""
+
+    default: str
+    allowed: tuple[str, ...] = ()
+    check: Callable[[str], bool] | None = None
+
+    def valid(self, value: str) -> bool:
+        if self.allowed:
+            return value in self.allowed
+        return self.check is not None and self.check(value)
+
+
+# View options by URL parameter, written after the filters in this order. A name means
+# the same in every view that uses it; views add their options here.
+OPTIONS: dict[str, Option] = {
+    "measure": Option("cases", ("cases", "workers")),
+}
+
+
+def default_options() -> dict[str, str]:
+    return {name: option.default for name, option in OPTIONS.items()}
+
+
+def parse_options(search: str | None) -> tuple[dict[str, str], list[str]]:
+    """Every view option (defaults filled in) from a query string, with notices."""
+    options, notices = default_options(), []
+    for name, value in parse_qsl((search or "").lstrip("?"), keep_blank_values=True):
+        if name not in OPTIONS or value == "":
+            continue
+        if OPTIONS[name].valid(value):
+            options[name] = value
+        else:
+            notices.append(
+                _("“{value}” is not a valid value for “{name}”; it was ignored.").format(
+                    value=value, name=name
+                )
+            )
+    return options, notices
 
 
 def _field_values(name: str, value: str) -> dict:
@@ -32,6 +76,8 @@ def parse_query(search: str | None) -> tuple[Filters, list[str]]:
     notices: list[str] = []
     values: dict[str, str] = {}
     for name, value in parse_qsl((search or "").lstrip("?"), keep_blank_values=True):
+        if name in OPTIONS:
+            continue
         if name not in PARAMS:
             notices.append(_("Unknown parameter “{name}” was ignored.").format(name=name))
             continue
@@ -58,20 +104,24 @@ def parse_query(search: str | None) -> tuple[Filters, list[str]]:
         return Filters(**values), notices
 
 
-def to_query(filters: Filters) -> str:
-    """The canonical query string of a selection ("" when nothing is selected)."""
+def to_query(filters: Filters, options: dict[str, str] | None = None) -> str:
+    """The canonical query string of a view ("" when nothing differs from the defaults)."""
     pairs = []
     for name in PARAMS:
         field = _FIELD.get(name, name)
         value = filters.corridor if name == "corridor" else getattr(filters, field)
         if value:
             pairs.append((name, value))
+    for name, option in OPTIONS.items():
+        value = (options or {}).get(name)
+        if value and value != option.default and option.valid(value):
+            pairs.append((name, value))
     return "?" + urlencode(pairs) if pairs else ""
 
 
 def from_controls(values: dict[str, str | None]) -> tuple[Filters, list[str]]:
     """Filters from the filter panel's control values (keyed by URL parameter)."""
-    pairs = [(k, v) for k, v in values.items() if v]
+    pairs = [(k, v) for k, v in values.items() if v and k in PARAMS]
     return parse_query(urlencode(pairs))
 
 

@@ -11,6 +11,14 @@ def _definition(term: str, text: str) -> list:
     return [html.Dt(term), html.Dd(text)]
 
 
+def methodology_page(context) -> html.Article:
+    """The methodology page for a PageContext (see dashboard.views)."""
+    p = context.params
+    return methodology_layout(
+        context.as_of_label, context.version, p.k, p.c, p.noise, p.sum_noise, p.dominance
+    )
+
+
 def methodology_layout(
     as_of_label: str, version: int, k: int, c: int, noise: int, sum_noise: float, dominance: float
 ) -> html.Article:

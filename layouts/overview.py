@@ -18,6 +18,11 @@ def kpi_row() -> html.Section:
     )
 
 
+def overview_page(context) -> html.Div:
+    """The Overview for a PageContext (see dashboard.views)."""
+    return overview_layout(context.as_of_label)
+
+
 def overview_layout(as_of_label: str) -> html.Div:
     return html.Div(
         [

@@ -149,6 +149,8 @@ def shell(
         [
             dcc.Location(id=ids.URL, refresh=False),
             dcc.Store(id=ids.FILTERS),
+            dcc.Store(id=ids.OPTIONS),
+            dcc.Store(id=ids.FILTER_PATCH),
             html.A(_("Skip to content"), href="#main", className="visually-hidden-focusable"),
             header(as_of_label),
             navigation(views),

@@ -139,3 +139,25 @@ def test_ov014_forged_store_key_is_refused():
     with pytest.raises(InvalidParameter) as caught:
         overview.filters_from_store({"case_id": "C00000001"})
     assert caught.value.parameter == "case_id"
+
+
+def test_ov015_chart_click_patch_sets_a_filter_and_the_url():
+    controls = dict.fromkeys(ids.FILTER_CONTROLS, None) | {"country": "TH"}
+    state = sync_state(ids.FILTER_PATCH, "?country=TH", controls, {}, {"issue": "deception"})
+    assert state["filters"] == Filters(country="TH", issue="deception")
+    assert state["url"] == "?country=TH&issue=deception"
+    assert state["controls"]["issue"] == "deception"
+
+
+def test_ov016_view_option_control_rewrites_the_url_keeping_filters():
+    trigger = ids.option("measure")
+    state = sync_state(trigger, "?country=TH", {}, {"measure": "workers"})
+    assert state["url"] == "?country=TH&measure=workers"
+    assert state["options"]["measure"] == "workers"
+    assert state["filters"] == Filters(country="TH")
+
+
+def test_ov017_loading_a_url_never_rewrites_it():
+    state = sync_state(None, "?measure=workers&country=TH", {})
+    assert state["url"] is None
+    assert state["options"]["measure"] == "workers"

@@ -96,3 +96,21 @@ def test_us009_garbage_never_raises():
     for search in ("?", "?&&=", "?country", "?from=%FF%FE", "?corridor=-", "country=TH", None):
         filters, _notices = parse_query(search)
         assert isinstance(filters, Filters)
+
+
+def test_us010_view_options_round_trip_and_defaults_stay_out_of_the_url():
+    from dashboard.urlstate import parse_options
+
+    options, notices = parse_options("?country=TH&measure=workers")
+    assert options["measure"] == "workers" and notices == []
+    assert to_query(Filters(country="TH"), options) == "?country=TH&measure=workers"
+    assert to_query(Filters(), {"measure": "cases"}) == ""
+
+
+def test_us011_bad_view_option_is_ignored_with_a_notice_and_is_not_unknown():
+    from dashboard.urlstate import parse_options
+
+    options, notices = parse_options("?measure=tonnes")
+    assert options["measure"] == "cases" and len(notices) == 1
+    _filters, filter_notices = parse_query("?measure=workers")
+    assert filter_notices == []

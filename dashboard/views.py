@@ -1,0 +1,59 @@
+"""The registry of views: each view is one entry (path, label, layout, callbacks).
+
+Adding a view means adding its entry to `all_views()`; navigation, routing, the
+validation layout and callback registration all follow from this list.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+from dashboard import ids
+from dashboard.i18n import _
+from data_access.disclosure import DisclosureParams
+
+
+@dataclass(frozen=True)
+class PageContext:
+    """What a view's layout may know: no database, only these values."""
+
+    as_of_label: str
+    version: int
+    params: DisclosureParams
+    options: dict[str, str] = field(default_factory=dict)  # view options from the URL
+
+
+@dataclass(frozen=True)
+class View:
+    path: str
+    label: Callable[[], str]
+    layout: Callable[[PageContext], Any]
+    register: Callable[[Any, Any], None] | None = None  # register(app, data)
+    in_navigation: bool = True
+
+
+def all_views() -> list[View]:
+    from callbacks import overview as overview_callbacks
+    from layouts.methodology import methodology_page
+    from layouts.overview import overview_page
+
+    return [
+        View(ids.PATH_OVERVIEW, lambda: _("Overview"), overview_page, overview_callbacks.register),
+        # New views go here, in navigation order.
+        View(ids.PATH_METHODOLOGY, lambda: _("Methodology"), methodology_page),
+    ]
+
+
+def find_view(pathname: str | None) -> View | None:
+    path = (pathname or "/").rstrip("/") or "/"
+    for view in all_views():
+        if view.path == path:
+            return view
+    return None
+
+
+def sample_context() -> PageContext:
+    """A context for the validation layout, built without a database."""
+    return PageContext("", 0, DisclosureParams())
