@@ -2,20 +2,20 @@
 
 from __future__ import annotations
 
-from dataclasses import fields
-
-from dash import Input, Output, html
+from dash import Input, Output
 
 from callbacks import figures
+from callbacks.charts import Chart, ChartResult, TableData, filters_from_store, register_chart
 from dashboard import ids
 from dashboard.i18n import _
 from dashboard.urlstate import month_label
 from data_access import taxonomy
 from data_access.disclosure import Published
-from data_access.filters import Filters, InvalidParameter
+from data_access.filters import Filters
 from data_access.query import DataAccess, Result
 from layouts import format as fmt
-from layouts.components import data_table, empty_state, kpi_card
+from layouts.components import kpi_card
+from layouts.overview import cases_meta, contacts_meta, issues_meta
 
 # A series is shown by quarter (or year) when too many of its months are withheld.
 THIN_SHARE = 0.25
@@ -109,17 +109,12 @@ def kpi_cards(data: DataAccess, filters: Filters) -> list:
     return cards
 
 
-def _cell(value: Published | None, k: int) -> str:
-    return fmt.published(value if value is not None else Published(0), k)
-
-
-def contacts_chart(data: DataAccess, filters: Filters) -> tuple[dict, object, str]:
-    k = data.params.k
+def contacts_chart(data: DataAccess, filters: Filters, options: dict | None = None) -> ChartResult:
     grain, result = series(data, "contacts", filters, ("channel",))
     cells = result.as_dict()
     periods = sorted({key[0] for key in cells})
     if not periods:
-        return figures.empty_figure(), empty_state(_("No contacts match this selection.")), ""
+        return ChartResult(figures.empty_figure(), None, _("No contacts match this selection."))
     channels = [c for c in taxonomy.CHANNELS if any(key[1] == c for key in cells)]
     names = [_(taxonomy.CHANNELS[c]) for c in channels]
     series_values = [
@@ -127,12 +122,14 @@ def contacts_chart(data: DataAccess, filters: Filters) -> tuple[dict, object, st
     ]
     x = periods if grain == "month" else [_label(grain, p) for p in periods]
     figure = figures.stacked_bars(x, series_values, _("Contacts"))
-    rows = [[_label(grain, p)] + [_cell(cells.get((p, c)), k) for c in channels] for p in periods]
-    table = data_table(_("Worker contacts by channel"), [_("Period"), *names], rows)
+    rows = tuple(
+        (_label(grain, p), *(cells.get((p, c), Published(0)) for c in channels)) for p in periods
+    )
+    table = TableData(_("Worker contacts by channel"), (_("Period"), *names), rows)
     notes = [_grain_note(grain)]
     if result.ignored_filters:
         notes.append(_("Only the period, nationality and channel filters apply to contacts."))
-    return figure, table, " ".join(n for n in notes if n)
+    return ChartResult(figure, table, " ".join(n for n in notes if n))
 
 
 def _value(p: Published | None) -> int | None:
@@ -141,11 +138,10 @@ def _value(p: Published | None) -> int | None:
     return p.value
 
 
-def cases_chart(data: DataAccess, filters: Filters) -> tuple[dict, object, str]:
-    k = data.params.k
+def cases_chart(data: DataAccess, filters: Filters, options: dict | None = None) -> ChartResult:
     why = selection_state(data, filters)
     if why:
-        return figures.empty_figure(), empty_state(why), why
+        return ChartResult(figures.empty_figure(), None, why)
     grain, cases = series(data, "cases", filters)
     remediated = data.aggregate("workers_remediated", (grain,), filters)
     c, r = cases.as_dict(), remediated.as_dict()
@@ -156,69 +152,52 @@ def cases_chart(data: DataAccess, filters: Filters) -> tuple[dict, object, str]:
         (_("Cases received"), [_value(c.get((p,))) for p in periods]),
         (_("Workers remediated"), [_value(r.get((p,))) for p in periods]),
     )
-    rows = [[_label(grain, p), _cell(c.get((p,)), k), _cell(r.get((p,)), k)] for p in periods]
-    table = data_table(
+    zero = Published(0)
+    rows = tuple((_label(grain, p), c.get((p,), zero), r.get((p,), zero)) for p in periods)
+    table = TableData(
         _("Cases received and workers remediated"),
-        [_("Period"), _("Cases received"), _("Workers remediated")],
+        (_("Period"), _("Cases received"), _("Workers remediated")),
         rows,
     )
-    return figure, table, _grain_note(grain)
+    return ChartResult(figure, table, _grain_note(grain))
 
 
-def issues_chart(data: DataAccess, filters: Filters, top: int = 10) -> tuple[dict, object, str]:
+def issues_chart(
+    data: DataAccess, filters: Filters, options: dict | None = None, top: int = 10
+) -> ChartResult:
     k = data.params.k
     why = selection_state(data, filters)
     if why:
-        return figures.empty_figure(), empty_state(why), why
+        return ChartResult(figures.empty_figure(), None, why)
     result = data.aggregate("cases", ("issue",), filters)
-    published = [(key[0], p.value) for key, p in result.rows if not p.suppressed and p.value]
-    withheld = [key[0] for key, p in result.rows if p.suppressed]
-    ranked = sorted(published, key=lambda item: (-item[1], item[0]))[:top]
-    names = [_(taxonomy.ISSUES[code].name) for code, _v in ranked]
-    figure = figures.ranked_bars(names, [v for _c, v in ranked], _("Cases"))
-    rows = [[name, fmt.number(v)] for name, (_c, v) in zip(names, ranked)]
-    rows += [[_(taxonomy.ISSUES[code].name), f"<{k}"] for code in sorted(withheld)]
-    table = data_table(_("Cases by issue category"), [_("Issue category"), _("Cases")], rows)
+    published = [(key[0], p) for key, p in result.rows if not p.suppressed and p.value]
+    withheld = [(key[0], p) for key, p in result.rows if p.suppressed]
+    ranked = sorted(published, key=lambda item: (-item[1].value, item[0]))[:top]
+    names = [_(taxonomy.ISSUES[code].name) for code, _p in ranked]
+    figure = figures.ranked_bars(names, [p.value for _c, p in ranked], _("Cases"))
+    rows = [(name, p) for name, (_c, p) in zip(names, ranked)]
+    rows += [(_(taxonomy.ISSUES[code].name), p) for code, p in sorted(withheld)]
+    table = TableData(_("Cases by issue category"), (_("Issue category"), _("Cases")), tuple(rows))
     note = ""
     if withheld:
         note = _("{n} issue categories have fewer than {k} cases and are not ranked.").format(
             n=len(withheld), k=k
         )
-    return figure, table, note
+    return ChartResult(figure, table, note)
 
 
-def filters_from_store(stored: dict | None) -> Filters:
-    """The filter store's content as Filters; raises InvalidParameter on forged values."""
-    stored = stored or {}
-    known = {f.name for f in fields(Filters)}
-    for name in stored:
-        if name not in known:
-            raise InvalidParameter(name, stored[name], ", ".join(sorted(known)))
-    return Filters(**stored)
+def charts() -> list[Chart]:
+    return [
+        Chart(contacts_meta(), contacts_chart),
+        Chart(cases_meta(), cases_chart),
+        Chart(issues_meta(), issues_chart),
+    ]
 
 
 def register(app, data: DataAccess) -> None:
-    _filters = filters_from_store
-
     @app.callback(Output(ids.KPI, "children"), Input(ids.FILTERS, "data"))
     def _kpis(stored):
-        return kpi_cards(data, _filters(stored))
+        return kpi_cards(data, filters_from_store(stored))
 
-    for chart_id, build in (
-        (ids.CONTACTS_CHART, contacts_chart),
-        (ids.CASES_CHART, cases_chart),
-        (ids.ISSUES_CHART, issues_chart),
-    ):
-        _register_chart(app, data, chart_id, build, _filters)
-
-
-def _register_chart(app, data, chart_id, build, parse) -> None:
-    @app.callback(
-        Output(ids.graph(chart_id), "figure"),
-        Output(ids.table(chart_id), "children"),
-        Output(ids.note(chart_id), "children"),
-        Input(ids.FILTERS, "data"),
-    )
-    def _chart(stored):
-        figure, table, note = build(data, parse(stored))
-        return figure, table, html.Span(note) if note else None
+    for chart in charts():
+        register_chart(app, data, chart)

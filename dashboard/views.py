@@ -31,6 +31,7 @@ class View:
     label: Callable[[], str]
     layout: Callable[[PageContext], Any]
     register: Callable[[Any, Any], None] | None = None  # register(app, data)
+    charts: Callable[[], list] | None = None  # the view's callbacks.charts.Chart list
     in_navigation: bool = True
 
 
@@ -40,7 +41,13 @@ def all_views() -> list[View]:
     from layouts.overview import overview_page
 
     return [
-        View(ids.PATH_OVERVIEW, lambda: _("Overview"), overview_page, overview_callbacks.register),
+        View(
+            ids.PATH_OVERVIEW,
+            lambda: _("Overview"),
+            overview_page,
+            overview_callbacks.register,
+            overview_callbacks.charts,
+        ),
         # New views go here, in navigation order.
         View(ids.PATH_METHODOLOGY, lambda: _("Methodology"), methodology_page),
     ]
@@ -51,6 +58,14 @@ def find_view(pathname: str | None) -> View | None:
     for view in all_views():
         if view.path == path:
             return view
+    return None
+
+
+def find_chart(view: View, chart_id: str):
+    """A chart of a view by its id, or None."""
+    for chart in view.charts() if view.charts else []:
+        if chart.id == chart_id:
+            return chart
     return None
 
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 from dash import dcc, html
 
 from dashboard import ids
@@ -14,12 +16,22 @@ GRAPH_CONFIG = {
 }
 
 
-def chart_card(chart_id: str, title: str, definition: str, as_of_label: str) -> html.Section:
+@dataclass(frozen=True)
+class ChartMeta:
+    """What a reader is told about a chart: its id, title and one-line definition."""
+
+    id: str
+    title: str
+    definition: str
+
+
+def chart_card(meta: ChartMeta, as_of_label: str) -> html.Section:
     """One chart: a title that says what it shows, its definition, the chart, its table.
 
     The table behind "View as table" is filled by the chart's callback with the same
     protected numbers as the figure.
     """
+    chart_id, title, definition = meta.id, meta.title, meta.definition
     heading_id = f"{chart_id}-title"
     return html.Section(
         className="card chart-card mb-3",

@@ -6,7 +6,40 @@ from dash import html
 
 from dashboard import ids
 from dashboard.i18n import _
-from layouts.components import chart_card
+from layouts.components import ChartMeta, chart_card
+
+
+def contacts_meta() -> ChartMeta:
+    return ChartMeta(
+        ids.CONTACTS_CHART,
+        _("Worker contacts per month, by channel"),
+        _(
+            "Every contact with a worker-voice channel (call, message or visit), whether or "
+            "not it became a case."
+        ),
+    )
+
+
+def cases_meta() -> ChartMeta:
+    return ChartMeta(
+        ids.CASES_CHART,
+        _("Cases received and workers remediated per month"),
+        _(
+            "Cases by the month they were opened; workers remediated by the month their case "
+            "was closed as remediated."
+        ),
+    )
+
+
+def issues_meta() -> ChartMeta:
+    return ChartMeta(
+        ids.ISSUES_CHART,
+        _("Top 10 reported issues"),
+        _(
+            "Cases that reported each issue category; a case can report several, so the bars "
+            "add up to more than the cases."
+        ),
+    )
 
 
 def kpi_row() -> html.Section:
@@ -33,38 +66,14 @@ def overview_layout(as_of_label: str) -> html.Div:
                 children=[
                     html.Div(
                         className="col-12 col-lg-6",
-                        children=chart_card(
-                            ids.CONTACTS_CHART,
-                            _("Worker contacts per month, by channel"),
-                            _(
-                                "Every contact with a worker-voice channel (call, message or "
-                                "visit), whether or not it became a case."
-                            ),
-                            as_of_label,
-                        ),
+                        children=chart_card(contacts_meta(), as_of_label),
                     ),
                     html.Div(
                         className="col-12 col-lg-6",
-                        children=chart_card(
-                            ids.CASES_CHART,
-                            _("Cases received and workers remediated per month"),
-                            _(
-                                "Cases by the month they were opened; workers remediated by the "
-                                "month their case was closed as remediated."
-                            ),
-                            as_of_label,
-                        ),
+                        children=chart_card(cases_meta(), as_of_label),
                     ),
                 ],
             ),
-            chart_card(
-                ids.ISSUES_CHART,
-                _("Top 10 reported issues"),
-                _(
-                    "Cases that reported each issue category; a case can report several, "
-                    "so the bars add up to more than the cases."
-                ),
-                as_of_label,
-            ),
+            chart_card(issues_meta(), as_of_label),
         ]
     )

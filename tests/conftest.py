@@ -126,3 +126,21 @@ def pytest_sessionfinish(session, exitstatus):
     if IN_CI and skipped and exitstatus == 0:
         reporter.write_line(f"CI: {len(skipped)} test(s) skipped; all must run in CI.", red=True)
         session.exitstatus = 1
+
+
+def free_port() -> int:
+    """A free local port, so parallel test runs never fight over 8050."""
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@pytest.fixture
+def start(dash_duo, browser_ready):
+    """Start an app under dash_duo on a free port; returns dash_duo."""
+
+    def _start(app):
+        dash_duo.start_server(app, port=free_port())
+        return dash_duo
+
+    return _start

@@ -6,6 +6,7 @@ import pytest
 from dash.testing.wait import until
 
 from dashboard import create_app, ids
+from tests.conftest import free_port
 
 pytestmark = pytest.mark.browser
 
@@ -20,14 +21,14 @@ def _kpi_text(dash_duo) -> str:
 
 
 def test_br001_overview_loads_without_console_errors(dash_duo, app):
-    dash_duo.start_server(app)
+    dash_duo.start_server(app, port=free_port())
     dash_duo.wait_for_contains_text(f"#{ids.KPI}", "Workers remediated", timeout=10)
     dash_duo.wait_for_element(f"#{ids.graph(ids.ISSUES_CHART)} .main-svg", timeout=10)
     assert dash_duo.get_logs() == []
 
 
 def test_br002_filter_change_updates_kpis_and_url(dash_duo, app):
-    dash_duo.start_server(app)
+    dash_duo.start_server(app, port=free_port())
     dash_duo.wait_for_contains_text(f"#{ids.KPI}", "Workers remediated", timeout=10)
     before = _kpi_text(dash_duo)
     dash_duo.select_dcc_dropdown(f"#{ids.FILTER_CONTROLS['country']}", "Malaysia")
@@ -38,7 +39,7 @@ def test_br002_filter_change_updates_kpis_and_url(dash_duo, app):
 
 
 def test_br003_url_round_trips_the_filter_state(dash_duo, app):
-    dash_duo.start_server(app)
+    dash_duo.start_server(app, port=free_port())
     dash_duo.wait_for_contains_text(f"#{ids.KPI}", "Workers remediated", timeout=10)
     unfiltered = _kpi_text(dash_duo)
     dash_duo.select_dcc_dropdown(f"#{ids.FILTER_CONTROLS['nationality']}", "Cambodian")
@@ -56,7 +57,7 @@ def test_br003_url_round_trips_the_filter_state(dash_duo, app):
 
 
 def test_br004_bad_url_parameters_show_a_notice_not_a_crash(dash_duo, app):
-    dash_duo.start_server(app)
+    dash_duo.start_server(app, port=free_port())
     dash_duo.driver.get(dash_duo.server_url + "/?country=ZZ&colour=red&channel=line")
     dash_duo.wait_for_contains_text(f"#{ids.NOTICE}", "ZZ", timeout=10)
     dash_duo.wait_for_contains_text(f"#{ids.NOTICE}", "colour", timeout=10)
@@ -66,7 +67,7 @@ def test_br004_bad_url_parameters_show_a_notice_not_a_crash(dash_duo, app):
 
 
 def test_br005_back_button_restores_the_previous_filters(dash_duo, app):
-    dash_duo.start_server(app)
+    dash_duo.start_server(app, port=free_port())
     dash_duo.wait_for_contains_text(f"#{ids.KPI}", "Workers remediated", timeout=10)
     dash_duo.select_dcc_dropdown(f"#{ids.FILTER_CONTROLS['country']}", "Thailand")
     until(lambda: "country=TH" in dash_duo.driver.current_url, timeout=10)
@@ -79,7 +80,7 @@ def test_br005_back_button_restores_the_previous_filters(dash_duo, app):
 
 
 def test_br006_view_as_table_opens_from_the_keyboard(dash_duo, app):
-    dash_duo.start_server(app)
+    dash_duo.start_server(app, port=free_port())
     table = f"#{ids.table(ids.ISSUES_CHART)}"
     dash_duo.wait_for_element(f"{table} table", timeout=10)
     summary = dash_duo.find_element(f"#{ids.ISSUES_CHART}-title ~ details summary")

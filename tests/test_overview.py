@@ -6,6 +6,7 @@ import pytest
 from dash import html
 
 from callbacks import overview
+from callbacks.charts import filters_from_store, render_table
 from callbacks.shell import describe, render_page, sync_state
 from dashboard import ids
 from data_access.filters import Filters, InvalidParameter
@@ -27,7 +28,9 @@ def _texts(component) -> list[str]:
     return _texts(children) if children is not None else []
 
 
-def _table_rows(table) -> list[list[str]]:
+def _table_rows(result) -> list[list[str]]:
+    """The rows of a chart's rendered "View as table", as readers see them."""
+    table = render_table(result.table, 10, result.note)
     body = table.children[2]
     return [[_texts(cell)[0] for cell in row.children] for row in body.children]
 
@@ -43,10 +46,10 @@ def test_ov001_kpi_cards_show_the_protected_totals(data):
 
 def test_ov002_thin_selection_says_why_and_shows_no_numbers(data):
     filters = Filters(origin="NP", destination="GB", issue="physical_abuse", channel="helpline")
-    figure, table, note = overview.cases_chart(data, filters)
-    assert figure["data"] == []
-    assert "cases match this selection" in note
-    assert _texts(table) == [note]  # the message, and no number at all
+    result = overview.cases_chart(data, filters)
+    assert result.figure["data"] == [] and result.table is None
+    assert "cases match this selection" in result.note
+    assert _texts(render_table(None, 10, result.note)) == [result.note]
 
 
 def test_ov003_suppressed_kpi_reads_less_than_k_never_zero(data):
@@ -59,10 +62,10 @@ def test_ov003_suppressed_kpi_reads_less_than_k_never_zero(data):
 
 
 def test_ov004_issue_chart_figure_equals_its_table(data):
-    figure, table, _note = overview.issues_chart(data, Filters())
-    bars = figure["data"][0]
+    result = overview.issues_chart(data, Filters())
+    bars = result.figure["data"][0]
     in_figure = dict(zip(bars["y"], bars["x"]))
-    rows = _table_rows(table)
+    rows = _table_rows(result)
     assert len(in_figure) == 10
     for name, value in rows[:10]:
         assert f"{in_figure[name]:,}" == value
@@ -71,7 +74,7 @@ def test_ov004_issue_chart_figure_equals_its_table(data):
 
 
 def test_ov005_contacts_chart_notes_filters_that_do_not_apply(data):
-    _figure, _table, note = overview.contacts_chart(data, Filters(country="TH"))
+    note = overview.contacts_chart(data, Filters(country="TH")).note
     assert "Only the period, nationality and channel filters apply" in note
 
 
@@ -85,9 +88,9 @@ def test_ov006_thin_series_falls_back_to_quarters_or_years(data):
 
 
 def test_ov007_cases_chart_table_matches_its_figure(data):
-    figure, table, _note = overview.cases_chart(data, Filters(country="TH"))
-    bars, line = figure["data"]
-    rows = _table_rows(table)
+    result = overview.cases_chart(data, Filters(country="TH"))
+    bars, line = result.figure["data"]
+    rows = _table_rows(result)
     assert len(rows) == len(bars["x"])
     for row, cases, workers in zip(rows, bars["y"], line["y"]):
         assert row[1] == ("<10" if cases is None else f"{cases:,}")
@@ -131,13 +134,13 @@ def test_ov012_pages_by_path(data):
 def test_ov013_filter_value_outside_the_taxonomy_is_refused_before_a_query():
     # The store only ever holds validated filters; a forged one fails in parsing.
     with pytest.raises(InvalidParameter) as caught:
-        overview.filters_from_store({"country": "Atlantis"})
+        filters_from_store({"country": "Atlantis"})
     assert caught.value.parameter == "country"
 
 
 def test_ov014_forged_store_key_is_refused():
     with pytest.raises(InvalidParameter) as caught:
-        overview.filters_from_store({"case_id": "C00000001"})
+        filters_from_store({"case_id": "C00000001"})
     assert caught.value.parameter == "case_id"
 
 

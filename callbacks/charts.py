@@ -1,0 +1,112 @@
+"""One model for every chart: a figure and the protected table behind it.
+
+A chart's build function returns a ChartResult; the same TableData is rendered as the
+"View as table" HTML table and (for downloads) as CSV, so the figure, the table and the
+file can only show the same protected numbers.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, fields
+from typing import Any
+
+from dash import Input, Output, html
+
+from dashboard import ids
+from dashboard.i18n import _
+from data_access.disclosure import Published
+from data_access.filters import Filters, InvalidParameter
+from data_access.query import DataAccess
+from layouts import format as fmt
+from layouts.components import ChartMeta, data_table, empty_state
+
+
+@dataclass(frozen=True)
+class Share:
+    """A share in [0, 1], or None when it is withheld."""
+
+    value: float | None
+
+
+Cell = Published | Share | int | str | None
+
+
+@dataclass(frozen=True)
+class TableData:
+    caption: str
+    header: tuple[str, ...]
+    rows: tuple[tuple[Cell, ...], ...]  # the first cell of a row labels it
+
+
+@dataclass(frozen=True)
+class ChartResult:
+    figure: dict
+    table: TableData | None  # None when there is nothing to show
+    note: str = ""  # shown above the chart: why it is empty, or how to read it
+
+
+@dataclass(frozen=True)
+class Chart:
+    meta: ChartMeta
+    build: Callable[[DataAccess, Filters, dict], ChartResult]
+
+    @property
+    def id(self) -> str:
+        return self.meta.id
+
+
+def format_cell(cell: Cell, k: int) -> str:
+    """A cell for readers: thousands separators, "<K" when withheld, shares in %."""
+    if isinstance(cell, Published):
+        return fmt.published(cell, k)
+    if isinstance(cell, Share):
+        return fmt.percent(cell.value)
+    if isinstance(cell, int):
+        return fmt.number(cell)
+    return "" if cell is None else str(cell)
+
+
+def csv_cell(cell: Cell, k: int) -> str:
+    """A cell for a CSV file: plain digits, "<K" when withheld, shares as decimals."""
+    if isinstance(cell, Published):
+        return f"<{k}" if cell.suppressed else str(cell.value)
+    if isinstance(cell, Share):
+        return "" if cell.value is None else f"{cell.value:.4f}"
+    return "" if cell is None else str(cell)
+
+
+def render_table(table: TableData | None, k: int, empty_message: str):
+    if table is None:
+        return empty_state(empty_message)
+    rows = [[format_cell(c, k) for c in row] for row in table.rows]
+    return data_table(table.caption, list(table.header), rows)
+
+
+def filters_from_store(stored: dict | None) -> Filters:
+    """The filter store's content as Filters; raises InvalidParameter on forged values."""
+    stored = stored or {}
+    known = {f.name for f in fields(Filters)}
+    for name in stored:
+        if name not in known:
+            raise InvalidParameter(name, stored[name], ", ".join(sorted(known)))
+    return Filters(**stored)
+
+
+def run(chart: Chart, data: DataAccess, stored_filters: Any, stored_options: Any) -> tuple:
+    """What a chart's callback returns: figure, table component, note component."""
+    result = chart.build(data, filters_from_store(stored_filters), stored_options or {})
+    table = render_table(result.table, data.params.k, result.note or _("Nothing to show."))
+    return result.figure, table, html.Span(result.note) if result.note else None
+
+
+def register_chart(app, data: DataAccess, chart: Chart) -> None:
+    @app.callback(
+        Output(ids.graph(chart.id), "figure"),
+        Output(ids.table(chart.id), "children"),
+        Output(ids.note(chart.id), "children"),
+        Input(ids.FILTERS, "data"),
+        Input(ids.OPTIONS, "data"),
+    )
+    def _chart(stored_filters, stored_options):
+        return run(chart, data, stored_filters, stored_options)
