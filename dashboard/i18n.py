@@ -21,6 +21,12 @@ def set_language(language: str) -> None:
     )
 
 
+def use_translation(translation: gettext.NullTranslations) -> None:
+    """Install a translation object directly (tests use a pseudo-locale)."""
+    global _translation
+    _translation = translation
+
+
 def _(message: str) -> str:
     return _translation.gettext(message)
 
