@@ -103,6 +103,7 @@ def _rate_chart(
     param: str,
     caption: str,
     first: str,
+    missed: bool = False,
 ) -> ChartResult:
     result = gap(data, filters, options)
     why = selection_state(result, data.params.k)
@@ -113,19 +114,22 @@ def _rate_chart(
         [(code, r) for code, r in items if r.rate is not None], key=lambda i: (i[1].rate, i[0])
     )
     labels = [_(names[code]) for code, _r in shown]
+    # Shown as the share missed when the question is what audits miss most.
+    title = _("Missed by audits") if missed else _("Detection rate")
     figure = wf.hbars(
         labels,
-        [(_("Detection rate"), [r.rate for _c, r in shown])],
-        _("Detection rate"),
+        [(title, [1 - r.rate if missed else r.rate for _c, r in shown])],
+        title,
         [f"{param}={code}" for code, _r in shown],
         percent=True,
     )
     rows = tuple(
         (_(names[code]), r.reported, r.found, Share(r.rate), r.worksites)
+        + ((Share(None if r.rate is None else 1 - r.rate),) if missed else ())
         for code, r in sorted(items, key=lambda i: _(names[i[0]]))
     )
     header = (first, _("Reported by workers"), _("Also found by audits"), _("Detection rate"))
-    header += (_("Audited worksites"),)
+    header += (_("Audited worksites"),) + ((_("Missed by audits"),) if missed else ())
     withheld = len(items) - len(shown)
     note = ""
     if withheld:
@@ -145,6 +149,7 @@ def issue_chart(data: DataAccess, filters: Filters, options: dict | None = None)
         "issue",
         _("Detection rate by issue category"),
         _("Issue category"),
+        missed=True,
     )
 
 

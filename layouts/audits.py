@@ -25,10 +25,10 @@ def bins_meta() -> ChartMeta:
 def issue_meta() -> ChartMeta:
     return ChartMeta(
         ids.AU_ISSUE_CHART,
-        _("Detection rate by issue category: what audits miss most"),
+        _("What audits miss most, by issue category"),
         _(
             "Of the times workers reported a category around an audit, the share the audit "
-            "also found. Click a bar to filter by the issue."
+            "did not find (100% minus the detection rate). Click a bar to filter by the issue."
         ),
     )
 
