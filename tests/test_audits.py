@@ -191,3 +191,14 @@ def test_au010_charts_show_rates_and_clickable_categories(small):
 def test_au011_same_question_same_answer(demo_url):
     first = AuditGaps(DataAccess(demo_url)).gap(Filters(country="TH"), 24)
     assert AuditGaps(DataAccess(demo_url)).gap(Filters(country="TH"), 24) == first
+
+
+def test_au012_both_backends_give_the_same_audit_gap(backend_url, small_url):
+    filters = Filters(country="TH")
+    got = AuditGaps(DataAccess(backend_url)).gap(filters, 12)
+    expected = AuditGaps(DataAccess(small_url)).gap(filters, 12)
+    assert (got.overall, got.bins, got.by_issue) == (
+        expected.overall,
+        expected.bins,
+        expected.by_issue,
+    )

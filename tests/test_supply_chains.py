@@ -172,3 +172,10 @@ def test_sc015_removing_a_chip_clears_the_filter_and_the_url():
     )
     assert state["filters"] == Filters(issue="deception")
     assert state["url"] == "?issue=deception"
+
+
+def test_sc016_theme_and_tier_cells_match_on_both_backends(backend_url, small_url):
+    for by in (("theme",), ("tier", "nationality"), ("theme", "industry")):
+        got = DataAccess(backend_url).aggregate("workers_affected", by, Filters(country="TH"))
+        expected = DataAccess(small_url).aggregate("workers_affected", by, Filters(country="TH"))
+        assert got.rows == expected.rows
