@@ -114,8 +114,10 @@ def controls(options: dict) -> html.Div:
             ),
             html.Div(
                 className="col-12 col-md-4",
+                role="group",
+                **{"aria-label": _("Theme")},
                 children=[
-                    html.Label(_("Theme"), className="form-label small"),
+                    html.Span(_("Theme"), className="form-label small d-block"),
                     dcc.Dropdown(
                         id=ids.option("theme"),
                         options=themes,
