@@ -54,9 +54,24 @@ def note(chart: str) -> str:
 
 
 # Ethical Supply Chains view
+SC_ISSUES_CHART = "supply-issues"
+SC_HEATMAP_CHART = "supply-heatmap"
+SC_TREND_CHART = "supply-trend"
+SC_MAP_CHART = "supply-map"
+SC_THEME_CHART = "supply-themes"
+SC_TIER_CHART = "supply-tiers"
+SC_CHIPS = "supply-chips"
+# Pattern-matching id type of a removable filter chip: {"type": CHIP, "view": ..., "param": ...}.
+CHIP = "filter-chip"
 
 
 # Audits vs Worker Voice view
+AU_KPI = "audits-kpis"
+AU_BINS_CHART = "audits-bins"
+AU_ISSUE_CHART = "audits-by-issue"
+AU_INDUSTRY_CHART = "audits-by-industry"
+AU_COUNTRY_CHART = "audits-by-country"
+AU_CHIPS = "audits-chips"
 
 
 # Ethical Recruitment view
@@ -71,3 +86,5 @@ def note(chart: str) -> str:
 # Paths of the views: the navigation grows as views land.
 PATH_OVERVIEW = "/"
 PATH_METHODOLOGY = "/methodology"
+PATH_SUPPLY_CHAINS = "/supply-chains"
+PATH_AUDITS = "/audits"

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from urllib.parse import parse_qsl, urlencode
 
 from dashboard.i18n import _
-from data_access import contract
+from data_access import contract, taxonomy
 from data_access.filters import Filters, InvalidParameter
 
 # URL parameter -> Filters field, in the order written back to the URL.
@@ -38,6 +38,10 @@ class Option:
 # the same in every view that uses it; views add their options here.
 OPTIONS: dict[str, Option] = {
     "measure": Option("cases", ("cases", "workers")),
+    # Audits vs Worker Voice: months before and after an audit (data_access.audits.WINDOWS).
+    "window": Option("12", ("6", "12", "24")),
+    # Ethical Supply Chains: the issue theme drilled into ("all": the themes themselves).
+    "theme": Option("all", ("all", *taxonomy.THEMES)),
 }
 
 

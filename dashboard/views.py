@@ -36,9 +36,13 @@ class View:
 
 
 def all_views() -> list[View]:
+    from callbacks import audits as audits_callbacks
     from callbacks import overview as overview_callbacks
+    from callbacks import supply_chains as supply_chains_callbacks
+    from layouts.audits import audits_page
     from layouts.methodology import methodology_page
     from layouts.overview import overview_page
+    from layouts.supply_chains import supply_chains_page
 
     return [
         View(
@@ -49,6 +53,20 @@ def all_views() -> list[View]:
             overview_callbacks.charts,
         ),
         # New views go here, in navigation order.
+        View(
+            ids.PATH_SUPPLY_CHAINS,
+            lambda: _("Supply chains"),
+            supply_chains_page,
+            supply_chains_callbacks.register,
+            supply_chains_callbacks.charts,
+        ),
+        View(
+            ids.PATH_AUDITS,
+            lambda: _("Audits vs worker voice"),
+            audits_page,
+            audits_callbacks.register,
+            audits_callbacks.charts,
+        ),
         View(ids.PATH_METHODOLOGY, lambda: _("Methodology"), methodology_page),
     ]
 

@@ -16,10 +16,10 @@ from collections import defaultdict
 from collections.abc import Callable, Iterable
 from pathlib import Path
 
-from sqlalchemy import Engine, create_engine, delete, func, insert, select
+from sqlalchemy import Engine, case, create_engine, delete, func, insert, select
 from sqlalchemy.engine import Connection
 
-from data_access import contract, schema
+from data_access import contract, schema, taxonomy
 from data_access.demo import DemoGenerator, DemoSpec
 
 Progress = Callable[[str, int, int | None], None]
@@ -74,19 +74,31 @@ def _latest_version(conn: Connection) -> dict | None:
 
 
 def _clear(conn: Connection) -> None:
-    for table in [*schema.cube_tables.values(), *reversed(schema.EXTRACT_TABLES.values())]:
+    derived = [*schema.cube_tables.values(), schema.case_themes]
+    for table in [*derived, *reversed(schema.EXTRACT_TABLES.values())]:
         conn.execute(delete(table))
 
 
 def build_cubes(conn: Connection) -> None:
     """Refill every cube table: the finest from the case rows, the rest rolled up."""
     c = schema.cases.c
+    build_case_themes(conn)
     for name, spec in schema.CUBES.items():
         if spec.parent is not None:
             continue
-        group = [c[spec.month_column].label("month"), *(c[d] for d in spec.dims)]
+        w = schema.worksites.c
+        group = [
+            c[spec.month_column].label("month"),
+            *(w.tier if d == "tier" else c[d] for d in spec.dims),
+        ]
         source = schema.cases
-        if spec.with_issue:
+        if spec.needs_worksite:
+            # Recruitment-stage cases have no worksite: their tier is empty.
+            source = source.outerjoin(schema.worksites, w.worksite_id == c.worksite_id)
+        if spec.with_issue and spec.item == "theme":
+            source = source.join(schema.case_themes, schema.case_themes.c.case_id == c.case_id)
+            group.append(schema.case_themes.c.theme)
+        elif spec.with_issue:
             source = source.join(schema.case_issues, schema.case_issues.c.case_id == c.case_id)
             group.append(schema.case_issues.c.issue)
         query = select(
@@ -112,6 +124,19 @@ def build_cubes(conn: Connection) -> None:
             func.max(parent.max_workers),
         ).group_by(*group)
         _fill(conn, name, query)
+
+
+def build_case_themes(conn: Connection) -> None:
+    """One row per case and theme of its issue categories (distinct, never summed)."""
+    ci = schema.case_issues.c
+    themes = {code: issue.theme for code, issue in taxonomy.ISSUES.items()}
+    theme = case(themes, value=ci.issue).label("theme")
+    conn.execute(delete(schema.case_themes))
+    conn.execute(
+        insert(schema.case_themes).from_select(
+            ["case_id", "theme"], select(ci.case_id, theme).distinct()
+        )
+    )
 
 
 def _fill(conn: Connection, name: str, query) -> None:

@@ -62,6 +62,9 @@ CASE_DIMS = {
     "stage": "stage",
     "issue": "issue",
 }
+# Breakdowns only the cubes of cases received carry (data_access.schema): the worksite's
+# supply-chain tier, and the issue theme (a case counted once per theme).
+RECEIVED_DIMS = {"tier": "tier", "theme": "theme"}
 CONTACT_DIMS = {
     "month": "month",
     "nationality": "nationality",
@@ -203,11 +206,16 @@ class DataAccess:
         by = tuple(by)
         dims = CONTACT_DIMS if m.source == "contacts" else CASE_DIMS
         allowed_by = [*dims, *DERIVED] if m.source != "contacts" else [*dims, "quarter", "year"]
+        if m.source == "received":
+            allowed_by += list(RECEIVED_DIMS)
         if len(by) > MAX_BREAKDOWN or len(set(by)) != len(by):
             raise InvalidParameter("by", ",".join(by), f"at most {MAX_BREAKDOWN} distinct names")
         for name in by:
             if name not in allowed_by:
                 raise InvalidParameter("by", name, ", ".join(allowed_by))
+        if "theme" in by and ("issue" in by or filters.issue is not None):
+            # A theme is a set of categories: it cannot be split by, or narrowed to, one.
+            raise InvalidParameter("by", "theme", "a breakdown without issue or an issue filter")
         info = self.version()
         version = info.version
         key = self._cache_key(info, measure, by, filters)
@@ -280,14 +288,16 @@ class DataAccess:
             sums = (func.sum(table.c.record_key), func.sum(table.c["count"]), func.max(0))
             filter_map = CONTACT_FILTERS
         else:
-            with_issue = "issue" in dims or filters.issue is not None
-            needed = {CASE_DIMS[d] for d in dims}
+            item = "theme" if "theme" in dims else "issue"
+            with_issue = "issue" in dims or filters.issue is not None or item == "theme"
+            case_dims = {**CASE_DIMS, **RECEIVED_DIMS}
+            needed = {case_dims[d] for d in dims}
             needed |= {CASE_FILTERS[f] for f in CASE_FILTERS if getattr(filters, f) is not None}
             if m.only_validated:
                 needed.add("validated")
-            spec = schema.covering_cube(m.source, with_issue, needed)
+            spec = schema.covering_cube(m.source, with_issue, needed, item)
             table = schema.cube_tables[spec.name]
-            cols = {d: table.c[CASE_DIMS[d]] for d in dims}
+            cols = {d: table.c[case_dims[d]] for d in dims}
             n_col = func.sum(table.c.n_cases)
             sums = (
                 func.sum(table.c.key_sum),

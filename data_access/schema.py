@@ -126,6 +126,14 @@ class CubeSpec:
     dims: tuple[str, ...]  # besides `month` (and `issue` when with_issue)
     with_issue: bool
     parent: str | None  # the finest cube of the family, for roll-ups
+    # What `with_issue` adds per case: an issue category, or an issue theme (a case is
+    # counted once per theme, however many of the theme's categories it reports).
+    item: str = "issue"
+
+    @property
+    def needs_worksite(self) -> bool:
+        """Whether the cube carries columns of the case's worksite (its tier)."""
+        return "tier" in self.dims
 
     @property
     def month_column(self) -> str:
@@ -137,7 +145,7 @@ class CubeSpec:
 
     @property
     def columns(self) -> tuple[str, ...]:
-        return ("month", *self.dims, *(("issue",) if self.with_issue else ()))
+        return ("month", *self.dims, *((self.item,) if self.with_issue else ()))
 
 
 _DIMS = ("stage", "destination", "origin", "nationality", "industry", "channel")
@@ -163,14 +171,40 @@ def _lattice() -> dict[str, CubeSpec]:
     return cubes
 
 
-CUBES: dict[str, CubeSpec] = _lattice()
+# Worksite views: cases received by supply-chain tier (from the case's worksite), and
+# by issue theme. They come after the families above, so a query that needs neither a
+# tier nor a theme is still answered by the smaller cubes.
+_WORKSITE_LEVELS = (
+    ("stage", "destination", "industry", "nationality", "tier"),
+    (*_DIMS, "tier"),
+)
+_THEME_LEVELS = ((), ("stage", "destination", "origin"), *_WORKSITE_LEVELS)
 
 
-def covering_cube(source: str, with_issue: bool, needed: set[str]) -> CubeSpec:
+def _worksite_lattice() -> dict[str, CubeSpec]:
+    cubes: dict[str, CubeSpec] = {}
+    families = (
+        ("cube_received_tier", False, "issue", _WORKSITE_LEVELS),
+        ("cube_received_tier_issue", True, "issue", _WORKSITE_LEVELS),
+        ("cube_received_theme", True, "theme", _THEME_LEVELS),
+    )
+    for family, with_issue, item, levels in families:
+        finest = f"{family}_{len(levels) - 1}"
+        for level, dims in enumerate(levels):
+            name = f"{family}_{level}"
+            parent = None if name == finest else finest
+            cubes[name] = CubeSpec(name, "received", dims, with_issue, parent, item)
+    return cubes
+
+
+CUBES: dict[str, CubeSpec] = {**_lattice(), **_worksite_lattice()}
+
+
+def covering_cube(source: str, with_issue: bool, needed: set[str], item: str = "issue") -> CubeSpec:
     """The smallest cube of a family that has every column in `needed`."""
     for spec in CUBES.values():
         family = spec.source == source and spec.with_issue == with_issue
-        if family and needed <= set(spec.columns):
+        if family and (not with_issue or spec.item == item) and needed <= set(spec.columns):
             return spec
     raise ValueError(f"no cube has the columns {sorted(needed)}")
 
@@ -179,7 +213,7 @@ def _cube_table(spec: CubeSpec) -> Table:
     columns = [Column("month", String(7), nullable=False)]
     columns += [Column(d, String(40), nullable=True) for d in spec.dims]
     if spec.with_issue:
-        columns.append(Column("issue", String(40), nullable=False))
+        columns.append(Column(spec.item, String(40), nullable=False))
     columns += [
         Column("n_cases", BigInteger, nullable=False),
         Column("key_sum", BigInteger, nullable=False),
@@ -188,12 +222,21 @@ def _cube_table(spec: CubeSpec) -> Table:
     ]
     # Filters are equality tests on a dimension plus a month range: lead with the
     # dimension (issue first where present) so one index serves both.
-    lead = ("issue",) if spec.with_issue else ()
+    lead = (spec.item,) if spec.with_issue else ()
     indexes = [Index(f"ix_{spec.name}_month", *lead, "month")]
     return Table(spec.name, metadata, *columns, *indexes)
 
 
 cube_tables: dict[str, Table] = {name: _cube_table(spec) for name, spec in CUBES.items()}
+
+# Derived from case_issues at every load: one row per case and issue theme, so a case
+# that reports two categories of one theme counts once for that theme.
+case_themes = Table(
+    "case_themes",
+    metadata,
+    Column("case_id", String(40), primary_key=True),
+    Column("theme", String(40), primary_key=True),
+)
 
 # Tables an import replaces, in an order that respects references.
 EXTRACT_TABLES: dict[str, Table] = {

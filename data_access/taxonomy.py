@@ -134,6 +134,28 @@ COUNTRIES: dict[str, str] = {
     "GB": "United Kingdom",
 }
 
+# ISO 3166-1 alpha-3 codes of the same countries, for maps (plotly's "ISO-3" locations).
+ISO3: dict[str, str] = {
+    "TH": "THA",
+    "MY": "MYS",
+    "MM": "MMR",
+    "KH": "KHM",
+    "LA": "LAO",
+    "VN": "VNM",
+    "BD": "BGD",
+    "NP": "NPL",
+    "IN": "IND",
+    "ID": "IDN",
+    "KW": "KWT",
+    "SA": "SAU",
+    "AE": "ARE",
+    "QA": "QAT",
+    "GR": "GRC",
+    "HR": "HRV",
+    "BG": "BGR",
+    "GB": "GBR",
+}
+
 # Nationalities are keyed by the ISO code of the country of citizenship.
 NATIONALITIES: dict[str, str] = {
     "MM": "Burmese",

@@ -70,6 +70,30 @@ def methodology_layout(
             _("Recruitment corridor"),
             _("The pair of the workers' origin country and their (intended) country of work."),
         ),
+        (
+            _("Issue theme"),
+            _(
+                "A group of issue categories (wages, recruitment and debt, violence and "
+                "harassment...). A case is counted once per theme, however many of the theme's "
+                "categories it reports."
+            ),
+        ),
+        (
+            _("Supply-chain tier"),
+            _(
+                "The tier of the case's worksite: 1 final assembly, 2 components and "
+                "processing, 3 raw materials, farms and vessels."
+            ),
+        ),
+        (
+            _("Audit detection rate"),
+            _(
+                "Of the issue categories workers at an audited worksite reported within a window "
+                "around the audit (12 months before and after by default), the share the audit "
+                "also found. Worksites count as the contributors: no rate covers fewer than "
+                "{k} worksites, and no worksite or audit is shown on its own."
+            ).format(k=k),
+        ),
     ):
         definitions += _definition(term, text)
     return html.Article(

@@ -1,0 +1,207 @@
+"""Audits vs Worker Voice: protected audit-gap numbers in, figures and tables out."""
+
+from __future__ import annotations
+
+from dash import Input, Output
+
+from callbacks import crossfilter, figures
+from callbacks import worksite_figures as wf
+from callbacks.charts import (
+    Chart,
+    ChartResult,
+    Share,
+    TableData,
+    filters_from_store,
+    register_chart,
+)
+from dashboard import ids
+from dashboard.i18n import _
+from data_access import taxonomy
+from data_access.audits import DEFAULT_WINDOW, AuditGap, AuditGaps, Bin, Rate
+from data_access.filters import Filters
+from data_access.query import DataAccess
+from layouts import audits as layout
+from layouts import format as fmt
+from layouts.components import kpi_card
+
+
+def gap(data: DataAccess, filters: Filters, options: dict | None) -> AuditGap:
+    window = (options or {}).get("window", str(DEFAULT_WINDOW))
+    return AuditGaps(data).gap(filters, window)
+
+
+def selection_state(result: AuditGap, k: int) -> str | None:
+    """Why a selection shows no audit comparison, or None when it has one to publish."""
+    sites = result.overall.worksites
+    if sites.value == 0:
+        return _("No audited worksite had worker reports around its audits in this selection.")
+    if sites.suppressed:
+        return _(
+            "Fewer than {k} audited worksites match this selection: numbers are withheld so "
+            "that no worksite can be recognised."
+        ).format(k=k)
+    return None
+
+
+def bin_label(b: Bin) -> str:
+    if b.is_zero:
+        return _("Found none (0%)")
+    low, high = round(b.low * 100), round(b.high * 100)
+    if low == 0:
+        return _("Up to {high}%").format(high=high)
+    return _("{low}–{high}%").format(low=low, high=high)
+
+
+def kpi_cards(data: DataAccess, filters: Filters, options: dict | None = None) -> list:
+    k = data.params.k
+    result = gap(data, filters, options)
+    overall = result.overall
+    return [
+        kpi_card(
+            _("Detection rate"),
+            fmt.percent(overall.rate),
+            fmt.percent(overall.rate),
+            _("Share of worker-reported issue categories that audits also found."),
+        ),
+        kpi_card(
+            _("Audited worksites compared"),
+            fmt.published(overall.worksites, k),
+            fmt.published_long(overall.worksites, k),
+            _("Audited worksites with worker reports within the window of an audit."),
+        ),
+        kpi_card(
+            _("Audits found none"),
+            fmt.published(result.found_none, k),
+            fmt.published_long(result.found_none, k),
+            _("Audited worksites where the audits found none of the issues workers reported."),
+        ),
+    ]
+
+
+def bins_chart(data: DataAccess, filters: Filters, options: dict | None = None) -> ChartResult:
+    result = gap(data, filters, options)
+    why = selection_state(result, data.params.k)
+    if why:
+        return ChartResult(figures.empty_figure(), None, why)
+    labels = [bin_label(b) for b in result.bins]
+    figure = wf.vbars(labels, [b.worksites.value for b in result.bins], _("Audited worksites"))
+    table = TableData(
+        _("Audited worksites by the share of worker-reported issues their audits found"),
+        (_("Detection rate"), _("Audited worksites")),
+        tuple((label, b.worksites) for label, b in zip(labels, result.bins)),
+    )
+    note = _("Bars with too few worksites are merged with their neighbour.")
+    return ChartResult(figure, table, note)
+
+
+def _rate_chart(
+    data: DataAccess,
+    filters: Filters,
+    options: dict | None,
+    pick,
+    names: dict[str, str],
+    param: str,
+    caption: str,
+    first: str,
+    missed: bool = False,
+) -> ChartResult:
+    result = gap(data, filters, options)
+    why = selection_state(result, data.params.k)
+    if why:
+        return ChartResult(figures.empty_figure(), None, why)
+    items: list[tuple[str, Rate]] = list(pick(result))
+    shown = sorted(
+        [(code, r) for code, r in items if r.rate is not None], key=lambda i: (i[1].rate, i[0])
+    )
+    labels = [_(names[code]) for code, _r in shown]
+    # Shown as the share missed when the question is what audits miss most.
+    title = _("Missed by audits") if missed else _("Detection rate")
+    figure = wf.hbars(
+        labels,
+        [(title, [1 - r.rate if missed else r.rate for _c, r in shown])],
+        title,
+        [f"{param}={code}" for code, _r in shown],
+        percent=True,
+    )
+    rows = tuple(
+        (_(names[code]), r.reported, r.found, Share(r.rate), r.worksites)
+        + ((Share(None if r.rate is None else 1 - r.rate),) if missed else ())
+        for code, r in sorted(items, key=lambda i: _(names[i[0]]))
+    )
+    header = (first, _("Reported by workers"), _("Also found by audits"), _("Detection rate"))
+    header += (_("Audited worksites"),) + ((_("Missed by audits"),) if missed else ())
+    withheld = len(items) - len(shown)
+    note = ""
+    if withheld:
+        note = _(
+            "{n} with too few worksites or findings to publish a rate are not shown; see the table."
+        ).format(n=withheld)
+    return ChartResult(figure, TableData(caption, header, rows), note)
+
+
+def issue_chart(data: DataAccess, filters: Filters, options: dict | None = None) -> ChartResult:
+    return _rate_chart(
+        data,
+        filters,
+        options,
+        lambda r: r.by_issue,
+        taxonomy.issue_names(),
+        "issue",
+        _("Detection rate by issue category"),
+        _("Issue category"),
+        missed=True,
+    )
+
+
+def industry_chart(data: DataAccess, filters: Filters, options: dict | None = None) -> ChartResult:
+    return _rate_chart(
+        data,
+        filters,
+        options,
+        lambda r: r.by_industry,
+        taxonomy.INDUSTRIES,
+        "industry",
+        _("Detection rate by industry"),
+        _("Industry"),
+    )
+
+
+def country_chart(data: DataAccess, filters: Filters, options: dict | None = None) -> ChartResult:
+    return _rate_chart(
+        data,
+        filters,
+        options,
+        lambda r: r.by_country,
+        taxonomy.COUNTRIES,
+        "country",
+        _("Detection rate by country"),
+        _("Country"),
+    )
+
+
+def charts() -> list[Chart]:
+    return [
+        Chart(layout.bins_meta(), bins_chart),
+        Chart(layout.issue_meta(), issue_chart),
+        Chart(layout.industry_meta(), industry_chart),
+        Chart(layout.country_meta(), country_chart),
+    ]
+
+
+def register(app, data: DataAccess) -> None:
+    @app.callback(
+        Output(ids.AU_KPI, "children"),
+        Input(ids.FILTERS, "data"),
+        Input(ids.OPTIONS, "data"),
+    )
+    def _kpis(stored, options):
+        return kpi_cards(data, filters_from_store(stored), options)
+
+    for chart in charts():
+        register_chart(app, data, chart)
+    crossfilter.register(
+        app,
+        "audits",
+        ids.AU_CHIPS,
+        [ids.AU_ISSUE_CHART, ids.AU_INDUSTRY_CHART, ids.AU_COUNTRY_CHART],
+    )

@@ -1,0 +1,130 @@
+"""Cross-filtering for the worksite views: chart clicks and removable filter chips.
+
+A click on a mark reads its `customdata` (a query string such as "issue=deception") and
+writes the filters it names to the filter-patch store; the shell checks them against
+the taxonomies, merges them into the filters and writes the URL. A chip's remove button
+writes {its parameter: None}, which clears that filter the same way.
+"""
+
+from __future__ import annotations
+
+from urllib.parse import parse_qsl
+
+from dash import ALL, Input, Output, ctx, html, no_update
+
+from dashboard import ids
+from dashboard.i18n import _
+from dashboard.urlstate import OPTIONS, PARAMS, month_label
+from data_access import taxonomy
+from data_access.filters import Filters
+
+
+def click_values(click: dict | None) -> dict[str, str]:
+    """The parameters a clicked mark names, or {} when it names none."""
+    points = (click or {}).get("points") or []
+    if not points:
+        return {}
+    custom = points[0].get("customdata")
+    if isinstance(custom, list):  # plotly sends a heatmap cell's customdata as a list
+        custom = custom[0] if custom else None
+    if not isinstance(custom, str):
+        return {}
+    return dict(parse_qsl(custom))
+
+
+def filter_patch(click: dict | None) -> dict[str, str] | None:
+    """The filter patch a click asks for (only URL filter parameters), or None."""
+    patch = {k: v for k, v in click_values(click).items() if k in PARAMS}
+    return patch or None
+
+
+def option_value(click: dict | None, name: str) -> str | None:
+    value = click_values(click).get(name)
+    return value if value is not None and name in OPTIONS and OPTIONS[name].valid(value) else None
+
+
+def chips(filters: Filters, view: str) -> list:
+    """One removable chip per active filter (the period is one chip)."""
+    items = []
+    if filters.start or filters.end:
+        start = month_label(filters.start) if filters.start else _("the first month")
+        end = month_label(filters.end) if filters.end else _("the latest month")
+        items.append(("period", _("{start} to {end}").format(start=start, end=end)))
+    named = (
+        ("country", taxonomy.COUNTRIES),
+        ("nationality", taxonomy.NATIONALITIES),
+        ("industry", taxonomy.INDUSTRIES),
+        ("channel", taxonomy.CHANNELS),
+    )
+    for name, names in named:
+        value = getattr(filters, name)
+        if value:
+            items.append((name, _(names[value])))
+    if filters.origin:
+        items.append(
+            (
+                "corridor",
+                _("{origin} → {destination}").format(
+                    origin=_(taxonomy.COUNTRIES[filters.origin]),
+                    destination=_(taxonomy.COUNTRIES[filters.destination]),
+                ),
+            )
+        )
+    if filters.issue:
+        items.append(("issue", _(taxonomy.ISSUES[filters.issue].name)))
+    if not items:
+        return [html.Span(_("No filters: showing everything."), className="small")]
+    return [
+        html.Span(
+            className="badge rounded-pill text-bg-light border me-1 mb-1 filter-chip",
+            children=[
+                label,
+                html.Button(
+                    "×",
+                    id={"type": ids.CHIP, "view": view, "param": param},
+                    className="btn btn-sm btn-link p-0 ms-1 align-baseline",
+                    title=_("Remove the filter {name}").format(name=label),
+                    **{"aria-label": _("Remove the filter {name}").format(name=label)},
+                ),
+            ],
+        )
+        for param, label in items
+    ]
+
+
+def chip_patch(param: str) -> dict[str, None]:
+    """The patch that removes one chip's filter."""
+    if param == "period":
+        return {"from": None, "to": None}
+    return {param: None}
+
+
+def register(app, view: str, container: str, graphs: list[str]) -> None:
+    """Chip list for `view` in `container`; clicks on `graphs` set filters."""
+
+    @app.callback(Output(container, "children"), Input(ids.FILTERS, "data"))
+    def _chips(stored):
+        return chips(Filters(**(stored or {})), view)
+
+    @app.callback(
+        Output(ids.FILTER_PATCH, "data", allow_duplicate=True),
+        [Input(ids.graph(g), "clickData") for g in graphs],
+        prevent_initial_call=True,
+    )
+    def _clicked(*clicks):
+        trigger = ctx.triggered_id
+        if trigger not in [ids.graph(g) for g in graphs]:
+            return no_update
+        patch = filter_patch(clicks[[ids.graph(g) for g in graphs].index(trigger)])
+        return patch if patch else no_update
+
+    @app.callback(
+        Output(ids.FILTER_PATCH, "data", allow_duplicate=True),
+        Input({"type": ids.CHIP, "view": view, "param": ALL}, "n_clicks"),
+        prevent_initial_call=True,
+    )
+    def _remove(n_clicks):
+        trigger = ctx.triggered_id
+        if not isinstance(trigger, dict) or not any(n_clicks):
+            return no_update
+        return chip_patch(trigger["param"])

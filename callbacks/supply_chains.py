@@ -1,0 +1,303 @@
+"""Ethical Supply Chains: what workers report about conditions at worksites.
+
+Every chart reads employment-stage cases only (a worksite's workers, not recruitment)
+and protected numbers only, from DataAccess.aggregate.
+"""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from urllib.parse import urlencode
+
+from dash import Input, Output, no_update
+
+from callbacks import crossfilter, figures
+from callbacks import worksite_figures as wf
+from callbacks.charts import Chart, ChartResult, Share, TableData, register_chart
+from callbacks.overview import GRAINS, selection_state
+from dashboard import ids
+from dashboard.i18n import _
+from dashboard.urlstate import month_label
+from data_access import taxonomy
+from data_access.disclosure import Published, share
+from data_access.filters import Filters
+from data_access.query import DataAccess, Result
+from layouts import supply_chains as layout
+
+TOP = 10
+TREND_TOP = 5
+THIN_SHARE = 0.25  # a trend moves to quarters (then years) past this share withheld
+ZERO = Published(0)
+
+
+def employment(filters: Filters) -> Filters:
+    return replace(filters, stage="employment")
+
+
+def measure_of(options: dict | None) -> tuple[str, str]:
+    """The aggregate measure and its axis title for the `measure` view option."""
+    if (options or {}).get("measure") == "workers":
+        return "workers_affected", _("Workers affected")
+    return "cases", _("Cases")
+
+
+def _custom(**params: str) -> str:
+    return urlencode(params)
+
+
+def _published(rows) -> list[tuple[tuple, Published]]:
+    return [(k, p) for k, p in rows if not p.suppressed and p.value]
+
+
+def _v(p: Published | None) -> int | None:
+    return 0 if p is None else p.value
+
+
+def _why(data: DataAccess, filters: Filters) -> str | None:
+    return selection_state(data, filters)
+
+
+def _empty(why: str) -> ChartResult:
+    return ChartResult(figures.empty_figure(), None, why)
+
+
+def _withheld_note(n: int, k: int, what: str) -> str:
+    if not n:
+        return ""
+    return _("{n} {what} have fewer than {k} and are not shown in the chart.").format(
+        n=n, what=what, k=k
+    )
+
+
+# -- top issues by nationality --------------------------------------------------------
+def issues_chart(data: DataAccess, filters: Filters, options: dict | None = None) -> ChartResult:
+    f = employment(filters)
+    why = _why(data, f)
+    if why:
+        return _empty(why)
+    measure, title = measure_of(options)
+    totals = data.aggregate(measure, ("issue",), f)
+    ranked = sorted(_published(totals.rows), key=lambda r: (-r[1].value, r[0]))[:TOP]
+    if not ranked:
+        return _empty(_("No issue category has enough cases to publish for this selection."))
+    codes = [key[0] for key, _p in ranked]
+    split = data.aggregate(measure, ("issue", "nationality"), f).as_dict()
+    nats = [n for n in taxonomy.NATIONALITIES if any((c, n) in split for c in codes)]
+    names = [_(taxonomy.ISSUES[c].name) for c in codes]
+    series = []
+    for nat in nats:
+        values = [split.get((c, nat)) for c in codes]
+        if any(v is not None and not v.suppressed and v.value for v in values):
+            series.append((_(taxonomy.NATIONALITIES[nat]), [_v(v) for v in values]))
+    figure = wf.hbars(names, series, title, [_custom(issue=c) for c in codes])
+    shown = [n for n in nats if _(taxonomy.NATIONALITIES[n]) in {s[0] for s in series}]
+    rows = tuple(
+        (name, total, *(split.get((code, n), ZERO) for n in shown))
+        for name, code, (_key, total) in zip(names, codes, ranked)
+    )
+    header = (_("Issue category"), _("All nationalities"))
+    header += tuple(_(taxonomy.NATIONALITIES[n]) for n in shown)
+    table = TableData(_("{m} by issue category and nationality").format(m=title), header, rows)
+    note = _(
+        "Parts withheld for small numbers are left out of the bars, so a bar can be shorter "
+        "than its total."
+    )
+    return ChartResult(figure, table, note)
+
+
+# -- issue x industry heatmap ---------------------------------------------------------
+def heatmap_chart(data: DataAccess, filters: Filters, options: dict | None = None) -> ChartResult:
+    f = employment(filters)
+    why = _why(data, f)
+    if why:
+        return _empty(why)
+    cells = data.aggregate("cases", ("issue", "industry"), f).as_dict()
+    per_industry = data.aggregate("cases", ("industry",), f).as_dict()
+    industries = [
+        i
+        for i in taxonomy.INDUSTRIES
+        if (i,) in per_industry and not per_industry[(i,)].suppressed and per_industry[(i,)].value
+    ]
+    issues = [c for c in taxonomy.ISSUES if any((c, i) in cells for i in industries)]
+    if not industries or not issues:
+        return _empty(_("No industry has enough cases to publish for this selection."))
+    shares = [
+        [share(cells.get((c, i), ZERO), per_industry[(i,)]) for i in industries] for c in issues
+    ]
+    figure = wf.heatmap(
+        [_(taxonomy.INDUSTRIES[i]) for i in industries],
+        [_(taxonomy.ISSUES[c].name) for c in issues],
+        shares,
+        [[_custom(issue=c, industry=i) for i in industries] for c in issues],
+        _("Share of cases"),
+    )
+    rows = tuple(
+        (_(taxonomy.ISSUES[c].name), *(Share(s) for s in row)) for c, row in zip(issues, shares)
+    )
+    header = (_("Issue category"), *(_(taxonomy.INDUSTRIES[i]) for i in industries))
+    table = TableData(_("Share of each industry's cases reporting each issue"), header, rows)
+    return ChartResult(
+        figure, table, _("Empty cells: too few cases to publish. A case can report several.")
+    )
+
+
+# -- trend of the top five issues -----------------------------------------------------
+def trend_chart(data: DataAccess, filters: Filters, options: dict | None = None) -> ChartResult:
+    f = employment(filters)
+    why = _why(data, f)
+    if why:
+        return _empty(why)
+    measure, title = measure_of(options)
+    totals = data.aggregate(measure, ("issue",), f)
+    top = [k[0] for k, _p in sorted(_published(totals.rows), key=lambda r: (-r[1].value, r[0]))]
+    top = top[:TREND_TOP]
+    if not top:
+        return _empty(_("No issue category has enough cases to publish for this selection."))
+    grain, cells = _trend_cells(data, measure, f, top)
+    periods = sorted({key[0] for key in cells if key[1] in top})
+    x = [month_label(p) if grain == "month" else p for p in periods]
+    series = [
+        (
+            _(taxonomy.ISSUES[c].name),
+            [_v(cells.get((p, c), ZERO)) for p in periods],
+            _custom(issue=c),
+        )
+        for c in top
+    ]
+    figure = wf.lines(x, series, title)
+    rows = tuple((label, *(cells.get((p, c), ZERO) for c in top)) for label, p in zip(x, periods))
+    header = (_("Period"), *(_(taxonomy.ISSUES[c].name) for c in top))
+    table = TableData(_("{m} per period, top five issues").format(m=title), header, rows)
+    note = {
+        "month": "",
+        "quarter": _("Shown by quarter: too few cases per month to publish monthly numbers."),
+        "year": _("Shown by year: too few cases per quarter to publish quarterly numbers."),
+    }[grain]
+    return ChartResult(figure, table, note)
+
+
+def _trend_cells(data: DataAccess, measure: str, f: Filters, top: list[str]) -> tuple[str, dict]:
+    """The finest grain at which the top issues' series are mostly publishable."""
+    for grain in GRAINS:
+        result: Result = data.aggregate(measure, (grain, "issue"), f)
+        cells = {k: p for k, p in result.rows if k[1] in top}
+        shown = [p for p in cells.values() if p.suppressed or p.value]
+        withheld = sum(1 for p in shown if p.suppressed)
+        if not shown or withheld / len(shown) <= THIN_SHARE or grain == GRAINS[-1]:
+            return grain, cells
+    raise AssertionError("unreachable")
+
+
+# -- map of worksite countries --------------------------------------------------------
+def map_chart(data: DataAccess, filters: Filters, options: dict | None = None) -> ChartResult:
+    f = employment(filters)
+    why = _why(data, f)
+    if why:
+        return _empty(why)
+    measure, title = measure_of(options)
+    result = data.aggregate(measure, ("country",), f)
+    shown = [(k[0], p) for k, p in _published(result.rows)]
+    withheld = [k[0] for k, p in result.rows if p.suppressed]
+    if not shown:
+        return _empty(_("No country has enough cases to publish for this selection."))
+    figure = wf.choropleth(
+        [taxonomy.ISO3[c] for c, _p in shown],
+        [p.value for _c, p in shown],
+        [_(taxonomy.COUNTRIES[c]) for c, _p in shown],
+        [_custom(country=c) for c, _p in shown],
+        title,
+    )
+    rows = tuple((_(taxonomy.COUNTRIES[key[0]]), p) for key, p in result.rows)
+    table = TableData(
+        _("{m} by country of the worksite").format(m=title), (_("Country"), title), rows
+    )
+    return ChartResult(figure, table, _withheld_note(len(withheld), data.params.k, _("countries")))
+
+
+# -- themes, with drill-down to categories --------------------------------------------
+def theme_chart(data: DataAccess, filters: Filters, options: dict | None = None) -> ChartResult:
+    f = employment(filters)
+    why = _why(data, f)
+    if why:
+        return _empty(why)
+    measure, title = measure_of(options)
+    theme = (options or {}).get("theme", "all")
+    if theme in taxonomy.THEMES:
+        codes = [c for c, i in taxonomy.ISSUES.items() if i.theme == theme]
+        cells = data.aggregate(measure, ("issue",), f).as_dict()
+        items = [(c, cells.get((c,), ZERO)) for c in codes]
+        names = [_(taxonomy.ISSUES[c].name) for c, _p in items]
+        custom = [_custom(issue=c) for c, _p in items]
+        caption = _("{m} by issue category, theme {t}").format(m=title, t=_(taxonomy.THEMES[theme]))
+        note = _("Click a category to filter the view by it; pick “All themes” to go back.")
+    else:
+        if filters.issue:
+            return _empty(
+                _("The issue filter selects a single category: clear it to compare themes.")
+            )
+        cells = data.aggregate(measure, ("theme",), f).as_dict()
+        items = [(t, cells.get((t,), ZERO)) for t in taxonomy.THEMES]
+        names = [_(taxonomy.THEMES[t]) for t, _p in items]
+        custom = [_custom(theme=t) for t, _p in items]
+        caption = _("{m} by issue theme").format(m=title)
+        note = _(
+            "A case is counted once per theme, however many of its categories it reports. "
+            "Click a theme to see its categories."
+        )
+    figure = wf.hbars(names, [(title, [_v(p) for _c, p in items])], title, custom)
+    rows = tuple((name, p) for name, (_c, p) in zip(names, items))
+    return ChartResult(figure, TableData(caption, (_("Theme or category"), title), rows), note)
+
+
+# -- supply-chain tier ----------------------------------------------------------------
+def tier_chart(data: DataAccess, filters: Filters, options: dict | None = None) -> ChartResult:
+    f = employment(filters)
+    why = _why(data, f)
+    if why:
+        return _empty(why)
+    measure, title = measure_of(options)
+    cells = data.aggregate(measure, ("tier",), f).as_dict()
+    tiers = list(taxonomy.TIERS)
+    values = [cells.get((t,), ZERO) for t in tiers]
+    names = [_(taxonomy.TIERS[t]) for t in tiers]
+    figure = wf.hbars(names, [(title, [_v(p) for p in values])], title)
+    table = TableData(
+        _("{m} by supply-chain tier of the worksite").format(m=title),
+        (_("Tier"), title),
+        tuple(zip(names, values)),
+    )
+    return ChartResult(figure, table, "")
+
+
+def charts() -> list[Chart]:
+    return [
+        Chart(layout.issues_meta(), issues_chart),
+        Chart(layout.heatmap_meta(), heatmap_chart),
+        Chart(layout.trend_meta(), trend_chart),
+        Chart(layout.map_meta(), map_chart),
+        Chart(layout.theme_meta(), theme_chart),
+        Chart(layout.tier_meta(), tier_chart),
+    ]
+
+
+def register(app, data: DataAccess) -> None:
+    for chart in charts():
+        register_chart(app, data, chart)
+    crossfilter.register(
+        app,
+        "supply",
+        ids.SC_CHIPS,
+        [ids.SC_ISSUES_CHART, ids.SC_HEATMAP_CHART, ids.SC_TREND_CHART, ids.SC_MAP_CHART],
+    )
+
+    @app.callback(
+        Output(ids.option("theme"), "value", allow_duplicate=True),
+        Output(ids.FILTER_PATCH, "data", allow_duplicate=True),
+        Input(ids.graph(ids.SC_THEME_CHART), "clickData"),
+        prevent_initial_call=True,
+    )
+    def _theme_clicked(click):
+        # A theme bar drills down; a category bar (after drilling down) sets the filter.
+        theme = crossfilter.option_value(click, "theme")
+        patch = crossfilter.filter_patch(click)
+        return theme or no_update, patch or no_update

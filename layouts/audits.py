@@ -1,0 +1,132 @@
+"""The Audits vs Worker Voice view: what social audits miss that workers report."""
+
+from __future__ import annotations
+
+from dash import dcc, html
+
+from dashboard import ids
+from dashboard.i18n import _
+from data_access.audits import WINDOWS
+from layouts.components import ChartMeta, chart_card
+from layouts.supply_chains import chip_row
+
+
+def bins_meta() -> ChartMeta:
+    return ChartMeta(
+        ids.AU_BINS_CHART,
+        _("How much of what workers reported did audits find?"),
+        _(
+            "Audited worksites by the share of worker-reported issue categories their audits "
+            "also found; each bar holds at least the minimum number of worksites."
+        ),
+    )
+
+
+def issue_meta() -> ChartMeta:
+    return ChartMeta(
+        ids.AU_ISSUE_CHART,
+        _("What audits miss most, by issue category"),
+        _(
+            "Of the times workers reported a category around an audit, the share the audit "
+            "did not find (100% minus the detection rate). Click a bar to filter by the issue."
+        ),
+    )
+
+
+def industry_meta() -> ChartMeta:
+    return ChartMeta(
+        ids.AU_INDUSTRY_CHART,
+        _("Detection rate by industry"),
+        _("Worker-reported categories that audits also found, by the worksite's industry."),
+    )
+
+
+def country_meta() -> ChartMeta:
+    return ChartMeta(
+        ids.AU_COUNTRY_CHART,
+        _("Detection rate by country"),
+        _("Worker-reported categories that audits also found, by the worksite's country."),
+    )
+
+
+def explanation(window: str) -> html.Details:
+    return html.Details(
+        className="mb-3",
+        open=True,
+        children=[
+            html.Summary(_("How the comparison is made, and its limits")),
+            html.P(
+                _(
+                    "For each social audit of a worksite, we take the issue categories workers "
+                    "at that worksite reported to the channels within {w} months before or after "
+                    "the audit, and check which of them the audit also found. The detection rate "
+                    "is the share of those worker-reported categories the audit found."
+                ).format(w=window),
+                className="small mb-1",
+            ),
+            html.P(
+                _(
+                    "Limits: an audit can only be compared with issues reported around its date, "
+                    "and only at worksites where workers reported something; workers may not "
+                    "report everything either, and an audit may find issues workers did not "
+                    "report. No worksite or audit is ever shown on its own: every number covers "
+                    "at least the minimum number of worksites."
+                ),
+                className="small mb-0",
+            ),
+        ],
+    )
+
+
+def controls(options: dict) -> html.Div:
+    return html.Div(
+        className="mb-3",
+        role="group",
+        **{"aria-label": _("Comparison window")},
+        children=[
+            html.Span(_("Reports within this many months of the audit:"), className="small me-2"),
+            dcc.RadioItems(
+                id=ids.option("window"),
+                options=[{"label": str(w), "value": str(w)} for w in WINDOWS],
+                value=options.get("window", "12"),
+                inline=True,
+                inputClassName="me-1",
+                labelClassName="me-3",
+            ),
+        ],
+    )
+
+
+def audits_page(context) -> html.Div:
+    as_of = context.as_of_label
+    window = context.options.get("window", "12")
+    return html.Div(
+        [
+            html.H1(_("Audits vs worker voice"), className="h3 mb-2"),
+            html.P(
+                _("What do social audits miss that workers report?"),
+                className="text-body-secondary",
+            ),
+            explanation(window),
+            chip_row(ids.AU_CHIPS),
+            controls(context.options),
+            html.Section(
+                className="mb-3",
+                **{"aria-label": _("Headline numbers")},
+                children=html.Div(id=ids.AU_KPI, className="row g-2", **{"aria-live": "polite"}),
+            ),
+            chart_card(bins_meta(), as_of),
+            chart_card(issue_meta(), as_of),
+            html.Div(
+                className="row",
+                children=[
+                    html.Div(
+                        className="col-12 col-lg-6", children=chart_card(industry_meta(), as_of)
+                    ),
+                    html.Div(
+                        className="col-12 col-lg-6", children=chart_card(country_meta(), as_of)
+                    ),
+                ],
+            ),
+        ]
+    )

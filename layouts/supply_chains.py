@@ -1,0 +1,168 @@
+"""The Ethical Supply Chains view: what workers report about conditions at worksites."""
+
+from __future__ import annotations
+
+from dash import dcc, html
+
+from dashboard import ids
+from dashboard.i18n import _
+from data_access import taxonomy
+from layouts.components import ChartMeta, chart_card
+
+
+def issues_meta() -> ChartMeta:
+    return ChartMeta(
+        ids.SC_ISSUES_CHART,
+        _("Top 10 issues workers report at worksites, by nationality"),
+        _(
+            "Employment-stage cases (or the workers they concern) reporting each issue "
+            "category, split by the workers' nationality. Click a bar to filter by the issue."
+        ),
+    )
+
+
+def heatmap_meta() -> ChartMeta:
+    return ChartMeta(
+        ids.SC_HEATMAP_CHART,
+        _("Issues by industry: share of each industry's cases"),
+        _(
+            "Of the employment-stage cases in an industry, the share reporting each issue "
+            "category. Click a cell to filter by its issue and industry."
+        ),
+    )
+
+
+def trend_meta() -> ChartMeta:
+    return ChartMeta(
+        ids.SC_TREND_CHART,
+        _("Trend of the five most reported issues"),
+        _(
+            "Employment-stage cases (or workers) per month for the five issue categories "
+            "reported most in the selection; by quarter when months are too thin to publish."
+        ),
+    )
+
+
+def map_meta() -> ChartMeta:
+    return ChartMeta(
+        ids.SC_MAP_CHART,
+        _("Where the worksites are"),
+        _(
+            "Employment-stage cases (or workers) by the country of the worksite. Click a "
+            "country to filter by it."
+        ),
+    )
+
+
+def theme_meta() -> ChartMeta:
+    return ChartMeta(
+        ids.SC_THEME_CHART,
+        _("Issues by theme"),
+        _(
+            "Cases reporting at least one category of each theme (wages, recruitment and "
+            "debt, violence and harassment...). Click a theme to see its categories."
+        ),
+    )
+
+
+def tier_meta() -> ChartMeta:
+    return ChartMeta(
+        ids.SC_TIER_CHART,
+        _("Cases by supply-chain tier"),
+        _(
+            "Employment-stage cases (or workers) by the tier of the worksite: tier 1 final "
+            "assembly, tier 2 components and processing, tier 3 raw materials."
+        ),
+    )
+
+
+def chip_row(container_id: str) -> html.Div:
+    return html.Div(
+        className="mb-2",
+        children=[
+            html.Span(_("Active filters:"), className="small me-2"),
+            html.Div(id=container_id, className="d-inline", **{"aria-live": "polite"}),
+        ],
+    )
+
+
+def controls(options: dict) -> html.Div:
+    themes = [{"label": _("All themes"), "value": "all"}] + [
+        {"label": _(name), "value": code} for code, name in taxonomy.THEMES.items()
+    ]
+    return html.Div(
+        className="row g-2 mb-3 align-items-end",
+        children=[
+            html.Div(
+                className="col-12 col-md-auto",
+                role="group",
+                **{"aria-label": _("Count")},
+                children=[
+                    html.Span(_("Count"), className="form-label small d-block"),
+                    dcc.RadioItems(
+                        id=ids.option("measure"),
+                        options=[
+                            {"label": _("Cases"), "value": "cases"},
+                            {"label": _("Workers affected"), "value": "workers"},
+                        ],
+                        value=options.get("measure", "cases"),
+                        inline=True,
+                        inputClassName="me-1",
+                        labelClassName="me-3",
+                    ),
+                ],
+            ),
+            html.Div(
+                className="col-12 col-md-4",
+                role="group",
+                **{"aria-label": _("Theme")},
+                children=[
+                    html.Span(_("Theme"), className="form-label small d-block"),
+                    dcc.Dropdown(
+                        id=ids.option("theme"),
+                        options=themes,
+                        value=options.get("theme", "all"),
+                        clearable=False,
+                        searchable=False,
+                    ),
+                ],
+            ),
+        ],
+    )
+
+
+def supply_chains_page(context) -> html.Div:
+    as_of = context.as_of_label
+    return html.Div(
+        [
+            html.H1(_("Ethical supply chains"), className="h3 mb-2"),
+            html.P(
+                _(
+                    "What workers report about conditions at the worksites where they are "
+                    "employed (employment-stage cases). Numbers below the disclosure threshold "
+                    "are shown as “<K”."
+                ),
+                className="text-body-secondary",
+            ),
+            chip_row(ids.SC_CHIPS),
+            controls(context.options),
+            html.Div(
+                className="row",
+                children=[
+                    html.Div(
+                        className="col-12 col-lg-6", children=chart_card(issues_meta(), as_of)
+                    ),
+                    html.Div(className="col-12 col-lg-6", children=chart_card(map_meta(), as_of)),
+                ],
+            ),
+            chart_card(heatmap_meta(), as_of),
+            chart_card(trend_meta(), as_of),
+            html.Div(
+                className="row",
+                children=[
+                    html.Div(className="col-12 col-lg-6", children=chart_card(theme_meta(), as_of)),
+                    html.Div(className="col-12 col-lg-6", children=chart_card(tier_meta(), as_of)),
+                ],
+            ),
+        ]
+    )
