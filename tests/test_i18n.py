@@ -63,7 +63,9 @@ def _strings(node) -> list[str]:
 def _untranslated(strings: list[str]) -> list[str]:
     leftovers = []
     for text in strings:
-        outside = re.sub(r"⟦.*?⟧", "", text, flags=re.S)
+        outside, previous = text, None
+        while outside != previous:  # translated strings nest when one fills another
+            previous, outside = outside, re.sub(r"⟦[^⟦⟧]*⟧", "", outside)
         if re.search(r"[A-Za-z]{2,}", outside):
             leftovers.append(text)
     return leftovers
