@@ -225,18 +225,22 @@ def callback_targets(app) -> list[Target]:
     return targets
 
 
-def _value(component_id, prop, selection: dict, options: dict):
+def _entry(component_id: str, prop: str, selection: dict, options: dict):
+    """One input or state as the renderer sends it, for a page with the default options."""
     if (component_id, prop) == (ids.FILTERS, "data"):
-        return selection
-    if (component_id, prop) == (ids.OPTIONS, "data"):
-        return options
-    if component_id.startswith("{"):
-        return []  # a pattern-matching ALL input with no matching component
-    return None
-
-
-def _wire(component_id: str):
-    return json.loads(component_id) if component_id.startswith("{") else component_id
+        value = selection
+    elif (component_id, prop) == (ids.OPTIONS, "data"):
+        value = options
+    elif component_id.startswith("{"):
+        wire = json.loads(component_id)
+        if any(isinstance(v, list) for v in wire.values()):
+            return []  # a wildcard (ALL) with no match: the renderer sends an empty list
+        if wire.get("type") == ids.OPTION:
+            return {"id": wire, "property": prop, "value": options.get(wire.get("name"))}
+        return {"id": wire, "property": prop, "value": None}
+    else:
+        value = None  # a view's own control at its initial (empty) value
+    return {"id": component_id, "property": prop, "value": value}
 
 
 def payload(target: Target, selection: dict, options: dict | None = None) -> dict:
@@ -245,14 +249,8 @@ def payload(target: Target, selection: dict, options: dict | None = None) -> dic
     return {
         "output": target.key,
         "outputs": target.outputs,
-        "inputs": [
-            {"id": _wire(i), "property": p, "value": _value(i, p, selection, options)}
-            for i, p in target.inputs
-        ],
-        "state": [
-            {"id": _wire(i), "property": p, "value": _value(i, p, selection, options)}
-            for i, p in target.state
-        ],
+        "inputs": [_entry(i, p, selection, options) for i, p in target.inputs],
+        "state": [_entry(i, p, selection, options) for i, p in target.state],
         "changedPropIds": [f"{ids.FILTERS}.data"],
     }
 
@@ -451,11 +449,14 @@ class ThreadedServer:
         self.thread.join(timeout=10)
 
 
-def _post(session: requests.Session, url: str, body: dict) -> tuple[float, requests.Response]:
+def _post(
+    session: requests.Session, url: str, body: dict, check: bool = True
+) -> tuple[float, requests.Response]:
     started = time.perf_counter()
     response = session.post(url + UPDATE, json=body, timeout=120)
     elapsed = (time.perf_counter() - started) * 1000
-    response.raise_for_status()
+    if check:
+        response.raise_for_status()
     return elapsed, response
 
 
@@ -463,6 +464,7 @@ def _post(session: requests.Session, url: str, body: dict) -> tuple[float, reque
 class CallbackStats:
     view: str
     name: str
+    labels: list[str] = field(default_factory=list)  # the selection of each measurement
     cold: list[float] = field(default_factory=list)
     warm: list[float] = field(default_factory=list)
     floor: list[float] = field(default_factory=list)
@@ -473,6 +475,8 @@ class CallbackStats:
     naive_times: list[float] = field(default_factory=list)
     naive_over_cold: list[float] = field(default_factory=list)
     naive_over_warm: list[float] = field(default_factory=list)
+    # Selections the callback did not answer with a body (204: no update, 5xx: an error).
+    unanswered: dict[str, int] = field(default_factory=dict)
 
 
 def measure_callbacks(
@@ -486,9 +490,7 @@ def measure_callbacks(
     if naive is not None:
         for name, ours in NAIVE_PAIRS.items():
             if ours in by_name:
-                naive_keys[name] = next(
-                    k for k in app.callback_map if k == f"{NAIVE}{name}.children"
-                )
+                naive_keys[name] = f"{NAIVE}{name}.children"
                 stats[by_name[ours]].naive = name
     session = requests.Session()
     floor_target = Target(
@@ -505,7 +507,10 @@ def measure_callbacks(
                 s = stats[target.key]
                 body = payload(target, selection)
                 clear_cache(app)
-                cold, response = _post(session, base, body)
+                cold, response = _post(session, base, body, check=False)
+                if response.status_code != 200:
+                    s.unanswered[label] = response.status_code
+                    continue
                 warm, _r = _post(session, base, body)
                 values = list(response.json()["response"].values())
                 key = f"{target.key}|{label}"
@@ -513,6 +518,7 @@ def measure_callbacks(
                 floor_body = payload(floor_target, {})
                 floor_body["inputs"][0]["value"] = key
                 floor, _r = _post(session, base, floor_body)
+                s.labels.append(label)
                 s.cold.append(cold)
                 s.warm.append(warm)
                 s.floor.append(floor)
@@ -538,13 +544,13 @@ def measure_callbacks(
 # -- what dominates: a time split and a profile of one cold callback ------------------------
 
 
-def profile_callback(app, base: str, name: str, selection: dict) -> dict:
+def profile_callback(app, base: str, name: str, label: str) -> dict:
     """Split one cold call into query, fetch + protection, callback body, JSON and transfer."""
     import dash._callback as dash_callback
     from sqlalchemy import event
 
     target = next(t for t in callback_targets(app) if t.name == name)
-    body = payload(target, selection)
+    body = payload(target, SELECTIONS[label])
     data = app.server.extensions["ilm_data"]
     engine = data.engine
     spent = {"sql": 0.0, "aggregate": 0.0, "json": 0.0, "callback": 0.0}
@@ -603,7 +609,7 @@ def profile_callback(app, base: str, name: str, selection: dict) -> dict:
     ms = {k: v * 1000 for k, v in spent.items()}
     return {
         "callback": name,
-        "selection": next(k for k, v in SELECTIONS.items() if v == selection),
+        "selection": label,
         "split": {
             "query (SQL execute)": ms["sql"],
             "fetch + protection": ms["aggregate"] - ms["sql"],
@@ -958,10 +964,11 @@ def run_case(
             f"[{backend} {cases:,}] callbacks x {len(SELECTIONS)} selections x {repeat}", file=log
         )
         case.callbacks = measure_callbacks(app, server.url, repeat, naive)
-        slowest = max(case.callbacks, key=lambda s: percentile(s.cold, 0.95))
-        worst = max(range(len(slowest.cold)), key=lambda i: slowest.cold[i]) % len(SELECTIONS)
-        selection = list(SELECTIONS.values())[worst]
-        case.profile = profile_callback(app, server.url, slowest.name, selection)
+        answered = [s for s in case.callbacks if s.cold]
+        if answered:
+            slowest = max(answered, key=lambda s: percentile(s.cold, 0.95))
+            worst = max(range(len(slowest.cold)), key=lambda i: slowest.cold[i])
+            case.profile = profile_callback(app, server.url, slowest.name, slowest.labels[worst])
     del naive, app
     gc.collect()
     if browser_runs or load_seconds:
@@ -1010,7 +1017,7 @@ def _x(value) -> str:
 def targets(case: Case) -> list[tuple[str, str, bool | None]]:
     """(target, measured value, met) for one database; None when it was not measured."""
     rows = []
-    cbs = case.callbacks
+    cbs = [s for s in case.callbacks if s.cold]
     if cbs:
         limit = TARGETS["cold_p95_ms_10m"] if case.cases >= 10_000_000 else TARGETS["cold_p95_ms"]
         worst = max(cbs, key=lambda s: percentile(s.cold, 0.95))
@@ -1097,6 +1104,13 @@ def report(cases: list[Case], bundles: dict | None, header: str) -> str:
                 f"| {_ms(percentile(s.cold, 0.95))} | {_ms(p50(s.warm))} "
                 f"| {_ms(percentile(s.warm, 0.95))} | {p50(s.gzip_bytes) / 1000:.1f} |"
             )
+    for c in cases:
+        for s in c.callbacks:
+            if s.unanswered:
+                out.append(
+                    f"\n{c.cases:,} {c.backend} `{s.name}` gave no body (HTTP status) for: "
+                    + ", ".join(f"{label} ({code})" for label, code in s.unanswered.items())
+                )
     out += [
         "",
         SECTIONS[1] + ": a no-op callback returning the same bytes (ms)",

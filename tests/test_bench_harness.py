@@ -68,3 +68,24 @@ def test_bh006_every_target_gets_a_verdict(small_run):
     assert len(verdicts) == 7
     assert all(met is not None for _name, _value, met in verdicts)
     assert "met |" in text
+
+
+def test_bh007_a_later_callback_with_its_own_inputs_is_measured(small_url):
+    from dash import ALL, Input, Output
+
+    app = create_app({"DATABASE_URL": small_url})
+
+    @app.callback(
+        Output("later-view-chart", "children"),
+        Input(ids.FILTERS, "data"),
+        Input({"type": ids.OPTION, "name": ALL}, "value"),
+        Input("later-view-control", "value"),
+    )
+    def _later(stored, option_values, control):
+        return f"{sorted(stored)} {option_values} {control}"
+
+    target = next(t for t in harness.callback_targets(app) if t.name == "later-view-chart")
+    body = harness.payload(target, harness.SELECTIONS["country TH"])
+    response = app.server.test_client().post(harness.UPDATE, json=body)
+    assert response.status_code == 200
+    assert response.get_json()["response"]["later-view-chart"]["children"] == "['country'] [] None"
