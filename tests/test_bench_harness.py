@@ -1,0 +1,91 @@
+"""The benchmark harness's building blocks on the small demo: shape, never timings."""
+
+from __future__ import annotations
+
+import pytest
+
+from bench import harness
+from dashboard import create_app, ids
+
+
+@pytest.fixture(scope="module")
+def small_run(small_url, browser_ready):
+    case = harness.run_case(
+        50,  # a label: the small demo stands in for a size here
+        "sqlite",
+        small_url,
+        repeat=1,
+        browser_runs=1,
+        users=2,
+        load_seconds=2,
+        think=(0.1, 0.2),
+        workers=1,
+        redis_url=None,
+    )
+    return case, harness.report([case], harness.plotly_bundles(fetch=False), "# test run")
+
+
+def test_bh001_every_filter_callback_of_every_view_is_measured(small_url):
+    targets = harness.callback_targets(create_app({"DATABASE_URL": small_url}))
+    by_name = {t.name: t.view for t in targets}
+    assert by_name[ids.KPI] == ids.PATH_OVERVIEW
+    for chart in (ids.CONTACTS_CHART, ids.CASES_CHART, ids.ISSUES_CHART):
+        assert by_name[ids.graph(chart)] == ids.PATH_OVERVIEW
+
+
+def test_bh002_bench_callbacks_stay_in_the_bench_app(small_url):
+    harness.bench_app(small_url)
+    production = create_app({"DATABASE_URL": small_url})
+    assert not [key for key in production.callback_map if "bench-" in key]
+
+
+def test_bh003_report_has_every_section(small_run):
+    _case, text = small_run
+    for section in harness.SECTIONS:
+        assert section in text
+
+
+def test_bh004_every_callback_has_cold_warm_floor_and_naive_figures(small_run):
+    case, _text = small_run
+    assert {s.name for s in case.callbacks} >= set(harness.NAIVE_PAIRS.values())
+    for stats in case.callbacks:
+        count = len(harness.SELECTIONS)
+        assert len(stats.cold) == len(stats.warm) == len(stats.floor) == count
+        assert stats.naive is None or len(stats.naive_times) == count
+
+
+def test_bh005_serve_answers_the_page_and_load_without_errors(small_run):
+    case, _text = small_run
+    assert case.page["first_chart_ms"] is not None
+    assert case.page["transfer"] > 0
+    assert case.load["requests"] > 0 and case.load["errors"] == 0
+    assert len(case.memory["after load"]) == 1
+
+
+def test_bh006_every_target_gets_a_verdict(small_run):
+    case, text = small_run
+    verdicts = harness.targets(case)
+    assert len(verdicts) == 7
+    assert all(met is not None for _name, _value, met in verdicts)
+    assert "met |" in text
+
+
+def test_bh007_a_later_callback_with_its_own_inputs_is_measured(small_url):
+    from dash import ALL, Input, Output
+
+    app = create_app({"DATABASE_URL": small_url})
+
+    @app.callback(
+        Output("later-view-chart", "children"),
+        Input(ids.FILTERS, "data"),
+        Input({"type": ids.OPTION, "name": ALL}, "value"),
+        Input("later-view-control", "value"),
+    )
+    def _later(stored, option_values, control):
+        return f"{sorted(stored)} {option_values} {control}"
+
+    target = next(t for t in harness.callback_targets(app) if t.name == "later-view-chart")
+    body = harness.payload(target, harness.SELECTIONS["country TH"])
+    response = app.server.test_client().post(harness.UPDATE, json=body)
+    assert response.status_code == 200
+    assert response.get_json()["response"]["later-view-chart"]["children"] == "['country'] [] None"
