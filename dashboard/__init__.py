@@ -134,6 +134,9 @@ def create_app(test_config: dict | None = None) -> Dash:
     from callbacks import shell as shell_callbacks
 
     shell_callbacks.register(app, data)
+    from callbacks import share as share_callbacks
+
+    share_callbacks.register(app, data)
     for view in all_views():
         if view.register is not None:
             view.register(app, data)

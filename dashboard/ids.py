@@ -74,6 +74,7 @@ CITE_BIBTEX = "cite-bibtex"
 # Download buttons of a chart card carry these classes; assets/03_downloads.js acts on them.
 DOWNLOAD_CSV = "chart-download-csv"
 DOWNLOAD_IMAGE = "chart-download-image"
+EMBED_LINK = "chart-embed-link"
 PATH_EMBED = "/embed/"
 PATH_API = "/api/v1"
 
