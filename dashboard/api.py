@@ -77,6 +77,7 @@ def parse_request(args: list[tuple[str, str]]) -> tuple[str, tuple[str, ...], Fi
     """measure, by, filters and format from query pairs; BadRequest on anything wrong."""
     known = [*CONTROL, *filter_names(), *ALIASES]
     seen: dict[str, str] = {}
+    given_as: dict[str, str] = {}  # canonical name -> the name the client used
     for name, value in args:
         if name not in known:
             raise BadRequest(name, value, known, "unknown parameter")
@@ -84,6 +85,7 @@ def parse_request(args: list[tuple[str, str]]) -> tuple[str, tuple[str, ...], Fi
         if canonical in seen:
             raise BadRequest(name, value, known, "given more than once")
         seen[canonical] = value
+        given_as[canonical] = name
     measure = seen.get("measure")
     if not measure:
         raise BadRequest("measure", measure, measures(), "required")
@@ -108,13 +110,14 @@ def parse_request(args: list[tuple[str, str]]) -> tuple[str, tuple[str, ...], Fi
         value = seen.get(name)
         if value is None:
             continue
+        used = given_as[name]
         if value == "":
-            raise BadRequest(name, value, _allowed_values(name), "empty value")
+            raise BadRequest(used, value, _allowed_values(name), "empty value")
         try:
             candidate = _field_values(name, value)
             Filters(**candidate)
         except InvalidParameter:
-            raise BadRequest(name, value, _allowed_values(name)) from None
+            raise BadRequest(used, value, _allowed_values(name)) from None
         values.update(candidate)
     try:
         filters = Filters(**values)
@@ -434,7 +437,7 @@ def register(server, data: DataAccess) -> None:
         storage_uri=storage,
         headers_enabled=True,
         default_limits=[],
-        key_prefix="ilm-api",
+        key_prefix=config.get("RATELIMIT_KEY_PREFIX") or "ilm-api",
         # A broken limiter store must not take the public API down with it.
         swallow_errors=True,
     )
