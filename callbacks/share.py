@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from urllib.parse import urlsplit
 
-from dash import Input, Output
+from dash import Input, Output, State
 
 from dashboard import ids
 from dashboard.exports import citation
@@ -39,7 +39,12 @@ def register(app, data: DataAccess) -> None:
         Output(ids.CITE_TEXT, "children"),
         Output(ids.CITE_BIBTEX, "children"),
         Output(ids.PERMALINK, "children"),
-        Input(ids.URL, "href"),
+        Input(ids.URL, "pathname"),
+        Input(ids.URL, "search"),
+        State(ids.URL, "href"),
     )
-    def _cite(href):
-        return cite(data, href)
+    def _cite(pathname, search, href):
+        # `href` is not updated when a callback rewrites `search`: take only its origin.
+        parts = urlsplit(href or "")
+        origin = f"{parts.scheme}://{parts.netloc}" if parts.netloc else ""
+        return cite(data, f"{origin}{pathname or '/'}{search or ''}")
