@@ -379,3 +379,18 @@ def test_api022_rate_limit_is_shared_through_redis(small_url, redis_url):
     keys = store.keys(f"*{prefix}*")
     assert keys, "the limiter did not write to Redis"
     store.delete(*keys)
+
+
+def test_api023_the_readme_curl_examples_answer(client):
+    import re
+    from pathlib import Path
+
+    readme = (Path(__file__).resolve().parent.parent / "README.md").read_text()
+    urls = re.findall(r"curl '[^']*?(/api/v1/[^']+)'", readme)
+    assert len(urls) >= 2
+    formats = set()
+    for url in urls:
+        response = client.get(url)
+        assert response.status_code == 200, url
+        formats.add(response.mimetype)
+    assert formats == {"application/json", "text/csv"}
