@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import json
 from urllib.parse import urlsplit
 
 from dash import Input, Output, State
@@ -29,8 +30,21 @@ def cite(data: DataAccess, href: str | None, today: dt.date | None = None) -> tu
 def register(app, data: DataAccess) -> None:
     # The browser knows the exact address the reader sees: copy that, nothing rebuilt.
     app.clientside_callback(
-        "function (n) { return window.location.href; }",
-        Output(ids.SHARE, "content"),
+        """
+        function (n) {
+            var button = document.getElementById(SHARE_ID);
+            var url = window.location.href;
+            var fallback = button.dataset.copyThis + " " + url;
+            if (!navigator.clipboard || !window.isSecureContext) {
+                return fallback;
+            }
+            return navigator.clipboard.writeText(url).then(
+                function () { return button.dataset.copied + " " + url; },
+                function () { return fallback; }
+            );
+        }
+        """.replace("SHARE_ID", json.dumps(ids.SHARE)),
+        Output(ids.SHARE_STATUS, "children"),
         Input(ids.SHARE, "n_clicks"),
         prevent_initial_call=True,
     )

@@ -67,6 +67,7 @@ def note(chart: str) -> str:
 
 # Share, cite, download, embed
 SHARE = "share-permalink"
+SHARE_STATUS = "share-status"
 PERMALINK = "share-permalink-text"
 CITE = "cite-details"
 CITE_TEXT = "cite-text"

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dash import dcc, html
+from dash import html
 
 from dashboard import ids
 from dashboard.i18n import _
@@ -13,18 +13,20 @@ def share_bar() -> html.Div:
     return html.Div(
         className="container-xl mb-2 share-bar d-flex flex-wrap align-items-start gap-2",
         children=[
-            html.Div(
-                className="btn btn-outline-primary btn-sm d-inline-flex align-items-center gap-1",
-                children=[
-                    dcc.Clipboard(
-                        id=ids.SHARE,
-                        title=_("Copy the link to this view"),
-                        className="d-inline",
-                        style={"display": "inline-block"},
-                    ),
-                    html.Span(_("Share"), **{"aria-hidden": "true"}),
-                ],
+            html.Button(
+                _("Share"),
+                id=ids.SHARE,
+                type="button",
+                n_clicks=0,
+                title=_("Copy the link to this view"),
+                className="btn btn-outline-primary btn-sm",
+                # Read by the clientside callback, so its messages are translated too.
+                **{
+                    "data-copied": _("Link copied:"),
+                    "data-copy-this": _("Copy this link:"),
+                },
             ),
+            html.Span(id=ids.SHARE_STATUS, className="small align-self-center", role="status"),
             html.Details(
                 id=ids.CITE,
                 className="cite flex-grow-1",

@@ -145,3 +145,14 @@ def test_bs005_a_reload_of_every_view_shows_the_same_charts(start, app):
         before = _settled(dash_duo, chart_ids)
         dash_duo.driver.refresh()
         assert _settled(dash_duo, chart_ids) == before, view.path
+
+
+def test_bs006_share_copies_the_permalink_or_shows_it(start, app):
+    dash_duo = start(app)
+    dash_duo.driver.get(dash_duo.server_url + "/?issue=deception&measure=workers")
+    dash_duo.wait_for_contains_text(f"#{ids.ACTIVE_FILTERS}", "Deception", timeout=10)
+    dash_duo.find_element(f"#{ids.SHARE}").click()
+    dash_duo.wait_for_contains_text(f"#{ids.SHARE_STATUS}", "issue=deception", timeout=10)
+    status = dash_duo.find_element(f"#{ids.SHARE_STATUS}").text
+    assert status.endswith(dash_duo.driver.current_url)
+    assert status.startswith(("Link copied:", "Copy this link:"))
