@@ -211,6 +211,10 @@ def openapi(data: DataAccess | None = None) -> dict:
             "description": "Too many requests; see Retry-After",
             "content": {"application/json": {"schema": error}},
         },
+        "503": {
+            "description": "No data version is loaded yet",
+            "content": {"application/json": {"schema": error}},
+        },
     }
     return {
         "openapi": "3.0.3",
@@ -239,6 +243,7 @@ def openapi(data: DataAccess | None = None) -> dict:
                             },
                         },
                         "429": responses_common["429"],
+                        "503": responses_common["503"],
                     },
                 }
             },

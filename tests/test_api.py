@@ -394,3 +394,13 @@ def test_api023_the_readme_curl_examples_answer(client):
         assert response.status_code == 200, url
         formats.add(response.mimetype)
     assert formats == {"application/json", "text/csv"}
+
+
+def test_api024_without_data_the_api_says_so_in_a_documented_503(tmp_path, spec):
+    app = create_app({"DATABASE_URL": f"sqlite:///{tmp_path}/missing.sqlite3"})
+    client = app.server.test_client()
+    for path in ("/api/v1/meta", "/api/v1/aggregates?measure=cases"):
+        response = client.get(path)
+        assert response.status_code == 503
+        schema = _response_schema(spec, path.split("?")[0], 503, "application/json")
+        OAS30Validator(schema).validate(response.get_json())
