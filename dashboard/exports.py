@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import csv
 import datetime as dt
+import functools
 import io
 import json
 from collections.abc import Iterator
@@ -272,7 +273,9 @@ def export_payload(built: Built) -> dict:
     }
 
 
+@functools.cache
 def _plotly_js() -> str:
+    """plotly.js from the plotly package: embeds make no third-party requests."""
     import plotly
 
     path = plotly.__file__.rsplit("/", 1)[0] + "/package_data/plotly.min.js"
