@@ -37,7 +37,10 @@ def render_page(data: DataAccess, pathname: str | None, search: str | None = Non
         )
     info = data.version()
     options, _notices = parse_options(search)
-    return view.layout(PageContext(month_label(info.as_of), info.version, data.params, options))
+    versions = data.versions() if view.path == ids.PATH_METHODOLOGY else ()
+    return view.layout(
+        PageContext(month_label(info.as_of), info.version, data.params, options, versions)
+    )
 
 
 def describe(filters: Filters) -> str:

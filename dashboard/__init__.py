@@ -8,7 +8,7 @@ layer and the callbacks, and touches no database until the first request, so imp
 from __future__ import annotations
 
 from dash import Dash, html
-from flask import Flask, jsonify
+from flask import Flask, jsonify, request
 from flask_caching import Cache
 
 from dashboard import config as configuration
@@ -134,6 +134,9 @@ def create_app(test_config: dict | None = None) -> Dash:
     from callbacks import shell as shell_callbacks
 
     shell_callbacks.register(app, data)
+    from callbacks import share as share_callbacks
+
+    share_callbacks.register(app, data)
     for view in all_views():
         if view.register is not None:
             view.register(app, data)
@@ -141,11 +144,17 @@ def create_app(test_config: dict | None = None) -> Dash:
     @server.after_request
     def _headers(response):
         # Only embeddable chart pages (a later view) may be framed by other sites.
-        response.headers.setdefault("X-Frame-Options", "DENY")
+        if not request.path.startswith(ids.PATH_EMBED):
+            response.headers.setdefault("X-Frame-Options", "DENY")
         response.headers.setdefault("Content-Security-Policy", "frame-ancestors 'none'")
         response.headers.setdefault("X-Content-Type-Options", "nosniff")
         response.headers.setdefault("Referrer-Policy", "no-referrer")
         return response
+
+    from dashboard import api, exports
+
+    server.register_blueprint(exports.blueprint(data))
+    api.register(server, data)
 
     @server.get("/healthz")
     def _health():

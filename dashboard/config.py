@@ -39,6 +39,8 @@ def from_env(env=None) -> dict:
         "DISCLOSURE_DOMINANCE": _float(env, "DISCLOSURE_DOMINANCE", 0.8),
         "LANGUAGE": env.get("DASHBOARD_LANGUAGE") or "en",
         "PUBLIC_URL": env.get("PUBLIC_URL") or "",
+        "API_RATE_LIMIT": env.get("API_RATE_LIMIT") or "120 per minute",
+        "RATELIMIT_STORAGE_URI": env.get("RATELIMIT_STORAGE_URI") or None,
     }
 
 

@@ -81,6 +81,18 @@ AU_CHIPS = "audits-chips"
 
 
 # Share, cite, download, embed
+SHARE = "share-permalink"
+SHARE_STATUS = "share-status"
+PERMALINK = "share-permalink-text"
+CITE = "cite-details"
+CITE_TEXT = "cite-text"
+CITE_BIBTEX = "cite-bibtex"
+# Download buttons of a chart card carry these classes; assets/03_downloads.js acts on them.
+DOWNLOAD_CSV = "chart-download-csv"
+DOWNLOAD_IMAGE = "chart-download-image"
+EMBED_LINK = "chart-embed-link"
+PATH_EMBED = "/embed/"
+PATH_API = "/api/v1"
 
 
 # Paths of the views: the navigation grows as views land.

@@ -23,6 +23,7 @@ class PageContext:
     version: int
     params: DisclosureParams
     options: dict[str, str] = field(default_factory=dict)  # view options from the URL
+    versions: tuple = ()  # data_access.query.VersionInfo, newest first (methodology)
 
 
 @dataclass(frozen=True)

@@ -196,6 +196,19 @@ class DataAccess:
         self._version = (now, info)
         return info
 
+    def versions(self) -> tuple[VersionInfo, ...]:
+        """Every loaded data version, newest first: the history readers can cite."""
+        dv = schema.data_versions
+        with self.engine.connect() as conn:
+            if not conn.dialect.has_table(conn, "data_versions"):
+                return ()
+            rows = conn.execute(
+                select(
+                    dv.c.version, dv.c.as_of, dv.c.loaded_at, dv.c.source, dv.c.checksum
+                ).order_by(dv.c.version.desc())
+            ).all()
+        return tuple(VersionInfo(*row) for row in rows)
+
     # -- the one road out ---------------------------------------------------------
     def aggregate(self, measure: str, by: tuple[str, ...] = (), filters: Filters | None = None):
         """Protected values of `measure` broken down by up to two dimensions."""

@@ -25,11 +25,48 @@ class ChartMeta:
     definition: str
 
 
-def chart_card(meta: ChartMeta, as_of_label: str) -> html.Section:
+def chart_downloads(chart_id: str) -> html.Div:
+    """CSV, PNG, SVG and embed links of a chart; assets/03_downloads.js adds the view and query."""
+    link = "btn btn-outline-secondary btn-sm"
+    data = {"data-chart": chart_id}
+    return html.Div(
+        className="chart-downloads d-flex flex-wrap gap-1 mt-2",
+        role="group",
+        **{"aria-label": _("Download or embed this chart")},
+        children=[
+            html.A(_("CSV"), href="#", className=f"{ids.DOWNLOAD_CSV} {link}", **data),
+            html.Button(
+                _("PNG"),
+                className=f"{ids.DOWNLOAD_IMAGE} {link}",
+                type="button",
+                **data,
+                **{"data-format": "png"},
+            ),
+            html.Button(
+                _("SVG"),
+                className=f"{ids.DOWNLOAD_IMAGE} {link}",
+                type="button",
+                **data,
+                **{"data-format": "svg"},
+            ),
+            html.A(
+                _("Embed"),
+                href="#",
+                className=f"{ids.EMBED_LINK} {link}",
+                target="_blank",
+                rel="noopener",
+                **data,
+            ),
+        ],
+    )
+
+
+def chart_card(meta: ChartMeta, as_of_label: str, *, downloads: bool = True) -> html.Section:
     """One chart: a title that says what it shows, its definition, the chart, its table.
 
     The table behind "View as table" is filled by the chart's callback with the same
-    protected numbers as the figure.
+    protected numbers as the figure. `downloads` adds the CSV, image and embed links,
+    which only work for a chart registered in a view's charts() list.
     """
     chart_id, title, definition = meta.id, meta.title, meta.definition
     heading_id = f"{chart_id}-title"
@@ -63,6 +100,7 @@ def chart_card(meta: ChartMeta, as_of_label: str) -> html.Section:
                     _("Data as of {month}.").format(month=as_of_label),
                     className="chart-as-of small text-body-secondary mb-0",
                 ),
+                chart_downloads(chart_id) if downloads else None,
             ],
         ),
     )

@@ -15,12 +15,59 @@ def methodology_page(context) -> html.Article:
     """The methodology page for a PageContext (see dashboard.views)."""
     p = context.params
     return methodology_layout(
-        context.as_of_label, context.version, p.k, p.c, p.noise, p.sum_noise, p.dominance
+        context.as_of_label,
+        context.version,
+        p.k,
+        p.c,
+        p.noise,
+        p.sum_noise,
+        p.dominance,
+        versions=getattr(context, "versions", ()),
+    )
+
+
+def version_history(versions) -> html.Table:
+    """The loaded data versions (data_access VersionInfo), newest first."""
+    from dashboard.urlstate import month_label
+
+    return html.Table(
+        className="table table-sm w-auto",
+        children=[
+            html.Caption(_("Data versions")),
+            html.Thead(
+                html.Tr(
+                    [
+                        html.Th(_("Version"), scope="col"),
+                        html.Th(_("Data as of"), scope="col"),
+                        html.Th(_("Loaded"), scope="col"),
+                    ]
+                )
+            ),
+            html.Tbody(
+                [
+                    html.Tr(
+                        [
+                            html.Th(str(v.version), scope="row"),
+                            html.Td(month_label(v.as_of)),
+                            html.Td(v.loaded_at[:10]),
+                        ]
+                    )
+                    for v in versions
+                ]
+            ),
+        ],
     )
 
 
 def methodology_layout(
-    as_of_label: str, version: int, k: int, c: int, noise: int, sum_noise: float, dominance: float
+    as_of_label: str,
+    version: int,
+    k: int,
+    c: int,
+    noise: int,
+    sum_noise: float,
+    dominance: float,
+    versions=(),
 ) -> html.Article:
     """Definitions, the disclosure rules with their configured values, and limitations."""
     definitions = []
@@ -53,10 +100,23 @@ def methodology_layout(
             ),
         ),
         (
+            _("Cases remediated"),
+            _("Cases closed with the status remediated, counted in the month they were closed."),
+        ),
+        (
             _("Remediations validated by workers"),
             _(
                 "The share of remediated cases whose affected workers confirmed the remediation "
                 "themselves, rather than it being reported only by the employer or recruiter."
+            ),
+        ),
+        (
+            _("Detection rate"),
+            _(
+                "Where audits are compared with worker voice: at an audited worksite, the share "
+                "of the issue categories workers reported within a window around the audit (by "
+                "default 12 months before and after) that the audit also found. Rates are "
+                "published only where enough worksites and cases stand behind them."
             ),
         ),
         (
@@ -115,6 +175,17 @@ def methodology_layout(
                     "extract becomes a new data version."
                 )
             ),
+            html.P(
+                _(
+                    "How often it is refreshed: the extract is taken once a month, after the "
+                    "month closes, and loaded as a new data version. The date “data as of” is the "
+                    "last month the extract covers; the most recent months are still incomplete."
+                )
+            ),
+            html.H3(_("Data-version history"), className="h6 mt-3"),
+            version_history(versions)
+            if versions
+            else html.P(_("Data version {version}.").format(version=version)),
             html.H2(_("Definitions"), className="h5 mt-4"),
             html.Dl(definitions),
             html.H2(_("How workers are protected"), className="h5 mt-4"),
@@ -169,6 +240,16 @@ def methodology_layout(
                     "slightly, and a number may differ by a few from the exact count. Withheld "
                     "values are shown as “<{k}”, never as zero."
                 ).format(k=k)
+            ),
+            html.H2(_("Reusing these numbers"), className="h5 mt-4"),
+            html.P(
+                _(
+                    "Every chart can be downloaded as CSV (with its title, definition, filters, "
+                    "data version and disclosure rule in a header block) or as an image, and "
+                    "embedded; the same protected numbers are available from the public API at "
+                    "/api/v1. They are published under the Creative Commons Attribution 4.0 "
+                    "licence (CC BY 4.0): cite the dashboard, the data version and the as-of date."
+                )
             ),
             html.H2(_("Known limitations"), className="h5 mt-4"),
             html.Ul(

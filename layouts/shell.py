@@ -6,6 +6,7 @@ from dash import dcc, html
 
 from dashboard import ids
 from dashboard.i18n import _
+from layouts.share import share_bar
 
 
 def header(as_of_label: str) -> html.Header:
@@ -156,6 +157,7 @@ def shell(
             navigation(views),
             filter_panel(options),
             html.Div(id=ids.NOTICE, className="container-xl", role="status"),
+            share_bar(),
             html.Main(id="main", className="container-xl", children=html.Div(id=ids.PAGE)),
             footer(k, version),
         ]

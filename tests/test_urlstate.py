@@ -114,3 +114,62 @@ def test_us011_bad_view_option_is_ignored_with_a_notice_and_is_not_unknown():
     assert options["measure"] == "cases" and len(notices) == 1
     _filters, filter_notices = parse_query("?measure=workers")
     assert filter_notices == []
+
+
+def _option_values(name: str) -> list[str]:
+    from dashboard.urlstate import OPTIONS
+
+    option = OPTIONS[name]
+    return list(option.allowed) or [option.default]
+
+
+def _every_option_value() -> list[tuple[str, str]]:
+    from dashboard.urlstate import OPTIONS
+
+    return [(name, value) for name in OPTIONS for value in _option_values(name)]
+
+
+def test_us012_every_view_option_value_round_trips_with_filters():
+    from dashboard.urlstate import OPTIONS, default_options, parse_options
+
+    filters = Filters(country="TH", start="2023-01", origin="NP", destination="KW")
+    assert OPTIONS, "no view option is registered"
+    for name, value in _every_option_value():
+        options = default_options() | {name: value}
+        url = to_query(filters, options)
+        parsed, notices = parse_options(url)
+        assert notices == [] and parsed == options, (name, value)
+        assert parse_query(url) == (filters, [])
+        assert to_query(parse_query(url)[0], parsed) == url
+
+
+@given(selections(), st.data())
+def test_us013_any_filters_with_any_options_round_trip(filters, data):
+    from dashboard.urlstate import OPTIONS, parse_options
+
+    options = {name: data.draw(st.sampled_from(_option_values(name))) for name in OPTIONS}
+    url = to_query(filters, options)
+    assert parse_query(url) == (filters, [])
+    assert to_query(filters, parse_options(url)[0]) == url
+
+
+def test_us014_every_view_keeps_its_url_state_through_the_shell_loop():
+    from callbacks.shell import sync_state
+    from dashboard import ids
+    from dashboard.urlstate import default_options
+    from dashboard.views import all_views
+
+    filters = Filters(nationality="KH", channel="line", end="2025-12")
+    for view in all_views():
+        for name, value in _every_option_value():
+            search = to_query(filters, default_options() | {name: value})
+            # A fresh page load of the copied URL: the URL wins and is never rewritten.
+            state = sync_state(None, search, {})
+            assert state["url"] is None, view.path
+            assert state["filters"] == filters
+            assert to_query(state["filters"], state["options"]) == search
+            # The controls it sets write back the same URL.
+            again = sync_state(
+                ids.FILTER_CONTROLS["country"], search, state["controls"], dict(state["options"])
+            )
+            assert again["url"] is None and again["filters"] == filters

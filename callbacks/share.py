@@ -1,0 +1,64 @@
+"""Share and Cite callbacks: the permalink is the page's own URL, the citation says it in words."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from urllib.parse import urlsplit
+
+from dash import Input, Output, State
+
+from dashboard import ids
+from dashboard.exports import citation
+from dashboard.urlstate import parse_query
+from dashboard.views import find_view
+from data_access.query import DataAccess
+
+
+def cite(data: DataAccess, href: str | None, today: dt.date | None = None) -> tuple[str, str, str]:
+    """Plain-text citation, BibTeX and permalink for the page at `href`."""
+    href = href or "/"
+    parts = urlsplit(href)
+    view = find_view(parts.path)
+    label = view.label() if view else parts.path
+    filters, _notices = parse_query(parts.query)
+    today = today or dt.datetime.now(dt.UTC).date()
+    result = citation(label, filters, data.version(), href, today)
+    return result.text, result.bibtex, href
+
+
+def register(app, data: DataAccess) -> None:
+    # The browser knows the exact address the reader sees: copy that, nothing rebuilt.
+    app.clientside_callback(
+        """
+        function (n) {
+            var button = document.getElementById(SHARE_ID);
+            var url = window.location.href;
+            var fallback = button.dataset.copyThis + " " + url;
+            if (!navigator.clipboard || !window.isSecureContext) {
+                return fallback;
+            }
+            return navigator.clipboard.writeText(url).then(
+                function () { return button.dataset.copied + " " + url; },
+                function () { return fallback; }
+            );
+        }
+        """.replace("SHARE_ID", json.dumps(ids.SHARE)),
+        Output(ids.SHARE_STATUS, "children"),
+        Input(ids.SHARE, "n_clicks"),
+        prevent_initial_call=True,
+    )
+
+    @app.callback(
+        Output(ids.CITE_TEXT, "children"),
+        Output(ids.CITE_BIBTEX, "children"),
+        Output(ids.PERMALINK, "children"),
+        Input(ids.URL, "pathname"),
+        Input(ids.URL, "search"),
+        State(ids.URL, "href"),
+    )
+    def _cite(pathname, search, href):
+        # `href` is not updated when a callback rewrites `search`: take only its origin.
+        parts = urlsplit(href or "")
+        origin = f"{parts.scheme}://{parts.netloc}" if parts.netloc else ""
+        return cite(data, f"{origin}{pathname or '/'}{search or ''}")

@@ -1,0 +1,556 @@
+"""The public read API, /api/v1: the dashboard's protected numbers for machines.
+
+One query layer, one protection: every number comes from `DataAccess.aggregate`, the
+same call the charts make, so the API and the dashboard give the same numbers for the
+same selection. Filters have the names and codes of the dashboard's URL
+(dashboard.urlstate.PARAMS); measures and breakdowns come from the query layer's own
+allow-lists, so a breakdown added there appears here and in the OpenAPI document.
+Any bad parameter is a 400 naming it and its allowed values.
+"""
+
+from __future__ import annotations
+
+import csv
+import hashlib
+import io
+from collections.abc import Iterator
+from html import escape
+from urllib.parse import parse_qsl
+
+from flask import Blueprint, Response, jsonify, request, stream_with_context
+from flask_limiter import Limiter
+from flask_limiter.util import get_remote_address
+
+from dashboard import ids
+from dashboard.exports import LICENCE, LICENCE_URL, disclosure_rule
+from dashboard.urlstate import PARAMS, _field_values
+from data_access import query as q
+from data_access import taxonomy
+from data_access.filters import Filters, InvalidParameter
+from data_access.query import DataAccess, NoData
+
+# Names the issue text uses for the same thing the dashboard calls otherwise.
+ALIASES = {"worksite_country": "country"}
+CONTROL = ("measure", "by", "format")
+FORMATS = ("json", "csv")
+# Filters fields that a URL parameter sets, to name the right parameter in a 400.
+_PARAM_OF_FIELD = {"start": "from", "end": "to", "origin": "corridor", "destination": "corridor"}
+
+
+class BadRequest(Exception):
+    def __init__(self, parameter: str, value: object, allowed: list[str] | str, why: str = ""):
+        self.parameter, self.value, self.allowed, self.why = parameter, value, allowed, why
+
+
+def measures() -> list[str]:
+    return list(q.MEASURES)
+
+
+def breakdowns(measure: str) -> list[str]:
+    """The breakdowns the query layer accepts for a measure (its allow-lists, in order)."""
+    if q.MEASURES[measure].source == "contacts":
+        return [*q.CONTACT_DIMS, "quarter", "year"]
+    return [*q.CASE_DIMS, *q.DERIVED]
+
+
+def all_breakdowns() -> list[str]:
+    names: list[str] = []
+    for measure in measures():
+        names += [b for b in breakdowns(measure) if b not in names]
+    return names
+
+
+def filter_names() -> list[str]:
+    return list(PARAMS)
+
+
+def _allowed_values(name: str) -> list[str] | str:
+    if name in ("from", "to"):
+        return "a month as YYYY-MM"
+    if name == "corridor":
+        return "ORIGIN-DESTINATION with ISO country codes, e.g. NP-KW"
+    codes = taxonomy.CODE_LISTS.get(name)
+    return sorted(codes) if codes else "see /api/v1/meta"
+
+
+def parse_request(args: list[tuple[str, str]]) -> tuple[str, tuple[str, ...], Filters, str]:
+    """measure, by, filters and format from query pairs; BadRequest on anything wrong."""
+    known = [*CONTROL, *filter_names(), *ALIASES]
+    seen: dict[str, str] = {}
+    given_as: dict[str, str] = {}  # canonical name -> the name the client used
+    for name, value in args:
+        if name not in known:
+            raise BadRequest(name, value, known, "unknown parameter")
+        canonical = ALIASES.get(name, name)
+        if canonical in seen:
+            raise BadRequest(name, value, known, "given more than once")
+        seen[canonical] = value
+        given_as[canonical] = name
+    measure = seen.get("measure")
+    if not measure:
+        raise BadRequest("measure", measure, measures(), "required")
+    if measure not in q.MEASURES:
+        raise BadRequest("measure", measure, measures())
+    fmt = seen.get("format", "json")
+    if fmt not in FORMATS:
+        raise BadRequest("format", fmt, list(FORMATS))
+    by: tuple[str, ...] = ()
+    if seen.get("by"):
+        by = tuple(ALIASES.get(b.strip(), b.strip()) for b in seen["by"].split(","))
+        allowed = breakdowns(measure)
+        for name in by:
+            if name not in allowed:
+                raise BadRequest("by", name, allowed, f"not a breakdown of {measure}")
+        if len(by) > q.MAX_BREAKDOWN or len(set(by)) != len(by):
+            raise BadRequest(
+                "by", seen["by"], allowed, f"at most {q.MAX_BREAKDOWN} distinct breakdowns"
+            )
+    values: dict[str, str] = {}
+    for name in filter_names():
+        value = seen.get(name)
+        if value is None:
+            continue
+        used = given_as[name]
+        if value == "":
+            raise BadRequest(used, value, _allowed_values(name), "empty value")
+        try:
+            candidate = _field_values(name, value)
+            Filters(**candidate)
+        except InvalidParameter:
+            raise BadRequest(used, value, _allowed_values(name)) from None
+        values.update(candidate)
+    try:
+        filters = Filters(**values)
+    except InvalidParameter as exc:
+        # Each value was valid alone: only the period can be wrong together.
+        parameter = _PARAM_OF_FIELD.get(exc.parameter, exc.parameter)
+        why = "the period ends before it starts"
+        raise BadRequest(parameter, exc.value, exc.allowed, why) from None
+    return measure, by, filters, fmt
+
+
+def url_filters(filters: Filters) -> dict[str, str]:
+    """The active filters under their URL names."""
+    out = {}
+    for field, value in filters.active().items():
+        if field in ("origin", "destination"):
+            out["corridor"] = filters.corridor
+        else:
+            out[_PARAM_OF_FIELD.get(field, field)] = value
+    return out
+
+
+def etag(data: DataAccess) -> str:
+    info = data.version()
+    text = f"{info.version}:{info.checksum}:{data.params}"
+    return f"v{info.version}-{hashlib.sha1(text.encode()).hexdigest()[:16]}"
+
+
+def disclosure(data: DataAccess) -> dict:
+    p = data.params
+    return {
+        "k": p.k,
+        "c": p.c,
+        "noise": p.noise,
+        "sum_noise": p.sum_noise,
+        "dominance": p.dominance,
+        "rule": disclosure_rule(p),
+    }
+
+
+def _csv_rows(result, k: int) -> Iterator[str]:
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, lineterminator="\n")
+    writer.writerow([*result.by, result.measure])
+    for keys, published in result.rows:
+        writer.writerow([*keys, f"<{k}" if published.suppressed else published.value])
+        yield buffer.getvalue()
+        buffer.seek(0)
+        buffer.truncate()
+    if not result.rows:
+        yield buffer.getvalue()
+
+
+def openapi(data: DataAccess | None = None) -> dict:
+    """The OpenAPI 3 document, built from the same allow-lists the endpoints check."""
+    error = {"$ref": "#/components/schemas/Error"}
+    filter_params = []
+    for name in filter_names():
+        schema: dict = {"type": "string"}
+        allowed = _allowed_values(name)
+        if isinstance(allowed, list):
+            schema["enum"] = allowed
+        elif name in ("from", "to"):
+            schema["pattern"] = r"^\d{4}-(0[1-9]|1[0-2])$"
+        elif name == "corridor":
+            schema["pattern"] = r"^[A-Z]{2}-[A-Z]{2}$"
+        filter_params.append(
+            {
+                "name": name,
+                "in": "query",
+                "required": False,
+                "schema": schema,
+                "description": f"Dashboard filter `{name}` (same code as in the dashboard URL).",
+            }
+        )
+    filter_params.append(
+        {
+            "name": "worksite_country",
+            "in": "query",
+            "required": False,
+            "schema": {"type": "string", "enum": sorted(taxonomy.COUNTRIES)},
+            "description": "Alias of `country` (country of work); give one of the two.",
+        }
+    )
+    responses_common = {
+        "400": {
+            "description": "A bad parameter",
+            "content": {"application/json": {"schema": error}},
+        },
+        "429": {
+            "description": "Too many requests; see Retry-After",
+            "content": {"application/json": {"schema": error}},
+        },
+        "503": {
+            "description": "No data version is loaded yet",
+            "content": {"application/json": {"schema": error}},
+        },
+    }
+    return {
+        "openapi": "3.0.3",
+        "info": {
+            "title": "ILM Community Dashboard public API",
+            "version": "1",
+            "description": (
+                "Protected aggregates of what migrant workers report through the ILM network's "
+                "worker-voice channels: the same numbers as the dashboard, through the same "
+                "disclosure control. " + (disclosure_rule(data.params) if data else "")
+            ),
+            "license": {"name": LICENCE, "url": LICENCE_URL},
+        },
+        "paths": {
+            "/api/v1/meta": {
+                "get": {
+                    "operationId": "meta",
+                    "summary": "Data version, as-of month, disclosure parameters, code lists",
+                    "responses": {
+                        "200": {
+                            "description": "Metadata",
+                            "content": {
+                                "application/json": {
+                                    "schema": {"$ref": "#/components/schemas/Meta"}
+                                }
+                            },
+                        },
+                        "429": responses_common["429"],
+                        "503": responses_common["503"],
+                    },
+                }
+            },
+            "/api/v1/aggregates": {
+                "get": {
+                    "operationId": "aggregates",
+                    "summary": "A protected measure, broken down by zero, one or two dimensions",
+                    "parameters": [
+                        {
+                            "name": "measure",
+                            "in": "query",
+                            "required": True,
+                            "schema": {"type": "string", "enum": measures()},
+                        },
+                        {
+                            "name": "by",
+                            "in": "query",
+                            "required": False,
+                            "description": (
+                                "One or two breakdowns, comma-separated; `worksite_country` is "
+                                "an alias of `country`. Contacts have only month, quarter, "
+                                "year, nationality, channel and language."
+                            ),
+                            "schema": {"type": "string"},
+                        },
+                        *filter_params,
+                        {
+                            "name": "format",
+                            "in": "query",
+                            "required": False,
+                            "schema": {"type": "string", "enum": list(FORMATS), "default": "json"},
+                        },
+                    ],
+                    "responses": {
+                        "200": {
+                            "description": "Protected values; withheld cells have value null",
+                            "content": {
+                                "application/json": {
+                                    "schema": {"$ref": "#/components/schemas/Aggregates"}
+                                },
+                                "text/csv": {"schema": {"type": "string"}},
+                            },
+                        },
+                        "304": {"description": "Not modified (If-None-Match matched the ETag)"},
+                        **responses_common,
+                    },
+                }
+            },
+        },
+        "components": {
+            "schemas": {
+                "Error": {
+                    "type": "object",
+                    "required": ["error", "parameter", "allowed"],
+                    "properties": {
+                        "error": {"type": "string"},
+                        "parameter": {"type": "string", "nullable": True},
+                        "value": {"nullable": True},
+                        "allowed": {
+                            "oneOf": [
+                                {"type": "array", "items": {"type": "string"}},
+                                {"type": "string"},
+                            ]
+                        },
+                    },
+                },
+                "Disclosure": {
+                    "type": "object",
+                    "required": ["k", "c", "noise", "sum_noise", "dominance", "rule"],
+                    "properties": {
+                        "k": {"type": "integer"},
+                        "c": {"type": "integer"},
+                        "noise": {"type": "integer"},
+                        "sum_noise": {"type": "number"},
+                        "dominance": {"type": "number"},
+                        "rule": {"type": "string"},
+                    },
+                },
+                "Meta": {
+                    "type": "object",
+                    "required": [
+                        "data_version",
+                        "as_of",
+                        "disclosure",
+                        "taxonomies",
+                        "measures",
+                        "breakdowns",
+                        "filters",
+                        "licence",
+                    ],
+                    "properties": {
+                        "data_version": {"type": "integer"},
+                        "as_of": {"type": "string"},
+                        "loaded_at": {"type": "string"},
+                        "disclosure": {"$ref": "#/components/schemas/Disclosure"},
+                        "taxonomies": {
+                            "type": "object",
+                            "additionalProperties": {
+                                "type": "object",
+                                "additionalProperties": {"type": "string"},
+                            },
+                        },
+                        "measures": {"type": "array", "items": {"type": "string"}},
+                        "breakdowns": {
+                            "type": "object",
+                            "additionalProperties": {"type": "array", "items": {"type": "string"}},
+                        },
+                        "filters": {"type": "array", "items": {"type": "string"}},
+                        "licence": {"type": "string"},
+                    },
+                },
+                "Aggregates": {
+                    "type": "object",
+                    "required": ["measure", "by", "filters", "data_version", "as_of", "rows"],
+                    "properties": {
+                        "measure": {"type": "string", "enum": measures()},
+                        "by": {
+                            "type": "array",
+                            "items": {"type": "string", "enum": all_breakdowns()},
+                        },
+                        "filters": {"type": "object", "additionalProperties": {"type": "string"}},
+                        "ignored_filters": {"type": "array", "items": {"type": "string"}},
+                        "data_version": {"type": "integer"},
+                        "as_of": {"type": "string"},
+                        "disclosure": {"$ref": "#/components/schemas/Disclosure"},
+                        "licence": {"type": "string"},
+                        "rows": {
+                            "type": "array",
+                            "items": {
+                                "type": "object",
+                                "required": ["value", "suppressed"],
+                                "properties": {
+                                    "value": {"type": "integer", "nullable": True},
+                                    "suppressed": {"type": "boolean"},
+                                },
+                                "additionalProperties": {"type": "string"},
+                            },
+                        },
+                    },
+                },
+            }
+        },
+    }
+
+
+def docs_page(spec: dict) -> str:
+    """A human page for the API: endpoints, parameters with allowed values, examples."""
+    parts = [
+        "<!doctype html><html lang='en'><head><meta charset='utf-8'>",
+        "<meta name='viewport' content='width=device-width, initial-scale=1'>",
+        "<title>ILM Community Dashboard API</title>",
+        "<style>body{font-family:system-ui,sans-serif;max-width:60rem;margin:2rem auto;"
+        "padding:0 1rem;color:#1d2733}code{background:#f1f3f5;padding:0 .2em}"
+        "td,th{text-align:left;vertical-align:top;padding:.2em .5em}</style></head><body>",
+        f"<h1>{escape(spec['info']['title'])}</h1>",
+        f"<p>{escape(spec['info']['description'])}</p>",
+        f"<p>Licence: <a href='{LICENCE_URL}'>{LICENCE}</a>. Machine-readable: "
+        "<a href='/api/v1/openapi.json'>OpenAPI 3 document</a>.</p>",
+        "<h2>Examples</h2><pre>curl '/api/v1/aggregates?measure=cases&amp;by=country,year'\n"
+        "curl '/api/v1/aggregates?measure=workers_affected&amp;by=issue&amp;corridor=NP-KW"
+        "&amp;format=csv'</pre>",
+    ]
+    for path, item in spec["paths"].items():
+        op = item["get"]
+        parts.append(f"<h2><code>GET {escape(path)}</code></h2><p>{escape(op['summary'])}</p>")
+        if op.get("parameters"):
+            parts.append("<table><tr><th>parameter</th><th>allowed values</th></tr>")
+            for p in op["parameters"]:
+                schema = p["schema"]
+                allowed = ", ".join(schema.get("enum", [])) or schema.get("pattern", "")
+                text = escape(p.get("description", "")) + " " + escape(allowed)
+                required = " (required)" if p.get("required") else ""
+                parts.append(f"<tr><td><code>{escape(p['name'])}</code>{required}</td>")
+                parts.append(f"<td>{text}</td></tr>")
+            parts.append("</table>")
+    parts.append(
+        "<p>Withheld cells have <code>value: null</code> (JSON) or <code>&lt;K</code> (CSV). "
+        "Responses carry the data version as ETag; rate limited per client "
+        "(429 with Retry-After).</p></body></html>"
+    )
+    return "".join(parts)
+
+
+def _error(parameter: str | None, value, allowed, message: str, status: int):
+    return jsonify(error=message, parameter=parameter, value=value, allowed=allowed), status
+
+
+def register(server, data: DataAccess) -> None:
+    """Mount /api/v1 on the Flask server, with its rate limit."""
+    bp = Blueprint("api_v1", __name__, url_prefix=ids.PATH_API)
+    config = server.config
+    storage = config.get("RATELIMIT_STORAGE_URI") or config.get("CACHE_REDIS_URL") or "memory://"
+    limiter = Limiter(
+        get_remote_address,
+        app=server,
+        storage_uri=storage,
+        headers_enabled=True,
+        default_limits=[],
+        key_prefix=config.get("RATELIMIT_KEY_PREFIX") or "ilm-api",
+        # A broken limiter store must not take the public API down with it.
+        swallow_errors=True,
+    )
+
+    @bp.errorhandler(BadRequest)
+    def _bad(exc: BadRequest):
+        message = f"{exc.parameter}={exc.value!r} is not allowed"
+        if exc.why:
+            message += f": {exc.why}"
+        return _error(exc.parameter, exc.value, exc.allowed, message, 400)
+
+    @bp.errorhandler(NoData)
+    def _no_data(exc: NoData):
+        return _error(None, None, [], str(exc), 503)
+
+    @bp.after_request
+    def _public(response):
+        if request.method in ("GET", "HEAD", "OPTIONS"):
+            response.headers["Access-Control-Allow-Origin"] = "*"
+            response.headers["Access-Control-Allow-Methods"] = "GET, HEAD, OPTIONS"
+            response.headers["Access-Control-Allow-Headers"] = "If-None-Match"
+            response.headers["Access-Control-Expose-Headers"] = (
+                "ETag, Retry-After, X-Data-Version, X-RateLimit-Limit, X-RateLimit-Remaining"
+            )
+        return response
+
+    def _cached(build):
+        """Answer 304 when the client holds the current data version, else build."""
+        tag = etag(data)
+        current = request.if_none_match.contains(tag)
+        response = Response(status=304) if current else build()
+        response.set_etag(tag)
+        response.headers["Cache-Control"] = "public, max-age=300"
+        response.headers["X-Data-Version"] = str(data.version().version)
+        return response
+
+    @bp.get("/openapi.json")
+    def _openapi():
+        return jsonify(openapi(data))
+
+    @bp.get("/")
+    def _docs():
+        return Response(docs_page(openapi(data)), mimetype="text/html")
+
+    @bp.get("/meta")
+    def _meta():
+        def build():
+            info = data.version()
+            return jsonify(
+                data_version=info.version,
+                as_of=info.as_of,
+                loaded_at=info.loaded_at,
+                disclosure=disclosure(data),
+                taxonomies=taxonomy.CODE_LISTS,
+                measures=measures(),
+                breakdowns={m: breakdowns(m) for m in measures()},
+                filters=filter_names(),
+                licence=f"{LICENCE} ({LICENCE_URL})",
+            )
+
+        return _cached(build)
+
+    @bp.get("/aggregates")
+    def _aggregates():
+        pairs = parse_qsl(request.query_string.decode(errors="replace"), keep_blank_values=True)
+        measure, by, filters, fmt = parse_request(pairs)
+
+        def build():
+            try:
+                result = data.aggregate(measure, by, filters)
+            except InvalidParameter as exc:  # the query layer has the last word
+                raise BadRequest(exc.parameter, exc.value, exc.allowed) from None
+            info = data.version()
+            if fmt == "csv":
+                name = f"ilm-{measure}-v{info.version}.csv"
+                return Response(
+                    stream_with_context(_csv_rows(result, data.params.k)),
+                    mimetype="text/csv",
+                    headers={"Content-Disposition": f'inline; filename="{name}"'},
+                )
+            rows = [
+                {**dict(zip(by, keys)), "value": p.value, "suppressed": p.suppressed}
+                for keys, p in result.rows
+            ]
+            return jsonify(
+                measure=measure,
+                by=list(by),
+                filters=url_filters(filters),
+                ignored_filters=[_PARAM_OF_FIELD.get(f, f) for f in result.ignored_filters],
+                data_version=info.version,
+                as_of=info.as_of,
+                disclosure=disclosure(data),
+                licence=f"{LICENCE} ({LICENCE_URL})",
+                rows=rows,
+            )
+
+        return _cached(build)
+
+    limit = config.get("API_RATE_LIMIT") or "120 per minute"
+    limiter.limit(limit)(bp)
+
+    @server.errorhandler(429)
+    def _too_many(exc):
+        if not request.path.startswith(ids.PATH_API):
+            return exc
+        response, status = _error(
+            None, None, [], f"rate limit exceeded ({exc.description}); retry later", 429
+        )
+        return response, status
+
+    server.register_blueprint(bp)

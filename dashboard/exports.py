@@ -1,0 +1,384 @@
+"""Share, cite, download and embed: one chart of one view, rebuilt from a URL query.
+
+Every route here calls the chart's own build function with the filters and options
+parsed from the same query string the dashboard uses, so a CSV, an image or an embed
+shows exactly what the chart shows, protected numbers only. Routes are generic over the
+view and chart registries (dashboard.views): a view that lands later gets them as is.
+"""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import functools
+import io
+import json
+from collections.abc import Iterator
+from dataclasses import dataclass
+from html import escape
+
+from flask import Blueprint, Response, abort, current_app, request, stream_with_context
+
+from dashboard import ids
+from dashboard.i18n import _
+from dashboard.urlstate import month_label, parse_options, parse_query, to_query
+from dashboard.views import View, all_views, find_chart
+from data_access.disclosure import DisclosureParams
+from data_access.filters import Filters
+from data_access.query import DataAccess, VersionInfo
+
+DASHBOARD_NAME = "ILM Community Dashboard"
+PUBLISHER = "Inclusive Labor Monitoring (ILM) network"
+LICENCE = "CC BY 4.0"
+LICENCE_URL = "https://creativecommons.org/licenses/by/4.0/"
+
+
+def source_line(version: int) -> str:
+    return _(
+        "Source: Inclusive Labor Monitoring (ILM) network worker-voice channels, data version "
+        "{version}."
+    ).format(version=version)
+
+
+def view_slug(view: View) -> str:
+    """The name of a view in download and embed paths: its path, or "overview" for "/"."""
+    return view.path.strip("/") or "overview"
+
+
+def find_view_by_slug(slug: str) -> View | None:
+    for view in all_views():
+        if view_slug(view) == slug:
+            return view
+    return None
+
+
+def describe(filters: Filters) -> str:
+    from callbacks.shell import describe as shell_describe
+
+    return shell_describe(filters)
+
+
+def disclosure_rule(params: DisclosureParams) -> str:
+    return _(
+        "Counts below {k} are withheld and shown as “<{k}”; any number built from fewer than "
+        "{c} cases is withheld; a sum of workers is withheld when one case holds more than "
+        "{dominance:.0%} of it; every number carries consistent cell-key noise of at most "
+        "±{noise} (counts) or ±max({noise}, {pct:.0%} of the sum) (sums of workers)."
+    ).format(
+        k=params.k, c=params.c, dominance=params.dominance, noise=params.noise, pct=params.sum_noise
+    )
+
+
+@dataclass(frozen=True)
+class Citation:
+    text: str
+    bibtex: str
+
+
+def citation(
+    view_label: str, filters: Filters, info: VersionInfo, url: str, accessed: dt.date
+) -> Citation:
+    """A citation of one view with its selection, in plain text and BibTeX."""
+    words = describe(filters)
+    as_of = month_label(info.as_of)
+    year = info.as_of[:4]
+    text = _(
+        "{publisher} ({year}). {name}: {view}. {filters} Data version {version}, data as of "
+        "{as_of}. {url} (accessed {accessed})."
+    ).format(
+        publisher=PUBLISHER,
+        year=year,
+        name=DASHBOARD_NAME,
+        view=view_label,
+        filters=words,
+        version=info.version,
+        as_of=as_of,
+        url=url,
+        accessed=accessed.isoformat(),
+    )
+    key = f"ilm_dashboard_v{info.version}_{info.as_of.replace('-', '')}"
+
+    def tex(value: str) -> str:
+        for char in "\\{}&%$#_":
+            value = value.replace(char, "\\" + char)
+        return value
+
+    bibtex = "\n".join(
+        [
+            f"@misc{{{key},",
+            f"  author       = {{{{{tex(PUBLISHER)}}}}},",
+            f"  title        = {{{{{tex(DASHBOARD_NAME)}: {tex(view_label)}}}}},",
+            f"  year         = {{{year}}},",
+            f"  howpublished = {{\\url{{{url}}}}},",
+            f"  note         = {{{tex(words)} Data version {info.version}, "
+            f"data as of {tex(as_of)}. Licence {tex(LICENCE)}.}},",
+            f"  urldate      = {{{accessed.isoformat()}}}",
+            "}",
+        ]
+    )
+    return Citation(text, bibtex)
+
+
+def public_url(path: str, query: str) -> str:
+    """An absolute URL for a path and query, on PUBLIC_URL when it is configured."""
+    base = current_app.config.get("PUBLIC_URL") or request.host_url
+    return base.rstrip("/") + path + query
+
+
+@dataclass(frozen=True)
+class Built:
+    """One chart rebuilt for a query: everything a file or an embed says about it."""
+
+    view: View
+    chart: object  # callbacks.charts.Chart
+    filters: Filters
+    options: dict
+    notices: list
+    info: VersionInfo
+    result: object  # callbacks.charts.ChartResult
+    params: DisclosureParams
+
+    @property
+    def query(self) -> str:
+        return to_query(self.filters, self.options)
+
+    @property
+    def as_of_label(self) -> str:
+        return month_label(self.info.as_of)
+
+
+def build(data: DataAccess, slug: str, chart_id: str, search: str) -> Built:
+    """Rebuild a chart from a query string; 404 for an unknown view or chart."""
+    view = find_view_by_slug(slug)
+    chart = find_chart(view, chart_id) if view else None
+    if chart is None:
+        abort(404)
+    filters, notices = parse_query(search)
+    options, option_notices = parse_options(search)
+    info = data.version()
+    result = chart.build(data, filters, options)
+    return Built(view, chart, filters, options, notices + option_notices, info, result, data.params)
+
+
+def header_block(built: Built, url: str, accessed: dt.date) -> list[tuple[str, str]]:
+    meta = built.chart.meta
+    cite = citation(built.view.label(), built.filters, built.info, url, accessed)
+    lines = [
+        ("title", meta.title),
+        ("definition", meta.definition),
+        ("view", built.view.label()),
+        ("filters", describe(built.filters)),
+        ("data version", str(built.info.version)),
+        ("data as of", built.info.as_of),
+        ("disclosure", disclosure_rule(built.params)),
+        ("licence", f"{LICENCE} ({LICENCE_URL})"),
+        ("citation", cite.text),
+        ("url", url),
+    ]
+    if built.result.note:
+        lines.append(("note", built.result.note))
+    lines += [("ignored", n) for n in built.notices]
+    return lines
+
+
+def csv_lines(built: Built, url: str, accessed: dt.date) -> Iterator[str]:
+    """The CSV of a chart: a '#' header block, then its protected table, row by row."""
+    from callbacks.charts import csv_cell
+
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, lineterminator="\n")
+
+    def flush() -> str:
+        text = buffer.getvalue()
+        buffer.seek(0)
+        buffer.truncate()
+        return text
+
+    for name, value in header_block(built, url, accessed):
+        yield f"# {name}: {' '.join(value.split())}\n"
+    table = built.result.table
+    if table is None:
+        return
+    writer.writerow(table.header)
+    yield flush()
+    k = built.params.k
+    for row in table.rows:
+        writer.writerow([csv_cell(cell, k) for cell in row])
+        yield flush()
+
+
+def export_figure(
+    figure: dict, title: str, filters_text: str, as_of_label: str, source: str
+) -> dict:
+    """A copy of a figure for image download: title, filters, as-of and source on it."""
+    layout = dict(figure.get("layout") or {})
+    margin = dict(layout.get("margin") or {})
+    margin.update({"t": 90, "b": max(int(margin.get("b") or 0), 40) + 70})
+    annotations = list(layout.get("annotations") or [])
+    annotations += [
+        {
+            "text": escape(filters_text),
+            "xref": "paper",
+            "yref": "paper",
+            "x": 0,
+            "y": 1,
+            "yshift": 40,
+            "xanchor": "left",
+            "yanchor": "bottom",
+            "showarrow": False,
+            "font": {"size": 12},
+        },
+        {
+            "text": escape(
+                _("Data as of {month}. {source} Protected numbers: see the methodology.").format(
+                    month=as_of_label, source=source
+                )
+            ),
+            "xref": "paper",
+            "yref": "paper",
+            "x": 0,
+            "y": 0,
+            "yshift": -margin["b"] + 10,
+            "xanchor": "left",
+            "yanchor": "bottom",
+            "showarrow": False,
+            "font": {"size": 10},
+        },
+    ]
+    layout.update(
+        {
+            "title": {"text": escape(title), "x": 0, "xanchor": "left", "font": {"size": 16}},
+            "margin": margin,
+            "annotations": annotations,
+            "paper_bgcolor": "#ffffff",
+            "width": 1000,
+            "height": 600,
+        }
+    )
+    return {"data": figure.get("data", []), "layout": layout}
+
+
+def export_payload(built: Built) -> dict:
+    meta = built.chart.meta
+    slug = view_slug(built.view)
+    return {
+        "figure": export_figure(
+            built.result.figure,
+            meta.title,
+            describe(built.filters),
+            built.as_of_label,
+            source_line(built.info.version),
+        ),
+        "filename": f"{slug}-{meta.id}-v{built.info.version}",
+    }
+
+
+@functools.cache
+def _plotly_js() -> str:
+    """plotly.js from the plotly package: embeds make no third-party requests."""
+    import plotly
+
+    path = plotly.__file__.rsplit("/", 1)[0] + "/package_data/plotly.min.js"
+    with open(path, encoding="utf-8") as handle:
+        return handle.read()
+
+
+def embed_html(built: Built, full_view_url: str) -> str:
+    from callbacks.charts import format_cell
+
+    meta = built.chart.meta
+    figure = dict(built.result.figure)
+    layout = dict(figure.get("layout") or {})
+    layout.pop("height", None)
+    layout["autosize"] = True
+    figure["layout"] = layout
+    # "</" would end the script element early; JSON allows the escaped form.
+    figure_json = json.dumps(figure).replace("</", "<\\/")
+    table = built.result.table
+    table_html = ""
+    if table is not None:
+        k = built.params.k
+        head = "".join(f'<th scope="col">{escape(h)}</th>' for h in table.header)
+        body = "".join(
+            "<tr>"
+            + f'<th scope="row">{escape(format_cell(row[0], k))}</th>'
+            + "".join(f"<td>{escape(format_cell(c, k))}</td>" for c in row[1:])
+            + "</tr>"
+            for row in table.rows
+        )
+        table_html = (
+            f"<details><summary>{escape(_('View as table'))}</summary><table>"
+            f"<caption>{escape(table.caption)}</caption><thead><tr>{head}</tr></thead>"
+            f"<tbody>{body}</tbody></table></details>"
+        )
+    note = f'<p class="note">{escape(built.result.note)}</p>' if built.result.note else ""
+    return f"""<!doctype html>
+<html lang="en"><head><meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<title>{escape(meta.title)} · {escape(_(DASHBOARD_NAME))}</title>
+<style>
+body {{ font-family: system-ui, sans-serif; margin: 0; padding: 8px; color: #1d2733; }}
+h1 {{ font-size: 1.05rem; margin: 0 0 2px; }}
+p {{ margin: 2px 0; font-size: 0.8rem; }}
+#chart {{ width: 100%; height: min(60vh, 420px); min-height: 240px; }}
+.meta {{ color: #555; }}
+table {{ border-collapse: collapse; font-size: 0.8rem; }}
+th, td {{ padding: 2px 6px; text-align: right; }}
+th[scope=row] {{ text-align: left; }}
+</style></head>
+<body>
+<h1 id="embed-title">{escape(meta.title)}</h1>
+<p class="meta" id="embed-filters">{escape(describe(built.filters))}</p>
+{note}
+<div id="chart" role="img" aria-label="{escape(meta.title)}"></div>
+{table_html}
+<p class="meta" id="embed-source">{escape(source_line(built.info.version))}
+{escape(_("Data as of {month}.").format(month=built.as_of_label))}
+{escape(_("Counts below {k} are withheld.").format(k=built.params.k))}</p>
+<p><a id="embed-link" href="{escape(full_view_url)}" target="_blank" rel="noopener">{
+        escape(_("See the full view on the ILM Community Dashboard"))
+    }</a></p>
+<script id="figure-data" type="application/json">{figure_json}</script>
+<script src="{ids.PATH_EMBED}plotly.min.js"></script>
+<script>
+var fig = JSON.parse(document.getElementById("figure-data").textContent);
+Plotly.newPlot("chart", fig.data, fig.layout, {{responsive: true, displaylogo: false}});
+</script>
+</body></html>"""
+
+
+def blueprint(data: DataAccess) -> Blueprint:
+    bp = Blueprint("exports", __name__)
+
+    @bp.get("/download/<slug>/<chart_id>.csv")
+    def download_csv(slug: str, chart_id: str):
+        built = build(data, slug, chart_id, request.query_string.decode())
+        url = public_url(built.view.path, built.query)
+        lines = csv_lines(built, url, dt.datetime.now(dt.UTC).date())
+        filename = f"{slug}-{chart_id}-v{built.info.version}.csv"
+        return Response(
+            stream_with_context(lines),
+            mimetype="text/csv",
+            headers={"Content-Disposition": f'attachment; filename="{filename}"'},
+        )
+
+    @bp.get("/export/<slug>/<chart_id>.json")
+    def export_json(slug: str, chart_id: str):
+        built = build(data, slug, chart_id, request.query_string.decode())
+        return Response(json.dumps(export_payload(built)), mimetype="application/json")
+
+    @bp.get(f"{ids.PATH_EMBED}plotly.min.js")
+    def plotly_js():
+        response = Response(_plotly_js(), mimetype="application/javascript")
+        response.headers["Cache-Control"] = "public, max-age=86400"
+        return response
+
+    @bp.get(f"{ids.PATH_EMBED}<slug>/<chart_id>")
+    def embed(slug: str, chart_id: str):
+        built = build(data, slug, chart_id, request.query_string.decode())
+        response = Response(embed_html(built, public_url(built.view.path, built.query)))
+        # Embeds exist to be framed by news sites; every other page refuses framing.
+        response.headers["Content-Security-Policy"] = "frame-ancestors *"
+        return response
+
+    return bp

@@ -1,0 +1,406 @@
+"""The public read API: same numbers as the dashboard, precise 400s, a valid and true contract."""
+
+from __future__ import annotations
+
+import csv
+import io
+import shutil
+import uuid
+from urllib.parse import urlencode
+
+import pytest
+import redis
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+from openapi_schema_validator import OAS30Validator
+from openapi_spec_validator import validate as validate_spec
+from sqlalchemy import create_engine, insert
+
+from callbacks import overview
+from dashboard import api, create_app
+from data_access import query as q
+from data_access import schema, taxonomy
+from data_access.filters import Filters
+
+NO_LIMIT = "100000 per minute"
+
+
+@pytest.fixture(scope="module")
+def app(small_url):
+    return create_app({"DATABASE_URL": small_url, "API_RATE_LIMIT": NO_LIMIT})
+
+
+@pytest.fixture(scope="module")
+def client(app):
+    return app.server.test_client()
+
+
+@pytest.fixture(scope="module")
+def data(app):
+    return app.server.extensions["ilm_data"]
+
+
+@pytest.fixture(scope="module")
+def spec(client):
+    return client.get("/api/v1/openapi.json").get_json()
+
+
+def _get(client, **params):
+    return client.get("/api/v1/aggregates?" + urlencode(params))
+
+
+def _cells(body) -> dict[tuple, int | None]:
+    return {tuple(r[b] for b in body["by"]): r["value"] for r in body["rows"]}
+
+
+# -- the same numbers as the dashboard -----------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "selection",
+    [
+        {},
+        {"country": "TH"},
+        {"corridor": "MM-TH", "from": "2023-01", "to": "2024-12"},
+        {"channel": "helpline", "industry": "seafood"},
+    ],
+)
+def test_api001_issue_counts_equal_the_overview_issue_table(client, data, selection):
+    from dashboard.urlstate import parse_query
+
+    body = _get(client, measure="cases", by="issue", **selection).get_json()
+    result = overview.issues_chart(data, parse_query(urlencode(selection))[0])
+    if result.table is None:
+        assert all(r["value"] in (None, 0) for r in body["rows"])
+        return
+    names = {taxonomy.ISSUES[code].name: code for code in taxonomy.ISSUES}
+    api_cells = _cells(body)
+    for name, published in result.table.rows:
+        assert api_cells[(names[name],)] == published.value
+
+
+@pytest.mark.parametrize("selection", [{}, {"nationality": "KH"}, {"country": "MY"}])
+def test_api002_headline_totals_equal_the_kpi_cards(client, data, selection):
+    from dashboard.urlstate import parse_query
+
+    filters = parse_query(urlencode(selection))[0]
+    texts = str(overview.kpi_cards(data, filters))
+    for measure in ("contacts", "cases", "workers_affected", "workers_remediated"):
+        value = _get(client, measure=measure, **selection).get_json()["rows"][0]["value"]
+        assert value is not None and f"{value:,}" in texts
+
+
+def test_api003_monthly_cases_equal_the_cases_chart(client, data):
+    result = overview.cases_chart(data, Filters(country="TH"))
+    body = _get(client, measure="cases", by="month", country="TH").get_json()
+    cells = _cells(body)
+    figure_months = result.figure["data"][0]["x"]
+    for month, value in zip(figure_months, result.figure["data"][0]["y"]):
+        assert cells.get((month,), 0) == value
+
+
+def test_api004_worksite_country_is_the_dashboard_country(client):
+    a = _get(client, measure="workers_affected", by="worksite_country", issue="deception")
+    b = _get(client, measure="workers_affected", by="country", issue="deception")
+    assert a.get_json()["rows"] == b.get_json()["rows"]
+    c = _get(client, measure="cases", worksite_country="TH").get_json()
+    assert c["filters"] == {"country": "TH"}
+    assert c["rows"] == _get(client, measure="cases", country="TH").get_json()["rows"]
+
+
+def test_api005_csv_has_the_same_numbers_with_suppressed_cells_as_less_than_k(client, data):
+    params = {"measure": "cases", "by": "corridor,year", "nationality": "NP"}
+    body = _get(client, **params).get_json()
+    response = _get(client, format="csv", **params)
+    assert response.mimetype == "text/csv"
+    rows = list(csv.reader(io.StringIO(response.get_data(as_text=True))))
+    assert rows[0] == ["corridor", "year", "cases"]
+    k = data.params.k
+    expected = [
+        [r["corridor"], r["year"], f"<{k}" if r["suppressed"] else str(r["value"])]
+        for r in body["rows"]
+    ]
+    assert rows[1:] == expected
+    assert any(r[2] == f"<{k}" for r in rows[1:]), "the selection should hold a withheld cell"
+
+
+def test_api006_contacts_name_the_filters_that_do_not_apply(client):
+    body = _get(client, measure="contacts", country="TH", channel="line").get_json()
+    assert body["ignored_filters"] == ["country"]
+
+
+# -- bad parameters: a precise 400, never a 500 --------------------------------------
+
+BAD = [
+    ({"measure": "cases", "colour": "red"}, "colour", "measure"),
+    ({"by": "country"}, "measure", "cases"),
+    ({"measure": "tonnes"}, "measure", "workers_remediated"),
+    ({"measure": ""}, "measure", "cases"),
+    ({"measure": "cases", "by": "planet"}, "by", "corridor"),
+    ({"measure": "cases", "by": "month,country,issue"}, "by", "month"),
+    ({"measure": "cases", "by": "country,country"}, "by", "month"),
+    ({"measure": "contacts", "by": "country"}, "by", "language"),
+    ({"measure": "cases", "format": "xlsx"}, "format", "csv"),
+    ({"measure": "cases", "country": "ZZ"}, "country", "TH"),
+    ({"measure": "cases", "worksite_country": "Atlantis"}, "worksite_country", "TH"),
+    ({"measure": "cases", "nationality": "XX"}, "nationality", "NP"),
+    ({"measure": "cases", "industry": "mining"}, "industry", "seafood"),
+    ({"measure": "cases", "issue": "boredom"}, "issue", "deception"),
+    ({"measure": "cases", "channel": "pigeon"}, "channel", "helpline"),
+    ({"measure": "cases", "from": "2024-13"}, "from", "YYYY-MM"),
+    ({"measure": "cases", "to": "June"}, "to", "YYYY-MM"),
+    ({"measure": "cases", "from": "2024-06", "to": "2023-01"}, "to", "2024-06"),
+    ({"measure": "cases", "corridor": "NPKW"}, "corridor", "ORIGIN-DESTINATION"),
+    ({"measure": "cases", "corridor": "NP-ZZ"}, "corridor", "ORIGIN-DESTINATION"),
+    ({"measure": "cases", "country": ""}, "country", "TH"),
+]
+
+
+@pytest.mark.parametrize(("params", "parameter", "allowed"), BAD)
+def test_api007_bad_parameter_is_a_400_naming_it_and_its_allowed_values(
+    client, params, parameter, allowed
+):
+    response = _get(client, **params)
+    assert response.status_code == 400
+    body = response.get_json()
+    assert body["parameter"] == parameter
+    assert allowed in (body["allowed"] if isinstance(body["allowed"], str) else body["allowed"])
+    assert parameter in body["error"]
+
+
+def test_api008_a_parameter_given_twice_is_a_400(client):
+    response = client.get("/api/v1/aggregates?measure=cases&country=TH&country=MY")
+    assert response.status_code == 400
+    assert response.get_json()["parameter"] == "country"
+
+
+def test_api009_alias_and_name_together_is_a_400(client):
+    response = client.get("/api/v1/aggregates?measure=cases&country=TH&worksite_country=MY")
+    assert response.status_code == 400
+
+
+@settings(
+    max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(st.lists(st.tuples(st.text(max_size=12), st.text(max_size=12)), max_size=5))
+def test_api010_any_query_is_answered_with_200_or_400_never_500(client, pairs):
+    response = client.get("/api/v1/aggregates?" + urlencode(pairs))
+    assert response.status_code in (200, 400)
+    assert response.is_json
+
+
+# -- the OpenAPI document: valid, and true to the implementation --------------------
+
+
+def test_api011_openapi_document_is_valid(spec):
+    validate_spec(spec)
+
+
+def test_api012_openapi_parameters_are_exactly_those_the_endpoint_accepts(spec):
+    parameters = spec["paths"]["/api/v1/aggregates"]["get"]["parameters"]
+    names = {p["name"] for p in parameters}
+    assert names == {*api.CONTROL, *api.filter_names(), *api.ALIASES}
+    measure = next(p for p in parameters if p["name"] == "measure")
+    assert measure["schema"]["enum"] == list(q.MEASURES)
+
+
+def test_api013_breakdowns_come_from_the_query_layer_allow_lists(client, monkeypatch):
+    # A breakdown another developer adds to the query layer appears without touching the API.
+    monkeypatch.setitem(q.CASE_DIMS, "route", "route")
+    body = client.get("/api/v1/meta").get_json()
+    assert "route" in body["breakdowns"]["cases"]
+    assert "route" not in body["breakdowns"]["contacts"]
+    doc = client.get("/api/v1/openapi.json").get_json()
+    by_enum = doc["components"]["schemas"]["Aggregates"]["properties"]["by"]["items"]["enum"]
+    assert "route" in by_enum
+    refused = _get(client, measure="cases", by="planet").get_json()
+    assert "route" in refused["allowed"]
+
+
+def test_api014_every_documented_breakdown_is_answered(client):
+    for measure in api.measures():
+        for name in api.breakdowns(measure):
+            response = _get(client, measure=measure, by=name)
+            assert response.status_code == 200, (measure, name)
+
+
+def _resolve(node, spec):
+    if isinstance(node, dict):
+        if "$ref" in node:
+            target = spec
+            for part in node["$ref"].lstrip("#/").split("/"):
+                target = target[part]
+            return _resolve(target, spec)
+        return {k: _resolve(v, spec) for k, v in node.items()}
+    if isinstance(node, list):
+        return [_resolve(v, spec) for v in node]
+    return node
+
+
+def _response_schema(spec, path, status, mimetype):
+    responses = spec["paths"][path]["get"]["responses"]
+    assert str(status) in responses, f"{path} answered {status}, which is not documented"
+    content = responses[str(status)].get("content", {})
+    assert mimetype in content, f"{path} {status} answered {mimetype}, not documented"
+    return _resolve(content[mimetype]["schema"], spec)
+
+
+def _params_from_spec():
+    """Requests drawn from the document itself: documented values, plus some junk."""
+
+    def value_for(p):
+        schema = p["schema"]
+        junk = st.text(alphabet="abcXYZ-_019", min_size=1, max_size=8)
+        if "enum" in schema:
+            return st.one_of(st.sampled_from(schema["enum"]), junk)
+        if p["name"] == "by":
+            names = st.sampled_from(api.all_breakdowns() + ["worksite_country"])
+            return st.lists(names, min_size=1, max_size=3).map(",".join)
+        if p["name"] in ("from", "to"):
+            return st.sampled_from(["2022-01", "2024-06", "2026-06", "2024-13"])
+        if p["name"] == "corridor":
+            return st.sampled_from(["NP-KW", "MM-TH", "KH-TH", "XX-YY"])
+        return junk
+
+    return value_for
+
+
+@settings(
+    max_examples=80, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(st.data())
+def test_api015_responses_match_the_openapi_document(client, spec, data_strategy):
+    parameters = spec["paths"]["/api/v1/aggregates"]["get"]["parameters"]
+    value_for = _params_from_spec()
+    params = {}
+    for p in parameters:
+        if p.get("required") or data_strategy.draw(st.booleans()):
+            if p["name"] in ("country", "worksite_country") and (
+                "country" in params or "worksite_country" in params
+            ):
+                continue
+            params[p["name"]] = data_strategy.draw(value_for(p))
+    response = _get(client, **params)
+    schema = _response_schema(spec, "/api/v1/aggregates", response.status_code, response.mimetype)
+    if response.mimetype == "application/json":
+        OAS30Validator(schema).validate(response.get_json())
+
+
+def test_api016_meta_matches_the_document_and_names_everything(client, spec, data):
+    response = client.get("/api/v1/meta")
+    body = response.get_json()
+    OAS30Validator(_response_schema(spec, "/api/v1/meta", 200, "application/json")).validate(body)
+    info = data.version()
+    assert (body["data_version"], body["as_of"]) == (info.version, info.as_of)
+    assert body["disclosure"]["k"] == data.params.k and body["disclosure"]["c"] == data.params.c
+    assert body["taxonomies"]["country"]["TH"] == "Thailand"
+    assert set(body["taxonomies"]) >= {"issue", "theme", "country", "nationality", "channel"}
+    assert body["licence"].startswith("CC BY 4.0")
+
+
+def test_api017_human_page_lists_the_endpoints(client):
+    response = client.get("/api/v1/")
+    assert response.status_code == 200 and response.mimetype == "text/html"
+    page = response.get_data(as_text=True)
+    assert "/api/v1/aggregates" in page and "/api/v1/meta" in page and "openapi.json" in page
+
+
+# -- HTTP: cache validators, CORS, rate limit -----------------------------------------
+
+
+def test_api018_etag_is_the_data_version_and_if_none_match_gives_304(client, data):
+    first = _get(client, measure="cases", by="year")
+    tag = first.headers["ETag"]
+    assert f"v{data.version().version}-" in tag
+    assert first.headers["X-Data-Version"] == str(data.version().version)
+    again = client.get("/api/v1/aggregates?measure=cases&by=year", headers={"If-None-Match": tag})
+    assert again.status_code == 304 and again.get_data() == b""
+
+
+def test_api019_a_new_data_version_changes_the_etag(small_url, tmp_path):
+    path = tmp_path / "copy.sqlite3"
+    shutil.copy(small_url.removeprefix("sqlite:///"), path)
+    url = f"sqlite:///{path}"
+    client = create_app({"DATABASE_URL": url, "DATA_VERSION_TTL": 0}).server.test_client()
+    before = client.get("/api/v1/meta").headers["ETag"]
+    with create_engine(url).begin() as conn:
+        version = conn.execute(schema.data_versions.select()).first().version
+        conn.execute(
+            insert(schema.data_versions).values(
+                version=version + 1,
+                as_of="2026-07",
+                loaded_at="2026-07-02T00:00:00+00:00",
+                source="test",
+                checksum="other",
+                cases=0,
+                contacts=0,
+            )
+        )
+    response = client.get("/api/v1/meta", headers={"If-None-Match": before})
+    assert response.status_code == 200 and response.headers["ETag"] != before
+
+
+def test_api020_cors_is_open_for_get(client):
+    response = _get(client, measure="cases")
+    assert response.headers["Access-Control-Allow-Origin"] == "*"
+    assert "GET" in response.headers["Access-Control-Allow-Methods"]
+    assert client.get("/").headers.get("Access-Control-Allow-Origin") is None
+
+
+def test_api021_rate_limit_answers_429_with_retry_after(small_url):
+    client = create_app(
+        {"DATABASE_URL": small_url, "API_RATE_LIMIT": "3 per minute"}
+    ).server.test_client()
+    for _ in range(3):
+        assert _get(client, measure="cases").status_code == 200
+    response = _get(client, measure="cases")
+    assert response.status_code == 429
+    assert int(response.headers["Retry-After"]) > 0
+    assert "rate limit" in response.get_json()["error"]
+    # The dashboard itself is not limited by the API's budget.
+    assert client.get("/healthz").status_code == 200
+
+
+def test_api022_rate_limit_is_shared_through_redis(small_url, redis_url):
+    prefix = f"ilm-test-{uuid.uuid4().hex[:8]}"
+    config = {
+        "DATABASE_URL": small_url,
+        "API_RATE_LIMIT": "3 per minute",
+        "RATELIMIT_STORAGE_URI": redis_url,
+        "RATELIMIT_KEY_PREFIX": prefix,
+    }
+    first = create_app(config).server.test_client()
+    second = create_app(config).server.test_client()
+    assert _get(first, measure="cases").status_code == 200
+    assert _get(second, measure="cases").status_code == 200
+    assert _get(first, measure="cases").status_code == 200
+    assert _get(second, measure="cases").status_code == 429
+    store = redis.Redis.from_url(redis_url)
+    keys = store.keys(f"*{prefix}*")
+    assert keys, "the limiter did not write to Redis"
+    store.delete(*keys)
+
+
+def test_api023_the_readme_curl_examples_answer(client):
+    import re
+    from pathlib import Path
+
+    readme = (Path(__file__).resolve().parent.parent / "README.md").read_text()
+    urls = re.findall(r"curl '[^']*?(/api/v1/[^']+)'", readme)
+    assert len(urls) >= 2
+    formats = set()
+    for url in urls:
+        response = client.get(url)
+        assert response.status_code == 200, url
+        formats.add(response.mimetype)
+    assert formats == {"application/json", "text/csv"}
+
+
+def test_api024_without_data_the_api_says_so_in_a_documented_503(tmp_path, spec):
+    app = create_app({"DATABASE_URL": f"sqlite:///{tmp_path}/missing.sqlite3"})
+    client = app.server.test_client()
+    for path in ("/api/v1/meta", "/api/v1/aggregates?measure=cases"):
+        response = client.get(path)
+        assert response.status_code == 503
+        schema = _response_schema(spec, path.split("?")[0], 503, "application/json")
+        OAS30Validator(schema).validate(response.get_json())
