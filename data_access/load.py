@@ -19,7 +19,7 @@ from pathlib import Path
 from sqlalchemy import Engine, create_engine, delete, func, insert, select
 from sqlalchemy.engine import Connection
 
-from data_access import contract, schema
+from data_access import contract, outcomes, schema
 from data_access.demo import DemoGenerator, DemoSpec
 
 Progress = Callable[[str, int, int | None], None]
@@ -84,11 +84,15 @@ def build_cubes(conn: Connection) -> None:
     for name, spec in schema.CUBES.items():
         if spec.parent is not None:
             continue
-        group = [c[spec.month_column].label("month"), *(c[d] for d in spec.dims)]
+        group = [c[spec.month_column].label("month"), *(_case_column(d) for d in spec.dims)]
         source = schema.cases
         if spec.with_issue:
             source = source.join(schema.case_issues, schema.case_issues.c.case_id == c.case_id)
             group.append(schema.case_issues.c.issue)
+        if spec.with_theme:
+            themes = outcomes.case_themes()
+            source = source.join(themes, themes.c.case_id == c.case_id)
+            group.append(themes.c.theme)
         query = select(
             *group,
             func.count().label("n_cases"),
@@ -112,6 +116,13 @@ def build_cubes(conn: Connection) -> None:
             func.max(parent.max_workers),
         ).group_by(*group)
         _fill(conn, name, query)
+
+
+def _case_column(name: str):
+    """A cube dimension as an expression on the case rows (most are plain columns)."""
+    if name == "ttr":
+        return outcomes.months_to_remediation(schema.cases.c).label("ttr")
+    return schema.cases.c[name]
 
 
 def _fill(conn: Connection, name: str, query) -> None:

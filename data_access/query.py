@@ -24,6 +24,7 @@ from sqlalchemy.engine import make_url
 from data_access import schema
 from data_access.disclosure import DisclosureParams, Protector, Published, share
 from data_access.filters import Filters, InvalidParameter
+from data_access.outcomes import RAISED_STATUSES
 
 
 class NoData(RuntimeError):
@@ -36,6 +37,8 @@ class Measure:
     source: str  # "received", "remediated" or "contacts"
     kind: str  # "count" or "sum"
     only_validated: bool = False
+    # Cube column -> the values kept (outcome measures, data_access.outcomes).
+    where: tuple[tuple[str, tuple[str, ...]], ...] = ()
 
 
 MEASURES: dict[str, Measure] = {
@@ -47,6 +50,20 @@ MEASURES: dict[str, Measure] = {
         Measure("cases_remediated", "remediated", "count"),
         Measure("workers_remediated", "remediated", "sum"),
         Measure("remediations_validated", "remediated", "count", only_validated=True),
+        # The remediation funnel: cases received in the period, by how far they got.
+        Measure("cases_raised", "received", "count", where=(("status", RAISED_STATUSES),)),
+        Measure(
+            "cases_received_remediated",
+            "received",
+            "count",
+            where=(("status", ("remediated",)),),
+        ),
+        Measure(
+            "cases_received_validated",
+            "received",
+            "count",
+            where=(("status", ("remediated",)), ("validated", ("yes",))),
+        ),
     )
 }
 
@@ -61,6 +78,12 @@ CASE_DIMS = {
     "channel": "channel",
     "stage": "stage",
     "issue": "issue",
+    # Outcome dimensions (data_access.outcomes): `theme` counts a case once per theme.
+    "status": "status",
+    "validated": "validated",
+    "route": "route",
+    "ttr": "ttr",
+    "theme": "theme",
 }
 CONTACT_DIMS = {
     "month": "month",
@@ -208,6 +231,10 @@ class DataAccess:
         for name in by:
             if name not in allowed_by:
                 raise InvalidParameter("by", name, ", ".join(allowed_by))
+        if "theme" in by and "issue" in by:
+            raise InvalidParameter("by", ",".join(by), "theme or issue, not both")
+        if m.source == "received" and {"route", "ttr"} & set(by):
+            raise InvalidParameter("by", ",".join(by), "route and ttr need a remediation measure")
         info = self.version()
         version = info.version
         key = self._cache_key(info, measure, by, filters)
@@ -241,7 +268,9 @@ class DataAccess:
         ignored = tuple(
             name
             for name in filters.active()
-            if name not in applicable and name not in ("start", "end")
+            if (name not in applicable and name not in ("start", "end"))
+            # Theme cells hold no issue column: an issue filter cannot narrow them.
+            or (name == "issue" and "theme" in by)
         )
         base_dims = []
         for name in by:
@@ -280,11 +309,14 @@ class DataAccess:
             sums = (func.sum(table.c.record_key), func.sum(table.c["count"]), func.max(0))
             filter_map = CONTACT_FILTERS
         else:
+            if "theme" in dims:
+                filters = filters.without("issue")
             with_issue = "issue" in dims or filters.issue is not None
             needed = {CASE_DIMS[d] for d in dims}
             needed |= {CASE_FILTERS[f] for f in CASE_FILTERS if getattr(filters, f) is not None}
             if m.only_validated:
                 needed.add("validated")
+            needed |= {column for column, _values in m.where}
             spec = schema.covering_cube(m.source, with_issue, needed)
             table = schema.cube_tables[spec.name]
             cols = {d: table.c[CASE_DIMS[d]] for d in dims}
@@ -306,6 +338,8 @@ class DataAccess:
                 query = query.where(table.c[column] == value)
         if m.only_validated:
             query = query.where(table.c.validated == "yes")
+        for column, values in m.where:
+            query = query.where(table.c[column].in_(values))
         if cols:
             query = query.group_by(*cols.values())
         with self.engine.connect() as conn:

@@ -126,6 +126,7 @@ class CubeSpec:
     dims: tuple[str, ...]  # besides `month` (and `issue` when with_issue)
     with_issue: bool
     parent: str | None  # the finest cube of the family, for roll-ups
+    with_theme: bool = False  # one row per case and issue theme (data_access.outcomes)
 
     @property
     def month_column(self) -> str:
@@ -137,7 +138,8 @@ class CubeSpec:
 
     @property
     def columns(self) -> tuple[str, ...]:
-        return ("month", *self.dims, *(("issue",) if self.with_issue else ()))
+        theme = ("theme",) if self.with_theme else ()
+        return ("month", *self.dims, *(("issue",) if self.with_issue else ()), *theme)
 
 
 _DIMS = ("stage", "destination", "origin", "nationality", "industry", "channel")
@@ -164,12 +166,45 @@ def _lattice() -> dict[str, CubeSpec]:
 
 
 CUBES: dict[str, CubeSpec] = _lattice()
+# Case outcomes, remediation routes, time to remediation and issue themes
+# (data_access.outcomes). Added after the lattice above, so a query that needs none of
+# their columns keeps reading the same, smaller cubes.
+TTR_CAP = 24  # months to remediation: the last bucket holds this many or more (outcomes)
+_OUTCOME_LEVELS = ((), ("stage", "destination", "origin"), _DIMS)
+
+
+def _outcome_lattice() -> dict[str, CubeSpec]:
+    cubes: dict[str, CubeSpec] = {}
+    for source, extra in (
+        ("received", ("status", "validated")),
+        ("remediated", ("validated", "route", "ttr")),
+    ):
+        for variant in ("", "_issue", "_theme"):
+            family = f"cube_outcome_{source}{variant}"
+            finest = f"{family}_{len(_OUTCOME_LEVELS) - 1}"
+            for level, dims in enumerate(_OUTCOME_LEVELS):
+                name = f"{family}_{level}"
+                parent = None if name == finest else finest
+                cubes[name] = CubeSpec(
+                    name,
+                    source,
+                    dims + extra,
+                    variant == "_issue",
+                    parent,
+                    with_theme=variant == "_theme",
+                )
+    return cubes
+
+
+CUBES.update(_outcome_lattice())
 
 
 def covering_cube(source: str, with_issue: bool, needed: set[str]) -> CubeSpec:
     """The smallest cube of a family that has every column in `needed`."""
     for spec in CUBES.values():
         family = spec.source == source and spec.with_issue == with_issue
+        # A theme cube counts a case once per theme: never use it for anything else.
+        family = family and spec.with_theme == ("theme" in needed)
         if family and needed <= set(spec.columns):
             return spec
     raise ValueError(f"no cube has the columns {sorted(needed)}")
@@ -180,6 +215,8 @@ def _cube_table(spec: CubeSpec) -> Table:
     columns += [Column(d, String(40), nullable=True) for d in spec.dims]
     if spec.with_issue:
         columns.append(Column("issue", String(40), nullable=False))
+    if spec.with_theme:
+        columns.append(Column("theme", String(40), nullable=False))
     columns += [
         Column("n_cases", BigInteger, nullable=False),
         Column("key_sum", BigInteger, nullable=False),
@@ -188,7 +225,7 @@ def _cube_table(spec: CubeSpec) -> Table:
     ]
     # Filters are equality tests on a dimension plus a month range: lead with the
     # dimension (issue first where present) so one index serves both.
-    lead = ("issue",) if spec.with_issue else ()
+    lead = ("issue",) if spec.with_issue else ("theme",) if spec.with_theme else ()
     indexes = [Index(f"ix_{spec.name}_month", *lead, "month")]
     return Table(spec.name, metadata, *columns, *indexes)
 
