@@ -36,9 +36,14 @@ class View:
 
 
 def all_views() -> list[View]:
+    from layouts.remediation import remediation_page
+
     from callbacks import overview as overview_callbacks
+    from callbacks import recruitment as recruitment_callbacks
+    from callbacks import remediation as remediation_callbacks
     from layouts.methodology import methodology_page
     from layouts.overview import overview_page
+    from layouts.recruitment import recruitment_page
 
     return [
         View(
@@ -49,6 +54,20 @@ def all_views() -> list[View]:
             overview_callbacks.charts,
         ),
         # New views go here, in navigation order.
+        View(
+            ids.PATH_RECRUITMENT,
+            lambda: _("Ethical Recruitment"),
+            recruitment_page,
+            recruitment_callbacks.register,
+            recruitment_callbacks.charts,
+        ),
+        View(
+            ids.PATH_REMEDIATION,
+            lambda: _("Remediation"),
+            remediation_page,
+            remediation_callbacks.register,
+            remediation_callbacks.charts,
+        ),
         View(ids.PATH_METHODOLOGY, lambda: _("Methodology"), methodology_page),
     ]
 
