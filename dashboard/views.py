@@ -36,14 +36,13 @@ class View:
 
 
 def all_views() -> list[View]:
-    from layouts.remediation import remediation_page
-
     from callbacks import overview as overview_callbacks
     from callbacks import recruitment as recruitment_callbacks
     from callbacks import remediation as remediation_callbacks
     from layouts.methodology import methodology_page
     from layouts.overview import overview_page
     from layouts.recruitment import recruitment_page
+    from layouts.remediation import remediation_page
 
     return [
         View(

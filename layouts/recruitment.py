@@ -64,14 +64,17 @@ def _radio(name: str, label: str, choices: list[tuple[str, str]], value: str) ->
         className="me-4 mb-2",
         children=[
             html.Span(label, className="form-label small d-block", id=f"{name}-label"),
-            dcc.RadioItems(
-                id=ids.option(name),
-                options=[{"value": v, "label": text} for v, text in choices],
-                value=value,
-                inline=True,
-                inputClassName="me-1",
-                labelClassName="me-3",
+            html.Div(
+                role="radiogroup",
                 **{"aria-labelledby": f"{name}-label"},
+                children=dcc.RadioItems(
+                    id=ids.option(name),
+                    options=[{"value": v, "label": text} for v, text in choices],
+                    value=value,
+                    inline=True,
+                    inputClassName="me-1",
+                    labelClassName="me-3",
+                ),
             ),
         ],
     )
@@ -98,11 +101,7 @@ def corridor_table_section(as_of_label: str, sort: str) -> html.Section:
                 html.Div(
                     className="d-flex flex-wrap align-items-center mb-2",
                     children=[
-                        html.Label(
-                            _("Sort by"),
-                            htmlFor=f"{ids.RECRUITMENT_CORRIDORS}-sort",
-                            className="form-label small me-2 mb-0",
-                        ),
+                        html.Span(_("Sort by"), className="form-label small me-2 mb-0"),
                         dcc.Dropdown(
                             id=ids.option("corridor_sort"),
                             options=[
@@ -150,11 +149,7 @@ def compare_section(as_of_label: str, compare: str) -> html.Section:
                 ),
                 className="small text-body-secondary",
             ),
-            html.Label(
-                _("Second corridor"),
-                htmlFor=f"{ids.RECRUITMENT_COMPARE}-with",
-                className="form-label small",
-            ),
+            html.Span(_("Second corridor"), className="form-label small d-block"),
             dcc.Dropdown(
                 id=ids.option("compare"),
                 options=[],
