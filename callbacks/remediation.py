@@ -18,7 +18,7 @@ from callbacks.charts import (
     filters_from_store,
     register_chart,
 )
-from callbacks.overview import _grain_note, _label, series
+from callbacks.overview import GRAINS, _grain_note, _label, series
 from dashboard import ids
 from dashboard.i18n import _
 from data_access import outcomes, taxonomy
@@ -60,6 +60,7 @@ WHY_VALIDATION = (
     "differ from what the workers themselves confirm."
 )
 ZERO = Published(0)
+SHORTFALL = 0.05  # share of a total that withheld periods may hold before a coarser grain
 
 
 def _months(value: int | None) -> str:
@@ -154,7 +155,7 @@ def monthly_chart(data: DataAccess, filters: Filters, options: dict | None = Non
     option = (options or {}).get("measure", "cases")
     measure = MEASURES.get(option, "cases_remediated")
     name = _("Cases remediated") if measure == "cases_remediated" else _("Workers remediated")
-    grain, result = series(data, measure, filters)
+    grain, result, grain_note = covering_series(data, measure, filters)
     periods = [key[0] for key, _p in result.rows]
     cells = result.as_dict()
     running, cumulative = 0, []
@@ -169,14 +170,39 @@ def monthly_chart(data: DataAccess, filters: Filters, options: dict | None = Non
     )
     rows = tuple((_label(grain, p), cells[(p,)], c) for p, c in zip(periods, cumulative))
     table = TableData(name, (_("Period"), name, _("Cumulative")), rows)
-    notes = [_grain_note(grain)]
+    notes = [grain_note]
     if any(p.suppressed for p in cells.values()):
         notes.append(
-            _("Periods with fewer than {k} add nothing to the cumulative line.").format(
-                k=data.params.k
+            _(
+                "Withheld periods add nothing to the cumulative line, so it can end below "
+                "the headline total."
             )
         )
     return ChartResult(figure, table, " ".join(n for n in notes if n))
+
+
+def covering_series(data: DataAccess, measure: str, filters: Filters) -> tuple[str, object, str]:
+    """The finest grain whose published periods add up to about the published total.
+
+    A month withheld for dominance (one large case) can hold a large part of a sum of
+    workers; a cumulative line that skipped it would mislead, so such a series moves to
+    quarters, then years. Only published numbers are compared. Returns the grain, the
+    result and a note for readers.
+    """
+    total = data.total(measure, filters)
+    grain, result = series(data, measure, filters)
+    note = _grain_note(grain)
+    for coarser in GRAINS[GRAINS.index(grain) :]:
+        if coarser != grain:
+            grain, result = coarser, data.aggregate(measure, (coarser,), filters)
+            note = _(
+                "Shown by {grain}: large single cases are withheld in shorter periods."
+            ).format(grain=_("quarter") if grain == "quarter" else _("year"))
+        shown = sum(p.value or 0 for _k, p in result.rows)
+        slack = data.protector.max_sum_error(total.value or 0) * 2 + data.params.k
+        if total.suppressed or (total.value or 0) - shown <= max(slack, SHORTFALL * total.value):
+            break
+    return grain, result, note
 
 
 def funnel_chart(data: DataAccess, filters: Filters, options: dict | None = None) -> ChartResult:
