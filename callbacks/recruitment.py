@@ -98,44 +98,56 @@ def map_chart(data: DataAccess, filters: Filters, options: dict) -> ChartResult:
     title = _("Cases") if measure == "cases" else _("Workers affected")
     traces = []
     for code, p in sorted(shown.items(), key=lambda item: item[1].value):
-        origin, destination = code.split("-")
-        (lat0, lon0), (lat1, lon1) = CENTROIDS[origin], CENTROIDS[destination]
         selected = code == filters.corridor
         label = corridor_label(code)
+        lon, lat = arc(code)
+        colour = figures.PALETTE[5] if selected else figures.PALETTE[0]
+        middle = len(lon) // 2
         traces.append(
             {
-                "type": "scattergeo",
+                "type": "scatter",
                 "mode": "lines+markers",
-                "lat": [lat0, (lat0 + lat1) / 2, lat1],
-                "lon": [lon0, (lon0 + lon1) / 2, lon1],
-                "line": {
-                    "width": max(1.0, MAX_WIDTH * p.value / largest),
-                    "color": figures.PALETTE[5] if selected else figures.PALETTE[0],
-                },
+                "x": lon,
+                "y": lat,
+                "line": {"width": max(1.0, MAX_WIDTH * p.value / largest), "color": colour},
                 "opacity": 0.95 if selected else 0.6,
-                "marker": {"size": [0, 10, 0], "color": figures.PALETTE[5 if selected else 0]},
-                "customdata": [code, code, code],
-                "text": [label] * 3,
+                # One visible dot mid-arc: the target for hovering and selecting.
+                "marker": {
+                    "size": [10 if i == middle else 0 for i in range(len(lon))],
+                    "color": colour,
+                },
+                "customdata": [code] * len(lon),
+                "text": [label] * len(lon),
                 "hovertemplate": "%{text}: " + f"{p.value:,} {title.lower()}<extra></extra>",
                 "name": label,
                 "showlegend": False,
             }
         )
+    places = sorted({part for code in shown for part in code.split("-")})
+    traces.append(
+        {
+            "type": "scatter",
+            "mode": "markers+text",
+            "x": [CENTROIDS[c][1] for c in places],
+            "y": [CENTROIDS[c][0] for c in places],
+            "text": [country(c) for c in places],
+            "textposition": "top center",
+            "textfont": {"size": 11},
+            "marker": {"size": 7, "color": "#555"},
+            "hoverinfo": "skip",
+            "showlegend": False,
+        }
+    )
+    hidden = {"visible": False, "fixedrange": True}
     figure = {
         "data": traces,
         "layout": figures.base_layout(
-            height=420,
-            margin={"l": 0, "r": 0, "t": 0, "b": 0},
-            geo={
-                "projection": {"type": "natural earth"},
-                "showcountries": True,
-                "countrycolor": "#bbb",
-                "showland": True,
-                "landcolor": "#f4f4f4",
-                "lonaxis": {"range": [-12, 125]},
-                "lataxis": {"range": [-12, 60]},
-            },
+            height=440,
+            margin={"l": 4, "r": 4, "t": 4, "b": 4},
+            xaxis={**hidden, "range": [-8, 122]},
+            yaxis={**hidden, "range": [-8, 58], "scaleanchor": "x"},
             clickmode="event",
+            hovermode="closest",
         ),
     }
     ranked = sorted(shown.items(), key=lambda item: (-item[1].value, item[0]))
@@ -152,6 +164,25 @@ def map_chart(data: DataAccess, filters: Filters, options: dict) -> ChartResult:
             )
         )
     return ChartResult(figure, table, " ".join(n for n in notes if n))
+
+
+def arc(code: str, steps: int = 12) -> tuple[list[float], list[float]]:
+    """Longitudes and latitudes of a curved arc from origin to destination.
+
+    The curve bends to the left of the direction of travel, so the two directions of a
+    pair of countries, and corridors that share an end, stay apart.
+    """
+    origin, destination = code.split("-")
+    (lat0, lon0), (lat1, lon1) = CENTROIDS[origin], CENTROIDS[destination]
+    bend = 0.2
+    ctrl_lon = (lon0 + lon1) / 2 - bend * (lat1 - lat0)
+    ctrl_lat = (lat0 + lat1) / 2 + bend * (lon1 - lon0)
+    lon, lat = [], []
+    for i in range(steps + 1):
+        t = i / steps
+        lon.append(round((1 - t) ** 2 * lon0 + 2 * (1 - t) * t * ctrl_lon + t**2 * lon1, 3))
+        lat.append(round((1 - t) ** 2 * lat0 + 2 * (1 - t) * t * ctrl_lat + t**2 * lat1, 3))
+    return lon, lat
 
 
 # -- Sankey ------------------------------------------------------------------------------
