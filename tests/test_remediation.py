@@ -259,3 +259,24 @@ def test_rm018_theme_queries_report_an_ignored_issue_filter(data):
     assert result.ignored_filters == ("issue",)
     plain = data.aggregate("cases", ("theme",), Filters())
     assert result.rows == plain.rows
+
+
+def test_rm019_outcome_cubes_agree_with_the_rows_on_both_backends(backend_url):
+    engine, run = _sql(backend_url)
+    try:
+        rows = run(
+            "select c.case_id, c.month_received, c.month_resolved, ci.issue from cases c"
+            " join case_issues ci on ci.case_id = c.case_id where c.status = 'remediated'"
+        )
+    finally:
+        engine.dispose()
+    exact: dict[tuple[str, str], set] = {}
+    for case, received, resolved, issue in rows:
+        bucket = min(_months(received, resolved), outcomes.TTR_CAP)
+        label = outcomes.TTR_LAST if bucket == outcomes.TTR_CAP else str(bucket)
+        exact.setdefault((taxonomy.theme_of(issue), label), set()).add(case)
+    raw = DataAccess(backend_url, RAW)
+    published = raw.aggregate("cases_remediated", ("theme", "ttr")).as_dict()
+    assert {key: p.value for key, p in published.items()} == {
+        key: len(cases) for key, cases in exact.items()
+    }
