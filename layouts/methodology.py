@@ -70,6 +70,32 @@ def methodology_layout(
             _("Recruitment corridor"),
             _("The pair of the workers' origin country and their (intended) country of work."),
         ),
+        (
+            _("Issue theme"),
+            _(
+                "A group of issue categories (wages, recruitment and debt, ...). A case counts "
+                "once in each theme it reported, however many of the theme's categories it "
+                "names; the issue filter does not apply to theme breakdowns."
+            ),
+        ),
+        (
+            _("Remediation funnel and remediation rate"),
+            _(
+                "Of the cases received in the period: those raised with the employer or "
+                "recruiter (every case past intake, including those referred on), those "
+                "remediated so far, and those whose remediation the workers validated. The "
+                "remediation rate is the share remediated so far."
+            ),
+        ),
+        (
+            _("Time to remediation"),
+            _(
+                "Whole months from the month a case was received to the month it was "
+                "remediated; 24 or more are counted together. The median is read from the "
+                "published counts per month (the first month at which they reach half of the "
+                "published total) and shown only where that total is published."
+            ),
+        ),
     ):
         definitions += _definition(term, text)
     return html.Article(
