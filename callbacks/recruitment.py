@@ -35,6 +35,7 @@ from data_access.query import DataAccess
 from layouts.recruitment import (
     compare_themes_meta,
     compare_trend_meta,
+    corridor_name,
     fees_meta,
     map_meta,
     sankey_meta,
@@ -52,10 +53,7 @@ def country(code: str) -> str:
 
 
 def corridor_label(code: str) -> str:
-    origin, destination = code.split("-")
-    return _("{origin} → {destination}").format(
-        origin=country(origin), destination=country(destination)
-    )
+    return corridor_name(code)
 
 
 def _measure(options: dict) -> str:
@@ -361,7 +359,11 @@ def render_corridor_table(table: TableData | None, k: int, selected: str | None)
             html.Tr(
                 [html.Th(button, scope="row")]
                 + [
-                    html.Td(format_cell(c, k), className="text-end" if i != 2 else "")
+                    # The issues column keeps a readable width: on a phone the table
+                    # scrolls sideways instead of breaking it into one word per line.
+                    html.Td(format_cell(c, k), style={"minWidth": "14rem"})
+                    if i == 2
+                    else html.Td(format_cell(c, k), className="text-end")
                     for i, c in enumerate(cells)
                 ]
             )

@@ -6,7 +6,15 @@ from dash import dcc, html
 
 from dashboard import ids
 from dashboard.i18n import _
+from data_access import taxonomy
 from layouts.components import ChartMeta, chart_card
+
+
+def corridor_name(code: str) -> str:
+    origin, destination = code.split("-")
+    return _("{origin} → {destination}").format(
+        origin=_(taxonomy.COUNTRIES[origin]), destination=_(taxonomy.COUNTRIES[destination])
+    )
 
 
 def map_meta() -> ChartMeta:
@@ -152,7 +160,9 @@ def compare_section(as_of_label: str, compare: str) -> html.Section:
             html.Span(_("Second corridor"), className="form-label small d-block"),
             dcc.Dropdown(
                 id=ids.option("compare"),
-                options=[],
+                # The corridor from the URL is a choice from the start, so the dropdown
+                # keeps it while the full list (published corridors) loads.
+                options=[{"value": compare, "label": corridor_name(compare)}] if compare else [],
                 value=compare or None,
                 placeholder=_("Pick a corridor to compare"),
                 className="mb-3",

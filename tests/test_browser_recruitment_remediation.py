@@ -75,6 +75,8 @@ def test_erb002_compare_link_opens_with_both_corridors(dash_duo, app):
     table = f"#{ids.table(ids.RECRUITMENT_COMPARE_TREND)}"
     until(lambda: "Nepal → Saudi Arabia" in _text(dash_duo, table), timeout=15)
     dash_duo.wait_for_element(f"#{ids.graph(ids.RECRUITMENT_MAP)} .main-svg", timeout=15)
+    compare = dash_duo.find_element(_option_selector("compare"))
+    assert "Nepal → Saudi Arabia" in compare.get_attribute("textContent")
     assert dash_duo.get_logs() == []
 
 
