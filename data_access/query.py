@@ -21,7 +21,7 @@ from typing import Any
 from sqlalchemy import Engine, create_engine, event, func, select
 from sqlalchemy.engine import make_url
 
-from data_access import schema
+from data_access import schema, taxonomy
 from data_access.disclosure import DisclosureParams, Protector, Published, share
 from data_access.filters import Filters, InvalidParameter
 from data_access.outcomes import RAISED_STATUSES
@@ -231,10 +231,6 @@ class DataAccess:
         for name in by:
             if name not in allowed_by:
                 raise InvalidParameter("by", name, ", ".join(allowed_by))
-        if "theme" in by and "issue" in by:
-            raise InvalidParameter("by", ",".join(by), "theme or issue, not both")
-        if m.source == "received" and {"route", "ttr"} & set(by):
-            raise InvalidParameter("by", ",".join(by), "route and ttr need a remediation measure")
         info = self.version()
         version = info.version
         key = self._cache_key(info, measure, by, filters)
@@ -270,11 +266,15 @@ class DataAccess:
             for name in filters.active()
             if (name not in applicable and name not in ("start", "end"))
             # Theme cells hold no issue column: an issue filter cannot narrow them.
-            or (name == "issue" and "theme" in by)
+            or (name == "issue" and "theme" in by and "issue" not in by)
         )
         base_dims = []
         for name in by:
-            for part in DERIVED.get(name, (name,)):
+            parts = DERIVED.get(name, (name,))
+            if name == "theme" and "issue" in by:
+                # An issue belongs to one theme: read the theme off the issue cells.
+                parts = ("issue",)
+            for part in parts:
                 if part not in base_dims:
                     base_dims.append(part)
         cells = self._exact_cells(m, tuple(base_dims), filters)
@@ -361,4 +361,6 @@ def _derive(name: str, values: dict) -> Any:
         return values["month"][:4]
     if name == "corridor":
         return f"{values['origin']}-{values['destination']}"
+    if name == "theme" and "theme" not in values:
+        return taxonomy.theme_of(values["issue"])
     return values[name]

@@ -175,10 +175,10 @@ _OUTCOME_LEVELS = ((), ("stage", "destination", "origin"), _DIMS)
 
 def _outcome_lattice() -> dict[str, CubeSpec]:
     cubes: dict[str, CubeSpec] = {}
-    for source, extra in (
-        ("received", ("status", "validated")),
-        ("remediated", ("validated", "route", "ttr")),
-    ):
+    # Both sources carry every outcome column, so any breakdown of any case measure has a
+    # cube (for cases received, route and ttr are empty until the case is remediated).
+    extra = ("status", "validated", "route", "ttr")
+    for source in ("received", "remediated"):
         for variant in ("", "_issue", "_theme"):
             family = f"cube_outcome_{source}{variant}"
             finest = f"{family}_{len(_OUTCOME_LEVELS) - 1}"

@@ -280,3 +280,13 @@ def test_rm019_outcome_cubes_agree_with_the_rows_on_both_backends(backend_url):
     assert {key: p.value for key, p in published.items()} == {
         key: len(cases) for key, cases in exact.items()
     }
+
+
+def test_rm020_theme_with_issue_reads_the_theme_off_each_issue(data):
+    both = data.aggregate("cases", ("theme", "issue"), Filters(issue="deception"))
+    assert both.ignored_filters == ()
+    assert [key for key, _p in both.rows] == [("recruitment_debt", "deception")]
+    issues = data.aggregate("cases", ("issue",)).as_dict()
+    for (theme, issue), p in data.aggregate("cases", ("theme", "issue")).rows:
+        assert theme == taxonomy.theme_of(issue)
+        assert p == issues[(issue,)]
