@@ -75,9 +75,26 @@ AU_CHIPS = "audits-chips"
 
 
 # Ethical Recruitment view
+RECRUITMENT_MAP = "recruitment-map"
+RECRUITMENT_SANKEY = "recruitment-sankey"
+RECRUITMENT_FEES = "recruitment-fees"
+RECRUITMENT_CORRIDORS = "recruitment-corridors"  # the sortable corridor table
+RECRUITMENT_COMPARE = "recruitment-compare"  # the compare section
+RECRUITMENT_COMPARE_TREND = "recruitment-compare-trend"
+RECRUITMENT_COMPARE_THEMES = "recruitment-compare-themes"
+# Pattern-matching id type of a corridor table row button: {"type": ..., "corridor": ...}.
+CORRIDOR_PICK = "corridor-pick"
 
 
 # Remediation view
+REMEDIATION_KPI = "remediation-kpis"
+REMEDIATION_MONTHLY = "remediation-monthly"
+REMEDIATION_FUNNEL = "remediation-funnel"
+REMEDIATION_ROUTES = "remediation-routes"
+REMEDIATION_TTR_MEDIAN = "remediation-ttr-median"
+REMEDIATION_TTR_DISTRIBUTION = "remediation-ttr-distribution"
+REMEDIATION_RATE = "remediation-rate"
+REMEDIATION_VALIDATED = "remediation-validated"
 
 
 # Share, cite, download, embed
@@ -100,3 +117,5 @@ PATH_OVERVIEW = "/"
 PATH_METHODOLOGY = "/methodology"
 PATH_SUPPLY_CHAINS = "/supply-chains"
 PATH_AUDITS = "/audits"
+PATH_RECRUITMENT = "/recruitment"
+PATH_REMEDIATION = "/remediation"

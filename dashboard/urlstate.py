@@ -14,6 +14,7 @@ from urllib.parse import parse_qsl, urlencode
 from dashboard.i18n import _
 from data_access import contract, taxonomy
 from data_access.filters import Filters, InvalidParameter
+from data_access.taxonomy import COUNTRIES
 
 # URL parameter -> Filters field, in the order written back to the URL.
 PARAMS = ("from", "to", "country", "nationality", "industry", "corridor", "issue", "channel")
@@ -36,12 +37,23 @@ class Option:
 
 # View options by URL parameter, written after the filters in this order. A name means
 # the same in every view that uses it; views add their options here.
+def _corridor_code(value: str) -> bool:
+    origin, sep, destination = value.partition("-")
+    return bool(sep) and origin != destination and {origin, destination} <= set(COUNTRIES)
+
+
 OPTIONS: dict[str, Option] = {
     "measure": Option("cases", ("cases", "workers")),
     # Audits vs Worker Voice: months before and after an audit (data_access.audits.WINDOWS).
     "window": Option("12", ("6", "12", "24")),
     # Ethical Supply Chains: the issue theme drilled into ("all": the themes themselves).
     "theme": Option("all", ("all", *taxonomy.THEMES)),
+    # Ethical Recruitment: the second corridor to compare, the map's stage, table order.
+    "compare": Option("", check=_corridor_code),
+    "map_stage": Option("all", ("all", "recruitment", "employment")),
+    "corridor_sort": Option("cases", ("cases", "workers", "rate", "corridor")),
+    # Remediation: the breakdown of the remediation rate.
+    "rate_by": Option("country", ("country", "industry", "nationality", "theme")),
 }
 
 

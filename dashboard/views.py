@@ -39,10 +39,14 @@ class View:
 def all_views() -> list[View]:
     from callbacks import audits as audits_callbacks
     from callbacks import overview as overview_callbacks
+    from callbacks import recruitment as recruitment_callbacks
+    from callbacks import remediation as remediation_callbacks
     from callbacks import supply_chains as supply_chains_callbacks
     from layouts.audits import audits_page
     from layouts.methodology import methodology_page
     from layouts.overview import overview_page
+    from layouts.recruitment import recruitment_page
+    from layouts.remediation import remediation_page
     from layouts.supply_chains import supply_chains_page
 
     return [
@@ -67,6 +71,20 @@ def all_views() -> list[View]:
             audits_page,
             audits_callbacks.register,
             audits_callbacks.charts,
+        ),
+        View(
+            ids.PATH_RECRUITMENT,
+            lambda: _("Ethical Recruitment"),
+            recruitment_page,
+            recruitment_callbacks.register,
+            recruitment_callbacks.charts,
+        ),
+        View(
+            ids.PATH_REMEDIATION,
+            lambda: _("Remediation"),
+            remediation_page,
+            remediation_callbacks.register,
+            remediation_callbacks.charts,
         ),
         View(ids.PATH_METHODOLOGY, lambda: _("Methodology"), methodology_page),
     ]

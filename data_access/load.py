@@ -19,7 +19,7 @@ from pathlib import Path
 from sqlalchemy import Engine, case, create_engine, delete, func, insert, select
 from sqlalchemy.engine import Connection
 
-from data_access import contract, schema, taxonomy
+from data_access import contract, outcomes, schema, taxonomy
 from data_access.demo import DemoGenerator, DemoSpec
 
 Progress = Callable[[str, int, int | None], None]
@@ -86,14 +86,11 @@ def build_cubes(conn: Connection) -> None:
     for name, spec in schema.CUBES.items():
         if spec.parent is not None:
             continue
-        w = schema.worksites.c
-        group = [
-            c[spec.month_column].label("month"),
-            *(w.tier if d == "tier" else c[d] for d in spec.dims),
-        ]
+        group = [c[spec.month_column].label("month"), *(_case_column(d) for d in spec.dims)]
         source = schema.cases
         if spec.needs_worksite:
             # Recruitment-stage cases have no worksite: their tier is empty.
+            w = schema.worksites.c
             source = source.outerjoin(schema.worksites, w.worksite_id == c.worksite_id)
         if spec.with_issue and spec.item == "theme":
             source = source.join(schema.case_themes, schema.case_themes.c.case_id == c.case_id)
@@ -137,6 +134,15 @@ def build_case_themes(conn: Connection) -> None:
             ["case_id", "theme"], select(ci.case_id, theme).distinct()
         )
     )
+
+
+def _case_column(name: str):
+    """A cube dimension as an expression on the case rows (most are plain columns)."""
+    if name == "ttr":
+        return outcomes.months_to_remediation(schema.cases.c).label("ttr")
+    if name == "tier":
+        return schema.worksites.c.tier
+    return schema.cases.c[name]
 
 
 def _fill(conn: Connection, name: str, query) -> None:

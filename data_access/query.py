@@ -21,9 +21,10 @@ from typing import Any
 from sqlalchemy import Engine, create_engine, event, func, select
 from sqlalchemy.engine import make_url
 
-from data_access import schema
+from data_access import schema, taxonomy
 from data_access.disclosure import DisclosureParams, Protector, Published, share
 from data_access.filters import Filters, InvalidParameter
+from data_access.outcomes import RAISED_STATUSES
 
 
 class NoData(RuntimeError):
@@ -36,6 +37,8 @@ class Measure:
     source: str  # "received", "remediated" or "contacts"
     kind: str  # "count" or "sum"
     only_validated: bool = False
+    # Cube column -> the values kept (outcome measures, data_access.outcomes).
+    where: tuple[tuple[str, tuple[str, ...]], ...] = ()
 
 
 MEASURES: dict[str, Measure] = {
@@ -47,6 +50,20 @@ MEASURES: dict[str, Measure] = {
         Measure("cases_remediated", "remediated", "count"),
         Measure("workers_remediated", "remediated", "sum"),
         Measure("remediations_validated", "remediated", "count", only_validated=True),
+        # The remediation funnel: cases received in the period, by how far they got.
+        Measure("cases_raised", "received", "count", where=(("status", RAISED_STATUSES),)),
+        Measure(
+            "cases_received_remediated",
+            "received",
+            "count",
+            where=(("status", ("remediated",)),),
+        ),
+        Measure(
+            "cases_received_validated",
+            "received",
+            "count",
+            where=(("status", ("remediated",)), ("validated", ("yes",))),
+        ),
     )
 }
 
@@ -61,10 +78,16 @@ CASE_DIMS = {
     "channel": "channel",
     "stage": "stage",
     "issue": "issue",
+    # Outcome dimensions (data_access.outcomes): `theme` counts a case once per theme.
+    "status": "status",
+    "validated": "validated",
+    "route": "route",
+    "ttr": "ttr",
+    "theme": "theme",
 }
 # Breakdowns only the cubes of cases received carry (data_access.schema): the worksite's
-# supply-chain tier, and the issue theme (a case counted once per theme).
-RECEIVED_DIMS = {"tier": "tier", "theme": "theme"}
+# supply-chain tier.
+RECEIVED_DIMS = {"tier": "tier"}
 CONTACT_DIMS = {
     "month": "month",
     "nationality": "nationality",
@@ -226,9 +249,6 @@ class DataAccess:
         for name in by:
             if name not in allowed_by:
                 raise InvalidParameter("by", name, ", ".join(allowed_by))
-        if "theme" in by and ("issue" in by or filters.issue is not None):
-            # A theme is a set of categories: it cannot be split by, or narrowed to, one.
-            raise InvalidParameter("by", "theme", "a breakdown without issue or an issue filter")
         info = self.version()
         version = info.version
         key = self._cache_key(info, measure, by, filters)
@@ -262,11 +282,17 @@ class DataAccess:
         ignored = tuple(
             name
             for name in filters.active()
-            if name not in applicable and name not in ("start", "end")
+            if (name not in applicable and name not in ("start", "end"))
+            # Theme cells hold no issue column: an issue filter cannot narrow them.
+            or (name == "issue" and "theme" in by and "issue" not in by)
         )
         base_dims = []
         for name in by:
-            for part in DERIVED.get(name, (name,)):
+            parts = DERIVED.get(name, (name,))
+            if name == "theme" and "issue" in by:
+                # An issue belongs to one theme: read the theme off the issue cells.
+                parts = ("issue",)
+            for part in parts:
                 if part not in base_dims:
                     base_dims.append(part)
         cells = self._exact_cells(m, tuple(base_dims), filters)
@@ -301,6 +327,9 @@ class DataAccess:
             sums = (func.sum(table.c.record_key), func.sum(table.c["count"]), func.max(0))
             filter_map = CONTACT_FILTERS
         else:
+            if "theme" in dims:
+                # Theme cells hold no issue column: the issue filter cannot narrow them.
+                filters = filters.without("issue")
             item = "theme" if "theme" in dims else "issue"
             with_issue = "issue" in dims or filters.issue is not None or item == "theme"
             case_dims = {**CASE_DIMS, **RECEIVED_DIMS}
@@ -308,7 +337,15 @@ class DataAccess:
             needed |= {CASE_FILTERS[f] for f in CASE_FILTERS if getattr(filters, f) is not None}
             if m.only_validated:
                 needed.add("validated")
-            spec = schema.covering_cube(m.source, with_issue, needed, item)
+            needed |= {column for column, _values in m.where}
+            try:
+                spec = schema.covering_cube(m.source, with_issue, needed, item)
+            except ValueError:
+                raise InvalidParameter(
+                    "by",
+                    ",".join(dims),
+                    "a combination of breakdowns and filters that is published",
+                ) from None
             table = schema.cube_tables[spec.name]
             cols = {d: table.c[case_dims[d]] for d in dims}
             n_col = func.sum(table.c.n_cases)
@@ -329,6 +366,8 @@ class DataAccess:
                 query = query.where(table.c[column] == value)
         if m.only_validated:
             query = query.where(table.c.validated == "yes")
+        for column, values in m.where:
+            query = query.where(table.c[column].in_(values))
         if cols:
             query = query.group_by(*cols.values())
         with self.engine.connect() as conn:
@@ -350,4 +389,6 @@ def _derive(name: str, values: dict) -> Any:
         return values["month"][:4]
     if name == "corridor":
         return f"{values['origin']}-{values['destination']}"
+    if name == "theme" and "theme" not in values:
+        return taxonomy.theme_of(values["issue"])
     return values[name]

@@ -181,6 +181,30 @@ _WORKSITE_LEVELS = (
 _THEME_LEVELS = ((), ("stage", "destination", "origin"), *_WORKSITE_LEVELS)
 
 
+# Case outcomes, remediation routes, time to remediation and issue themes
+# (data_access.outcomes). Added after the lattice above, so a query that needs none of
+# their columns keeps reading the same, smaller cubes.
+TTR_CAP = 24  # months to remediation: the last bucket holds this many or more (outcomes)
+_OUTCOME_LEVELS = ((), ("stage", "destination", "origin"), _DIMS)
+
+
+def _outcome_lattice() -> dict[str, CubeSpec]:
+    cubes: dict[str, CubeSpec] = {}
+    # Both sources carry every outcome column, so any breakdown of any case measure has a
+    # cube (for cases received, route and ttr are empty until the case is remediated).
+    extra = ("status", "validated", "route", "ttr")
+    for source in ("received", "remediated"):
+        for variant in ("", "_issue", "_theme"):
+            family = f"cube_outcome_{source}{variant}"
+            finest = f"{family}_{len(_OUTCOME_LEVELS) - 1}"
+            for level, dims in enumerate(_OUTCOME_LEVELS):
+                name = f"{family}_{level}"
+                parent = None if name == finest else finest
+                item = "theme" if variant == "_theme" else "issue"
+                cubes[name] = CubeSpec(name, source, dims + extra, variant != "", parent, item)
+    return cubes
+
+
 def _worksite_lattice() -> dict[str, CubeSpec]:
     cubes: dict[str, CubeSpec] = {}
     families = (
@@ -197,7 +221,7 @@ def _worksite_lattice() -> dict[str, CubeSpec]:
     return cubes
 
 
-CUBES: dict[str, CubeSpec] = {**_lattice(), **_worksite_lattice()}
+CUBES: dict[str, CubeSpec] = {**_lattice(), **_worksite_lattice(), **_outcome_lattice()}
 
 
 def covering_cube(source: str, with_issue: bool, needed: set[str], item: str = "issue") -> CubeSpec:

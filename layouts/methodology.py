@@ -154,6 +154,24 @@ def methodology_layout(
                 "{k} worksites, and no worksite or audit is shown on its own."
             ).format(k=k),
         ),
+        (
+            _("Remediation funnel and remediation rate"),
+            _(
+                "Of the cases received in the period: those raised with the employer or "
+                "recruiter (every case past intake, including those referred on), those "
+                "remediated so far, and those whose remediation the workers validated. The "
+                "remediation rate is the share remediated so far."
+            ),
+        ),
+        (
+            _("Time to remediation"),
+            _(
+                "Whole months from the month a case was received to the month it was "
+                "remediated; 24 or more are counted together. The median is read from the "
+                "published counts per month (the first month at which they reach half of the "
+                "published total) and shown only where that total is published."
+            ),
+        ),
     ):
         definitions += _definition(term, text)
     return html.Article(

@@ -66,11 +66,14 @@ def test_sc003_old_queries_still_read_the_old_cubes():
     assert theme.name == "cube_received_theme_0"
 
 
-def test_sc004_theme_cannot_be_split_by_issue(data):
-    with pytest.raises(InvalidParameter):
-        data.aggregate("cases", ("theme", "issue"))
-    with pytest.raises(InvalidParameter):
-        data.aggregate("cases", ("theme",), Filters(issue="deception"))
+def test_sc004_theme_never_narrows_to_one_issue_and_tier_is_for_cases_received(data):
+    # By issue and theme together, each issue row carries its own theme.
+    rows = data.aggregate("cases", ("theme", "issue")).rows
+    assert all(theme == taxonomy.ISSUES[issue].theme for (theme, issue), _p in rows)
+    # An issue filter cannot narrow theme cells: it is ignored, and said to be.
+    narrowed = data.aggregate("cases", ("theme",), Filters(issue="deception"))
+    assert narrowed.ignored_filters == ("issue",)
+    assert narrowed.rows == data.aggregate("cases", ("theme",)).rows
     with pytest.raises(InvalidParameter):
         data.aggregate("cases_remediated", ("tier",))
 

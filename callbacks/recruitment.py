@@ -1,0 +1,639 @@
+"""Ethical Recruitment: corridors as a flow map, a Sankey, a table and a comparison.
+
+Every number comes from DataAccess.aggregate (protected cells). The map, the Sankey and
+the corridor table show every corridor, whatever the corridor filter, so another one
+can be picked; the selected corridor is highlighted. Selecting a corridor anywhere
+writes {"corridor": code} to the filter-patch store, which sets the filter and the URL.
+"""
+
+from __future__ import annotations
+
+from dataclasses import replace
+
+from dash import ALL, Input, Output, ctx, html, no_update
+from dash.exceptions import PreventUpdate
+
+from callbacks import figures
+from callbacks.charts import (
+    Chart,
+    ChartResult,
+    Share,
+    TableData,
+    filters_from_store,
+    format_cell,
+    register_chart,
+)
+from callbacks.overview import GRAINS, _grain_note, _label, _thin, selection_state
+from dashboard import ids
+from dashboard.i18n import _
+from dashboard.urlstate import OPTIONS
+from data_access import contract, taxonomy
+from data_access.centroids import CENTROIDS
+from data_access.disclosure import Published, share
+from data_access.filters import Filters
+from data_access.query import DataAccess
+from layouts.recruitment import (
+    compare_themes_meta,
+    compare_trend_meta,
+    corridor_name,
+    fees_meta,
+    map_meta,
+    sankey_meta,
+)
+
+MEASURES = {"cases": "cases", "workers": "workers_affected"}
+FEES_ISSUES = ("recruitment_fees", "deception")
+TREND_MONTHS = 12
+TREND_CHANGE = 0.10  # a change smaller than this reads as flat
+MAX_WIDTH = 14
+
+
+def country(code: str) -> str:
+    return _(taxonomy.COUNTRIES[code])
+
+
+def corridor_label(code: str) -> str:
+    return corridor_name(code)
+
+
+def _measure(options: dict) -> str:
+    return MEASURES.get(options.get("measure", "cases"), "cases")
+
+
+def _all_corridors(filters: Filters, options: dict) -> Filters:
+    """The selection every corridor is drawn for: no corridor filter, the chosen stage."""
+    stage = options.get("map_stage", "all")
+    return replace(
+        filters.without("origin", "destination"), stage=None if stage == "all" else stage
+    )
+
+
+def _corridor_cells(result) -> dict[str, Published]:
+    """Published cells by corridor, without a country's own workers (origin = destination)."""
+    return {key[0]: p for key, p in result.rows if key[0][:2] != key[0][3:] and (p.value != 0)}
+
+
+def _stage_note(options: dict) -> str:
+    stage = options.get("map_stage", "all")
+    if stage == "recruitment":
+        return _("Recruitment-stage cases only.")
+    if stage == "employment":
+        return _("Employment-stage cases only.")
+    return ""
+
+
+# -- flow map ---------------------------------------------------------------------------
+def map_chart(data: DataAccess, filters: Filters, options: dict) -> ChartResult:
+    measure = _measure(options)
+    selection = _all_corridors(filters, options)
+    why = selection_state(data, selection)
+    if why:
+        return ChartResult(figures.empty_figure(), None, why)
+    cells = _corridor_cells(data.aggregate(measure, ("corridor",), selection))
+    shown = {c: p for c, p in cells.items() if not p.suppressed}
+    withheld = sorted(c for c, p in cells.items() if p.suppressed)
+    largest = max((p.value for p in shown.values()), default=1)
+    title = _("Cases") if measure == "cases" else _("Workers affected")
+    traces = []
+    for code, p in sorted(shown.items(), key=lambda item: item[1].value):
+        selected = code == filters.corridor
+        label = corridor_label(code)
+        lon, lat = arc(code)
+        colour = figures.PALETTE[5] if selected else figures.PALETTE[0]
+        middle = len(lon) // 2
+        traces.append(
+            {
+                "type": "scatter",
+                "mode": "lines+markers",
+                "x": lon,
+                "y": lat,
+                "line": {"width": max(1.0, MAX_WIDTH * p.value / largest), "color": colour},
+                "opacity": 0.95 if selected else 0.6,
+                # One visible dot mid-arc: the target for hovering and selecting.
+                "marker": {
+                    "size": [10 if i == middle else 0 for i in range(len(lon))],
+                    "color": colour,
+                },
+                "customdata": [code] * len(lon),
+                "text": [label] * len(lon),
+                "hovertemplate": "%{text}: " + f"{p.value:,} {title.lower()}<extra></extra>",
+                "name": label,
+                "showlegend": False,
+                # Coordinates, not numbers: downloads and their tests skip these traces.
+                "meta": "geometry",
+            }
+        )
+    places = sorted({part for code in shown for part in code.split("-")})
+    traces.append(
+        {
+            "type": "scatter",
+            "mode": "markers+text",
+            "x": [CENTROIDS[c][1] for c in places],
+            "y": [CENTROIDS[c][0] for c in places],
+            "text": [country(c) for c in places],
+            "textposition": "top center",
+            "textfont": {"size": 11},
+            "marker": {"size": 7, "color": "#555"},
+            "hoverinfo": "skip",
+            "showlegend": False,
+            "meta": "geometry",
+        }
+    )
+    hidden = {"visible": False, "fixedrange": True}
+    figure = {
+        "data": traces,
+        "layout": figures.base_layout(
+            height=440,
+            margin={"l": 4, "r": 4, "t": 4, "b": 4},
+            xaxis={**hidden, "range": [-8, 122]},
+            yaxis={**hidden, "range": [-8, 58], "scaleanchor": "x"},
+            clickmode="event",
+            hovermode="closest",
+        ),
+    }
+    ranked = sorted(shown.items(), key=lambda item: (-item[1].value, item[0]))
+    rows = [(corridor_label(c), p) for c, p in ranked]
+    rows += [(corridor_label(c), cells[c]) for c in withheld]
+    table = TableData(
+        _("Corridors by {what}").format(what=title.lower()), (_("Corridor"), title), tuple(rows)
+    )
+    notes = [_stage_note(options)]
+    if withheld:
+        notes.append(
+            _("{n} corridors have fewer than {k} and are not drawn.").format(
+                n=len(withheld), k=data.params.k
+            )
+        )
+    return ChartResult(figure, table, " ".join(n for n in notes if n))
+
+
+def arc(code: str, steps: int = 12) -> tuple[list[float], list[float]]:
+    """Longitudes and latitudes of a curved arc from origin to destination.
+
+    The curve bends to the left of the direction of travel, so the two directions of a
+    pair of countries, and corridors that share an end, stay apart.
+    """
+    origin, destination = code.split("-")
+    (lat0, lon0), (lat1, lon1) = CENTROIDS[origin], CENTROIDS[destination]
+    bend = 0.2
+    ctrl_lon = (lon0 + lon1) / 2 - bend * (lat1 - lat0)
+    ctrl_lat = (lat0 + lat1) / 2 + bend * (lon1 - lon0)
+    lon, lat = [], []
+    for i in range(steps + 1):
+        t = i / steps
+        lon.append(round((1 - t) ** 2 * lon0 + 2 * (1 - t) * t * ctrl_lon + t**2 * lon1, 3))
+        lat.append(round((1 - t) ** 2 * lat0 + 2 * (1 - t) * t * ctrl_lat + t**2 * lat1, 3))
+    return lon, lat
+
+
+# -- Sankey ------------------------------------------------------------------------------
+def sankey_chart(data: DataAccess, filters: Filters, options: dict) -> ChartResult:
+    selection = _all_corridors(filters, options)
+    why = selection_state(data, selection)
+    if why:
+        return ChartResult(figures.empty_figure(), None, why)
+    corridors = {
+        c: p
+        for c, p in _corridor_cells(data.aggregate("cases", ("corridor",), selection)).items()
+        if not p.suppressed
+    }
+    by_theme = data.aggregate("cases", ("destination", "theme"), selection)
+    destinations = sorted({c[3:] for c in corridors})
+    origins = sorted({c[:2] for c in corridors})
+    themes = [t for t in taxonomy.THEMES]
+    labels = [country(o) for o in origins] + [country(d) for d in destinations]
+    labels += [_(taxonomy.THEMES[t]) for t in themes]
+    o_index = {o: i for i, o in enumerate(origins)}
+    d_index = {d: len(origins) + i for i, d in enumerate(destinations)}
+    t_index = {t: len(origins) + len(destinations) + i for i, t in enumerate(themes)}
+    source, target, value, custom, colours = [], [], [], [], []
+    rows: list[tuple] = []
+    for code, p in sorted(corridors.items()):
+        source.append(o_index[code[:2]])
+        target.append(d_index[code[3:]])
+        value.append(p.value)
+        custom.append(code)
+        colours.append("rgba(213,94,0,0.6)" if code == filters.corridor else "rgba(0,114,178,0.35)")
+        rows.append((corridor_label(code), p))
+    theme_cells = {key: p for key, p in by_theme.rows if key[0] in d_index and p.value != 0}
+    for (destination, theme), p in sorted(theme_cells.items()):
+        if not p.suppressed:
+            source.append(d_index[destination])
+            target.append(t_index[theme])
+            value.append(p.value)
+            custom.append("")
+            colours.append("rgba(0,158,115,0.35)")
+        rows.append(
+            (
+                _("{destination} → {theme}").format(
+                    destination=country(destination), theme=_(taxonomy.THEMES[theme])
+                ),
+                p,
+            )
+        )
+    if not value:
+        return ChartResult(figures.empty_figure(), None, _("No corridor has enough cases to show."))
+    figure = {
+        "data": [
+            {
+                "type": "sankey",
+                "arrangement": "snap",
+                "node": {"label": labels, "pad": 12, "thickness": 14, "color": "#777"},
+                "link": {
+                    "source": source,
+                    "target": target,
+                    "value": value,
+                    "customdata": custom,
+                    "color": colours,
+                    "hovertemplate": "%{source.label} → %{target.label}: %{value:,}<extra></extra>",
+                },
+            }
+        ],
+        "layout": figures.base_layout(height=520, margin={"l": 8, "r": 8, "t": 8, "b": 8}),
+    }
+    table = TableData(
+        _("Cases by corridor and by destination and theme"), (_("Link"), _("Cases")), tuple(rows)
+    )
+    notes = [_stage_note(options)]
+    if filters.issue:
+        notes.append(_("The issue filter does not apply to themes."))
+    return ChartResult(figure, table, " ".join(n for n in notes if n))
+
+
+# -- corridor table ------------------------------------------------------------------------
+def _trend_windows(data: DataAccess, filters: Filters) -> tuple[Filters, Filters]:
+    end = filters.end or data.version().as_of
+    last = contract.month_index(end)
+    recent_start = contract.month_from_index(last - TREND_MONTHS + 1)
+    before = (
+        contract.month_from_index(last - 2 * TREND_MONTHS + 1),
+        contract.month_from_index(last - TREND_MONTHS),
+    )
+    return (
+        replace(filters, start=recent_start, end=end),
+        replace(filters, start=before[0], end=before[1]),
+    )
+
+
+def trend_arrow(recent: Published | None, before: Published | None) -> str:
+    """↑, ↓ or → from two published counts; – when either is withheld or missing."""
+    if recent is None or before is None or recent.suppressed or before.suppressed:
+        return "–"
+    if not before.value:
+        return "–"
+    change = recent.value / before.value - 1
+    if change > TREND_CHANGE:
+        return "↑"
+    if change < -TREND_CHANGE:
+        return "↓"
+    return "→"
+
+
+def corridor_rows(data: DataAccess, filters: Filters, options: dict) -> TableData | None:
+    """The corridor table: one row per corridor with cases received in the selection."""
+    selection = _all_corridors(filters, options)
+    cases = _corridor_cells(data.aggregate("cases", ("corridor",), selection))
+    if not cases:
+        return None
+    workers = data.aggregate("workers_affected", ("corridor",), selection).as_dict()
+    remediated = data.aggregate("cases_received_remediated", ("corridor",), selection).as_dict()
+    issues: dict[str, list[tuple[int, str]]] = {}
+    for (code, issue), p in data.aggregate("cases", ("corridor", "issue"), selection).rows:
+        if not p.suppressed and p.value:
+            issues.setdefault(code, []).append((p.value, issue))
+    recent_f, before_f = _trend_windows(data, selection)
+    recent = data.aggregate("cases", ("corridor",), recent_f).as_dict()
+    before = data.aggregate("cases", ("corridor",), before_f).as_dict()
+    zero = Published(0)
+    rows = []
+    for code, p in cases.items():
+        top = sorted(issues.get(code, []), key=lambda item: (-item[0], item[1]))[:3]
+        rate = share(remediated.get((code,), zero), p)
+        rows.append(
+            (
+                code,
+                p,
+                workers.get((code,), zero),
+                ", ".join(_(taxonomy.ISSUES[i].name) for _n, i in top),
+                Share(rate),
+                trend_arrow(recent.get((code,)), before.get((code,))),
+            )
+        )
+    sort = options.get("corridor_sort", "cases")
+
+    def order(row):
+        value = {"cases": row[1].value, "workers": row[2].value, "rate": row[4].value}.get(sort)
+        if sort == "corridor":
+            return (0, corridor_label(row[0]))
+        # Withheld values sort last, then the largest first.
+        return (value is None, -(value or 0), corridor_label(row[0]))
+
+    rows.sort(key=order)
+    return TableData(
+        _("Corridors"),
+        (
+            _("Corridor"),
+            _("Cases"),
+            _("Workers affected"),
+            _("Top three issues"),
+            _("Remediation rate"),
+            _("Trend"),
+        ),
+        tuple(rows),
+    )
+
+
+def render_corridor_table(table: TableData | None, k: int, selected: str | None):
+    if table is None:
+        return html.P(
+            _("No cases match this selection."), className="empty-state alert alert-secondary mb-2"
+        )
+    body = []
+    for code, *cells in table.rows:
+        label = corridor_label(code)
+        button = html.Button(
+            label,
+            id={"type": ids.CORRIDOR_PICK, "corridor": code},
+            className="btn btn-link p-0 text-start" + (" fw-bold" if code == selected else ""),
+            title=_("Follow this corridor"),
+            **{"aria-pressed": "true" if code == selected else "false"},
+        )
+        body.append(
+            html.Tr(
+                [html.Th(button, scope="row")]
+                + [
+                    # The issues column keeps a readable width: on a phone the table
+                    # scrolls sideways instead of breaking it into one word per line.
+                    html.Td(format_cell(c, k), style={"minWidth": "14rem"})
+                    if i == 2
+                    else html.Td(format_cell(c, k), className="text-end")
+                    for i, c in enumerate(cells)
+                ]
+            )
+        )
+    return html.Table(
+        className="table table-sm table-striped align-middle",
+        children=[
+            html.Caption(table.caption),
+            html.Thead(html.Tr([html.Th(h, scope="col") for h in table.header])),
+            html.Tbody(body),
+        ],
+    )
+
+
+# -- fees, debt and deception ----------------------------------------------------------------
+def _issue_series(data: DataAccess, filters: Filters, grain: str | None = None):
+    """Cases per period for each of FEES_ISSUES, at the finest grain publishable for all."""
+    grains = GRAINS if grain is None else (grain,)
+    for g in grains:
+        results = [data.aggregate("cases", (g,), replace(filters, issue=i)) for i in FEES_ISSUES]
+        if g == grains[-1] or not any(_thin(r) for r in results):
+            return g, [r.as_dict() for r in results]
+    raise AssertionError("unreachable")
+
+
+def _lines(x: list, series: list[tuple[str, list]], xaxis: str = "x", yaxis: str = "y") -> list:
+    return [
+        {
+            "type": "scatter",
+            "mode": "lines+markers",
+            "name": name,
+            "x": x,
+            "y": y,
+            "xaxis": xaxis,
+            "yaxis": yaxis,
+            "connectgaps": False,
+            "marker": {"color": figures.PALETTE[i], "size": 5},
+            "line": {"color": figures.PALETTE[i], "dash": ("solid", "dot")[i % 2]},
+            "hovertemplate": "%{x}: %{y:,}<extra>" + name + "</extra>",
+        }
+        for i, (name, y) in enumerate(series)
+    ]
+
+
+def _issue_names() -> list[str]:
+    return [_(taxonomy.ISSUES[i].name) for i in FEES_ISSUES]
+
+
+def fees_chart(data: DataAccess, filters: Filters, options: dict | None = None) -> ChartResult:
+    why = selection_state(data, filters.without("issue"))
+    if why:
+        return ChartResult(figures.empty_figure(), None, why)
+    grain, cells = _issue_series(data, filters)
+    periods = sorted({key[0] for c in cells for key in c})
+    x = [_label(grain, p) for p in periods]
+    names = _issue_names()
+    series = [(n, [_v(c.get((p,))) for p in periods]) for n, c in zip(names, cells)]
+    figure = {
+        "data": _lines(x, series),
+        "layout": figures.base_layout(yaxis_title=_("Cases")),
+    }
+    zero = Published(0)
+    rows = tuple((_label(grain, p), *(c.get((p,), zero) for c in cells)) for p in periods)
+    title = corridor_label(filters.corridor) if filters.corridor else _("All corridors")
+    table = TableData(
+        _("Cases reporting fees and debt, and deception: {what}").format(what=title),
+        (_("Period"), *names),
+        rows,
+    )
+    notes = [_grain_note(grain)]
+    if filters.issue:
+        notes.append(_("The issue filter is replaced by the two issues shown."))
+    return ChartResult(figure, table, " ".join(n for n in notes if n))
+
+
+def _v(p: Published | None) -> int | None:
+    return 0 if p is None else p.value
+
+
+# -- compare two corridors ---------------------------------------------------------------------
+def compare_pair(filters: Filters, options: dict) -> tuple[Filters, Filters] | None:
+    """The two selections compared: the corridor filter (A) and the `compare` option (B)."""
+    other = options.get("compare") or ""
+    if not filters.corridor or not OPTIONS["compare"].valid(other) or other == filters.corridor:
+        return None
+    origin, destination = other.split("-")
+    return filters, replace(filters, origin=origin, destination=destination)
+
+
+def _compare_missing() -> ChartResult:
+    return ChartResult(
+        figures.empty_figure(),
+        None,
+        _("Pick a corridor in the filters and a second corridor here to compare them."),
+    )
+
+
+def compare_trend_chart(data: DataAccess, filters: Filters, options: dict) -> ChartResult:
+    pair = compare_pair(filters, options)
+    if pair is None:
+        return _compare_missing()
+    # One grain for both, the finest at which neither is mostly withheld.
+    for grain in GRAINS:
+        parts = [_issue_series(data, f, grain)[1] for f in pair]
+        if grain == GRAINS[-1] or not any(_thin_cells(c) for cells in parts for c in cells):
+            break
+    periods = sorted({key[0] for cells in parts for c in cells for key in c})
+    x = [_label(grain, p) for p in periods]
+    names = _issue_names()
+    codes = [f.corridor for f in pair]
+    data_traces = []
+    for n, (cells, axis) in enumerate(zip(parts, ("", "2"))):
+        series = [
+            (f"{corridor_label(codes[n])}: {name}", [_v(c.get((p,))) for p in periods])
+            for name, c in zip(names, cells)
+        ]
+        data_traces += _lines(x, series, "x" + axis, "y" + axis)
+    top = max((v for trace in data_traces for v in trace["y"] if v is not None), default=0)
+    shared = {"range": [0, top * 1.1 or 1], "tickformat": ",d", "gridcolor": "#ddd"}
+    layout = figures.base_layout(
+        height=380,
+        xaxis={"domain": [0, 0.47], "title": {"text": corridor_label(codes[0])}},
+        xaxis2={"domain": [0.53, 1], "anchor": "y2", "title": {"text": corridor_label(codes[1])}},
+        yaxis={**shared, "title": {"text": _("Cases")}},
+        yaxis2={**shared, "anchor": "x2", "matches": "y"},
+    )
+    zero = Published(0)
+    header = [_("Period")]
+    for code in codes:
+        header += [f"{corridor_label(code)}: {name}" for name in names]
+    rows = tuple(
+        (_label(grain, p), *(c.get((p,), zero) for cells in parts for c in cells)) for p in periods
+    )
+    table = TableData(_("Fees, debt and deception in two corridors"), tuple(header), rows)
+    return ChartResult({"data": data_traces, "layout": layout}, table, _grain_note(grain))
+
+
+def _thin_cells(cells: dict) -> bool:
+    values = [p for p in cells.values() if p.suppressed or p.value]
+    return bool(values) and sum(p.suppressed for p in values) / len(values) > 0.25
+
+
+def compare_themes_chart(data: DataAccess, filters: Filters, options: dict) -> ChartResult:
+    pair = compare_pair(filters, options)
+    if pair is None:
+        return _compare_missing()
+    codes = [f.corridor for f in pair]
+    totals = [data.total("cases", f) for f in pair]
+    themes = [data.aggregate("cases", ("theme",), f).as_dict() for f in pair]
+    names = [_(taxonomy.THEMES[t]) for t in taxonomy.THEMES]
+    traces = []
+    for n, cells in enumerate(themes):
+        label = corridor_label(codes[n])
+        traces.append(
+            {
+                "type": "bar",
+                "orientation": "h",
+                "name": label,
+                "y": names[::-1],
+                "x": [_v(cells.get((t,))) for t in taxonomy.THEMES][::-1],
+                "marker": {"color": figures.PALETTE[n * 5]},
+                "hovertemplate": "%{y}: %{x:,}<extra>" + label + "</extra>",
+            }
+        )
+    layout = figures.base_layout(
+        height=400,
+        barmode="group",
+        xaxis={"title": {"text": _("Cases")}, "tickformat": ",d", "gridcolor": "#ddd"},
+        yaxis={"automargin": True},
+    )
+    layout["margin"]["l"] = 8
+    zero = Published(0)
+    rows = [(_("All cases"), *totals)]
+    rows += [
+        (name, *(cells.get((t,), zero) for cells in themes))
+        for name, t in zip(names, taxonomy.THEMES)
+    ]
+    table = TableData(
+        _("Cases by issue theme in two corridors"),
+        (_("Issue theme"), *(corridor_label(c) for c in codes)),
+        tuple(rows),
+    )
+    note = ""
+    if filters.issue:
+        note = _("The issue filter does not apply to themes.")
+    if any(t.suppressed for t in totals):
+        note = _("A corridor with fewer than {k} cases shows no numbers.").format(k=data.params.k)
+    return ChartResult({"data": traces, "layout": layout}, table, note)
+
+
+# -- registration ---------------------------------------------------------------------------
+def published_corridors(data: DataAccess) -> list[dict]:
+    """The compare dropdown's choices: corridors with published cases, as the filter has."""
+    codes = [
+        c
+        for c, p in _corridor_cells(data.aggregate("cases", ("corridor",))).items()
+        if not p.suppressed
+    ]
+    return sorted(
+        ({"value": c, "label": corridor_label(c)} for c in codes), key=lambda o: o["label"]
+    )
+
+
+def corridor_from_click(click: dict | None) -> str | None:
+    """The corridor code behind a click on an arc's point or a Sankey link, if any."""
+    for point in (click or {}).get("points", []):
+        code = point.get("customdata")
+        if isinstance(code, str) and OPTIONS["compare"].valid(code):
+            return code
+    return None
+
+
+def charts() -> list[Chart]:
+    return [
+        Chart(map_meta(), map_chart),
+        Chart(sankey_meta(), sankey_chart),
+        Chart(fees_meta(), fees_chart),
+        Chart(compare_trend_meta(), compare_trend_chart),
+        Chart(compare_themes_meta(), compare_themes_chart),
+    ]
+
+
+def register(app, data: DataAccess) -> None:
+    for chart in charts():
+        register_chart(app, data, chart)
+
+    @app.callback(
+        Output(ids.RECRUITMENT_CORRIDORS, "children"),
+        Input(ids.FILTERS, "data"),
+        Input(ids.OPTIONS, "data"),
+    )
+    def _corridor_table(stored_filters, stored_options):
+        filters = filters_from_store(stored_filters)
+        table = corridor_rows(data, filters, stored_options or {})
+        return render_corridor_table(table, data.params.k, filters.corridor)
+
+    @app.callback(
+        Output(ids.option("compare"), "options"),
+        Input(ids.option("compare"), "id"),
+    )
+    def _compare_choices(_id):
+        return published_corridors(data)
+
+    @app.callback(
+        Output(ids.FILTER_PATCH, "data", allow_duplicate=True),
+        Input(ids.graph(ids.RECRUITMENT_MAP), "clickData"),
+        Input(ids.graph(ids.RECRUITMENT_SANKEY), "clickData"),
+        prevent_initial_call=True,
+    )
+    def _pick_on_chart(map_click, sankey_click):
+        click = map_click if ctx.triggered_id == ids.graph(ids.RECRUITMENT_MAP) else sankey_click
+        code = corridor_from_click(click)
+        if code is None:
+            raise PreventUpdate
+        return {"corridor": code}
+
+    @app.callback(
+        Output(ids.FILTER_PATCH, "data", allow_duplicate=True),
+        Input({"type": ids.CORRIDOR_PICK, "corridor": ALL}, "n_clicks"),
+        prevent_initial_call=True,
+    )
+    def _pick_in_table(clicks):
+        trigger = ctx.triggered_id
+        # Re-rendering the table adds buttons with no clicks: that is not a pick.
+        if not isinstance(trigger, dict) or not any(clicks):
+            raise PreventUpdate
+        fired = [t for t in ctx.triggered if t.get("value")]
+        if not fired:
+            return no_update
+        return {"corridor": trigger["corridor"]}

@@ -1,0 +1,407 @@
+"""Remediation: headline, monthly and cumulative, funnel, routes, time, rate, validation.
+
+Every number comes from DataAccess.aggregate (protected cells). Medians of the time to
+remediation are computed from published counts per month bucket
+(data_access.outcomes.published_median), never from the case rows.
+"""
+
+from __future__ import annotations
+
+from dash import Input, Output
+
+from callbacks import figures
+from callbacks.charts import (
+    Chart,
+    ChartResult,
+    Share,
+    TableData,
+    filters_from_store,
+    register_chart,
+)
+from callbacks.overview import GRAINS, _grain_note, _label, series
+from dashboard import ids
+from dashboard.i18n import _
+from data_access import outcomes, taxonomy
+from data_access.disclosure import Published, share
+from data_access.filters import Filters
+from data_access.query import DataAccess
+from layouts import format as fmt
+from layouts.components import kpi_card
+from layouts.remediation import (
+    funnel_meta,
+    monthly_meta,
+    rate_meta,
+    routes_meta,
+    ttr_distribution_meta,
+    ttr_median_meta,
+    validated_meta,
+)
+
+MEASURES = {"cases": "cases_remediated", "workers": "workers_remediated"}
+FUNNEL = (
+    ("cases", "Reported"),
+    ("cases_raised", "Raised with employer or recruiter"),
+    ("cases_received_remediated", "Remediated"),
+    ("cases_received_validated", "Validated by the workers"),
+)
+RATE_NAMES = {
+    "country": taxonomy.COUNTRIES,
+    "industry": taxonomy.INDUSTRIES,
+    "nationality": taxonomy.NATIONALITIES,
+    "theme": taxonomy.THEMES,
+}
+VALIDATION = {
+    "yes": "Validated by the workers",
+    "no": "Closed without validation: workers did not confirm",
+    "unknown": "Closed without validation: workers not asked",
+}
+WHY_VALIDATION = (
+    "Why this matters: an employer's or supplier's report that a problem was fixed can "
+    "differ from what the workers themselves confirm."
+)
+ZERO = Published(0)
+SHORTFALL = 0.05  # share of a total that withheld periods may hold before a coarser grain
+
+
+def _months(value: int | None) -> str:
+    if value is None:
+        return _("not published")
+    if value >= outcomes.TTR_CAP:
+        return _("{n}+ months").format(n=outcomes.TTR_CAP)
+    return _("{n} months").format(n=value) if value != 1 else _("1 month")
+
+
+def _none_remediated(data: DataAccess, filters: Filters) -> str | None:
+    total = data.total("cases_remediated", filters)
+    if total.value == 0:
+        return _("No cases were remediated in this selection.")
+    if total.suppressed:
+        return _(
+            "Fewer than {k} cases were remediated in this selection: numbers are withheld to "
+            "protect the workers who reported."
+        ).format(k=data.params.k)
+    return None
+
+
+def median_by(data: DataAccess, filters: Filters, by: str | None = None) -> dict:
+    """Published medians (whole months) and their protected case counts, by `by`.
+
+    With `by` None the key is (). Each value is (count behind the median, median or None).
+    """
+    extra = (by,) if by else ()
+    totals = data.aggregate("cases_remediated", extra, filters).as_dict()
+    buckets: dict[tuple, dict[str, Published]] = {}
+    for key, p in data.aggregate("cases_remediated", (*extra, "ttr"), filters).rows:
+        buckets.setdefault(key[:-1], {})[key[-1]] = p
+    return {
+        key: (total, outcomes.published_median(buckets.get(key, {}), total))
+        for key, total in totals.items()
+    }
+
+
+def kpi_cards(data: DataAccess, filters: Filters) -> list:
+    k = data.params.k
+    workers = data.total("workers_remediated", filters)
+    cases = data.total("cases_remediated", filters)
+    rate = share(data.total("cases_received_remediated", filters), data.total("cases", filters))
+    validated = data.validated_share(filters)
+    median = median_by(data, filters).get((), (ZERO, None))[1]
+    bound = (
+        ""
+        if workers.suppressed or not workers.value
+        else _("Published sums are within ±{n} of the true value.").format(
+            n=f"{data.protector.max_sum_error(workers.value):,}"
+        )
+    )
+    return [
+        kpi_card(
+            _("Workers remediated"),
+            fmt.published(workers, k),
+            fmt.published_long(workers, k),
+            _("Workers in cases closed as remediated in the period."),
+            bound,
+        ),
+        kpi_card(
+            _("Cases remediated"),
+            fmt.published(cases, k),
+            fmt.published_long(cases, k),
+            _("Cases closed as remediated in the period."),
+        ),
+        kpi_card(
+            _("Remediation rate"),
+            fmt.percent(rate),
+            fmt.percent(rate),
+            _("Share of the cases received in the period remediated so far."),
+        ),
+        kpi_card(
+            _("Validated by workers"),
+            fmt.percent(validated),
+            fmt.percent(validated),
+            _("Share of remediations the workers themselves confirmed."),
+        ),
+        kpi_card(
+            _("Median time to remediation"),
+            _months(median),
+            _months(median),
+            _("Whole months from receipt to remediation, for cases remediated in the period."),
+        ),
+    ]
+
+
+def monthly_chart(data: DataAccess, filters: Filters, options: dict | None = None) -> ChartResult:
+    why = _none_remediated(data, filters)
+    if why:
+        return ChartResult(figures.empty_figure(), None, why)
+    option = (options or {}).get("measure", "cases")
+    measure = MEASURES.get(option, "cases_remediated")
+    name = _("Cases remediated") if measure == "cases_remediated" else _("Workers remediated")
+    grain, result, grain_note = covering_series(data, measure, filters)
+    periods = [key[0] for key, _p in result.rows]
+    cells = result.as_dict()
+    running, cumulative = 0, []
+    for p in periods:
+        running += cells[(p,)].value or 0
+        cumulative.append(running)
+    x = [_label(grain, p) for p in periods]
+    figure = figures.bars_and_line(
+        x,
+        (name, [cells[(p,)].value for p in periods]),
+        (_("Cumulative"), cumulative),
+    )
+    rows = tuple((_label(grain, p), cells[(p,)], c) for p, c in zip(periods, cumulative))
+    table = TableData(name, (_("Period"), name, _("Cumulative")), rows)
+    notes = [grain_note]
+    if any(p.suppressed for p in cells.values()):
+        notes.append(
+            _(
+                "Withheld periods add nothing to the cumulative line, so it can end below "
+                "the headline total."
+            )
+        )
+    return ChartResult(figure, table, " ".join(n for n in notes if n))
+
+
+def covering_series(data: DataAccess, measure: str, filters: Filters) -> tuple[str, object, str]:
+    """The finest grain whose published periods add up to about the published total.
+
+    A month withheld for dominance (one large case) can hold a large part of a sum of
+    workers; a cumulative line that skipped it would mislead, so such a series moves to
+    quarters, then years. Only published numbers are compared. Returns the grain, the
+    result and a note for readers.
+    """
+    total = data.total(measure, filters)
+    grain, result = series(data, measure, filters)
+    note = _grain_note(grain)
+    for coarser in GRAINS[GRAINS.index(grain) :]:
+        if coarser != grain:
+            grain, result = coarser, data.aggregate(measure, (coarser,), filters)
+            note = _(
+                "Shown by {grain}: large single cases are withheld in shorter periods."
+            ).format(grain=_("quarter") if grain == "quarter" else _("year"))
+        shown = sum(p.value or 0 for _k, p in result.rows)
+        slack = data.protector.max_sum_error(total.value or 0) * 2 + data.params.k
+        if total.suppressed or (total.value or 0) - shown <= max(slack, SHORTFALL * total.value):
+            break
+    return grain, result, note
+
+
+def funnel_chart(data: DataAccess, filters: Filters, options: dict | None = None) -> ChartResult:
+    values = [data.total(m, filters) for m, _label_ in FUNNEL]
+    reported = values[0]
+    if reported.value == 0:
+        return ChartResult(figures.empty_figure(), None, _("No cases match this selection."))
+    if reported.suppressed:
+        return ChartResult(
+            figures.empty_figure(),
+            None,
+            _("Fewer than {k} cases match this selection: numbers are withheld.").format(
+                k=data.params.k
+            ),
+        )
+    names = [_(label) for _m, label in FUNNEL]
+    figure = {
+        "data": [
+            {
+                "type": "funnel",
+                "y": names,
+                "x": [v.value for v in values],
+                "textinfo": "value+percent initial",
+                "marker": {"color": [figures.PALETTE[i] for i in range(len(values))]},
+                "hovertemplate": "%{y}: %{x:,}<extra></extra>",
+            }
+        ],
+        "layout": figures.base_layout(
+            height=320, yaxis={"automargin": True}, margin={"l": 8, "r": 8, "t": 8, "b": 8}
+        ),
+    }
+    rows = tuple((n, v, Share(share(v, reported))) for n, v in zip(names, values))
+    table = TableData(
+        _("Cases received in the period, by stage reached"),
+        (_("Stage"), _("Cases"), _("Share of reported")),
+        rows,
+    )
+    return ChartResult(figure, table, "")
+
+
+def routes_chart(data: DataAccess, filters: Filters, options: dict | None = None) -> ChartResult:
+    why = _none_remediated(data, filters)
+    if why:
+        return ChartResult(figures.empty_figure(), None, why)
+    total = data.total("cases_remediated", filters)
+    cells = data.aggregate("cases_remediated", ("route",), filters).as_dict()
+    routes = [r for r in taxonomy.ROUTES if (r,) in cells]
+    shares = [share(cells[(r,)], total) for r in routes]
+    names = [_(taxonomy.ROUTES[r]) for r in routes]
+    figure = figures.ranked_bars(
+        names,
+        [None if s is None else round(100 * s, 1) for s in shares],
+        _("% of cases remediated"),
+    )
+    figure["layout"]["xaxis"]["tickformat"] = ",.0f"
+    rows = tuple((n, cells[(r,)], Share(s)) for n, r, s in zip(names, routes, shares))
+    table = TableData(_("Cases remediated by route"), (_("Route"), _("Cases"), _("Share")), rows)
+    return ChartResult(figure, table, "")
+
+
+def ttr_median_chart(
+    data: DataAccess, filters: Filters, options: dict | None = None
+) -> ChartResult:
+    why = _none_remediated(data, filters)
+    if why:
+        return ChartResult(figures.empty_figure(), None, why)
+    medians = median_by(data, filters, "theme")
+    themes = [t for t in taxonomy.THEMES if (t,) in medians]
+    shown = [t for t in themes if medians[(t,)][1] is not None]
+    names = [_(taxonomy.THEMES[t]) for t in shown]
+    figure = figures.ranked_bars(names, [medians[(t,)][1] for t in shown], _("Median months"))
+    rows = tuple(
+        (_(taxonomy.THEMES[t]), medians[(t,)][0], _months(medians[(t,)][1])) for t in themes
+    )
+    table = TableData(
+        _("Median months to remediation by issue theme"),
+        (_("Issue theme"), _("Cases remediated"), _("Median")),
+        rows,
+    )
+    notes = []
+    if len(shown) < len(themes):
+        notes.append(
+            _("Themes with fewer than {k} remediated cases have no median.").format(k=data.params.k)
+        )
+    if filters.issue:
+        notes.append(_("The issue filter does not apply to themes."))
+    return ChartResult(figure, table, " ".join(notes))
+
+
+def ttr_distribution_chart(
+    data: DataAccess, filters: Filters, options: dict | None = None
+) -> ChartResult:
+    why = _none_remediated(data, filters)
+    if why:
+        return ChartResult(figures.empty_figure(), None, why)
+    cells = data.aggregate("cases_remediated", ("ttr",), filters).as_dict()
+    last = max((outcomes.TTR_BUCKETS.index(key[0]) for key in cells), default=0)
+    buckets = outcomes.TTR_BUCKETS[: last + 1]
+    values = [cells.get((b,), ZERO) for b in buckets]
+    figure = {
+        "data": [
+            {
+                "type": "bar",
+                "x": list(buckets),
+                "y": [v.value for v in values],
+                "marker": {"color": figures.PALETTE[0]},
+                "hovertemplate": "%{x}: %{y:,}<extra></extra>",
+                "name": _("Cases remediated"),
+            }
+        ],
+        "layout": figures.base_layout(
+            xaxis={"title": {"text": _("Months to remediation")}, "type": "category"},
+            yaxis={"title": {"text": _("Cases remediated")}, "tickformat": ",d"},
+        ),
+    }
+    rows = tuple((_months(outcomes.bucket_months(b)), v) for b, v in zip(buckets, values))
+    table = TableData(
+        _("Cases remediated by months to remediation"),
+        (_("Months to remediation"), _("Cases remediated")),
+        rows,
+    )
+    note = ""
+    if any(v.suppressed for v in values):
+        note = _("Bars with fewer than {k} cases are not drawn.").format(k=data.params.k)
+    return ChartResult(figure, table, note)
+
+
+def rate_chart(data: DataAccess, filters: Filters, options: dict | None = None) -> ChartResult:
+    if data.total("cases", filters).suppressed or not data.total("cases", filters).value:
+        return ChartResult(figures.empty_figure(), None, _("Too few cases match this selection."))
+    by = (options or {}).get("rate_by", "country")
+    if by not in RATE_NAMES:
+        by = "country"
+    names = RATE_NAMES[by]
+    received = data.aggregate("cases", (by,), filters).as_dict()
+    remediated = data.aggregate("cases_received_remediated", (by,), filters).as_dict()
+    codes = [c for c in names if received.get((c,), ZERO).value != 0]
+    rates = {c: share(remediated.get((c,), ZERO), received[(c,)]) for c in codes}
+    ranked = sorted((c for c in codes if rates[c] is not None), key=lambda c: (-rates[c], names[c]))
+    figure = figures.ranked_bars(
+        [_(names[c]) for c in ranked],
+        [round(100 * rates[c], 1) for c in ranked],
+        _("% of cases received remediated"),
+    )
+    figure["layout"]["xaxis"]["tickformat"] = ",.0f"
+    withheld = [c for c in codes if rates[c] is None]
+    rows = tuple(
+        (_(names[c]), received[(c,)], remediated.get((c,), ZERO), Share(rates[c]))
+        for c in [*ranked, *sorted(withheld)]
+    )
+    table = TableData(
+        _("Remediation rate"),
+        ("", _("Cases received"), _("Cases remediated"), _("Remediation rate")),
+        rows,
+    )
+    notes = []
+    if withheld:
+        notes.append(_("{n} rows have too few cases for a rate.").format(n=len(withheld)))
+    if by == "theme" and filters.issue:
+        notes.append(_("The issue filter does not apply to themes."))
+    return ChartResult(figure, table, " ".join(notes))
+
+
+def validated_chart(data: DataAccess, filters: Filters, options: dict | None = None) -> ChartResult:
+    why = _none_remediated(data, filters)
+    if why:
+        return ChartResult(figures.empty_figure(), None, why)
+    cells = data.aggregate("cases_remediated", ("year", "validated"), filters).as_dict()
+    years = sorted({key[0] for key in cells})
+    series_values = [
+        (_(label), [cells.get((y, code), ZERO).value for y in years])
+        for code, label in VALIDATION.items()
+    ]
+    figure = figures.stacked_bars(years, series_values, _("Cases remediated"))
+    rows = tuple((y, *(cells.get((y, code), ZERO) for code in VALIDATION)) for y in years)
+    table = TableData(
+        _("Cases remediated by validation"),
+        (_("Year closed"), *(_(label) for label in VALIDATION.values())),
+        rows,
+    )
+    return ChartResult(figure, table, _(WHY_VALIDATION))
+
+
+def charts() -> list[Chart]:
+    return [
+        Chart(monthly_meta(), monthly_chart),
+        Chart(funnel_meta(), funnel_chart),
+        Chart(routes_meta(), routes_chart),
+        Chart(ttr_median_meta(), ttr_median_chart),
+        Chart(ttr_distribution_meta(), ttr_distribution_chart),
+        Chart(rate_meta(), rate_chart),
+        Chart(validated_meta(), validated_chart),
+    ]
+
+
+def register(app, data: DataAccess) -> None:
+    @app.callback(Output(ids.REMEDIATION_KPI, "children"), Input(ids.FILTERS, "data"))
+    def _kpis(stored):
+        return kpi_cards(data, filters_from_store(stored))
+
+    for chart in charts():
+        register_chart(app, data, chart)

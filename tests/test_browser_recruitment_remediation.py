@@ -1,0 +1,95 @@
+"""Browser journeys on the Ethical Recruitment and Remediation views (dash_duo)."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+from dash.testing.wait import until
+from selenium.webdriver.common.by import By
+from selenium.webdriver.common.keys import Keys
+
+from dashboard import create_app, ids
+from tests.conftest import free_port
+
+pytestmark = pytest.mark.browser
+
+
+@pytest.fixture
+def app(small_url, browser_ready):
+    return create_app({"DATABASE_URL": small_url, "DATA_VERSION_TTL": 0})
+
+
+def _option_selector(name: str) -> str:
+    # Dash writes a dict id as JSON with sorted keys.
+    return "[id='" + json.dumps(ids.option(name), sort_keys=True, separators=(",", ":")) + "']"
+
+
+def _text(dash_duo, selector: str) -> str:
+    elements = dash_duo.driver.find_elements(By.CSS_SELECTOR, selector)
+    return elements[0].get_attribute("textContent") if elements else ""
+
+
+def _choose(dash_duo, selector: str, label: str) -> None:
+    """Pick a dropdown option far down the page (a plain click lands on the sticky panel)."""
+    driver = dash_duo.driver
+    driver.execute_script("arguments[0].click()", dash_duo.find_element(selector))
+    option = f"//*[contains(@class, 'dash-dropdown-option')][normalize-space(.)='{label}']"
+    until(lambda: driver.find_elements(By.XPATH, option), timeout=10)
+    driver.execute_script("arguments[0].click()", driver.find_element(By.XPATH, option))
+
+
+def test_erb001_pick_a_corridor_in_the_table_reload_and_compare(dash_duo, app):
+    dash_duo.start_server(app, port=free_port())
+    dash_duo.driver.get(dash_duo.server_url + ids.PATH_RECRUITMENT)
+    pick = "//button[normalize-space(text())='Nepal → Kuwait']"
+    until(lambda: dash_duo.driver.find_elements(By.XPATH, pick), timeout=15)
+    button = dash_duo.driver.find_element(By.XPATH, pick)
+    dash_duo.driver.execute_script("arguments[0].scrollIntoView({block: 'center'})", button)
+    button.send_keys(Keys.ENTER)  # a keyboard pick: the row header is a real button
+    until(lambda: "corridor=NP-KW" in dash_duo.driver.current_url, timeout=10)
+    dash_duo.wait_for_contains_text(f"#{ids.ACTIVE_FILTERS}", "Kuwait", timeout=10)
+    url = dash_duo.driver.current_url
+
+    dash_duo.driver.get(url)  # a copied link opened afresh
+    dash_duo.wait_for_contains_text(f"#{ids.ACTIVE_FILTERS}", "Kuwait", timeout=10)
+    pressed = f"{pick}[@aria-pressed='true']"
+    until(lambda: dash_duo.driver.find_elements(By.XPATH, pressed), timeout=15)
+
+    until(lambda: dash_duo.driver.find_elements(By.CSS_SELECTOR, _option_selector("compare")), 10)
+    _choose(dash_duo, _option_selector("compare"), "Nepal → Saudi Arabia")
+    until(lambda: "compare=NP-SA" in dash_duo.driver.current_url, timeout=10)
+    assert "corridor=NP-KW" in dash_duo.driver.current_url
+    table = f"#{ids.table(ids.RECRUITMENT_COMPARE_THEMES)}"
+    until(lambda: "Nepal → Saudi Arabia" in _text(dash_duo, table), timeout=15)
+    assert "Nepal → Kuwait" in _text(dash_duo, table)
+    dash_duo.wait_for_element(f"#{ids.graph(ids.RECRUITMENT_COMPARE_TREND)} .main-svg", 10)
+    assert dash_duo.get_logs() == []
+
+
+def test_erb002_compare_link_opens_with_both_corridors(dash_duo, app):
+    dash_duo.start_server(app, port=free_port())
+    dash_duo.driver.get(
+        dash_duo.server_url + ids.PATH_RECRUITMENT + "?corridor=NP-KW&compare=NP-SA"
+    )
+    table = f"#{ids.table(ids.RECRUITMENT_COMPARE_TREND)}"
+    until(lambda: "Nepal → Saudi Arabia" in _text(dash_duo, table), timeout=15)
+    dash_duo.wait_for_element(f"#{ids.graph(ids.RECRUITMENT_MAP)} .main-svg", timeout=15)
+    compare = dash_duo.find_element(_option_selector("compare"))
+    assert "Nepal → Saudi Arabia" in compare.get_attribute("textContent")
+    assert dash_duo.get_logs() == []
+
+
+def test_rmb001_period_change_moves_headline_and_funnel(dash_duo, app):
+    dash_duo.start_server(app, port=free_port())
+    dash_duo.driver.get(dash_duo.server_url + ids.PATH_REMEDIATION + "?from=2022-01&to=2024-12")
+    dash_duo.wait_for_contains_text(f"#{ids.REMEDIATION_KPI}", "Workers remediated", timeout=15)
+    funnel = f"#{ids.table(ids.REMEDIATION_FUNNEL)}"
+    until(lambda: "Reported" in _text(dash_duo, funnel), timeout=15)
+    kpis, stages = _text(dash_duo, f"#{ids.REMEDIATION_KPI}"), _text(dash_duo, funnel)
+
+    dash_duo.select_dcc_dropdown(f"#{ids.FILTER_CONTROLS['to']}", "Dec 2022")
+    until(lambda: "to=2022-12" in dash_duo.driver.current_url, timeout=10)
+    until(lambda: _text(dash_duo, f"#{ids.REMEDIATION_KPI}") not in ("", kpis), timeout=15)
+    until(lambda: _text(dash_duo, funnel) not in ("", stages), timeout=15)
+    assert dash_duo.get_logs() == []
