@@ -342,7 +342,8 @@ th[scope=row] {{ text-align: left; }}
 <script src="{ids.PATH_EMBED}plotly.min.js"></script>
 <script>
 var fig = JSON.parse(document.getElementById("figure-data").textContent);
-Plotly.newPlot("chart", fig.data, fig.layout, {{responsive: true, displaylogo: false}});
+Plotly.newPlot("chart", fig.data, fig.layout,
+  {{responsive: true, displaylogo: false, topojsonURL: "/assets/topojson/"}});
 </script>
 </body></html>"""
 

@@ -60,7 +60,7 @@ def all_views() -> list[View]:
         # New views go here, in navigation order.
         View(
             ids.PATH_SUPPLY_CHAINS,
-            lambda: _("Supply chains"),
+            lambda: _("Ethical supply chains"),
             supply_chains_page,
             supply_chains_callbacks.register,
             supply_chains_callbacks.charts,
@@ -74,7 +74,7 @@ def all_views() -> list[View]:
         ),
         View(
             ids.PATH_RECRUITMENT,
-            lambda: _("Ethical Recruitment"),
+            lambda: _("Ethical recruitment"),
             recruitment_page,
             recruitment_callbacks.register,
             recruitment_callbacks.charts,

@@ -11,6 +11,8 @@ from dashboard.i18n import _
 
 GRAPH_CONFIG = {
     "displaylogo": False,
+    # Map shapes are served from our own assets: readers' browsers call no third party.
+    "topojsonURL": "/assets/topojson/",
     "responsive": True,
     "modeBarButtonsToRemove": ["select2d", "lasso2d", "autoScale2d"],
 }

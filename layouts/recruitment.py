@@ -190,7 +190,7 @@ def recruitment_page(context) -> html.Div:
     as_of = context.as_of_label
     return html.Div(
         [
-            html.H1(_("Ethical Recruitment"), className="h3 mb-3"),
+            html.H1(_("Ethical recruitment"), className="h3 mb-3"),
             html.Div(
                 className="d-flex flex-wrap",
                 children=[
