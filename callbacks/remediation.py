@@ -109,9 +109,10 @@ def kpi_cards(data: DataAccess, filters: Filters) -> list:
     bound = (
         ""
         if workers.suppressed or not workers.value
-        else _("Published sums are within ±{n} of the true value.").format(
-            n=f"{data.protector.max_sum_error(workers.value):,}"
-        )
+        else _(
+            "Published sums are within ±{n} of the true value (a tenth of the largest case "
+            "where that is more)."
+        ).format(n=f"{data.protector.max_sum_error(workers.value):,}")
     )
     return [
         kpi_card(

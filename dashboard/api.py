@@ -153,6 +153,7 @@ def disclosure(data: DataAccess) -> dict:
         "c": p.c,
         "noise": p.noise,
         "sum_noise": p.sum_noise,
+        "top_noise": p.top_noise,
         "dominance": p.dominance,
         "rule": disclosure_rule(p),
     }
@@ -312,12 +313,13 @@ def openapi(data: DataAccess | None = None) -> dict:
                 },
                 "Disclosure": {
                     "type": "object",
-                    "required": ["k", "c", "noise", "sum_noise", "dominance", "rule"],
+                    "required": ["k", "c", "noise", "sum_noise", "top_noise", "dominance", "rule"],
                     "properties": {
                         "k": {"type": "integer"},
                         "c": {"type": "integer"},
                         "noise": {"type": "integer"},
                         "sum_noise": {"type": "number"},
+                        "top_noise": {"type": "number"},
                         "dominance": {"type": "number"},
                         "rule": {"type": "string"},
                     },

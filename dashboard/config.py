@@ -37,6 +37,7 @@ def from_env(env=None) -> dict:
         "DISCLOSURE_NOISE": _int(env, "DISCLOSURE_NOISE", 3),
         "DISCLOSURE_SUM_NOISE": _float(env, "DISCLOSURE_SUM_NOISE", 0.01),
         "DISCLOSURE_DOMINANCE": _float(env, "DISCLOSURE_DOMINANCE", 0.8),
+        "DISCLOSURE_TOP_NOISE": _float(env, "DISCLOSURE_TOP_NOISE", 0.1),
         "LANGUAGE": env.get("DASHBOARD_LANGUAGE") or "en",
         "PUBLIC_URL": env.get("PUBLIC_URL") or "",
         "API_RATE_LIMIT": env.get("API_RATE_LIMIT") or "120 per minute",
@@ -51,4 +52,5 @@ def disclosure_params(config: dict) -> DisclosureParams:
         noise=config["DISCLOSURE_NOISE"],
         sum_noise=config["DISCLOSURE_SUM_NOISE"],
         dominance=config["DISCLOSURE_DOMINANCE"],
+        top_noise=config["DISCLOSURE_TOP_NOISE"],
     )

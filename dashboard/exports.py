@@ -63,9 +63,15 @@ def disclosure_rule(params: DisclosureParams) -> str:
         "Counts below {k} are withheld and shown as “<{k}”; any number built from fewer than "
         "{c} cases is withheld; a sum of workers is withheld when one case holds more than "
         "{dominance:.0%} of it; every number carries consistent cell-key noise of at most "
-        "±{noise} (counts) or ±max({noise}, {pct:.0%} of the sum) (sums of workers)."
+        "±{noise} (counts) or ±max({noise}, {pct:.0%} of the sum, {top:.0%} of its largest "
+        "case) (sums of workers)."
     ).format(
-        k=params.k, c=params.c, dominance=params.dominance, noise=params.noise, pct=params.sum_noise
+        k=params.k,
+        c=params.c,
+        dominance=params.dominance,
+        noise=params.noise,
+        pct=params.sum_noise,
+        top=params.top_noise,
     )
 
 

@@ -10,9 +10,10 @@ in the order they apply (docs/methodology.md says the same to readers):
 4. Dominance (sums of workers only): one case holding more than the dominance share of
    the sum -> suppressed, since the sum would disclose that case's size.
 5. Consistent perturbation: the cell key is the sum of the records' keys modulo 256;
-   a fixed table maps it to noise in [-D, D] (counts) or a bounded fraction (sums). The
-   same records always give the same key, so asking again, or by another route, never
-   gives a new draw to average out. A perturbed value never falls below K.
+   a fixed table maps it to noise in [-D, D] (counts) or a bounded fraction (sums) of
+   max(D, a share of the sum, a share of the largest case). The same records always
+   give the same key, so asking again, or by another route, never gives a new draw to
+   average out. A perturbed value never falls below K.
 """
 
 from __future__ import annotations
@@ -29,8 +30,12 @@ class DisclosureParams:
     k: int = 10  # minimum published count
     c: int = 3  # minimum contributing cases
     noise: int = 3  # counts: |noise| <= noise
-    sum_noise: float = 0.01  # sums: |noise| <= max(noise, sum_noise * sum)
+    sum_noise: float = 0.01  # sums: |noise| <= max(noise, sum_noise * sum, top_noise * largest)
     dominance: float = 0.8  # sums: suppressed when one case holds more than this share
+    # Sums: the noise scale is at least this share of the largest single case, so a
+    # large case withheld from one cell cannot be read back, to better than this share,
+    # by subtracting the published parts from a published total.
+    top_noise: float = 0.1
 
     def __post_init__(self) -> None:
         if self.k < 1 or self.c < 1 or self.noise < 0:
@@ -42,6 +47,8 @@ class DisclosureParams:
             raise ValueError(f"noise must be at most {MAX_NOISE}")
         if not 0 <= self.sum_noise < 0.5 or not 0 < self.dominance <= 1:
             raise ValueError("sum_noise must be in [0, 0.5) and dominance in (0, 1]")
+        if not 0 <= self.top_noise <= 0.5:
+            raise ValueError("top_noise must be in [0, 0.5]")
 
 
 @dataclass(frozen=True)
@@ -110,13 +117,20 @@ class Protector:
         if n_cases < p.c or total < p.k or largest > p.dominance * total:
             return SUPPRESSED
         fraction = self._sum_noise[key_sum % KEY_SPACE] / self._sum_scale
-        amplitude = max(float(p.noise), p.sum_noise * total)
-        noisy = total + int(round(fraction * amplitude))
+        noisy = total + int(round(fraction * self._sum_amplitude(total, largest)))
         return Published(max(noisy, p.k))
 
-    def max_sum_error(self, total: int) -> int:
-        """The bound on |published - true| for a published sum, for method notes."""
-        return int(round(max(float(self.params.noise), self.params.sum_noise * total)))
+    def _sum_amplitude(self, total: int, largest: int) -> float:
+        p = self.params
+        return max(float(p.noise), p.sum_noise * total, p.top_noise * largest)
+
+    def max_sum_error(self, total: int, largest: int = 0) -> int:
+        """The bound on |published - true| for a published sum.
+
+        Readers are told the part that does not depend on the (unpublished) largest
+        case: max(noise, sum_noise * total); `largest` adds the top-contributor term.
+        """
+        return int(round(self._sum_amplitude(total, largest)))
 
 
 def share(numerator: Published, denominator: Published) -> float | None:

@@ -239,7 +239,9 @@ def methodology_layout(
                             "each case carries a fixed random key, and each number gets a small "
                             "adjustment decided by the keys of the cases behind it: "
                             "at most ±{noise} for counts, and at most ±{pct:.0%} (or ±{noise}) "
-                            "for sums of workers. "
+                            "for sums of workers, widened to a tenth of the largest single case "
+                            "where one case is large, so a withheld large case cannot be read "
+                            "back by subtracting published parts from a total. "
                             "The same cases always give the same number, so asking again or "
                             "subtracting one selection from another does not reveal a small group."
                         ).format(noise=noise, pct=sum_noise)

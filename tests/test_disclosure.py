@@ -43,6 +43,7 @@ def params(draw) -> DisclosureParams:
         noise=draw(st.integers(0, 10)),
         sum_noise=draw(st.floats(0, 0.49)),
         dominance=draw(st.floats(0.01, 1.0)),
+        top_noise=draw(st.floats(0, 0.5)),
     )
 
 
@@ -160,7 +161,7 @@ def test_dc009_sum_error_is_within_max_sum_error(p, total, n_cases, key, share_l
         assert n_cases < p.c or total < p.k or largest > p.dominance * total
         return
     assert published.value >= p.k
-    assert abs(published.value - total) <= protector.max_sum_error(total)
+    assert abs(published.value - total) <= protector.max_sum_error(total, largest)
 
 
 @FAST
@@ -433,3 +434,22 @@ def test_dc024_differencing_overlapping_selections_does_not_pin_down_small_group
         exact += published_a.value - published_b.value == true_diff
     assert examined >= 20
     assert exact / examined < 0.6, (exact, examined)
+
+
+@FAST
+@given(p=params(), total=st.integers(1, 5_000_000), key=keys, share_largest=st.floats(0, 1))
+def test_dc030_sum_noise_scales_with_the_largest_case(p, total, key, share_largest):
+    """A large case withheld from one cell cannot be read back from a total to within
+    top_noise of its size: the total's noise scale covers that share of its largest case."""
+    protector = Protector(p)
+    largest = int(total * share_largest)
+    assert protector.max_sum_error(total, largest) >= int(p.top_noise * largest)
+    assert protector.max_sum_error(total, largest) >= protector.max_sum_error(total)
+
+
+def test_dc031_a_sum_with_one_large_case_gets_noise_of_its_scale():
+    protector = Protector(DisclosureParams(top_noise=0.1))
+    # 2,000 workers in one case among 10,000: 1 % of the sum (100) is less than a tenth
+    # of the case (200); over all cell keys the noise reaches the larger scale.
+    errors = {abs(protector.total(10_000, 50, key, 2_000).value - 10_000) for key in range(256)}
+    assert max(errors) == 200
