@@ -199,9 +199,4 @@ def register(app, data: DataAccess) -> None:
 
     for chart in charts():
         register_chart(app, data, chart)
-    crossfilter.register(
-        app,
-        "audits",
-        ids.AU_CHIPS,
-        [ids.AU_ISSUE_CHART, ids.AU_INDUSTRY_CHART, ids.AU_COUNTRY_CHART],
-    )
+    crossfilter.register(app, [ids.AU_ISSUE_CHART, ids.AU_INDUSTRY_CHART, ids.AU_COUNTRY_CHART])

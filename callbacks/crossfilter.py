@@ -1,4 +1,4 @@
-"""Cross-filtering for the worksite views: chart clicks and removable filter chips.
+"""Cross-filtering: chart clicks set filters, and removable filter chips clear them.
 
 A click on a mark reads its `customdata` (a query string such as "issue=deception") and
 writes the filters it names to the filter-patch store; the shell checks them against
@@ -14,8 +14,7 @@ from dash import ALL, Input, Output, ctx, html, no_update
 
 from dashboard import ids
 from dashboard.i18n import _
-from dashboard.urlstate import OPTIONS, PARAMS, month_label
-from data_access import taxonomy
+from dashboard.urlstate import OPTIONS, PARAMS
 from data_access.filters import Filters
 
 
@@ -43,45 +42,21 @@ def option_value(click: dict | None, name: str) -> str | None:
     return value if value is not None and name in OPTIONS and OPTIONS[name].valid(value) else None
 
 
-def chips(filters: Filters, view: str) -> list:
+def chips(filters: Filters) -> list:
     """One removable chip per active filter (the period is one chip)."""
-    items = []
-    if filters.start or filters.end:
-        start = month_label(filters.start) if filters.start else _("the first month")
-        end = month_label(filters.end) if filters.end else _("the latest month")
-        items.append(("period", _("{start} to {end}").format(start=start, end=end)))
-    named = (
-        ("country", taxonomy.COUNTRIES),
-        ("nationality", taxonomy.NATIONALITIES),
-        ("industry", taxonomy.INDUSTRIES),
-        ("channel", taxonomy.CHANNELS),
-    )
-    for name, names in named:
-        value = getattr(filters, name)
-        if value:
-            items.append((name, _(names[value])))
-    if filters.origin:
-        items.append(
-            (
-                "corridor",
-                _("{origin} → {destination}").format(
-                    origin=_(taxonomy.COUNTRIES[filters.origin]),
-                    destination=_(taxonomy.COUNTRIES[filters.destination]),
-                ),
-            )
-        )
-    if filters.issue:
-        items.append(("issue", _(taxonomy.ISSUES[filters.issue].name)))
+    from callbacks.shell import filter_items  # the shell imports this module
+
+    items = filter_items(filters)
     if not items:
         return [html.Span(_("No filters: showing everything."), className="small")]
-    return [
+    return [html.Span(_("Active filters:"), className="small me-2")] + [
         html.Span(
             className="badge rounded-pill text-bg-light border me-1 mb-1 filter-chip",
             children=[
                 label,
                 html.Button(
                     "×",
-                    id={"type": ids.CHIP, "view": view, "param": param},
+                    id={"type": ids.CHIP, "param": param},
                     className="btn btn-sm btn-link p-0 ms-1 align-baseline",
                     title=_("Remove the filter {name}").format(name=label),
                     **{"aria-label": _("Remove the filter {name}").format(name=label)},
@@ -99,12 +74,8 @@ def chip_patch(param: str) -> dict[str, None]:
     return {param: None}
 
 
-def register(app, view: str, container: str, graphs: list[str]) -> None:
-    """Chip list for `view` in `container`; clicks on `graphs` set filters."""
-
-    @app.callback(Output(container, "children"), Input(ids.FILTERS, "data"))
-    def _chips(stored):
-        return chips(Filters(**(stored or {})), view)
+def register(app, graphs: list[str]) -> None:
+    """Clicks on `graphs` set the filters their marks name."""
 
     @app.callback(
         Output(ids.FILTER_PATCH, "data", allow_duplicate=True),
@@ -118,9 +89,13 @@ def register(app, view: str, container: str, graphs: list[str]) -> None:
         patch = filter_patch(clicks[[ids.graph(g) for g in graphs].index(trigger)])
         return patch if patch else no_update
 
+
+def register_chip_removal(app) -> None:
+    """A chip's × clears its filter, on every view (the chips live in the shell)."""
+
     @app.callback(
         Output(ids.FILTER_PATCH, "data", allow_duplicate=True),
-        Input({"type": ids.CHIP, "view": view, "param": ALL}, "n_clicks"),
+        Input({"type": ids.CHIP, "param": ALL}, "n_clicks"),
         prevent_initial_call=True,
     )
     def _remove(n_clicks):

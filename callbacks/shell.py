@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dash import ALL, Input, Output, State, ctx, html, no_update
 
+from callbacks import crossfilter
 from dashboard import ids
 from dashboard.i18n import _
 from dashboard.urlstate import (
@@ -43,13 +44,13 @@ def render_page(data: DataAccess, pathname: str | None, search: str | None = Non
     )
 
 
-def describe(filters: Filters) -> str:
-    """The active filters in words, for the chip line and screen readers."""
-    parts = []
+def filter_items(filters: Filters) -> list[tuple[str, str]]:
+    """The active filters in words, as (URL parameter, label); the period is one item."""
+    items = []
     if filters.start or filters.end:
         start = month_label(filters.start) if filters.start else _("the first month")
         end = month_label(filters.end) if filters.end else _("the latest month")
-        parts.append(_("{start} to {end}").format(start=start, end=end))
+        items.append(("period", _("{start} to {end}").format(start=start, end=end)))
     named = (
         ("country", taxonomy.COUNTRIES),
         ("nationality", taxonomy.NATIONALITIES),
@@ -59,19 +60,28 @@ def describe(filters: Filters) -> str:
     for name, names in named:
         value = getattr(filters, name)
         if value:
-            parts.append(_(names[value]))
+            items.append((name, _(names[value])))
     if filters.origin:
-        parts.append(
-            _("{origin} → {destination}").format(
-                origin=_(taxonomy.COUNTRIES[filters.origin]),
-                destination=_(taxonomy.COUNTRIES[filters.destination]),
+        items.append(
+            (
+                "corridor",
+                _("{origin} → {destination}").format(
+                    origin=_(taxonomy.COUNTRIES[filters.origin]),
+                    destination=_(taxonomy.COUNTRIES[filters.destination]),
+                ),
             )
         )
     if filters.issue:
-        parts.append(_(taxonomy.ISSUES[filters.issue].name))
-    if not parts:
+        items.append(("issue", _(taxonomy.ISSUES[filters.issue].name)))
+    return items
+
+
+def describe(filters: Filters) -> str:
+    """The active filters in one sentence, for citations, downloads and screen readers."""
+    items = filter_items(filters)
+    if not items:
         return _("Showing everything: no filters are set.")
-    return _("Showing: {filters}.").format(filters="; ".join(parts))
+    return _("Showing: {filters}.").format(filters="; ".join(label for _p, label in items))
 
 
 def _is_option(trigger) -> bool:
@@ -122,6 +132,8 @@ def sync_state(
 
 
 def register(app, data: DataAccess) -> None:
+    crossfilter.register_chip_removal(app)
+
     @app.callback(
         Output(ids.PAGE, "children"),
         Input(ids.URL, "pathname"),
@@ -168,7 +180,7 @@ def register(app, data: DataAccess) -> None:
             state["filters"].active(),
             state["options"],
             notice,
-            describe(state["filters"]),
+            crossfilter.chips(state["filters"]),
             [state["options"].get(name) for name in option_names],
             *control_values,
         )

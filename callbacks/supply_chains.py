@@ -284,10 +284,7 @@ def register(app, data: DataAccess) -> None:
     for chart in charts():
         register_chart(app, data, chart)
     crossfilter.register(
-        app,
-        "supply",
-        ids.SC_CHIPS,
-        [ids.SC_ISSUES_CHART, ids.SC_HEATMAP_CHART, ids.SC_TREND_CHART, ids.SC_MAP_CHART],
+        app, [ids.SC_ISSUES_CHART, ids.SC_HEATMAP_CHART, ids.SC_TREND_CHART, ids.SC_MAP_CHART]
     )
 
     @app.callback(

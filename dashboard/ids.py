@@ -60,7 +60,6 @@ SC_TREND_CHART = "supply-trend"
 SC_MAP_CHART = "supply-map"
 SC_THEME_CHART = "supply-themes"
 SC_TIER_CHART = "supply-tiers"
-SC_CHIPS = "supply-chips"
 # Pattern-matching id type of a removable filter chip: {"type": CHIP, "view": ..., "param": ...}.
 CHIP = "filter-chip"
 
@@ -71,7 +70,6 @@ AU_BINS_CHART = "audits-bins"
 AU_ISSUE_CHART = "audits-by-issue"
 AU_INDUSTRY_CHART = "audits-by-industry"
 AU_COUNTRY_CHART = "audits-by-country"
-AU_CHIPS = "audits-chips"
 
 
 # Ethical Recruitment view

@@ -8,7 +8,6 @@ from dashboard import ids
 from dashboard.i18n import _
 from data_access.audits import WINDOWS
 from layouts.components import ChartMeta, chart_card
-from layouts.supply_chains import chip_row
 
 
 def bins_meta() -> ChartMeta:
@@ -108,7 +107,6 @@ def audits_page(context) -> html.Div:
                 className="text-body-secondary",
             ),
             explanation(window),
-            chip_row(ids.AU_CHIPS),
             controls(context.options),
             html.Section(
                 className="mb-3",

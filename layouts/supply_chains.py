@@ -76,16 +76,6 @@ def tier_meta() -> ChartMeta:
     )
 
 
-def chip_row(container_id: str) -> html.Div:
-    return html.Div(
-        className="mb-2",
-        children=[
-            html.Span(_("Active filters:"), className="small me-2"),
-            html.Div(id=container_id, className="d-inline", **{"aria-live": "polite"}),
-        ],
-    )
-
-
 def controls(options: dict) -> html.Div:
     themes = [{"label": _("All themes"), "value": "all"}] + [
         {"label": _(name), "value": code} for code, name in taxonomy.THEMES.items()
@@ -144,7 +134,6 @@ def supply_chains_page(context) -> html.Div:
                 ),
                 className="text-body-secondary",
             ),
-            chip_row(ids.SC_CHIPS),
             controls(context.options),
             html.Div(
                 className="row",

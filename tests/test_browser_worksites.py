@@ -45,7 +45,9 @@ def _journey(dash_duo, path: str, chart: str, chips: str, table: str) -> None:
 
 def test_bw001_supply_chains_bar_click_filters_the_view(start, app):
     dash_duo = start(app)
-    _journey(dash_duo, ids.PATH_SUPPLY_CHAINS, ids.SC_ISSUES_CHART, ids.SC_CHIPS, ids.SC_TIER_CHART)
+    _journey(
+        dash_duo, ids.PATH_SUPPLY_CHAINS, ids.SC_ISSUES_CHART, ids.ACTIVE_FILTERS, ids.SC_TIER_CHART
+    )
     # Country shapes come from our own assets (no third-party request), so the map draws.
     dash_duo.wait_for_element(f"#{ids.graph(ids.SC_MAP_CHART)} path.choroplethlocation", 15)
     assert dash_duo.get_logs() == []
@@ -53,7 +55,7 @@ def test_bw001_supply_chains_bar_click_filters_the_view(start, app):
 
 def test_bw002_audits_bar_click_filters_the_view(start, app):
     dash_duo = start(app)
-    _journey(dash_duo, ids.PATH_AUDITS, ids.AU_ISSUE_CHART, ids.AU_CHIPS, ids.AU_BINS_CHART)
+    _journey(dash_duo, ids.PATH_AUDITS, ids.AU_ISSUE_CHART, ids.ACTIVE_FILTERS, ids.AU_BINS_CHART)
     assert dash_duo.get_logs() == []
 
 
