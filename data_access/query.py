@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import Engine, create_engine, event, func, select
+from sqlalchemy import Engine, create_engine, event, func, inspect, select
 from sqlalchemy.engine import make_url
 
 from data_access import schema, taxonomy
@@ -179,6 +179,7 @@ class DataAccess:
         self._engine: Engine | None = None
         self._pid = 0
         self._version: tuple[float, VersionInfo] | None = None
+        self._checked: tuple[int, str] | None = None  # the version whose tables were checked
         self._lock = threading.Lock()
 
     @property
@@ -213,11 +214,27 @@ class DataAccess:
                 .order_by(dv.c.version.desc())
                 .limit(1)
             ).first()
-        if row is None:
-            raise NoData("the database has no data version; run `python -m dashboard demo`")
-        info = VersionInfo(*row)
+            if row is None:
+                raise NoData("the database has no data version; run `python -m dashboard demo`")
+            info = VersionInfo(*row)
+            if self._checked != (info.version, info.checksum):
+                self._check_tables(conn)
+                self._checked = (info.version, info.checksum)
         self._version = (now, info)
         return info
+
+    @staticmethod
+    def _check_tables(conn) -> None:
+        """Refuse a database built by an older dashboard, with the way out, not a 500."""
+        present = set(inspect(conn).get_table_names())
+        missing = sorted(set(schema.metadata.tables) - present)
+        if missing:
+            raise NoData(
+                f"the database lacks {len(missing)} table(s) this dashboard needs "
+                f"({', '.join(missing[:3])}{', ...' if len(missing) > 3 else ''}): it was "
+                "built by an older version; rebuild it with `python -m dashboard demo` or "
+                "import the extract again with `python -m dashboard import`"
+            )
 
     def versions(self) -> tuple[VersionInfo, ...]:
         """Every loaded data version, newest first: the history readers can cite."""

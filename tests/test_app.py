@@ -141,3 +141,15 @@ def test_ap011_cache_redis_url_shares_answers_through_redis(small_url, redis_url
     second_data._exact_cells = None  # a second process must not need the database
     assert second_data.aggregate("cases", ("issue",), Filters(country="MY")) == first
     client.delete(*added)
+
+
+def test_ap012_a_database_from_an_older_dashboard_says_how_to_rebuild(db_copy):
+    engine = create_engine(db_copy)
+    with engine.begin() as conn:
+        conn.execute(text("DROP TABLE cube_received_theme_0"))
+    engine.dispose()
+    client = create_app({"DATABASE_URL": db_copy}).server.test_client()
+    response = client.get("/healthz")
+    assert response.status_code == 503
+    assert "cube_received_theme_0" in response.get_json()["detail"]
+    assert "python -m dashboard demo" in response.get_json()["detail"]
