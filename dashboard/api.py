@@ -47,10 +47,8 @@ def measures() -> list[str]:
 
 
 def breakdowns(measure: str) -> list[str]:
-    """The breakdowns the query layer accepts for a measure (its allow-lists, in order)."""
-    if q.MEASURES[measure].source == "contacts":
-        return [*q.CONTACT_DIMS, "quarter", "year"]
-    return [*q.CASE_DIMS, *q.DERIVED]
+    """The breakdowns the query layer accepts for a measure (its allow-list, in order)."""
+    return q.breakdowns(measure)
 
 
 def all_breakdowns() -> list[str]:

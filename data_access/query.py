@@ -109,6 +109,16 @@ CONTACT_FILTERS = {"nationality": "nationality", "channel": "channel"}
 MAX_BREAKDOWN = 2  # a bounded query space is a defence against averaging attacks
 
 
+def breakdowns(measure: str) -> list[str]:
+    """The breakdowns a measure accepts: the one allow-list for pages, downloads and API."""
+    m = MEASURES[measure]
+    if m.source == "contacts":
+        return [*CONTACT_DIMS, "quarter", "year"]
+    # The tier cubes hold cases received without outcome columns (see schema).
+    extra = list(RECEIVED_DIMS) if m.source == "received" and not m.where else []
+    return [*CASE_DIMS, *DERIVED, *extra]
+
+
 @dataclass(frozen=True)
 class VersionInfo:
     version: int
@@ -257,10 +267,7 @@ class DataAccess:
         if m is None:
             raise InvalidParameter("measure", measure, ", ".join(MEASURES))
         by = tuple(by)
-        dims = CONTACT_DIMS if m.source == "contacts" else CASE_DIMS
-        allowed_by = [*dims, *DERIVED] if m.source != "contacts" else [*dims, "quarter", "year"]
-        if m.source == "received":
-            allowed_by += list(RECEIVED_DIMS)
+        allowed_by = breakdowns(measure)
         if len(by) > MAX_BREAKDOWN or len(set(by)) != len(by):
             raise InvalidParameter("by", ",".join(by), f"at most {MAX_BREAKDOWN} distinct names")
         for name in by:
