@@ -6,6 +6,7 @@ and protected numbers only, from DataAccess.aggregate.
 
 from __future__ import annotations
 
+import functools
 from dataclasses import replace
 from urllib.parse import urlencode
 
@@ -61,6 +62,20 @@ def _empty(why: str) -> ChartResult:
     return ChartResult(figures.empty_figure(), None, why)
 
 
+def _employment_chart(build):
+    """A chart of employment-stage cases that says why it is empty before building."""
+
+    @functools.wraps(build)
+    def chart(data: DataAccess, filters: Filters, options: dict | None = None) -> ChartResult:
+        f = employment(filters)
+        why = _why(data, f)
+        if why:
+            return _empty(why)
+        return build(data, f, options)
+
+    return chart
+
+
 def _withheld_note(n: int, k: int, what: str) -> str:
     if not n:
         return ""
@@ -70,11 +85,8 @@ def _withheld_note(n: int, k: int, what: str) -> str:
 
 
 # -- top issues by nationality --------------------------------------------------------
-def issues_chart(data: DataAccess, filters: Filters, options: dict | None = None) -> ChartResult:
-    f = employment(filters)
-    why = _why(data, f)
-    if why:
-        return _empty(why)
+@_employment_chart
+def issues_chart(data: DataAccess, f: Filters, options: dict | None = None) -> ChartResult:
     measure, title = measure_of(options)
     totals = data.aggregate(measure, ("issue",), f)
     ranked = sorted(_published(totals.rows), key=lambda r: (-r[1].value, r[0]))[:TOP]
@@ -106,11 +118,8 @@ def issues_chart(data: DataAccess, filters: Filters, options: dict | None = None
 
 
 # -- issue x industry heatmap ---------------------------------------------------------
-def heatmap_chart(data: DataAccess, filters: Filters, options: dict | None = None) -> ChartResult:
-    f = employment(filters)
-    why = _why(data, f)
-    if why:
-        return _empty(why)
+@_employment_chart
+def heatmap_chart(data: DataAccess, f: Filters, options: dict | None = None) -> ChartResult:
     cells = data.aggregate("cases", ("issue", "industry"), f).as_dict()
     per_industry = data.aggregate("cases", ("industry",), f).as_dict()
     industries = [
@@ -142,11 +151,8 @@ def heatmap_chart(data: DataAccess, filters: Filters, options: dict | None = Non
 
 
 # -- trend of the top five issues -----------------------------------------------------
-def trend_chart(data: DataAccess, filters: Filters, options: dict | None = None) -> ChartResult:
-    f = employment(filters)
-    why = _why(data, f)
-    if why:
-        return _empty(why)
+@_employment_chart
+def trend_chart(data: DataAccess, f: Filters, options: dict | None = None) -> ChartResult:
     measure, title = measure_of(options)
     totals = data.aggregate(measure, ("issue",), f)
     top = [k[0] for k, _p in sorted(_published(totals.rows), key=lambda r: (-r[1].value, r[0]))]
@@ -189,11 +195,8 @@ def _trend_cells(data: DataAccess, measure: str, f: Filters, top: list[str]) -> 
 
 
 # -- map of worksite countries --------------------------------------------------------
-def map_chart(data: DataAccess, filters: Filters, options: dict | None = None) -> ChartResult:
-    f = employment(filters)
-    why = _why(data, f)
-    if why:
-        return _empty(why)
+@_employment_chart
+def map_chart(data: DataAccess, f: Filters, options: dict | None = None) -> ChartResult:
     measure, title = measure_of(options)
     result = data.aggregate(measure, ("country",), f)
     shown = [(k[0], p) for k, p in _published(result.rows)]
@@ -215,11 +218,8 @@ def map_chart(data: DataAccess, filters: Filters, options: dict | None = None) -
 
 
 # -- themes, with drill-down to categories --------------------------------------------
-def theme_chart(data: DataAccess, filters: Filters, options: dict | None = None) -> ChartResult:
-    f = employment(filters)
-    why = _why(data, f)
-    if why:
-        return _empty(why)
+@_employment_chart
+def theme_chart(data: DataAccess, f: Filters, options: dict | None = None) -> ChartResult:
     measure, title = measure_of(options)
     theme = (options or {}).get("theme", "all")
     if theme in taxonomy.THEMES:
@@ -231,7 +231,7 @@ def theme_chart(data: DataAccess, filters: Filters, options: dict | None = None)
         caption = _("{m} by issue category, theme {t}").format(m=title, t=_(taxonomy.THEMES[theme]))
         note = _("Click a category to filter the view by it; pick “All themes” to go back.")
     else:
-        if filters.issue:
+        if f.issue:
             return _empty(
                 _("The issue filter selects a single category: clear it to compare themes.")
             )
@@ -250,11 +250,8 @@ def theme_chart(data: DataAccess, filters: Filters, options: dict | None = None)
 
 
 # -- supply-chain tier ----------------------------------------------------------------
-def tier_chart(data: DataAccess, filters: Filters, options: dict | None = None) -> ChartResult:
-    f = employment(filters)
-    why = _why(data, f)
-    if why:
-        return _empty(why)
+@_employment_chart
+def tier_chart(data: DataAccess, f: Filters, options: dict | None = None) -> ChartResult:
     measure, title = measure_of(options)
     cells = data.aggregate(measure, ("tier",), f).as_dict()
     tiers = list(taxonomy.TIERS)
