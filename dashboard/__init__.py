@@ -131,11 +131,11 @@ def create_app(test_config: dict | None = None) -> Dash:
         + [view.layout(sample_context()) for view in all_views()]
     )
 
+    # Imported here: the callback modules import this package's submodules.
+    from callbacks import share as share_callbacks
     from callbacks import shell as shell_callbacks
 
     shell_callbacks.register(app, data)
-    from callbacks import share as share_callbacks
-
     share_callbacks.register(app, data)
     for view in all_views():
         if view.register is not None:
@@ -143,7 +143,7 @@ def create_app(test_config: dict | None = None) -> Dash:
 
     @server.after_request
     def _headers(response):
-        # Only embeddable chart pages (a later view) may be framed by other sites.
+        # Only embed pages may be framed by other sites (exports sets their own policy).
         if not request.path.startswith(ids.PATH_EMBED):
             response.headers.setdefault("X-Frame-Options", "DENY")
         response.headers.setdefault("Content-Security-Policy", "frame-ancestors 'none'")
