@@ -226,7 +226,8 @@ def funnel_chart(data: DataAccess, filters: Filters, options: dict | None = None
                 "type": "funnel",
                 "y": names,
                 "x": [v.value for v in values],
-                "textinfo": "value+percent initial",
+                # Thousands separators, never SI suffixes ("60,003", not "60.003k").
+                "texttemplate": "%{value:,}<br>%{percentInitial:.0%}",
                 "marker": {"color": [figures.PALETTE[i] for i in range(len(values))]},
                 "hovertemplate": "%{y}: %{x:,}<extra></extra>",
             }
