@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-from dash import dcc, html
+from dash import html
 
 from dashboard import ids
 from dashboard.i18n import _
 from data_access.audits import WINDOWS
-from layouts.components import ChartMeta, chart_card
+from layouts.components import ChartMeta, chart_card, option_radios
 
 
 def bins_meta() -> ChartMeta:
@@ -78,21 +78,12 @@ def explanation(window: str) -> html.Details:
 
 
 def controls(options: dict) -> html.Div:
-    return html.Div(
-        className="mb-3",
-        role="group",
-        **{"aria-label": _("Comparison window")},
-        children=[
-            html.Span(_("Reports within this many months of the audit:"), className="small me-2"),
-            dcc.RadioItems(
-                id=ids.option("window"),
-                options=[{"label": str(w), "value": str(w)} for w in WINDOWS],
-                value=options.get("window", "12"),
-                inline=True,
-                inputClassName="me-1",
-                labelClassName="me-3",
-            ),
-        ],
+    return option_radios(
+        "window",
+        _("Reports within this many months of the audit:"),
+        [(str(w), str(w)) for w in WINDOWS],
+        options.get("window", "12"),
+        "mb-3",
     )
 
 

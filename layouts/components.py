@@ -156,3 +156,27 @@ def data_table(caption: str, header: list[str], rows: list[list[str]]) -> html.T
 
 def empty_state(message: str) -> html.P:
     return html.P(message, className="empty-state alert alert-secondary mb-2")
+
+
+def option_radios(
+    name: str, label: str, choices: list[tuple[str, str]], value: str, class_name: str = "me-4 mb-2"
+) -> html.Div:
+    """A labelled, inline radio group for the view option `name` (kept in the URL)."""
+    return html.Div(
+        className=class_name,
+        children=[
+            html.Span(label, className="form-label small d-block", id=f"{name}-label"),
+            html.Div(
+                role="radiogroup",
+                **{"aria-labelledby": f"{name}-label"},
+                children=dcc.RadioItems(
+                    id=ids.option(name),
+                    options=[{"value": v, "label": text} for v, text in choices],
+                    value=value,
+                    inline=True,
+                    inputClassName="me-1",
+                    labelClassName="me-3",
+                ),
+            ),
+        ],
+    )

@@ -7,7 +7,7 @@ from dash import dcc, html
 from dashboard import ids
 from dashboard.i18n import _
 from data_access import taxonomy
-from layouts.components import ChartMeta, chart_card
+from layouts.components import ChartMeta, chart_card, option_radios
 
 
 def corridor_name(code: str) -> str:
@@ -64,27 +64,6 @@ def compare_themes_meta() -> ChartMeta:
         ids.RECRUITMENT_COMPARE_THEMES,
         _("Compare: cases by issue theme"),
         _("Cases of each corridor by issue theme, a case counted once per theme."),
-    )
-
-
-def _radio(name: str, label: str, choices: list[tuple[str, str]], value: str) -> html.Div:
-    return html.Div(
-        className="me-4 mb-2",
-        children=[
-            html.Span(label, className="form-label small d-block", id=f"{name}-label"),
-            html.Div(
-                role="radiogroup",
-                **{"aria-labelledby": f"{name}-label"},
-                children=dcc.RadioItems(
-                    id=ids.option(name),
-                    options=[{"value": v, "label": text} for v, text in choices],
-                    value=value,
-                    inline=True,
-                    inputClassName="me-1",
-                    labelClassName="me-3",
-                ),
-            ),
-        ],
     )
 
 
@@ -194,7 +173,7 @@ def recruitment_page(context) -> html.Div:
             html.Div(
                 className="d-flex flex-wrap",
                 children=[
-                    _radio(
+                    option_radios(
                         "map_stage",
                         _("Stage"),
                         [
@@ -204,7 +183,7 @@ def recruitment_page(context) -> html.Div:
                         ],
                         options.get("map_stage", "all"),
                     ),
-                    _radio(
+                    option_radios(
                         "measure",
                         _("Width shows"),
                         [("cases", _("Cases")), ("workers", _("Workers affected"))],

@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-from dash import dcc, html
+from dash import html
 
 from dashboard import ids
 from dashboard.i18n import _
-from layouts.components import ChartMeta, chart_card
+from layouts.components import ChartMeta, chart_card, option_radios
 
 
 def monthly_meta() -> ChartMeta:
@@ -100,22 +100,12 @@ def remediation_page(context) -> html.Div:
                     id=ids.REMEDIATION_KPI, className="row g-2", **{"aria-live": "polite"}
                 ),
             ),
-            html.Div(
-                className="mb-2",
-                children=[
-                    html.Span(_("Show"), className="form-label small me-2", id="rem-measure-label"),
-                    dcc.RadioItems(
-                        id=ids.option("measure"),
-                        options=[
-                            {"value": "cases", "label": _("Cases remediated")},
-                            {"value": "workers", "label": _("Workers remediated")},
-                        ],
-                        value=options.get("measure", "cases"),
-                        inline=True,
-                        inputClassName="me-1",
-                        labelClassName="me-3",
-                    ),
-                ],
+            option_radios(
+                "measure",
+                _("Show"),
+                [("cases", _("Cases remediated")), ("workers", _("Workers remediated"))],
+                options.get("measure", "cases"),
+                "mb-2",
             ),
             chart_card(monthly_meta(), as_of),
             html.Div(
@@ -132,24 +122,17 @@ def remediation_page(context) -> html.Div:
                     html.Div(className=half, children=chart_card(ttr_distribution_meta(), as_of)),
                 ],
             ),
-            html.Div(
-                className="mb-2",
-                children=[
-                    html.Span(_("Remediation rate by"), className="form-label small me-2"),
-                    dcc.RadioItems(
-                        id=ids.option("rate_by"),
-                        options=[
-                            {"value": "country", "label": _("Country")},
-                            {"value": "industry", "label": _("Industry")},
-                            {"value": "nationality", "label": _("Nationality")},
-                            {"value": "theme", "label": _("Issue theme")},
-                        ],
-                        value=options.get("rate_by", "country"),
-                        inline=True,
-                        inputClassName="me-1",
-                        labelClassName="me-3",
-                    ),
+            option_radios(
+                "rate_by",
+                _("Remediation rate by"),
+                [
+                    ("country", _("Country")),
+                    ("industry", _("Industry")),
+                    ("nationality", _("Nationality")),
+                    ("theme", _("Issue theme")),
                 ],
+                options.get("rate_by", "country"),
+                "mb-2",
             ),
             chart_card(rate_meta(), as_of),
             chart_card(validated_meta(), as_of),

@@ -7,7 +7,7 @@ from dash import dcc, html
 from dashboard import ids
 from dashboard.i18n import _
 from data_access import taxonomy
-from layouts.components import ChartMeta, chart_card
+from layouts.components import ChartMeta, chart_card, option_radios
 
 
 def issues_meta() -> ChartMeta:
@@ -83,24 +83,12 @@ def controls(options: dict) -> html.Div:
     return html.Div(
         className="row g-2 mb-3 align-items-end",
         children=[
-            html.Div(
-                className="col-12 col-md-auto",
-                role="group",
-                **{"aria-label": _("Count")},
-                children=[
-                    html.Span(_("Count"), className="form-label small d-block"),
-                    dcc.RadioItems(
-                        id=ids.option("measure"),
-                        options=[
-                            {"label": _("Cases"), "value": "cases"},
-                            {"label": _("Workers affected"), "value": "workers"},
-                        ],
-                        value=options.get("measure", "cases"),
-                        inline=True,
-                        inputClassName="me-1",
-                        labelClassName="me-3",
-                    ),
-                ],
+            option_radios(
+                "measure",
+                _("Count"),
+                [("cases", _("Cases")), ("workers", _("Workers affected"))],
+                options.get("measure", "cases"),
+                "col-12 col-md-auto",
             ),
             html.Div(
                 className="col-12 col-md-4",
