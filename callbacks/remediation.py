@@ -24,6 +24,7 @@ from dashboard.i18n import _
 from data_access import outcomes, taxonomy
 from data_access.disclosure import Published, share
 from data_access.filters import Filters
+from data_access.outcomes import medians as median_by
 from data_access.query import DataAccess
 from layouts import format as fmt
 from layouts.components import kpi_card
@@ -81,22 +82,6 @@ def _none_remediated(data: DataAccess, filters: Filters) -> str | None:
             "protect the workers who reported."
         ).format(k=data.params.k)
     return None
-
-
-def median_by(data: DataAccess, filters: Filters, by: str | None = None) -> dict:
-    """Published medians (whole months) and their protected case counts, by `by`.
-
-    With `by` None the key is (). Each value is (count behind the median, median or None).
-    """
-    extra = (by,) if by else ()
-    totals = data.aggregate("cases_remediated", extra, filters).as_dict()
-    buckets: dict[tuple, dict[str, Published]] = {}
-    for key, p in data.aggregate("cases_remediated", (*extra, "ttr"), filters).rows:
-        buckets.setdefault(key[:-1], {})[key[-1]] = p
-    return {
-        key: (total, outcomes.published_median(buckets.get(key, {}), total))
-        for key, total in totals.items()
-    }
 
 
 def kpi_cards(data: DataAccess, filters: Filters) -> list:

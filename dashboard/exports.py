@@ -19,7 +19,7 @@ from html import escape
 
 from flask import Blueprint, Response, abort, current_app, request, stream_with_context
 
-from dashboard import ids
+from dashboard import footprint, ids
 from dashboard.i18n import _
 from dashboard.urlstate import month_label, parse_options, parse_query, to_query
 from dashboard.views import View, all_views, find_chart
@@ -373,6 +373,22 @@ def blueprint(data: DataAccess) -> Blueprint:
     def export_json(slug: str, chart_id: str):
         built = build(data, slug, chart_id, request.query_string.decode())
         return Response(json.dumps(export_payload(built)), mimetype="application/json")
+
+    @bp.get(f"{ids.PATH_TEMPLATE}.csv")
+    def footprint_template_csv():
+        return Response(
+            footprint.template_csv(),
+            mimetype="text/csv",
+            headers={"Content-Disposition": 'attachment; filename="footprint-template.csv"'},
+        )
+
+    @bp.get(f"{ids.PATH_TEMPLATE}.xlsx")
+    def footprint_template_xlsx():
+        return Response(
+            footprint.template_xlsx(),
+            mimetype="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+            headers={"Content-Disposition": 'attachment; filename="footprint-template.xlsx"'},
+        )
 
     @bp.get(f"{ids.PATH_EMBED}plotly.min.js")
     def plotly_js():

@@ -117,3 +117,31 @@ PATH_SUPPLY_CHAINS = "/supply-chains"
 PATH_AUDITS = "/audits"
 PATH_RECRUITMENT = "/recruitment"
 PATH_REMEDIATION = "/remediation"
+
+
+# Supply-chain exposure view
+PATH_EXPOSURE = "/exposure"
+EX_FOOTPRINT = "exposure-footprint"  # the footprint, kept in this browser tab only
+EX_COUNTRY = "exposure-country"
+EX_INDUSTRY = "exposure-industry"
+EX_NATIONALITIES = "exposure-nationalities"
+EX_WEIGHT = "exposure-weight"
+EX_ADD = "exposure-add"
+EX_CLEAR = "exposure-clear"
+EX_UPLOAD = "exposure-upload"
+EX_MESSAGE = "exposure-message"
+EX_ROWS = "exposure-rows"
+EX_PROFILE = "exposure-profile"
+EX_DOWNLOAD = "exposure-download"
+EX_DOWNLOAD_FILE = "exposure-download-file"
+EX_PRINT = "exposure-print"
+EX_RANKING = "exposure-ranking"
+EX_SEGMENTS = "exposure-segments"
+EX_TREND = "exposure-trend"
+EX_ISSUES = "exposure-issues"
+EX_THEMES = "exposure-themes"
+EX_CORRIDORS = "exposure-corridors"
+# Pattern-matching id type of a footprint row's remove button: {"type": ..., "index": n}.
+EX_REMOVE = "exposure-remove"
+# The footprint template, served as a file (it holds no reader's data).
+PATH_TEMPLATE = "/download/exposure/footprint-template"

@@ -11,6 +11,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from urllib.parse import parse_qsl, urlencode
 
+from dashboard import footprint
 from dashboard.i18n import _
 from data_access import contract, taxonomy
 from data_access.filters import Filters, InvalidParameter
@@ -54,6 +55,10 @@ OPTIONS: dict[str, Option] = {
     "corridor_sort": Option("cases", ("cases", "workers", "rate", "corridor")),
     # Remediation: the breakdown of the remediation rate.
     "rate_by": Option("country", ("country", "industry", "nationality", "theme")),
+    # Supply-chain exposure: what the footprint's weights count, and a footprint built
+    # with the dropdowns (dashboard.footprint.encode; an uploaded one never goes here).
+    "weight": Option("sites", footprint.WEIGHT_KINDS),
+    "fp": Option("", check=footprint.is_code),
 }
 
 
@@ -132,7 +137,8 @@ def to_query(filters: Filters, options: dict[str, str] | None = None) -> str:
         value = (options or {}).get(name)
         if value and value != option.default and option.valid(value):
             pairs.append((name, value))
-    return "?" + urlencode(pairs) if pairs else ""
+    # ":" and "," are legal in a query and keep a footprint link readable.
+    return "?" + urlencode(pairs, safe=":,") if pairs else ""
 
 
 def from_controls(values: dict[str, str | None]) -> tuple[Filters, list[str]]:

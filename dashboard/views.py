@@ -38,11 +38,13 @@ class View:
 
 def all_views() -> list[View]:
     from callbacks import audits as audits_callbacks
+    from callbacks import exposure as exposure_callbacks
     from callbacks import overview as overview_callbacks
     from callbacks import recruitment as recruitment_callbacks
     from callbacks import remediation as remediation_callbacks
     from callbacks import supply_chains as supply_chains_callbacks
     from layouts.audits import audits_page
+    from layouts.exposure import exposure_page
     from layouts.methodology import methodology_page
     from layouts.overview import overview_page
     from layouts.recruitment import recruitment_page
@@ -85,6 +87,12 @@ def all_views() -> list[View]:
             remediation_page,
             remediation_callbacks.register,
             remediation_callbacks.charts,
+        ),
+        View(
+            ids.PATH_EXPOSURE,
+            lambda: _("Supply-chain exposure"),
+            exposure_page,
+            exposure_callbacks.register,
         ),
         View(ids.PATH_METHODOLOGY, lambda: _("Methodology"), methodology_page),
     ]

@@ -78,3 +78,19 @@ def published_median(buckets: dict[str, Published], total: Published) -> int | N
         if running >= half:
             return bucket_months(bucket)
     return None
+
+
+def medians(data, filters, by: str | None = None) -> dict:
+    """Published medians (whole months) and their protected case counts, by `by`.
+
+    `data` is a data_access.query.DataAccess. With `by` None the key is (). Each value
+    is (count behind the median, median or None).
+    """
+    extra = (by,) if by else ()
+    totals = data.aggregate("cases_remediated", extra, filters).as_dict()
+    buckets: dict[tuple, dict[str, Published]] = {}
+    for key, p in data.aggregate("cases_remediated", (*extra, "ttr"), filters).rows:
+        buckets.setdefault(key[:-1], {})[key[-1]] = p
+    return {
+        key: (total, published_median(buckets.get(key, {}), total)) for key, total in totals.items()
+    }

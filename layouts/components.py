@@ -63,11 +63,20 @@ def chart_downloads(chart_id: str) -> html.Div:
     )
 
 
-def chart_card(meta: ChartMeta, as_of_label: str, *, downloads: bool = True) -> html.Section:
+def chart_card(
+    meta: ChartMeta,
+    as_of_label: str,
+    *,
+    downloads: bool = True,
+    figure: dict | None = None,
+    table=None,
+    note=None,
+) -> html.Section:
     """One chart: a title that says what it shows, its definition, the chart, its table.
 
     The table behind "View as table" is filled by the chart's callback with the same
-    protected numbers as the figure. `downloads` adds the CSV, image and embed links,
+    protected numbers as the figure, or given here (`figure`, `table`, `note`) when a
+    callback renders the whole card. `downloads` adds the CSV, image and embed links,
     which only work for a chart registered in a view's charts() list.
     """
     chart_id, title, definition = meta.id, meta.title, meta.definition
@@ -80,13 +89,13 @@ def chart_card(meta: ChartMeta, as_of_label: str, *, downloads: bool = True) -> 
             children=[
                 html.H2(title, id=heading_id, className="h5 card-title"),
                 html.P(definition, className="chart-definition text-body-secondary small"),
-                html.Div(id=ids.note(chart_id), className="chart-note small", role="status"),
+                html.Div(note, id=ids.note(chart_id), className="chart-note small", role="status"),
                 dcc.Loading(
                     dcc.Graph(
                         id=ids.graph(chart_id),
                         config=GRAPH_CONFIG,
                         className="chart-graph",
-                        figure={"data": [], "layout": {"height": 320}},
+                        figure=figure or {"data": [], "layout": {"height": 320}},
                     ),
                     type="dot",
                     delay_show=150,
@@ -95,7 +104,7 @@ def chart_card(meta: ChartMeta, as_of_label: str, *, downloads: bool = True) -> 
                     className="chart-table mt-2",
                     children=[
                         html.Summary(_("View as table")),
-                        html.Div(id=ids.table(chart_id), className="table-responsive"),
+                        html.Div(table, id=ids.table(chart_id), className="table-responsive"),
                     ],
                 ),
                 html.P(

@@ -1,0 +1,304 @@
+"""Supply-chain exposure: what workers report in the segments a footprint names.
+
+A footprint row names a segment, a worksite country and an industry, and optionally
+the nationalities its workers hold. Every number here is read through
+`DataAccess.aggregate` (and the audit comparison through `AuditGaps`), so each is a
+protected cell of the ordinary query space: one country and one industry, at most two
+breakdowns. Nothing new is published. Nationalities pick which published cells of a
+segment are shown (its workers by nationality, the corridors that feed it); they never
+form a new cell, because the union of several nationalities would be a cell no other
+view publishes, and differences between such unions could isolate a small group.
+
+Footprint-wide figures combine published row figures only: totals are sums of the
+published row values, shares and rates are means weighted by the reader's weights. A
+row too thin to publish is reported as such and left out of what it cannot support.
+
+The exposure score is explainable by design (docs/methodology.md, "Supply-chain
+exposure"): a row's share of the footprint times the reports in its segment still
+without remedy (cases reported − cases remediated so far), as an index where the highest
+row is 100.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import Protocol
+
+from data_access import taxonomy
+from data_access.audits import DEFAULT_WINDOW, AuditGaps, Rate
+from data_access.disclosure import Published, share
+from data_access.filters import Filters
+from data_access.outcomes import medians
+from data_access.query import DataAccess
+
+ZERO = Published(0)
+# The recruitment-stage issues the view follows along corridors: fees and debt, and
+# deception (about the job, or by a substituted contract).
+RECRUITMENT_ISSUES = ("recruitment_fees", "deception", "contract_substitution")
+TOP_ISSUES = 5
+
+
+class FootprintRow(Protocol):
+    country: str
+    industry: str
+    nationalities: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class Corridor:
+    """Workers of one origin in a segment, and recruitment-stage reports on that road."""
+
+    origin: str
+    destination: str
+    cases: Published  # cases in the segment from workers of this origin
+    recruitment: Published  # recruitment-stage cases, origin -> destination, this industry
+    issues: tuple[tuple[str, Published], ...]  # RECRUITMENT_ISSUES, recruitment stage
+
+    @property
+    def code(self) -> str:
+        return f"{self.origin}-{self.destination}"
+
+
+@dataclass(frozen=True)
+class Segment:
+    """One footprint row's published profile."""
+
+    country: str
+    industry: str
+    nationalities: tuple[str, ...]
+    share: float  # of the footprint, by the reader's weights (equal shares without)
+    cases: Published
+    workers: Published
+    remediated: Published  # of the cases received in the period, remediated so far
+    remediated_in_period: Published  # cases closed as remediated in the period
+    median_months: int | None
+    audit: Rate
+    trend: dict[str, Published]
+    issues: dict[str, Published]
+    themes: dict[str, Published]
+    by_nationality: tuple[tuple[str, Published], ...]  # the row's nationalities only
+    corridors: tuple[Corridor, ...]
+
+    @property
+    def published(self) -> bool:
+        """The segment has a published, non-zero case count."""
+        return not self.cases.suppressed and bool(self.cases.value)
+
+    @property
+    def remediation_rate(self) -> float | None:
+        return share(self.remediated, self.cases)
+
+    @property
+    def open_reports(self) -> int | None:
+        """Reports in the segment still without remedy: cases − cases remediated so far.
+
+        The same as cases × (1 − remediation rate), from the two published counts.
+        """
+        if self.cases.value == 0:
+            return 0
+        if not self.published or self.remediated.suppressed:
+            return None
+        return max(0, self.cases.value - self.remediated.value)
+
+    def issue_share(self, code: str) -> float:
+        """Share of the segment's cases reporting `code`; a withheld cell counts as 0."""
+        return _cell_share(self.issues.get(code), self.cases)
+
+    def theme_share(self, code: str) -> float:
+        return _cell_share(self.themes.get(code), self.cases)
+
+
+def _cell_share(cell: Published | None, total: Published) -> float:
+    if cell is None or cell.suppressed or total.suppressed or not total.value:
+        return 0.0
+    return min(1.0, cell.value / total.value)
+
+
+@dataclass(frozen=True)
+class Weighted:
+    """A footprint-wide mean: its value, and the share of the footprint it stands on."""
+
+    value: float | None
+    coverage: float  # share of the footprint's weight whose rows are published
+
+
+@dataclass(frozen=True)
+class Profile:
+    segments: tuple[Segment, ...]
+    network_cases: Published
+    network_issues: dict[str, Published]
+    network_themes: dict[str, Published]
+    quarters: tuple[str, ...]
+    window: int
+    version: int
+    scores: tuple[float | None, ...] = field(default=())
+
+    # -- footprint-wide figures, from published row figures ---------------------
+    def total(self, name: str) -> tuple[int, int]:
+        """(sum of the published row values of `name`, rows withheld)."""
+        values = [getattr(s, name) for s in self.segments]
+        return (
+            sum(v.value for v in values if not v.suppressed),
+            sum(1 for v in values if v.suppressed),
+        )
+
+    def weighted(self, values: Sequence[float | None]) -> Weighted:
+        """The mean of row values weighted by row shares, over rows with a value."""
+        pairs = [(s.share, v) for s, v in zip(self.segments, values) if v is not None]
+        weight = sum(w for w, _v in pairs)
+        if not pairs or weight <= 0:
+            return Weighted(None, 0.0)
+        return Weighted(sum(w * v for w, v in pairs) / weight, weight)
+
+    def remediation_rate(self) -> Weighted:
+        return self.weighted([s.remediation_rate for s in self.segments])
+
+    def median_months(self) -> Weighted:
+        return self.weighted(
+            [None if s.median_months is None else float(s.median_months) for s in self.segments]
+        )
+
+    def audit_rate(self) -> Weighted:
+        return self.weighted([s.audit.rate for s in self.segments])
+
+    def issue_profile(self) -> list[tuple[str, float, float | None]]:
+        """(issue, footprint share, network share) for every issue, footprint share first."""
+        return self._profile(taxonomy.ISSUES, Segment.issue_share, self.network_issues)
+
+    def theme_profile(self) -> list[tuple[str, float, float | None]]:
+        return self._profile(taxonomy.THEMES, Segment.theme_share, self.network_themes)
+
+    def _profile(self, codes, share_of, network: dict[str, Published]):
+        rows = [s for s in self.segments if s.published]
+        weight = sum(s.share for s in rows)
+        out = []
+        for code in codes:
+            mine = sum(s.share * share_of(s, code) for s in rows) / weight if weight else 0.0
+            theirs = network.get(code)
+            base = None
+            if theirs is not None and not self.network_cases.suppressed:
+                base = _cell_share(theirs, self.network_cases) if not theirs.suppressed else None
+            out.append((code, mine, base))
+        return sorted(out, key=lambda item: (-item[1], item[0]))
+
+    def trend(self) -> list[tuple[str, int | None]]:
+        """Cases per quarter over the footprint's segments; None where a part is withheld."""
+        out = []
+        for quarter in self.quarters:
+            cells = [s.trend.get(quarter, ZERO) for s in self.segments if s.cases.value != 0]
+            if any(c.suppressed for c in cells):
+                out.append((quarter, None))
+            else:
+                out.append((quarter, sum(c.value for c in cells)))
+        return out
+
+
+def exposure_scores(segments: Sequence[Segment]) -> tuple[float | None, ...]:
+    """Each row's score: 100 × (share × open reports) / the highest row's (share × open).
+
+    None where a row's open reports are not published. All rows score 0 when no row has
+    open reports.
+    """
+    raw = [None if s.open_reports is None else s.share * s.open_reports for s in segments]
+    top = max((r for r in raw if r is not None), default=0.0)
+    return tuple(None if r is None else (100 * r / top if top else 0.0) for r in raw)
+
+
+class Exposure:
+    """Protected exposure profiles from one DataAccess (its engine, rules and cache)."""
+
+    def __init__(self, data: DataAccess) -> None:
+        self.data = data
+        self.audits = AuditGaps(data)
+
+    def profile(
+        self,
+        rows: Sequence[FootprintRow],
+        shares: Sequence[float],
+        period: Filters | None = None,
+        window: int = DEFAULT_WINDOW,
+    ) -> Profile:
+        """The profile of a footprint over the period of `period` (its other filters unused)."""
+        period = Filters(start=(period or Filters()).start, end=(period or Filters()).end)
+        data = self.data
+        segments = tuple(
+            self.segment(row, weight, period, window) for row, weight in zip(rows, shares)
+        )
+        quarters = sorted({q for s in segments for q in s.trend})
+        network_issues = _by(data.aggregate("cases", ("issue",), period))
+        network_themes = _by(data.aggregate("cases", ("theme",), period))
+        profile = Profile(
+            segments,
+            data.total("cases", period),
+            network_issues,
+            network_themes,
+            tuple(quarters),
+            window,
+            data.version().version,
+        )
+        return Profile(**{**profile.__dict__, "scores": exposure_scores(segments)})
+
+    def segment(self, row: FootprintRow, weight: float, period: Filters, window: int) -> Segment:
+        data = self.data
+        where = Filters(
+            start=period.start, end=period.end, country=row.country, industry=row.industry
+        )
+        cases = data.total("cases", where)
+        median = medians(data, where).get((), (ZERO, None))[1]
+        nationality = _by(data.aggregate("cases", ("nationality",), where))
+        return Segment(
+            country=row.country,
+            industry=row.industry,
+            nationalities=tuple(row.nationalities),
+            share=weight,
+            cases=cases,
+            workers=data.total("workers_affected", where),
+            remediated=data.total("cases_received_remediated", where),
+            remediated_in_period=data.total("cases_remediated", where),
+            median_months=median,
+            audit=self.audits.gap(where, window).overall,
+            trend=_by(data.aggregate("cases", ("quarter",), where)),
+            issues=_by(data.aggregate("cases", ("issue",), where)),
+            themes=_by(data.aggregate("cases", ("theme",), where)),
+            by_nationality=tuple((n, nationality.get(n, ZERO)) for n in row.nationalities),
+            corridors=self._corridors(row, where),
+        )
+
+    def _corridors(self, row: FootprintRow, where: Filters) -> tuple[Corridor, ...]:
+        """The origins feeding the segment: the row's nationalities, or every origin abroad."""
+        data = self.data
+        origins = _by(data.aggregate("cases", ("origin",), where))
+        if row.nationalities:
+            chosen = [o for o in row.nationalities if o != row.country]
+        else:
+            chosen = sorted(
+                (o for o, p in origins.items() if o != row.country and p.value != 0),
+                key=lambda o: (-(origins[o].value or 0), o),
+            )
+        out = []
+        for origin in chosen:
+            road = Filters(
+                start=where.start,
+                end=where.end,
+                origin=origin,
+                destination=row.country,
+                industry=row.industry,
+                stage="recruitment",
+            )
+            issues = _by(data.aggregate("cases", ("issue",), road))
+            out.append(
+                Corridor(
+                    origin,
+                    row.country,
+                    origins.get(origin, ZERO),
+                    data.total("cases", road),
+                    tuple((code, issues.get(code, ZERO)) for code in RECRUITMENT_ISSUES),
+                )
+            )
+        return tuple(out)
+
+
+def _by(result) -> dict[str, Published]:
+    """A one-breakdown result as {code: Published}."""
+    return {keys[0]: p for keys, p in result.rows}
