@@ -21,7 +21,7 @@ from callbacks import figures
 from callbacks.charts import Share, TableData, csv_cell, filters_from_store, render_table
 from dashboard import footprint as fp
 from dashboard import ids
-from dashboard.i18n import _
+from dashboard.i18n import _, ngettext
 from dashboard.urlstate import OPTIONS, month_label
 from data_access import taxonomy
 from data_access.disclosure import Published
@@ -86,9 +86,11 @@ def edit(
             filename, contents = upload or (None, "")
             new = fp.parse_file(filename, decode_upload(contents))
             message = _ok(
-                _("Read {n} rows from {name}. They are kept in this browser tab only.").format(
-                    n=len(new.rows), name=filename
-                )
+                ngettext(
+                    "Read {n} row from {name}. It is kept in this browser tab only.",
+                    "Read {n} rows from {name}. They are kept in this browser tab only.",
+                    len(new.rows),
+                ).format(n=len(new.rows), name=filename)
             )
             return fp.to_store(new, "upload"), "", message
         if trigger == ids.EX_ADD:

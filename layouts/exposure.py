@@ -176,6 +176,12 @@ def footprint_section(options: dict) -> html.Section:
                 upload_area(),
                 html.Div(id=ids.EX_MESSAGE, role="alert", **{"aria-live": "assertive"}),
                 html.Div(id=ids.EX_ROWS, className="table-responsive"),
+                html.Button(
+                    _("Clear the footprint"),
+                    id=ids.EX_CLEAR,
+                    type="button",
+                    className="btn btn-outline-secondary btn-sm",
+                ),
                 # Holds a menu-built footprint for the URL; the shell writes it there.
                 dcc.Input(id=ids.option("fp"), type="hidden", value=options.get("fp", "")),
             ],
@@ -231,12 +237,6 @@ def rows_table(labels: list[tuple[str, str, str, str]], weight_heading: str) -> 
                         ]
                     ),
                 ],
-            ),
-            html.Button(
-                _("Clear the footprint"),
-                id=ids.EX_CLEAR,
-                type="button",
-                className="btn btn-outline-secondary btn-sm",
             ),
         ]
     )

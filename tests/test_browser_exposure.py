@@ -1,0 +1,84 @@
+"""Browser journeys on the Supply-chain exposure view (dash_duo)."""
+
+from __future__ import annotations
+
+import urllib.request
+
+import pytest
+from dash.testing.wait import until
+from selenium.webdriver.common.by import By
+from selenium.webdriver.common.keys import Keys
+
+from dashboard import create_app, ids
+from tests.conftest import free_port
+
+pytestmark = pytest.mark.browser
+
+
+@pytest.fixture
+def app(small_url, browser_ready):
+    return create_app({"DATABASE_URL": small_url, "DATA_VERSION_TTL": 0})
+
+
+def _upload(dash_duo, path) -> None:
+    field = dash_duo.driver.find_element(By.CSS_SELECTOR, f"#{ids.EX_UPLOAD} input[type=file]")
+    field.send_keys(str(path))
+
+
+def _text(dash_duo, selector: str) -> str:
+    elements = dash_duo.driver.find_elements(By.CSS_SELECTOR, selector)
+    return elements[0].get_attribute("textContent") if elements else ""
+
+
+def test_exb001_template_upload_profile_then_a_bad_file_changes_nothing(dash_duo, app, tmp_path):
+    dash_duo.start_server(app, port=free_port())
+    dash_duo.driver.get(dash_duo.server_url + ids.PATH_EXPOSURE)
+    dash_duo.wait_for_element("#exposure-template-csv", timeout=15)
+
+    # Download the template (its link), fill it in, upload it.
+    href = dash_duo.find_element("#exposure-template-csv").get_attribute("href")
+    with urllib.request.urlopen(href) as response:  # noqa: S310 - the local test server
+        template = response.read().decode()
+    assert template.startswith("country,industry,weight,nationalities")
+    filled = tmp_path / "my-footprint.csv"
+    filled.write_text(template + "Malaysia,Food & beverage,5,Myanmar\n", encoding="utf-8")
+    _upload(dash_duo, filled)
+
+    dash_duo.wait_for_contains_text(f"#{ids.EX_ROWS}", "Malaysia · Food & beverage", timeout=15)
+    dash_duo.wait_for_contains_text(f"#{ids.EX_RANKING}", "Exposure score", timeout=20)
+    dash_duo.wait_for_contains_text(f"#{ids.EX_SEGMENTS}", "Thailand · Seafood", timeout=10)
+    dash_duo.wait_for_contains_text(f"#{ids.EX_CORRIDORS}", "Myanmar → Thailand", timeout=10)
+    before = _text(dash_duo, f"#{ids.EX_RANKING}")
+    # An uploaded footprint never goes into the link.
+    assert "fp=" not in dash_duo.driver.current_url
+
+    # A bad file: a clear message naming the row, and the profile as it was.
+    bad = tmp_path / "bad.csv"
+    bad.write_text("country,industry\nThailnd,Seafood\n", encoding="utf-8")
+    _upload(dash_duo, bad)
+    dash_duo.wait_for_contains_text(f"#{ids.EX_MESSAGE}", "Did you mean “Thailand”?", timeout=10)
+    assert "Row 2" in _text(dash_duo, f"#{ids.EX_MESSAGE}")
+    assert "Malaysia · Food & beverage" in _text(dash_duo, f"#{ids.EX_ROWS}")
+    assert _text(dash_duo, f"#{ids.EX_RANKING}") == before
+    assert dash_duo.get_logs() == []
+
+
+def test_exb002_a_shared_link_opens_the_same_footprint(dash_duo, app):
+    dash_duo.start_server(app, port=free_port())
+    dash_duo.driver.get(
+        dash_duo.server_url
+        + ids.PATH_EXPOSURE
+        + "?weight=workers&fp=TH:seafood:3:MM~MY:electronics:1:"
+    )
+    dash_duo.wait_for_contains_text(f"#{ids.EX_ROWS}", "Malaysia · Electronics", timeout=15)
+    dash_duo.wait_for_contains_text(f"#{ids.EX_ROWS}", "Share of your migrant workers", timeout=10)
+    dash_duo.wait_for_contains_text(f"#{ids.EX_RANKING}", "Thailand · Seafood", timeout=20)
+    # Removing a row rewrites the link.
+    remove = "//button[@aria-label='Remove Malaysia · Electronics']"
+    until(lambda: dash_duo.driver.find_elements(By.XPATH, remove), timeout=10)
+    button = dash_duo.driver.find_element(By.XPATH, remove)
+    dash_duo.driver.execute_script("arguments[0].scrollIntoView({block: 'center'})", button)
+    button.send_keys(Keys.ENTER)  # the remove button is a real, keyboard-usable button
+    until(lambda: "MY:electronics" not in dash_duo.driver.current_url, timeout=10)
+    assert "fp=TH:seafood:3:MM" in dash_duo.driver.current_url
+    assert dash_duo.get_logs() == []

@@ -1,0 +1,491 @@
+"""Supply-chain exposure: footprint files, links, numbers against the case rows, privacy."""
+
+from __future__ import annotations
+
+import base64
+import json
+import logging
+import pickle
+import tempfile
+import time
+from pathlib import Path
+
+import pandas as pd
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from sqlalchemy import create_engine, text
+
+from callbacks import exposure as ex
+from dashboard import create_app, ids
+from dashboard import footprint as fp
+from dashboard.urlstate import parse_options, to_query
+from data_access import taxonomy
+from data_access.disclosure import DisclosureParams
+from data_access.exposure import RECRUITMENT_ISSUES, Exposure
+from data_access.filters import Filters
+from data_access.query import DataAccess
+
+CORPUS = Path(__file__).parent / "data" / "footprints"
+EXPECTED = fp.Footprint(
+    (
+        fp.Row("TH", "seafood", 12.0, ("KH", "MM")),
+        fp.Row("MY", "electronics", 30.0, ("BD", "NP")),
+    )
+)
+MORE = "The columns are: country, industry, weight (optional), nationalities (optional)."
+BAD = {
+    "missing_column.csv": f"The file has no “industry” column. {MORE}",
+    "unknown_column.csv": f"Column C “supplier” is not one the dashboard reads. {MORE}",
+    "unknown_country.csv": "Row 2: country “Thailnd” is not one the network covers. "
+    "Did you mean “Thailand”?",
+    "unknown_industry.csv": "Row 2: industry “Electronis” is not one the network covers. "
+    "Did you mean “Electronics”?",
+    "unknown_nationality.csv": "Row 2: nationality “Burmeese” is not one the network covers. "
+    "Did you mean “Burmese”?",
+    "duplicate_rows.csv": "Row 4 repeats Thailand · Seafood from row 2: give each country and "
+    "industry one row (list all its nationalities there and add up the weights).",
+    "negative_weight.csv": "Row 2: weight “-5” is negative; weights must be 0 or more.",
+    "non_numeric_weight.csv": "Row 3: weight “lots” is not a number.",
+    "missing_weight.csv": "Row 3: weight is missing; give every row a weight, or remove the "
+    "weight column.",
+    "zero_weights.csv": "The weights add up to 0: give at least one row a weight above 0.",
+    "empty.csv": "The file is empty.",
+    "header_only.csv": "The file has a header but no rows.",
+    "latin1.csv": "Row 3 has characters that are not UTF-8 text. Save the file as “CSV UTF-8” "
+    "and upload it again.",
+    "formula.csv": 'Row 2, column weight: the cell holds a formula (=HYPERLINK("x")). '
+    "Replace formulas by their values.",
+    "formula.xlsx": "Row 3, column weight: the cell holds a formula (=C2*2). Replace formulas "
+    "by their values.",
+    "image.csv": "“image.csv” is not a CSV text file: download the template.",
+    "report.pdf": "“report.pdf” is not a CSV or XLSX file: download the template.",
+    "old_excel.xls": "“old_excel.xls” is an old Excel (.xls) file: save it as .xlsx or CSV.",
+    "not_really.xlsx": "“not_really.xlsx” is not a readable XLSX file: download the template.",
+}
+EXACT = DisclosureParams(k=1, c=1, noise=0, sum_noise=0.0, dominance=1.0, top_noise=0.0)
+
+
+def _messages(name: str, content: bytes) -> tuple[str, ...]:
+    with pytest.raises(fp.FootprintError) as error:
+        fp.parse_file(name, content)
+    return error.value.messages
+
+
+# -- parsing and validation -----------------------------------------------------------
+@pytest.mark.parametrize("name", sorted(p.name for p in (CORPUS / "good").iterdir()))
+def test_ex001_good_files_in_both_formats_with_codes_and_names(name):
+    assert fp.parse_file(name, (CORPUS / "good" / name).read_bytes()) == EXPECTED
+
+
+@pytest.mark.parametrize("name", sorted(BAD))
+def test_ex002_each_bad_file_gets_its_message(name):
+    assert _messages(name, (CORPUS / "bad" / name).read_bytes())[0] == BAD[name]
+
+
+def test_ex003_the_corpus_has_an_expected_message_for_every_bad_file():
+    assert {p.name for p in (CORPUS / "bad").iterdir()} == set(BAD)
+
+
+def test_ex004_more_than_5000_rows_is_refused():
+    rows = "".join(f"Thailand,Seafood,{i}\n" for i in range(fp.MAX_ROWS + 1))
+    messages = _messages("big.csv", ("country,industry,weight\n" + rows).encode())
+    assert messages == (
+        "The file has more than 5,000 rows. Give each country and industry one row.",
+    )
+
+
+def test_ex005_a_file_over_2_mb_is_refused_before_it_is_read():
+    content = b"country,industry\n" + b"Thailand,Seafood," + b"x" * fp.MAX_BYTES
+    assert _messages("big.csv", content) == ("The file is 2.0 MB; the limit is 2 MB.",)
+
+
+def test_ex006_every_problem_names_its_row():
+    content = b"country,industry,weight\nThailnd,Seafood,1\nMalaysia,Electronics,-1\nTH,x,2\n"
+    messages = _messages("f.csv", content)
+    assert [m.split(":")[0] for m in messages] == ["Row 2", "Row 3", "Row 4"]
+
+
+def test_ex007_the_templates_read_back_as_the_example_footprint():
+    from_csv = fp.parse_file("t.csv", fp.template_csv().encode())
+    assert fp.parse_file("t.xlsx", fp.template_xlsx()) == from_csv
+    assert [r.segment for r in from_csv.rows] == [
+        ("TH", "seafood"),
+        ("MY", "electronics"),
+        ("TH", "apparel_footwear"),
+    ]
+
+
+def test_ex008_utf16_text_from_excel_is_read():
+    content = "country\tindustry\nThailand\tSeafood\n".encode("utf-16")
+    assert fp.parse_file("f.txt", content).rows == (fp.Row("TH", "seafood"),)
+
+
+# -- the link ---------------------------------------------------------------------------
+rows_strategy = st.lists(
+    st.tuples(
+        st.sampled_from(sorted(taxonomy.COUNTRIES)),
+        st.sampled_from(sorted(taxonomy.INDUSTRIES)),
+        st.frozensets(st.sampled_from(sorted(taxonomy.NATIONALITIES)), max_size=3),
+    ),
+    max_size=fp.MAX_URL_ROWS,
+    unique_by=lambda r: (r[0], r[1]),
+)
+
+
+@settings(max_examples=60, deadline=None)
+@given(rows=rows_strategy, weights=st.booleans())
+def test_ex010_a_footprint_link_reads_back_exactly(rows, weights):
+    footprint = fp.Footprint(
+        tuple(
+            fp.Row(c, i, float(n + 1) * 1.5 if weights else None, tuple(sorted(nats)))
+            for n, (c, i, nats) in enumerate(rows)
+        )
+    )
+    code = fp.encode(footprint)
+    assert fp.decode(code) == footprint
+    options, notices = parse_options(to_query(Filters(), {"fp": code}))
+    assert notices == [] and options["fp"] == code
+
+
+def test_ex011_a_forged_link_is_ignored_with_a_notice():
+    options, notices = parse_options("?fp=TH:seafood:-3:")
+    assert options["fp"] == "" and len(notices) == 1
+
+
+def test_ex012_a_forged_browser_store_is_refused():
+    assert fp.from_store({"rows": [["XX", "seafood", None, []]]}) == (fp.Footprint(), "")
+    assert fp.from_store({"rows": [["TH", "seafood", "-1", []]]}) == (fp.Footprint(), "")
+    assert fp.from_store("junk") == (fp.Footprint(), "")
+
+
+# -- editing: a failed edit changes nothing ---------------------------------------------
+def _upload(name: str, content: bytes) -> tuple[str, str]:
+    return name, "data:text/csv;base64," + base64.b64encode(content).decode()
+
+
+def test_ex020_a_bad_upload_leaves_the_footprint_as_it_was():
+    before = fp.to_store(EXPECTED, "upload")
+    store, link, message = ex.edit(
+        ids.EX_UPLOAD, before, upload=_upload("f.csv", b"country,industry\nThailnd,Seafood\n")
+    )
+    assert store is ex.no_update and link is ex.no_update
+    assert "Did you mean “Thailand”?" in str(message)
+
+
+def test_ex021_an_upload_replaces_the_footprint_and_never_goes_into_the_link():
+    content = (CORPUS / "good" / "names.csv").read_bytes()
+    store, link, _message = ex.edit(ids.EX_UPLOAD, None, upload=_upload("names.csv", content))
+    assert fp.from_store(store) == (EXPECTED, "upload") and link == ""
+    # Adding a row to an uploaded footprint keeps it out of the link.
+    form = {"country": "MM", "industry": "apparel_footwear", "weight": 3}
+    store2, link2, _m = ex.edit(ids.EX_ADD, store, form=form)
+    assert len(fp.from_store(store2)[0].rows) == 3 and link2 == ""
+
+
+def test_ex022_a_menu_built_footprint_goes_into_the_link():
+    form = {"country": "TH", "industry": "seafood", "nationalities": ["MM", "KH"], "weight": None}
+    store, link, message = ex.edit(ids.EX_ADD, None, form=form)
+    assert link == "TH:seafood::KH,MM" and message is None
+    store, link, _m = ex.edit({"type": ids.EX_REMOVE, "index": 0}, store, remove=0)
+    assert fp.from_store(store)[0].rows == () and link == ""
+
+
+def test_ex023_adding_a_row_that_repeats_a_segment_is_refused():
+    store = fp.to_store(EXPECTED, "ui")
+    result = ex.edit(ids.EX_ADD, store, form={"country": "TH", "industry": "seafood", "weight": 1})
+    assert result[0] is ex.no_update and "repeats Thailand · Seafood" in str(result[2])
+
+
+def test_ex024_the_link_wins_on_load():
+    store, link, _m = ex.edit(ids.OPTIONS, fp.to_store(EXPECTED, "upload"), url_code="TH:seafood::")
+    assert fp.from_store(store)[0].rows == (fp.Row("TH", "seafood"),)
+
+
+# -- numbers against the case rows ------------------------------------------------------
+@pytest.fixture(scope="module")
+def raw(small_url):
+    engine = create_engine(small_url)
+    with engine.connect() as conn:
+        cases = pd.read_sql(text("select * from cases"), conn)
+        issues = pd.read_sql(text("select * from case_issues"), conn)
+    engine.dispose()
+    return cases, issues
+
+
+FOOTPRINT = fp.Footprint(
+    (
+        fp.Row("TH", "seafood", 6.0, ("KH", "MM")),
+        fp.Row("MY", "electronics", 3.0, ()),
+        fp.Row("TH", "apparel_footwear", 1.0, ("MM",)),
+    )
+)
+PERIOD = Filters(start="2024-01", end="2025-12")
+
+
+def _segment(cases, row):
+    in_period = cases.month_received.between(PERIOD.start, PERIOD.end)
+    return cases[in_period & (cases.destination == row.country) & (cases.industry == row.industry)]
+
+
+def test_ex030_segment_numbers_equal_the_case_rows(small_url, raw):
+    cases, issues = raw
+    profile = Exposure(DataAccess(small_url, EXACT)).profile(
+        FOOTPRINT.rows, FOOTPRINT.shares(), PERIOD
+    )
+    for row, segment in zip(FOOTPRINT.rows, profile.segments):
+        mine = _segment(cases, row)
+        assert segment.cases.value == len(mine)
+        assert segment.workers.value == int(mine.workers_affected.sum())
+        assert segment.remediated.value == int((mine.status == "remediated").sum())
+        counts = issues[issues.case_id.isin(mine.case_id)].issue.value_counts()
+        assert {k: p.value for k, p in segment.issues.items() if p.value} == counts.to_dict()
+        nat = mine.nationality.value_counts()
+        assert dict((n, p.value) for n, p in segment.by_nationality) == {
+            n: int(nat.get(n, 0)) for n in row.nationalities
+        }
+        quarters = mine.month_received.map(lambda m: f"{m[:4]}-Q{(int(m[5:7]) - 1) // 3 + 1}")
+        assert {q: p.value for q, p in segment.trend.items()} == quarters.value_counts().to_dict()
+
+
+def test_ex031_corridor_numbers_equal_the_case_rows(small_url, raw):
+    cases, issues = raw
+    profile = Exposure(DataAccess(small_url, EXACT)).profile(
+        FOOTPRINT.rows, FOOTPRINT.shares(), PERIOD
+    )
+    in_period = cases.month_received.between(PERIOD.start, PERIOD.end)
+    checked = 0
+    for row, segment in zip(FOOTPRINT.rows, profile.segments):
+        for corridor in segment.corridors:
+            road = cases[
+                in_period
+                & (cases.origin == corridor.origin)
+                & (cases.destination == row.country)
+                & (cases.industry == row.industry)
+            ]
+            assert corridor.cases.value == len(road)
+            recruiting = road[road.stage == "recruitment"]
+            assert corridor.recruitment.value == len(recruiting)
+            counts = issues[issues.case_id.isin(recruiting.case_id)].issue.value_counts()
+            assert dict((c, p.value) for c, p in corridor.issues) == {
+                c: int(counts.get(c, 0)) for c in RECRUITMENT_ISSUES
+            }
+            checked += 1
+        if row.nationalities:
+            assert [c.origin for c in segment.corridors] == [
+                n for n in row.nationalities if n != row.country
+            ]
+    assert checked
+
+
+def test_ex032_weighting_follows_the_readers_weights(small_url, raw):
+    cases, issues = raw
+    profile = Exposure(DataAccess(small_url, EXACT)).profile(
+        FOOTPRINT.rows, FOOTPRINT.shares(), PERIOD
+    )
+    weights = [6 / 10, 3 / 10, 1 / 10]
+    assert [s.share for s in profile.segments] == pytest.approx(weights)
+    rates, opens = [], []
+    for row in FOOTPRINT.rows:
+        mine = _segment(cases, row)
+        remediated = int((mine.status == "remediated").sum())
+        rates.append(remediated / len(mine))
+        opens.append(len(mine) - remediated)
+    assert profile.remediation_rate().value == pytest.approx(
+        sum(w * r for w, r in zip(weights, rates))
+    )
+    raw_scores = [w * o for w, o in zip(weights, opens)]
+    assert list(profile.scores) == pytest.approx([100 * s / max(raw_scores) for s in raw_scores])
+    # The issue profile: each row's share of cases reporting the issue, weighted.
+    expected = {}
+    for w, row in zip(weights, FOOTPRINT.rows):
+        mine = _segment(cases, row)
+        counts = issues[issues.case_id.isin(mine.case_id)].issue.value_counts()
+        for code in taxonomy.ISSUES:
+            expected[code] = expected.get(code, 0) + w * counts.get(code, 0) / len(mine)
+    assert {c: v for c, v, _n in profile.issue_profile()} == pytest.approx(expected)
+
+
+def test_ex033_equal_shares_without_weights():
+    footprint = fp.Footprint((fp.Row("TH", "seafood"), fp.Row("MY", "electronics")))
+    assert footprint.shares() == (0.5, 0.5)
+
+
+def test_ex034_a_thin_row_says_so_and_adds_nothing(small_url):
+    data = DataAccess(small_url)
+    footprint = fp.Footprint((fp.Row("TH", "seafood"), fp.Row("QA", "domestic_work")))
+    profile = Exposure(data).profile(footprint.rows, footprint.shares(), PERIOD)
+    thin = profile.segments[1]
+    assert thin.cases.suppressed or thin.cases.value == 0
+    assert profile.scores[1] in (None, 0.0)
+    table = ex.ranking_table(profile, "sites", False, data.params.k)
+    notes = {row[0]: row[-1] for row in table.rows}
+    assert notes["Qatar · Domestic work"] in (
+        "Too few reports to publish (fewer than 10)",
+        "No reports in this period",
+    )
+    assert profile.total("cases")[0] == profile.segments[0].cases.value
+
+
+def test_ex035_every_published_number_passes_disclosure_control(small_url):
+    data = DataAccess(small_url)
+    footprint = fp.parse_file("t.csv", fp.template_csv().encode())
+    profile = Exposure(data).profile(footprint.rows, footprint.shares(), PERIOD)
+    k = data.params.k
+    for s in profile.segments:
+        cells = [s.cases, s.workers, s.remediated, *s.trend.values(), *s.issues.values()]
+        cells += [p for _n, p in s.by_nationality]
+        for c in s.corridors:
+            cells += [c.cases, c.recruitment, *(p for _i, p in c.issues)]
+        for cell in cells:
+            assert cell.suppressed or cell.value == 0 or cell.value >= k
+
+
+def test_ex036_the_report_holds_every_table_with_period_as_of_and_disclosure(small_url):
+    data = DataAccess(small_url)
+    store = fp.to_store(fp.parse_file("t.csv", fp.template_csv().encode()), "upload")
+    import datetime as dt
+
+    report = ex.report_csv(data, store, {"start": "2024-01"}, {"weight": "spend"}, dt.date.today())
+    for needle in (
+        "# period: Jan 2024 to the latest month",
+        "# weights: Share of your spend",
+        "# data as of: 2026-06",
+        "# disclosure: Counts below 10 are withheld",
+        "# exposure score: Exposure score = 100 ×",
+        "# Footprint rows ranked by exposure score",
+        "# What workers report in each footprint row's segment",
+        "# Cases reported per quarter",
+        "# Top issues",
+        "# Issue themes",
+        "# Recruitment corridors that feed your segments",
+    ):
+        assert needle in report
+
+
+# -- privacy: nothing of an upload stays on the server -----------------------------------
+MARKER_WEIGHT = "73519.25"
+MARKER_NAME = "acme-confidential-suppliers-7f3a.csv"
+
+
+def _post_upload(client, app, content: bytes) -> dict:
+    key = next(k for k in app.callback_map if f"{ids.EX_FOOTPRINT}.data" in k)
+    spec = app.callback_map[key]
+    contents = "data:text/csv;base64," + base64.b64encode(content).decode()
+    values = {
+        f"{ids.EX_UPLOAD}.contents": contents,
+        f"{ids.EX_UPLOAD}.filename": MARKER_NAME,
+    }
+
+    def entry(item):
+        if isinstance(item["id"], str) and item["id"].startswith("{"):
+            return []  # the remove buttons: none on the page yet
+        return {
+            "id": item["id"],
+            "property": item["property"],
+            "value": values.get(f"{item['id']}.{item['property']}"),
+        }
+
+    body = {
+        "output": key,
+        "outputs": [
+            {"id": o.split(".")[0], "property": o.split(".")[1].split("@")[0]}
+            for o in key.strip(".").split("...")
+        ],
+        "inputs": [entry(i) for i in spec["inputs"]],
+        "state": [entry(s) for s in spec["state"]],
+        "changedPropIds": [f"{ids.EX_UPLOAD}.contents"],
+    }
+    for item in body["outputs"]:
+        if item["id"].startswith("{"):
+            item["id"] = json.loads(item["id"])
+    response = client.post("/_dash-update-component", json=body)
+    assert response.status_code == 200, response.data[:300]
+    return response.get_json()
+
+
+def _files_with(marker: bytes, roots: list[Path], since: float) -> list[Path]:
+    found = []
+    for root in roots:
+        for path in root.rglob("*"):
+            try:
+                recent = path.is_file() and path.stat().st_mtime >= since
+                if recent and marker in path.read_bytes():
+                    found.append(path)
+            except OSError:
+                continue
+    return found
+
+
+def _assert_nothing_kept(app, caplog, since, roots, redis_client=None):
+    marker = MARKER_WEIGHT.encode()
+    assert _files_with(marker, roots, since) == []
+    assert _files_with(MARKER_NAME.encode(), roots, since) == []
+    logged = "\n".join(r.getMessage() for r in caplog.records)
+    assert MARKER_WEIGHT not in logged and MARKER_NAME not in logged
+    cache = app.server.extensions["cache"]
+    backend = next(iter(cache.values())) if isinstance(cache, dict) else cache
+    if redis_client is None:
+        for key, value in getattr(backend, "_cache", {}).items():
+            blob = key.encode() + pickle.dumps(value)
+            assert marker not in blob and MARKER_NAME.encode() not in blob
+    else:
+        for key in redis_client.scan_iter("*"):
+            blob = key + (redis_client.get(key) or b"")
+            assert marker not in blob and MARKER_NAME.encode() not in blob
+
+
+def _upload_content() -> bytes:
+    return (
+        "country,industry,weight,nationalities\n"
+        f"Thailand,Seafood,{MARKER_WEIGHT},Myanmar\nMalaysia,Electronics,12,Nepal\n"
+    ).encode()
+
+
+def _roots(app) -> list[Path]:
+    return [Path.cwd(), Path(app.server.instance_path), Path(tempfile.gettempdir())]
+
+
+def test_ex040_an_upload_leaves_nothing_on_disk_in_logs_or_in_the_cache(small_url, caplog):
+    caplog.set_level(logging.DEBUG)
+    since = time.time() - 1
+    app = create_app({"DATABASE_URL": small_url})
+    client = app.server.test_client()
+    answer = _post_upload(client, app, _upload_content())
+    store = answer["response"][ids.EX_FOOTPRINT]["data"]
+    assert fp.from_store(store)[1] == "upload"
+    # The profile is computed too, so every cache the view fills has been filled.
+    ex.render_profile(app.server.extensions["ilm_data"], store, {}, {})
+    _assert_nothing_kept(app, caplog, since, _roots(app))
+
+
+def test_ex041_with_the_redis_cache_an_upload_leaves_nothing_there(small_url, redis_url, caplog):
+    import redis
+
+    client_redis = redis.Redis.from_url(redis_url)
+    client_redis.flushdb()
+    since = time.time() - 1
+    app = create_app({"DATABASE_URL": small_url, "CACHE_REDIS_URL": redis_url})
+    answer = _post_upload(app.server.test_client(), app, _upload_content())
+    store = answer["response"][ids.EX_FOOTPRINT]["data"]
+    ex.render_profile(app.server.extensions["ilm_data"], store, {}, {})
+    assert client_redis.dbsize() > 0  # the segment queries were cached: the check can see
+    _assert_nothing_kept(app, caplog, since, _roots(app), client_redis)
+    client_redis.flushdb()
+
+
+def test_ex042_the_templates_are_served(small_url):
+    client = create_app({"DATABASE_URL": small_url}).server.test_client()
+    csv_response = client.get(f"{ids.PATH_TEMPLATE}.csv")
+    assert csv_response.status_code == 200
+    assert csv_response.data.decode() == fp.template_csv()
+    xlsx = client.get(f"{ids.PATH_TEMPLATE}.xlsx")
+    assert xlsx.status_code == 200 and xlsx.data.startswith(b"PK")
+    assert "attachment" in xlsx.headers["Content-Disposition"]
+
+
+def test_ex043_the_view_is_in_the_navigation(small_url):
+    client = create_app({"DATABASE_URL": small_url}).server.test_client()
+    assert client.get(ids.PATH_EXPOSURE).status_code == 200
+    layout = client.get("/_dash-layout").get_json()
+    assert ids.PATH_EXPOSURE in json.dumps(layout).replace("\\u002f", "/")
