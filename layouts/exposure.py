@@ -77,7 +77,7 @@ def _select(control_id: str, label: str, options: dict[str, str], multi: bool = 
 def row_form() -> html.Div:
     """One footprint row built with menus, and the button that adds it."""
     return html.Div(
-        className="row g-2 align-items-end mb-2",
+        className="row g-2 align-items-end mb-2 exposure-editor",
         role="group",
         **{"aria-label": _("Add a row to your footprint")},
         children=[
@@ -117,7 +117,7 @@ def row_form() -> html.Div:
 def upload_area() -> html.Div:
     """The file upload, its rules, and the template in both formats."""
     return html.Div(
-        className="mb-2",
+        className="mb-2 exposure-editor",
         children=[
             dcc.Upload(
                 id=ids.EX_UPLOAD,
@@ -170,7 +170,7 @@ def footprint_section(options: dict) -> html.Section:
                     _("Weights count"),
                     weight_choices(),
                     options.get("weight", "sites"),
-                    "mb-2",
+                    "mb-2 exposure-editor",
                 ),
                 row_form(),
                 upload_area(),
@@ -180,7 +180,7 @@ def footprint_section(options: dict) -> html.Section:
                     _("Clear the footprint"),
                     id=ids.EX_CLEAR,
                     type="button",
-                    className="btn btn-outline-secondary btn-sm",
+                    className="btn btn-outline-secondary btn-sm exposure-editor",
                 ),
                 # Holds a menu-built footprint for the URL; the shell writes it there.
                 dcc.Input(id=ids.option("fp"), type="hidden", value=options.get("fp", "")),

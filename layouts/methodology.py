@@ -5,6 +5,7 @@ from __future__ import annotations
 from dash import dcc, html
 
 from dashboard.i18n import _
+from layouts.exposure import score_formula
 
 
 def _definition(term: str, text: str) -> list:
@@ -260,6 +261,27 @@ def methodology_layout(
                     "slightly, and a number may differ by a few from the exact count. Withheld "
                     "values are shown as “<{k}”, never as zero."
                 ).format(k=k)
+            ),
+            html.H2(_("Supply-chain exposure"), className="h5 mt-4", id="exposure"),
+            html.P(
+                _(
+                    "A footprint row names a worksite country and an industry; its segment is "
+                    "every case received in the period at worksites there. Nationalities do not "
+                    "narrow a segment: they choose which of its published numbers are shown "
+                    "(its cases by those nationalities, and the corridors from those origins), "
+                    "because a segment narrowed to a set of nationalities would be a new, "
+                    "possibly small group. Footprint totals add up the published rows; rates, "
+                    "medians and issue shares are means of the rows weighted by your weights "
+                    "(equal without weights), over the rows where they are published."
+                )
+            ),
+            html.P(score_formula()),
+            html.P(
+                _(
+                    "Your footprint is never stored: an uploaded file is read in memory and kept "
+                    "only in your browser tab; a footprint built with the menus is kept in the "
+                    "link so that it can be shared."
+                )
             ),
             html.H2(_("Reusing these numbers"), className="h5 mt-4"),
             html.P(

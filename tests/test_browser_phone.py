@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import pytest
 from dash.testing.wait import until
+from selenium.webdriver.common.action_chains import ActionChains
+from selenium.webdriver.common.keys import Keys
 
 from dashboard import create_app, ids
 from dashboard.views import all_views
@@ -47,7 +49,8 @@ def test_ph002_keyboard_reaches_the_filters_and_every_view_as_table(start, app):
         dash_duo.find_element("body").click()
         filters_reached, table_reached = False, not view.charts
         for _ in range(300):
-            dash_duo.driver.switch_to.active_element.send_keys("\ue004")  # Tab
+            # Key events, not send_keys on the element: that would type into a file input.
+            ActionChains(dash_duo.driver).send_keys(Keys.TAB).perform()
             element = dash_duo.driver.switch_to.active_element
             inside_country = dash_duo.driver.execute_script(
                 "return !!arguments[0].closest('#' + arguments[1])", element, country
