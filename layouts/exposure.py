@@ -99,7 +99,6 @@ def row_form() -> html.Div:
                         id=ids.EX_WEIGHT,
                         type="number",
                         min=0,
-                        debounce=True,
                         className="form-control form-control-sm",
                     ),
                 ],
