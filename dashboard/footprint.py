@@ -22,7 +22,7 @@ import unicodedata
 import zipfile
 from dataclasses import dataclass
 
-from dashboard.i18n import _
+from dashboard.i18n import _, ngettext
 from data_access import taxonomy
 
 MAX_ROWS = 5000
@@ -253,9 +253,11 @@ def validate(rows: list[Row], numbers: list[int] | None = None) -> Footprint:
     if any(weighted) and not all(weighted):
         missing = [n for n, w in zip(numbers, weighted) if not w]
         problems.append(
-            _("Rows {rows} have no weight: give every row a weight, or none.").format(
-                rows=", ".join(str(n) for n in missing[:10])
-            )
+            ngettext(
+                "Row {rows} has no weight: give every row a weight, or none.",
+                "Rows {rows} have no weight: give every row a weight, or none.",
+                len(missing),
+            ).format(rows=", ".join(str(n) for n in missing[:10]))
         )
     elif all(weighted) and rows and sum(r.weight or 0.0 for r in rows) <= 0:
         problems.append(_("The weights add up to 0: give at least one row a weight above 0."))

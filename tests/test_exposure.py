@@ -489,3 +489,11 @@ def test_ex043_the_view_is_in_the_navigation(small_url):
     assert client.get(ids.PATH_EXPOSURE).status_code == 200
     layout = client.get("/_dash-layout").get_json()
     assert ids.PATH_EXPOSURE in json.dumps(layout).replace("\\u002f", "/")
+
+
+def test_ex025_weights_for_all_rows_or_none():
+    store = fp.to_store(fp.Footprint((fp.Row("TH", "seafood"),)), "ui")
+    form = {"country": "MY", "industry": "electronics", "weight": 3}
+    result = ex.edit(ids.EX_ADD, store, form=form)
+    assert result[0] is ex.no_update
+    assert "Row 1 has no weight: give every row a weight, or none." in str(result[2])
