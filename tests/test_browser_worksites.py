@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 from dash.testing.wait import until
+from selenium.common.exceptions import StaleElementReferenceException
 from selenium.webdriver.common.action_chains import ActionChains
 
 from dashboard import create_app, ids
@@ -23,6 +24,14 @@ def _click_bar(dash_duo, chart: str, index: int = -1) -> None:
     ActionChains(dash_duo.driver).move_to_element(bars[index]).click().perform()
 
 
+def _text(dash_duo, selector: str) -> str | None:
+    """An element's text, or None while the element is being re-rendered."""
+    try:
+        return dash_duo.find_element(selector).text
+    except StaleElementReferenceException:
+        return None
+
+
 def _journey(dash_duo, path: str, chart: str, chips: str, table: str) -> None:
     dash_duo.driver.get(dash_duo.server_url + path)
     _click_bar(dash_duo, chart)
@@ -35,7 +44,7 @@ def _journey(dash_duo, path: str, chart: str, chips: str, table: str) -> None:
 
     dash_duo.driver.get(url)  # the copied link opened afresh
     dash_duo.wait_for_element(f"#{chips} .filter-chip", timeout=15)
-    until(lambda: dash_duo.find_element(f"#{chips}").text == chip_text, timeout=10)
+    until(lambda: _text(dash_duo, f"#{chips}") == chip_text, timeout=10)
     assert dash_duo.driver.current_url == url
 
     # Removing the chip clears the filter and the URL.
