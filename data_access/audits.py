@@ -11,15 +11,22 @@ count goes through the same Protector (minimum count K, minimum contributing wor
 C, cell-key perturbation). A worksite's record key is the record key of its first case
 (the smallest case id): secret like every record key, and stable across data versions
 because case keys are. No per-worksite or per-audit row ever leaves this module.
+
+Requests read tables derived at load time (data_access.load.build_audit_reports): the
+(audit, reported category) pairs of every audit and window, with the case dimensions that
+can narrow the reports, and each worksite's record key. `comparisons` computes the same
+pairs from the raw rows; it is the exact reference the tests hold the tables to.
 """
 
 from __future__ import annotations
 
 import hashlib
 from collections import defaultdict
+from collections.abc import Iterable
 from dataclasses import dataclass
+from typing import NamedTuple
 
-from sqlalchemy import and_, func, select
+from sqlalchemy import and_, case, func, select
 
 from data_access import contract, schema
 from data_access.disclosure import SUPPRESSED, Published, share
@@ -48,6 +55,42 @@ class Comparison:
     @property
     def hits(self) -> frozenset[str]:
         return self.reported & self.found
+
+
+class Site(NamedTuple):
+    """One audited worksite's (audit, reported category) pairs of a selection, exact."""
+
+    worksite_id: str
+    country: str
+    industry: str
+    key: int  # the worksite's record key
+    reported: int  # pairs compared
+    found: int  # of those, categories the audit also found
+
+
+class Pool(NamedTuple):
+    """Exact totals of a group of worksites' pairs, with the sums the Protector needs."""
+
+    reported: int
+    reported_keys: int  # sum over worksites of key x reported
+    sites: int
+    site_keys: int
+    found: int
+    found_keys: int  # sum over worksites of key x found
+    found_sites: int  # worksites with at least one found pair
+
+
+def pool(sites: Iterable[Site]) -> Pool:
+    reported = reported_keys = n_sites = site_keys = found = found_keys = found_sites = 0
+    for site in sites:
+        reported += site.reported
+        reported_keys += site.key * site.reported
+        n_sites += 1
+        site_keys += site.key
+        found += site.found
+        found_keys += site.key * site.found
+        found_sites += site.found > 0
+    return Pool(reported, reported_keys, n_sites, site_keys, found, found_keys, found_sites)
 
 
 @dataclass(frozen=True)
@@ -116,14 +159,82 @@ class AuditGaps:
             hit = cache.get(key)
             if hit is not None:
                 return hit
-        result = self._protect(self.comparisons(filters, months), months, info.version)
+        sites, issues = self.pooled(filters, months)
+        result = self._protect(sites, issues, months, info.version)
         if cache is not None:
             cache.set(key, result, timeout=self.data.cache_timeout)
         return result
 
-    # -- exact comparisons ---------------------------------------------------------
+    # -- exact totals -----------------------------------------------------------------
+    def pooled(self, filters: Filters, window: int) -> tuple[list[Site], dict[str, Pool]]:
+        """The selection's pairs by worksite, and pooled by reported category."""
+        window = check_window(window)
+        narrowing = {
+            name: getattr(filters, name)
+            for name in schema.AUDIT_CASE_DIMS
+            if getattr(filters, name) is not None
+        }
+        # Without a case filter every report counts: the rows of distinct (audit, category)
+        # pairs answer; otherwise the rows per case dimensions, made distinct again.
+        table = schema.audit_case_reports if narrowing else schema.audit_reports
+        t = table.c
+        pairs = select(
+            t.worksite_id, t.country, t.industry, t.worksite_key, t.issue, t.audit_id, t.found
+        ).where(t.window_months == window)
+        if filters.start:
+            pairs = pairs.where(t.month >= filters.start)
+        if filters.end:
+            pairs = pairs.where(t.month <= filters.end)
+        if filters.country:
+            pairs = pairs.where(t.country == filters.country)
+        if filters.industry:
+            pairs = pairs.where(t.industry == filters.industry)
+        if filters.issue is not None:
+            pairs = pairs.where(t.issue == filters.issue)
+        for name, value in narrowing.items():
+            pairs = pairs.where(t[name] == value)
+        p = (pairs.distinct() if narrowing else pairs).subquery("pairs").c
+        # A worksite has one country, industry and key: max() reads them, and grouping by
+        # the worksite alone follows the table's key order, so SQLite needs no sort.
+        site = (func.max(p.country), func.max(p.industry), func.max(p.worksite_key))
+        by_site = select(p.worksite_id, *site, func.count(), func.sum(p.found)).group_by(
+            p.worksite_id
+        )
+        # By category, each worksite's pairs first, then the group's sums, all in SQL: a
+        # few rows come back instead of one per worksite and category.
+        per = (
+            select(
+                p.issue,
+                func.max(p.worksite_key).label("key"),
+                func.count().label("reported"),
+                func.sum(p.found).label("found"),
+            )
+            .group_by(p.worksite_id, p.issue)
+            .subquery("per_site")
+        ).c
+        by_issue = select(
+            per.issue,
+            func.sum(per.reported),
+            func.sum(per.key * per.reported),
+            func.count(),
+            func.sum(per.key),
+            func.sum(per.found),
+            func.sum(per.key * per.found),
+            func.sum(case((per.found > 0, 1), else_=0)),
+        ).group_by(per.issue)
+        with self.data.engine.connect() as conn:
+            sites = [
+                Site(wid, country, industry, int(key), int(reported), int(found))
+                for wid, country, industry, key, reported, found in conn.execute(by_site)
+            ]
+            issues = {
+                issue: Pool(*(int(v) for v in sums)) for issue, *sums in conn.execute(by_issue)
+            }
+        return sites, issues
+
+    # -- the exact reference ---------------------------------------------------------
     def comparisons(self, filters: Filters, window: int) -> list[Comparison]:
-        """Every audit with worker reports in its window, exact (for _protect and tests)."""
+        """Every audit with worker reports in its window, from the raw rows (for tests)."""
         window = check_window(window)
         a, w, c = schema.audits.c, schema.worksites.c, schema.cases.c
         ci, af = schema.case_issues.c, schema.audit_findings.c
@@ -180,6 +291,30 @@ class AuditGaps:
             )
         return out
 
+    def exact_pooled(self, filters: Filters, window: int) -> tuple[list[Site], dict[str, Pool]]:
+        """What `pooled` reads from the derived tables, from the raw rows (for tests)."""
+        comparisons = self.comparisons(filters, window)
+        keys = self._worksite_keys({cmp.worksite_id for cmp in comparisons})
+
+        def counts() -> dict[tuple, list[int]]:
+            return defaultdict(lambda: [0, 0])
+
+        per_site = counts()
+        per_issue: dict[str, dict[tuple, list[int]]] = defaultdict(counts)
+        for cmp in comparisons:
+            site = (cmp.worksite_id, cmp.country, cmp.industry, keys[cmp.worksite_id])
+            per_site[site][0] += len(cmp.reported)
+            per_site[site][1] += len(cmp.hits)
+            for issue in cmp.reported:
+                per_issue[issue][site][0] += 1
+                per_issue[issue][site][1] += issue in cmp.found
+        sites = [Site(*site, reported, found) for site, (reported, found) in per_site.items()]
+        issues = {
+            issue: pool(Site(*site, r, f) for site, (r, f) in by_site.items())
+            for issue, by_site in per_issue.items()
+        }
+        return sites, issues
+
     def _worksite_keys(self, worksite_ids: set[str]) -> dict[str, int]:
         """Each worksite's record key: the key of its case with the smallest id."""
         if not worksite_ids:
@@ -198,39 +333,29 @@ class AuditGaps:
             return {wid: int(key) for wid, key in conn.execute(query)}
 
     # -- protection ----------------------------------------------------------------
-    def _protect(self, comparisons: list[Comparison], window: int, version: int) -> AuditGap:
-        keys = self._worksite_keys({cmp.worksite_id for cmp in comparisons})
+    def _protect(
+        self, sites: list[Site], issues: dict[str, Pool], window: int, version: int
+    ) -> AuditGap:
         protector = self.data.protector
 
-        def rate(parts: list[tuple[str, int, int]]) -> Rate:
-            """Protect pooled (worksite, reported, hits) parts of one group."""
-            reported = sum(r for _, r, _h in parts)
-            hits = sum(h for _, _r, h in parts)
-            sites = {wid for wid, _r, _h in parts}
-            hit_sites = {wid for wid, _r, h in parts if h}
-            n_sites = protector.count(len(sites), sum(keys[wid] for wid in sites), len(sites))
+        def rate(group: Pool) -> Rate:
+            n_sites = protector.count(group.sites, group.site_keys, group.sites)
             if n_sites.suppressed:
                 # Fewer than K worksites: a rate would describe a handful of workplaces.
                 return Rate(SUPPRESSED, SUPPRESSED, SUPPRESSED)
             return Rate(
-                protector.count(reported, sum(keys[wid] * r for wid, r, _h in parts), len(sites)),
-                protector.count(hits, sum(keys[wid] * h for wid, _r, h in parts), len(hit_sites)),
+                protector.count(group.reported, group.reported_keys, group.sites),
+                protector.count(group.found, group.found_keys, group.found_sites),
                 n_sites,
             )
 
-        parts = [(cmp.worksite_id, len(cmp.reported), len(cmp.hits)) for cmp in comparisons]
-        by_issue: dict[str, list] = defaultdict(list)
-        by_industry: dict[str, list] = defaultdict(list)
-        by_country: dict[str, list] = defaultdict(list)
-        per_site: dict[str, list[int]] = defaultdict(lambda: [0, 0])
-        for cmp, part in zip(comparisons, parts):
-            for issue in cmp.reported:
-                by_issue[issue].append((cmp.worksite_id, 1, int(issue in cmp.found)))
-            by_industry[cmp.industry].append(part)
-            by_country[cmp.country].append(part)
-            per_site[cmp.worksite_id][0] += part[1]
-            per_site[cmp.worksite_id][1] += part[2]
-        rates = {wid: hits / reported for wid, (reported, hits) in per_site.items()}
+        by_industry: dict[str, list[Site]] = defaultdict(list)
+        by_country: dict[str, list[Site]] = defaultdict(list)
+        for site in sites:
+            by_industry[site.industry].append(site)
+            by_country[site.country].append(site)
+        keys = {site.worksite_id: site.key for site in sites}
+        rates = {site.worksite_id: site.found / site.reported for site in sites}
         zero = [wid for wid, r in rates.items() if r == 0]
         bins = [
             Bin(low, high, protector.count(len(members), sum(keys[m] for m in members)))
@@ -238,10 +363,10 @@ class AuditGaps:
         ]
         return AuditGap(
             window,
-            rate(parts),
-            tuple((k, rate(v)) for k, v in sorted(by_issue.items())),
-            tuple((k, rate(v)) for k, v in sorted(by_industry.items())),
-            tuple((k, rate(v)) for k, v in sorted(by_country.items())),
+            rate(pool(sites)),
+            tuple((k, rate(v)) for k, v in sorted(issues.items())),
+            tuple((k, rate(pool(v))) for k, v in sorted(by_industry.items())),
+            tuple((k, rate(pool(v))) for k, v in sorted(by_country.items())),
             tuple(bins),
             protector.count(len(zero), sum(keys[wid] for wid in zero)),
             version,

@@ -16,10 +16,22 @@ from collections import defaultdict
 from collections.abc import Callable, Iterable
 from pathlib import Path
 
-from sqlalchemy import Engine, case, create_engine, delete, func, insert, select
+from sqlalchemy import (
+    Engine,
+    Integer,
+    case,
+    cast,
+    create_engine,
+    delete,
+    func,
+    insert,
+    literal_column,
+    select,
+)
 from sqlalchemy.engine import Connection
 
 from data_access import contract, outcomes, schema, taxonomy
+from data_access.audits import WINDOWS
 from data_access.demo import DemoGenerator, DemoSpec
 
 Progress = Callable[[str, int, int | None], None]
@@ -74,7 +86,7 @@ def _latest_version(conn: Connection) -> dict | None:
 
 
 def _clear(conn: Connection) -> None:
-    derived = [*schema.cube_tables.values(), schema.case_themes]
+    derived = [*schema.cube_tables.values(), schema.case_themes, *AUDIT_TABLES]
     for table in [*derived, *reversed(schema.EXTRACT_TABLES.values())]:
         conn.execute(delete(table))
 
@@ -83,6 +95,7 @@ def build_cubes(conn: Connection) -> None:
     """Refill every cube table: the finest from the case rows, the rest rolled up."""
     c = schema.cases.c
     build_case_themes(conn)
+    build_audit_reports(conn)
     for name, spec in schema.CUBES.items():
         if spec.parent is not None:
             continue
@@ -134,6 +147,67 @@ def build_case_themes(conn: Connection) -> None:
             ["case_id", "theme"], select(ci.case_id, theme).distinct()
         )
     )
+
+
+AUDIT_TABLES = (schema.audit_reports, schema.audit_case_reports)
+
+
+def _month_index(month):
+    """contract.month_index in SQL, for any backend: months are YYYY-MM strings."""
+    year = cast(func.substr(month, 1, 4), Integer)
+    return year * 12 + cast(func.substr(month, 6, 2), Integer)
+
+
+def build_audit_reports(conn: Connection) -> None:
+    """Refill the derived tables of Audits vs worker voice (see schema.audit_reports).
+
+    The same comparison as data_access.audits.AuditGaps.comparisons, once per window and
+    for every selection at once, so a request reads a few thousand rows, not every report.
+    """
+    a, w, c = schema.audits.c, schema.worksites.c, schema.cases.c
+    ci, af = schema.case_issues.c, schema.audit_findings.c
+    for table in AUDIT_TABLES:
+        conn.execute(delete(table))
+    # A worksite's record key is the key of its case with the smallest id.
+    first_case = schema.cases.alias("first_case")
+    first = (
+        select(c.worksite_id, func.min(c.case_id).label("case_id"))
+        .where(c.worksite_id.is_not(None))
+        .group_by(c.worksite_id)
+        .subquery("first")
+    )
+    site_keys = (
+        select(first.c.worksite_id, first_case.c.record_key)
+        .join(first_case, first_case.c.case_id == first.c.case_id)
+        .subquery("site_keys")
+    )
+    source = (
+        schema.audits.join(schema.worksites, w.worksite_id == a.worksite_id)
+        .join(site_keys, site_keys.c.worksite_id == a.worksite_id)
+        .join(schema.cases, c.worksite_id == a.worksite_id)
+        .join(schema.case_issues, ci.case_id == c.case_id)
+        .outerjoin(schema.audit_findings, (af.audit_id == a.audit_id) & (af.issue == ci.issue))
+    )
+    distance = func.abs(_month_index(c.month_received) - _month_index(a.month))
+    fine = schema.audit_case_reports
+    for window in WINDOWS:
+        columns = {
+            "window_months": literal_column(str(int(window)), Integer),
+            "worksite_id": a.worksite_id,
+            "issue": ci.issue,
+            "audit_id": a.audit_id,
+            "month": a.month,
+            "country": w.country,
+            "industry": w.industry,
+            "found": case((af.audit_id.is_(None), 0), else_=1),
+            "worksite_key": site_keys.c.record_key,
+            **{d: c[d] for d in schema.AUDIT_CASE_DIMS},
+        }
+        rows = select(*columns.values()).select_from(source).where(distance <= window)
+        conn.execute(insert(fine).from_select(list(columns), rows.distinct()))
+    coarse = schema.audit_reports
+    names = [col.name for col in coarse.columns]
+    conn.execute(insert(coarse).from_select(names, select(*(fine.c[n] for n in names)).distinct()))
 
 
 def _case_column(name: str):

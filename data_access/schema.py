@@ -262,6 +262,50 @@ case_themes = Table(
     Column("theme", String(40), primary_key=True),
 )
 
+
+def _audit_columns() -> list[Column]:
+    """The columns both audit tables share (a Column belongs to one table only)."""
+    return [
+        Column("window_months", Integer, primary_key=True, autoincrement=False),
+        Column("worksite_id", String(40), primary_key=True),
+        Column("issue", String(40), primary_key=True),
+        Column("audit_id", String(40), primary_key=True),
+        Column("month", String(7), nullable=False),
+        Column("country", String(2), nullable=False),
+        Column("industry", String(40), nullable=False),
+        Column("found", Integer, nullable=False),
+        Column("worksite_key", Integer, nullable=False),
+    ]
+
+
+# Derived at every load for Audits vs worker voice (data_access.audits): one row per
+# window (months before and after the audit month), audit and issue category that workers
+# at the audited worksite reported within the window. `found` is 1 when the audit also
+# found the category. The audit's month and its worksite's country and industry are
+# copied in, as the audit filters test them, and so is the worksite's record key (the key
+# of its case with the smallest id), which the disclosure rules need for every worksite.
+# `audit_reports` serves selections that narrow only the audits (and the issue);
+# `audit_case_reports` adds the case dimensions a selection can narrow the reports by, one
+# row per distinct combination, so such a filter is a WHERE and a DISTINCT away from the
+# pairs. On SQLite both are stored in key order (no rowid): a request reads one window's
+# rows in a single range, already grouped by worksite.
+AUDIT_CASE_DIMS = ("nationality", "channel", "origin", "destination", "stage")
+
+audit_reports = Table(
+    "audit_reports",
+    metadata,
+    *_audit_columns(),
+    sqlite_with_rowid=False,
+)
+
+audit_case_reports = Table(
+    "audit_case_reports",
+    metadata,
+    *_audit_columns(),
+    *(Column(d, String(40), primary_key=True) for d in AUDIT_CASE_DIMS),
+    sqlite_with_rowid=False,
+)
+
 # Tables an import replaces, in an order that respects references.
 EXTRACT_TABLES: dict[str, Table] = {
     "worksites": worksites,

@@ -6,14 +6,30 @@ and `case_issues` (never through data_access.audits internals).
 
 from __future__ import annotations
 
+from collections import defaultdict
+
 import pandas as pd
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from sqlalchemy import create_engine, text
 
 from callbacks import audits as view
 from data_access import contract
-from data_access.audits import BIN_EDGES, AuditGaps, bin_of, check_window
+from data_access.audits import (
+    BIN_EDGES,
+    WINDOWS,
+    AuditGap,
+    AuditGaps,
+    Bin,
+    Rate,
+    _binned,
+    _merge,
+    bin_of,
+    check_window,
+)
 from data_access.demo import SILENT_AUDIT_ID, SILENT_AUDIT_WORKSITE
+from data_access.disclosure import SUPPRESSED
 from data_access.filters import Filters, InvalidParameter
 from data_access.query import DataAccess
 
@@ -202,3 +218,149 @@ def test_au012_both_backends_give_the_same_audit_gap(backend_url, small_url):
         expected.bins,
         expected.by_issue,
     )
+
+
+# -- the derived tables (issue 7) against the exact comparisons ---------------------------
+# Requests read tables derived at load time; `comparisons` computes the same pairs from the
+# raw rows (and is itself held to the pandas truth above). Any difference is a bug.
+EXACT = settings(max_examples=40, deadline=None)
+NARROWING = {
+    "all": Filters(),
+    "period": Filters(start="2022-01", end="2024-12"),
+    "from": Filters(start="2023-06"),
+    "country": Filters(country="TH"),
+    "industry": Filters(industry="seafood"),
+    "nationality": Filters(nationality="MM"),
+    "channel": Filters(channel="line"),
+    "corridor": Filters(origin="MM", destination="TH"),
+    "stage": Filters(stage="employment"),
+    "issue": Filters(issue="wages_unpaid"),
+    "nationality_issue": Filters(nationality="KH", issue="deception"),
+    "everything": Filters(
+        start="2021-01", end="2025-12", country="TH", nationality="MM", channel="line"
+    ),
+}
+
+
+def reference_gap(gaps: AuditGaps, keys: dict[str, int], filters: Filters, window: int):
+    """The protection as computed per comparison before the derived tables, unchanged."""
+    comparisons = gaps.comparisons(filters, window)
+    protector = gaps.data.protector
+
+    def rate(parts):
+        reported = sum(r for _, r, _h in parts)
+        hits = sum(h for _, _r, h in parts)
+        sites = {wid for wid, _r, _h in parts}
+        hit_sites = {wid for wid, _r, h in parts if h}
+        n_sites = protector.count(len(sites), sum(keys[wid] for wid in sites), len(sites))
+        if n_sites.suppressed:
+            return Rate(SUPPRESSED, SUPPRESSED, SUPPRESSED)
+        return Rate(
+            protector.count(reported, sum(keys[wid] * r for wid, r, _h in parts), len(sites)),
+            protector.count(hits, sum(keys[wid] * h for wid, _r, h in parts), len(hit_sites)),
+            n_sites,
+        )
+
+    parts = [(cmp.worksite_id, len(cmp.reported), len(cmp.hits)) for cmp in comparisons]
+    by_issue, by_industry, by_country = defaultdict(list), defaultdict(list), defaultdict(list)
+    per_site = defaultdict(lambda: [0, 0])
+    for cmp, part in zip(comparisons, parts):
+        for issue in cmp.reported:
+            by_issue[issue].append((cmp.worksite_id, 1, int(issue in cmp.found)))
+        by_industry[cmp.industry].append(part)
+        by_country[cmp.country].append(part)
+        per_site[cmp.worksite_id][0] += part[1]
+        per_site[cmp.worksite_id][1] += part[2]
+    rates = {wid: hits / reported for wid, (reported, hits) in per_site.items()}
+    zero = [wid for wid, r in rates.items() if r == 0]
+    bins = [
+        Bin(low, high, protector.count(len(members), sum(keys[m] for m in members)))
+        for low, high, members in _merge(_binned(rates), protector.k)
+    ]
+    return AuditGap(
+        window,
+        rate(parts),
+        tuple((k, rate(v)) for k, v in sorted(by_issue.items())),
+        tuple((k, rate(v)) for k, v in sorted(by_industry.items())),
+        tuple((k, rate(v)) for k, v in sorted(by_country.items())),
+        tuple(bins),
+        protector.count(len(zero), sum(keys[wid] for wid in zero)),
+        gaps.data.version().version,
+    )
+
+
+@pytest.fixture(scope="module")
+def raw_keys(raw) -> dict[str, int]:
+    """Each worksite's record key from the raw rows: the key of its smallest case id."""
+    cases = raw["cases"].dropna(subset=["worksite_id"]).sort_values("case_id")
+    return cases.groupby("worksite_id").record_key.first().astype(int).to_dict()
+
+
+@st.composite
+def audit_selections(draw, raw) -> tuple[Filters, int]:
+    """Selections that meet the audited worksites' data, so most compare something."""
+    audited = raw["cases"][raw["cases"].worksite_id.isin(raw["audits"].worksite_id)]
+
+    def maybe(values):
+        return draw(st.one_of(st.none(), st.sampled_from(sorted(set(values)))))
+
+    months = sorted(set(raw["audits"].month))
+    start, end = maybe(months), maybe(months)
+    if start and end and start > end:
+        start, end = end, start
+    corridor = maybe(zip(audited.origin, audited.destination))
+    filters = Filters(
+        start=start,
+        end=end,
+        country=maybe(raw["worksites"].country),
+        industry=maybe(raw["worksites"].industry),
+        nationality=maybe(audited.nationality),
+        channel=maybe(audited.channel),
+        stage=maybe(audited.stage),
+        issue=maybe(raw["case_issues"].issue),
+        origin=corridor[0] if corridor else None,
+        destination=corridor[1] if corridor else None,
+    )
+    return filters, draw(st.sampled_from(WINDOWS))
+
+
+def in_order(pooled):
+    sites, issues = pooled
+    return sorted(sites), issues
+
+
+@pytest.mark.parametrize("window", WINDOWS)
+@pytest.mark.parametrize("name", sorted(NARROWING))
+def test_au013_derived_pairs_equal_the_exact_comparisons(demo, name, window):
+    gaps = AuditGaps(demo)
+    filters = NARROWING[name]
+    expected = in_order(gaps.exact_pooled(filters, window))
+    assert in_order(gaps.pooled(filters, window)) == expected
+    if name in ("all", "country", "nationality"):
+        sites, issues = expected
+        assert len(sites) >= 10 and len(issues) >= 10
+
+
+@pytest.mark.parametrize("window", WINDOWS)
+@pytest.mark.parametrize("name", sorted(NARROWING))
+def test_au014_gap_equals_the_protected_exact_comparisons(demo, raw_keys, name, window):
+    gaps = AuditGaps(demo)
+    filters = NARROWING[name]
+    assert gaps.gap(filters, window) == reference_gap(gaps, raw_keys, filters, window)
+
+
+@EXACT
+@given(data=st.data())
+def test_au015_any_selection_gives_the_gap_of_the_exact_comparisons(demo, raw, raw_keys, data):
+    filters, window = data.draw(audit_selections(raw), label="selection")
+    gaps = AuditGaps(demo)
+    assert in_order(gaps.pooled(filters, window)) == in_order(gaps.exact_pooled(filters, window))
+    assert gaps.gap(filters, window) == reference_gap(gaps, raw_keys, filters, window)
+
+
+@pytest.mark.parametrize("window", WINDOWS)
+def test_au016_derived_pairs_are_exact_on_both_backends(backend_url, window):
+    gaps = AuditGaps(DataAccess(backend_url))
+    for filters in (Filters(), Filters(country="TH", nationality="MM"), Filters(issue="deception")):
+        expected = in_order(gaps.exact_pooled(filters, window))
+        assert in_order(gaps.pooled(filters, window)) == expected
