@@ -95,20 +95,11 @@ def edit(
             return fp.to_store(new, "upload"), "", message
         if trigger == ids.EX_ADD:
             form = form or {}
-            if not form.get("country") or not form.get("industry"):
-                raise fp.FootprintError([_("Choose a worksite country and an industry first.")])
-            weight = form.get("weight")
-            if weight not in (None, ""):
-                weight, why = fp._weight(weight)
-                if why:
-                    raise fp.FootprintError([why[:1].upper() + why[1:] + "."])
-            else:
-                weight = None
-            row = fp.Row(
-                form["country"],
-                form["industry"],
-                weight,
-                tuple(sorted(set(form.get("nationalities") or ()))),
+            row = fp.menu_row(
+                form.get("country"),
+                form.get("industry"),
+                form.get("nationalities"),
+                form.get("weight"),
             )
             new = current.add(row)
             source = source or "ui"
@@ -171,8 +162,15 @@ def period_of(stored_filters) -> tuple[Filters, list[str]]:
     return Filters(start=filters.start, end=filters.end), ignored
 
 
-def compute(data: DataAccess, footprint: fp.Footprint, period: Filters) -> Profile:
-    return Exposure(data).profile(footprint.rows, footprint.shares(), period)
+def prepare(data: DataAccess, stored: dict | None, stored_filters, options: dict | None):
+    """(footprint, period, filters not applied, weight kind, profile), or None when empty."""
+    footprint, _source = fp.from_store(stored)
+    if not footprint.rows:
+        return None
+    period, ignored = period_of(stored_filters)
+    kind = (options or {}).get("weight", "sites")
+    profile = Exposure(data).profile(footprint.rows, footprint.shares(), period)
+    return footprint, period, ignored, kind, profile
 
 
 def _status(segment: Segment, k: int) -> str:
@@ -502,13 +500,11 @@ def _note(ignored: list[str]) -> html.P | None:
 
 
 def render_profile(data: DataAccess, stored: dict | None, stored_filters, options: dict | None):
-    footprint, _source = fp.from_store(stored)
-    if not footprint.rows:
+    prepared = prepare(data, stored, stored_filters, options)
+    if prepared is None:
         return empty_state(_("Add rows or upload a file to see the exposure profile."))
-    period, ignored = period_of(stored_filters)
-    kind = (options or {}).get("weight", "sites")
+    footprint, period, ignored, kind, profile = prepared
     k = data.params.k
-    profile = compute(data, footprint, period)
     built = tables(profile, footprint, kind, k)
     as_of = month_label(data.version().as_of)
     issues_table, themes_table = built[ids.EX_ISSUES], built[ids.EX_THEMES]
@@ -590,14 +586,12 @@ def report_csv(
     """Every table of the profile in one CSV, with the period, as-of and disclosure note."""
     from dashboard.exports import LICENCE, LICENCE_URL, disclosure_rule, source_line
 
-    footprint, _source = fp.from_store(stored)
-    if not footprint.rows:
+    prepared = prepare(data, stored, stored_filters, options)
+    if prepared is None:
         return None
-    period, ignored = period_of(stored_filters)
-    kind = (options or {}).get("weight", "sites")
+    footprint, period, ignored, kind, profile = prepared
     k = data.params.k
     info = data.version()
-    profile = compute(data, footprint, period)
     out = io.StringIO()
     writer = csv.writer(out, lineterminator="\n")
     start = month_label(period.start) if period.start else _("the first month")

@@ -229,6 +229,22 @@ def _weight(raw: object) -> tuple[float | None, str]:
     return value, ""
 
 
+def menu_row(country, industry, nationalities, weight) -> Row:
+    """A row from the view's menus, or FootprintError (forged values are refused too)."""
+    if not country or not industry:
+        raise FootprintError([_("Choose a worksite country and an industry first.")])
+    nationalities = tuple(sorted(set(nationalities or ())))
+    known = country in taxonomy.COUNTRIES and industry in taxonomy.INDUSTRIES
+    if not known or any(n not in taxonomy.NATIONALITIES for n in nationalities):
+        raise FootprintError([_("Choose the country, industry and nationalities from the menus.")])
+    value = None
+    if weight not in (None, ""):
+        value, why = _weight(weight)
+        if why:
+            raise FootprintError([why[:1].upper() + why[1:] + "."])
+    return Row(country, industry, value, nationalities)
+
+
 # -- validation of whole footprints -------------------------------------------------
 def validate(rows: list[Row], numbers: list[int] | None = None) -> Footprint:
     """A footprint of checked rows: no repeated segment, weights given for all or none.

@@ -497,3 +497,12 @@ def test_ex025_weights_for_all_rows_or_none():
     result = ex.edit(ids.EX_ADD, store, form=form)
     assert result[0] is ex.no_update
     assert "Row 1 has no weight: give every row a weight, or none." in str(result[2])
+
+
+def test_ex026_forged_menu_values_are_refused():
+    form = {"country": "XX", "industry": "seafood", "weight": 1}
+    result = ex.edit(ids.EX_ADD, None, form=form)
+    assert result[0] is ex.no_update
+    assert "Choose the country, industry and nationalities from the menus." in str(result[2])
+    result = ex.edit(ids.EX_ADD, None, form={"country": "TH", "industry": "seafood", "weight": -1})
+    assert "Weight “-1” is negative; weights must be 0 or more." in str(result[2])
