@@ -11,10 +11,10 @@ from collections.abc import Callable
 from dataclasses import dataclass, fields
 from typing import Any
 
-from dash import Input, Output, html
+from dash import ClientsideFunction, Input, Output, html
 
 from dashboard import ids
-from dashboard.i18n import _
+from dashboard.i18n import _, language
 from data_access.disclosure import Published
 from data_access.filters import Filters, InvalidParameter
 from data_access.query import DataAccess
@@ -93,20 +93,49 @@ def filters_from_store(stored: dict | None) -> Filters:
     return Filters(**stored)
 
 
+def table_payload(table: TableData | None, k: int, empty_message: str) -> dict:
+    """A table as the browser renders it (assets/04_tables.js): formatted strings only."""
+    if table is None:
+        return {"empty": empty_message}
+    return {
+        "caption": table.caption,
+        "header": list(table.header),
+        "rows": [[format_cell(c, k) for c in row] for row in table.rows],
+    }
+
+
 def run(chart: Chart, data: DataAccess, stored_filters: Any, stored_options: Any) -> tuple:
-    """What a chart's callback returns: figure, table component, note component."""
-    result = chart.build(data, filters_from_store(stored_filters), stored_options or {})
-    table = render_table(result.table, data.params.k, result.note or _("Nothing to show."))
-    return result.figure, table, html.Span(result.note) if result.note else None
+    """What a chart's callback returns: figure, table payload, note component.
+
+    The whole answer is cached with the data version, the disclosure rules and the
+    language in its key, so asking again costs one cache read.
+    """
+    filters = filters_from_store(stored_filters)
+    options = stored_options or {}
+    key = ("chart", chart.id, filters.key(), tuple(sorted(options.items())), language())
+
+    def build() -> tuple:
+        result = chart.build(data, filters, options)
+        table = table_payload(result.table, data.params.k, result.note or _("Nothing to show."))
+        return result.figure, table, result.note
+
+    figure, table, note = data.memo(key, build)
+    return figure, table, html.Span(note) if note else None
 
 
 def register_chart(app, data: DataAccess, chart: Chart) -> None:
     @app.callback(
         Output(ids.graph(chart.id), "figure"),
-        Output(ids.table(chart.id), "children"),
+        Output(ids.table_data(chart.id), "data"),
         Output(ids.note(chart.id), "children"),
         Input(ids.FILTERS, "data"),
         Input(ids.OPTIONS, "data"),
     )
     def _chart(stored_filters, stored_options):
         return run(chart, data, stored_filters, stored_options)
+
+    app.clientside_callback(
+        ClientsideFunction("ilm", "table"),
+        Output(ids.table(chart.id), "children"),
+        Input(ids.table_data(chart.id), "data"),
+    )

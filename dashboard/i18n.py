@@ -12,10 +12,12 @@ from pathlib import Path
 
 LOCALES = Path(__file__).resolve().parent / "locales"
 _translation: gettext.NullTranslations = gettext.NullTranslations()
+_language = "en"
 
 
 def set_language(language: str) -> None:
-    global _translation
+    global _translation, _language
+    _language = language
     _translation = gettext.translation(
         "messages", localedir=LOCALES, languages=[language], fallback=True
     )
@@ -23,8 +25,14 @@ def set_language(language: str) -> None:
 
 def use_translation(translation: gettext.NullTranslations) -> None:
     """Install a translation object directly (tests use a pseudo-locale)."""
-    global _translation
+    global _translation, _language
     _translation = translation
+    _language = f"custom-{id(translation)}"
+
+
+def language() -> str:
+    """The language of the strings `_()` returns now: part of every rendered-output key."""
+    return _language
 
 
 def _(message: str) -> str:

@@ -53,6 +53,11 @@ def note(chart: str) -> str:
     return f"{chart}-note"
 
 
+def table_data(chart: str) -> str:
+    """The store holding a chart's table as strings; the browser renders it."""
+    return f"{chart}-table-data"
+
+
 # Ethical Supply Chains view
 SC_ISSUES_CHART = "supply-issues"
 SC_HEATMAP_CHART = "supply-heatmap"

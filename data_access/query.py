@@ -295,6 +295,24 @@ class DataAccess:
             self.total("cases_remediated", filters),
         )
 
+    def memo(self, parts: tuple, compute):
+        """`compute()` cached under `parts` plus the data version and disclosure rules.
+
+        For answers built only from this object's protected numbers (a chart's figure and
+        table): a new data version or rule set can never be served an old answer.
+        """
+        if self.cache is None:
+            return compute()
+        info = self.version()
+        text = repr((info.version, info.checksum, self.params, parts))
+        key = "ilm:memo:" + hashlib.sha1(text.encode()).hexdigest()
+        hit = self.cache.get(key)
+        if hit is not None:
+            return hit
+        value = compute()
+        self.cache.set(key, value, timeout=self.cache_timeout)
+        return value
+
     def _cache_key(self, info: VersionInfo, measure: str, by: tuple, filters: Filters) -> str:
         # The checksum tells apart two databases that share a cache and a version number.
         text = repr((info.version, info.checksum, measure, by, filters.key(), self.params))

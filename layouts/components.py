@@ -105,6 +105,8 @@ def chart_card(
                     children=[
                         html.Summary(_("View as table")),
                         html.Div(table, id=ids.table(chart_id), className="table-responsive"),
+                        # Filled by the chart's callback unless the card comes filled.
+                        dcc.Store(id=ids.table_data(chart_id)) if table is None else None,
                     ],
                 ),
                 html.P(

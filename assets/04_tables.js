@@ -1,0 +1,49 @@
+/* "View as table": the server sends a chart's table as plain strings (caption, header,
+   rows) and the browser builds the accessible table here, so a large table costs the
+   server one small JSON document instead of hundreds of components. The markup is the
+   same as layouts.components.data_table builds on the server. */
+(function () {
+  "use strict";
+
+  function el(type, props) {
+    return { type: type, namespace: "dash_html_components", props: props };
+  }
+
+  function table(payload) {
+    if (!payload) {
+      return null;
+    }
+    if (!payload.rows) {
+      return el("P", {
+        children: payload.empty || "",
+        className: "empty-state alert alert-secondary mb-2",
+      });
+    }
+    var head = el("Tr", {
+      children: payload.header.map(function (text) {
+        return el("Th", { children: text, scope: "col" });
+      }),
+    });
+    var body = payload.rows.map(function (row) {
+      return el("Tr", {
+        children: [el("Th", { children: row[0], scope: "row" })].concat(
+          row.slice(1).map(function (text) {
+            return el("Td", { children: text, className: "text-end" });
+          })
+        ),
+      });
+    });
+    return el("Table", {
+      className: "table table-sm table-striped align-middle",
+      children: [
+        el("Caption", { children: payload.caption }),
+        el("Thead", { children: head }),
+        el("Tbody", { children: body }),
+      ],
+    });
+  }
+
+  window.dash_clientside = Object.assign({}, window.dash_clientside, {
+    ilm: Object.assign({}, (window.dash_clientside || {}).ilm, { table: table }),
+  });
+})();
