@@ -572,8 +572,9 @@ def render_profile(data: DataAccess, stored: dict | None, stored_filters, option
             [render_table(corridors, k, _("No workers from abroad reported in these segments."))],
             _(
                 "Origins of the workers who reported in each segment (your nationalities "
-                "when you gave them), and the recruitment-stage cases on that road into the "
-                "same industry: fees and debt, and deception about the job or the contract."
+                "when you gave them), and the recruitment-stage cases on that corridor, in "
+                "every industry since recruitment comes before the job: fees and debt, and "
+                "deception about the job or the contract."
             ),
         ),
     ]

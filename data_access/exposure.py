@@ -52,7 +52,7 @@ class Corridor:
     origin: str
     destination: str
     cases: Published  # cases in the segment from workers of this origin
-    recruitment: Published  # recruitment-stage cases, origin -> destination, this industry
+    recruitment: Published  # recruitment-stage cases, origin -> destination, any industry
     issues: tuple[tuple[str, Published], ...]  # RECRUITMENT_ISSUES, recruitment stage
 
     @property
@@ -278,12 +278,13 @@ class Exposure:
             )
         out = []
         for origin in chosen:
+            # Recruitment happens before the job: the corridor's recruitment-stage cases
+            # in every industry (a cell the Ethical recruitment view publishes too).
             road = Filters(
                 start=where.start,
                 end=where.end,
                 origin=origin,
                 destination=row.country,
-                industry=row.industry,
                 stage="recruitment",
             )
             issues = _by(data.aggregate("cases", ("issue",), road))

@@ -264,7 +264,12 @@ def test_ex031_corridor_numbers_equal_the_case_rows(small_url, raw):
                 & (cases.industry == row.industry)
             ]
             assert corridor.cases.value == len(road)
-            recruiting = road[road.stage == "recruitment"]
+            recruiting = cases[
+                in_period
+                & (cases.origin == corridor.origin)
+                & (cases.destination == row.country)
+                & (cases.stage == "recruitment")
+            ]
             assert corridor.recruitment.value == len(recruiting)
             counts = issues[issues.case_id.isin(recruiting.case_id)].issue.value_counts()
             assert dict((c, p.value) for c, p in corridor.issues) == {
