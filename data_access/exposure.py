@@ -37,6 +37,7 @@ ZERO = Published(0)
 # deception (about the job, or by a substituted contract).
 RECRUITMENT_ISSUES = ("recruitment_fees", "deception", "contract_substitution")
 TOP_ISSUES = 5
+SEGMENT_TOTALS = ("cases", "workers_affected", "cases_received_remediated", "cases_remediated")
 
 
 class FootprintRow(Protocol):
@@ -222,8 +223,18 @@ class Exposure:
         """The profile of a footprint over the period of `period` (its other filters unused)."""
         period = Filters(start=(period or Filters()).start, end=(period or Filters()).end)
         data = self.data
+        # One query per measure answers every row's total: the same cells (the same
+        # records, so the same cell keys) as asking row by row.
+        grid = (
+            {
+                measure: data.aggregate(measure, ("country", "industry"), period).as_dict()
+                for measure in SEGMENT_TOTALS
+            }
+            if len(rows) > 1
+            else None
+        )
         segments = tuple(
-            self.segment(row, weight, period, window) for row, weight in zip(rows, shares)
+            self.segment(row, weight, period, window, grid) for row, weight in zip(rows, shares)
         )
         quarters = sorted({q for s in segments for q in s.trend})
         network_issues = _by(data.aggregate("cases", ("issue",), period))
@@ -239,12 +250,25 @@ class Exposure:
         )
         return Profile(**{**profile.__dict__, "scores": exposure_scores(segments)})
 
-    def segment(self, row: FootprintRow, weight: float, period: Filters, window: int) -> Segment:
+    def segment(
+        self,
+        row: FootprintRow,
+        weight: float,
+        period: Filters,
+        window: int,
+        grid: dict | None = None,
+    ) -> Segment:
         data = self.data
         where = Filters(
             start=period.start, end=period.end, country=row.country, industry=row.industry
         )
-        cases = data.total("cases", where)
+
+        def total(measure: str) -> Published:
+            if grid is None:
+                return data.total(measure, where)
+            return grid[measure].get((row.country, row.industry), ZERO)
+
+        cases = total("cases")
         median = medians(data, where).get((), (ZERO, None))[1]
         nationality = _by(data.aggregate("cases", ("nationality",), where))
         return Segment(
@@ -253,9 +277,9 @@ class Exposure:
             nationalities=tuple(row.nationalities),
             share=weight,
             cases=cases,
-            workers=data.total("workers_affected", where),
-            remediated=data.total("cases_received_remediated", where),
-            remediated_in_period=data.total("cases_remediated", where),
+            workers=total("workers_affected"),
+            remediated=total("cases_received_remediated"),
+            remediated_in_period=total("cases_remediated"),
             median_months=median,
             audit=self.audits.gap(where, window).overall,
             trend=_by(data.aggregate("cases", ("quarter",), where)),
