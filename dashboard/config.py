@@ -13,6 +13,9 @@ from data_access.disclosure import DisclosureParams
 
 ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_DATABASE = ROOT / "instance" / "ilm.sqlite3"
+# The plotly.js of every page and embed: only the trace types the figures use, built by
+# tools/plotly-bundle (its README says how, and why not the full bundle).
+PLOTLY_BUNDLE = ROOT / "assets" / "vendor" / "plotly-ilm.min.js"
 
 
 def _int(env, name: str, default: int) -> int:

@@ -20,6 +20,7 @@ from html import escape
 from flask import Blueprint, Response, abort, current_app, request, stream_with_context
 
 from dashboard import footprint, ids
+from dashboard.config import PLOTLY_BUNDLE
 from dashboard.i18n import _
 from dashboard.urlstate import month_label, parse_options, parse_query, to_query
 from dashboard.views import View, all_views, find_chart
@@ -281,12 +282,8 @@ def export_payload(built: Built) -> dict:
 
 @functools.cache
 def _plotly_js() -> str:
-    """plotly.js from the plotly package: embeds make no third-party requests."""
-    import plotly
-
-    path = plotly.__file__.rsplit("/", 1)[0] + "/package_data/plotly.min.js"
-    with open(path, encoding="utf-8") as handle:
-        return handle.read()
+    """The dashboard's own plotly.js, as on its pages: embeds make no third-party requests."""
+    return PLOTLY_BUNDLE.read_text(encoding="utf-8")
 
 
 def embed_html(built: Built, full_view_url: str) -> str:
