@@ -25,7 +25,7 @@ from callbacks.charts import (
 )
 from callbacks.overview import GRAINS, _grain_note, _label, _thin, selection_state
 from dashboard import ids
-from dashboard.i18n import _
+from dashboard.i18n import _, language
 from dashboard.urlstate import OPTIONS
 from data_access import contract, taxonomy
 from data_access.centroids import CENTROIDS
@@ -600,8 +600,14 @@ def register(app, data: DataAccess) -> None:
     )
     def _corridor_table(stored_filters, stored_options):
         filters = filters_from_store(stored_filters)
-        table = corridor_rows(data, filters, stored_options or {})
-        return render_corridor_table(table, data.params.k, filters.corridor)
+        options = stored_options or {}
+        key = ("corridor-table", filters.key(), tuple(sorted(options.items())), language())
+
+        def build():
+            table = corridor_rows(data, filters, options)
+            return render_corridor_table(table, data.params.k, filters.corridor)
+
+        return data.memo(key, build)
 
     @app.callback(
         Output(ids.option("compare"), "options"),
