@@ -21,6 +21,8 @@ from typing import Any
 
 from sqlalchemy import Engine, create_engine, event, func, inspect, select
 from sqlalchemy.engine import make_url
+from sqlalchemy.sql import operators
+from sqlalchemy.sql.elements import UnaryExpression
 
 from data_access import schema, taxonomy
 from data_access.disclosure import DisclosureParams, Protector, Published, share
@@ -440,6 +442,11 @@ class DataAccess:
                 func.max(table.c.max_workers),
             )
             filter_map = CASE_FILTERS
+        if self.engine.dialect.name == "sqlite" and m.source != "contacts":
+            # To skip sorting the groups, SQLite walks a cube's (issue, month) index and
+            # reads the whole table in that order, several times slower than a scan and
+            # a sort of the rows kept: group by expressions no index provides.
+            cols = {d: _unindexed(col) for d, col in cols.items()}
         query = select(*cols.values(), n_col, *sums)
         time = table.c.year if "year" in table.c else table.c.month
         if filters.start:
@@ -502,6 +509,11 @@ def _cube_column(table, spec: schema.CubeSpec, column: str):
     if column == "year" and spec.grain == "month":
         return func.substr(table.c.month, 1, 4)
     return table.c[column]
+
+
+def _unindexed(column):
+    """The column behind SQLite's unary +: the same value, never read from an index."""
+    return UnaryExpression(column, operator=operators.custom_op("+"), type_=column.type)
 
 
 def _derive(name: str, values: dict) -> Any:
