@@ -277,9 +277,12 @@ def _yearly(spec: CubeSpec) -> CubeSpec:
 
 
 # Every yearly twin comes first: a query that needs no month reads a yearly cube with
-# the same columns as the monthly cube it would otherwise read.
+# the same columns as the monthly cube it would otherwise read. The wide outcome cubes
+# have none: the narrow ones answer every view, and their twins would be about a quarter
+# of the database.
+_WIDE = set(_outcome_lattice())
 CUBES: dict[str, CubeSpec] = {
-    **{f"{name}_yearly": _yearly(spec) for name, spec in _MONTHLY.items()},
+    **{f"{name}_yearly": _yearly(spec) for name, spec in _MONTHLY.items() if name not in _WIDE},
     **_MONTHLY,
 }
 
