@@ -92,12 +92,13 @@ def _clear(conn: Connection) -> None:
 
 
 def build_cubes(conn: Connection) -> None:
-    """Refill every cube table: the finest from the case rows, the rest rolled up."""
+    """Refill every cube table: the roots from the case rows, the rest rolled up."""
     c = schema.cases.c
     build_case_themes(conn)
     build_audit_reports(conn)
-    for name, spec in schema.CUBES.items():
+    for spec in schema.build_order():
         if spec.parent is not None:
+            _fill(conn, spec.name, _roll_up(spec))
             continue
         group = [c[spec.month_column].label("month"), *(_case_column(d) for d in spec.dims)]
         source = schema.cases
@@ -120,20 +121,25 @@ def build_cubes(conn: Connection) -> None:
         ).select_from(source)
         if spec.source == "remediated":
             query = query.where(c.status == "remediated")
-        _fill(conn, name, query.group_by(*group))
-    for name, spec in schema.CUBES.items():
-        if spec.parent is None:
-            continue
-        parent = schema.cube_tables[spec.parent].c
-        group = [parent[col] for col in spec.columns]
-        query = select(
-            *group,
-            func.sum(parent.n_cases),
-            func.sum(parent.key_sum),
-            func.sum(parent.workers),
-            func.max(parent.max_workers),
-        ).group_by(*group)
-        _fill(conn, name, query)
+        _fill(conn, spec.name, query.group_by(*group))
+
+
+def _roll_up(spec: schema.CubeSpec):
+    """The cube's cells summed from its parent's (every measure is additive or a max)."""
+    parent = schema.cube_tables[spec.parent].c
+    group = [
+        func.substr(parent.month, 1, 4).label("year")
+        if col == "year" and "year" not in parent
+        else parent[col]
+        for col in spec.columns
+    ]
+    return select(
+        *group,
+        func.sum(parent.n_cases),
+        func.sum(parent.key_sum),
+        func.sum(parent.workers),
+        func.max(parent.max_workers),
+    ).group_by(*group)
 
 
 def build_case_themes(conn: Connection) -> None:

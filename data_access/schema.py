@@ -118,17 +118,20 @@ class CubeSpec:
     Each source (cases received, cases remediated; with or without the issue column)
     has a lattice of cubes from coarse to fine. A query reads the smallest cube whose
     columns cover its filters and breakdown; coarser cubes are rolled up from the
-    finest one, which is built from the case rows.
+    finest one, which is built from the case rows, and every cube has a yearly twin.
     """
 
     name: str
     source: str  # "received" or "remediated"
     dims: tuple[str, ...]  # besides `month` (and `issue` when with_issue)
     with_issue: bool
-    parent: str | None  # the finest cube of the family, for roll-ups
+    parent: str | None  # the cube it is rolled up from; None: built from the case rows
     # What `with_issue` adds per case: an issue category, or an issue theme (a case is
     # counted once per theme, however many of the theme's categories it reports).
     item: str = "issue"
+    # "month", or "year": the same cells summed over the months of each year, for the
+    # many questions that need no finer time (no month breakdown, whole years only).
+    grain: str = "month"
 
     @property
     def needs_worksite(self) -> bool:
@@ -144,8 +147,18 @@ class CubeSpec:
         return "workers_affected" if self.source == "received" else "workers_remediated"
 
     @property
+    def time_column(self) -> str:
+        return self.grain
+
+    @property
     def columns(self) -> tuple[str, ...]:
-        return ("month", *self.dims, *((self.item,) if self.with_issue else ()))
+        return (self.time_column, *self.dims, *((self.item,) if self.with_issue else ()))
+
+    @property
+    def covers(self) -> frozenset[str]:
+        """The columns a query can ask of this cube: a month grain also answers years."""
+        extra = {"year"} if self.grain == "month" else set()
+        return frozenset(self.columns) | extra
 
 
 _DIMS = ("stage", "destination", "origin", "nationality", "industry", "channel")
@@ -205,6 +218,34 @@ def _outcome_lattice() -> dict[str, CubeSpec]:
     return cubes
 
 
+# Narrow outcome cubes: each carries only the outcome columns one kind of question needs
+# (the funnel and remediation rates: status and validation; time to remediation; routes),
+# at the levels of the first lattice. A wide outcome cube holds a row per combination of
+# all four columns, about ten times as many rows as one of these. They come before the
+# wide families, so a query that needs only their columns reads them; they are rolled up
+# from the finest wide cube of the same source and variant (their own finest first).
+_NARROW_OUTCOMES = (
+    ("received", "status", ("status", "validated")),
+    ("remediated", "ttr", ("ttr",)),
+    ("remediated", "route", ("route",)),
+)
+
+
+def _narrow_outcome_lattice() -> dict[str, CubeSpec]:
+    cubes: dict[str, CubeSpec] = {}
+    for source, label, extra in _NARROW_OUTCOMES:
+        for variant in ("", "_issue", "_theme"):
+            family = f"cube_outcome_{source}_{label}{variant}"
+            finest = f"{family}_{len(_LEVELS) - 1}"
+            wide = f"cube_outcome_{source}{variant}_{len(_OUTCOME_LEVELS) - 1}"
+            item = "theme" if variant == "_theme" else "issue"
+            for level, dims in enumerate(_LEVELS):
+                name = f"{family}_{level}"
+                parent = wide if name == finest else finest
+                cubes[name] = CubeSpec(name, source, dims + extra, variant != "", parent, item)
+    return cubes
+
+
 def _worksite_lattice() -> dict[str, CubeSpec]:
     cubes: dict[str, CubeSpec] = {}
     families = (
@@ -221,20 +262,55 @@ def _worksite_lattice() -> dict[str, CubeSpec]:
     return cubes
 
 
-CUBES: dict[str, CubeSpec] = {**_lattice(), **_worksite_lattice(), **_outcome_lattice()}
+_MONTHLY: dict[str, CubeSpec] = {
+    **_lattice(),
+    **_worksite_lattice(),
+    **_narrow_outcome_lattice(),
+    **_outcome_lattice(),
+}
+
+
+def _yearly(spec: CubeSpec) -> CubeSpec:
+    """The cube's twin by year, rolled up from it (about a tenth of its rows)."""
+    name = f"{spec.name}_yearly"
+    return CubeSpec(name, spec.source, spec.dims, spec.with_issue, spec.name, spec.item, "year")
+
+
+# Every yearly twin comes first: a query that needs no month reads a yearly cube with
+# the same columns as the monthly cube it would otherwise read. The wide outcome cubes
+# have none: the narrow ones answer every view, and their twins would be about a quarter
+# of the database.
+_WIDE = set(_outcome_lattice())
+CUBES: dict[str, CubeSpec] = {
+    **{f"{name}_yearly": _yearly(spec) for name, spec in _MONTHLY.items() if name not in _WIDE},
+    **_MONTHLY,
+}
 
 
 def covering_cube(source: str, with_issue: bool, needed: set[str], item: str = "issue") -> CubeSpec:
-    """The smallest cube of a family that has every column in `needed`."""
+    """The smallest cube of a family that has every column in `needed`.
+
+    `needed` names "month" when the query needs months (a month or quarter breakdown, a
+    period that does not start and end on whole years), "year" when whole years do.
+    """
     for spec in CUBES.values():
         family = spec.source == source and spec.with_issue == with_issue
-        if family and (not with_issue or spec.item == item) and needed <= set(spec.columns):
+        if family and (not with_issue or spec.item == item) and needed <= spec.covers:
             return spec
     raise ValueError(f"no cube has the columns {sorted(needed)}")
 
 
+def build_order() -> list[CubeSpec]:
+    """Every cube after the cube it is rolled up from (roots, built from the cases, first)."""
+
+    def depth(spec: CubeSpec) -> int:
+        return 0 if spec.parent is None else 1 + depth(CUBES[spec.parent])
+
+    return sorted(CUBES.values(), key=depth)
+
+
 def _cube_table(spec: CubeSpec) -> Table:
-    columns = [Column("month", String(7), nullable=False)]
+    columns = [Column(spec.time_column, String(7), nullable=False)]
     columns += [Column(d, String(40), nullable=True) for d in spec.dims]
     if spec.with_issue:
         columns.append(Column(spec.item, String(40), nullable=False))
@@ -247,7 +323,7 @@ def _cube_table(spec: CubeSpec) -> Table:
     # Filters are equality tests on a dimension plus a month range: lead with the
     # dimension (issue first where present) so one index serves both.
     lead = (spec.item,) if spec.with_issue else ()
-    indexes = [Index(f"ix_{spec.name}_month", *lead, "month")]
+    indexes = [Index(f"ix_{spec.name}_{spec.time_column}", *lead, spec.time_column)]
     return Table(spec.name, metadata, *columns, *indexes)
 
 

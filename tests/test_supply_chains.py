@@ -59,11 +59,18 @@ def test_sc002_tier_comes_from_the_worksite(data, raw):
 
 
 def test_sc003_old_queries_still_read_the_old_cubes():
-    assert schema.covering_cube("received", False, set()).name == "cube_received_0"
-    assert schema.covering_cube("received", True, {"issue"}).name == "cube_received_issue_0"
-    assert schema.covering_cube("received", False, {"tier"}).name.startswith("cube_received_tier")
-    theme = schema.covering_cube("received", True, {"theme"}, "theme")
+    month = {"month"}
+    assert schema.covering_cube("received", False, month).name == "cube_received_0"
+    assert schema.covering_cube("received", True, {"issue"} | month).name == (
+        "cube_received_issue_0"
+    )
+    tier = schema.covering_cube("received", False, {"tier"} | month)
+    assert tier.name.startswith("cube_received_tier")
+    theme = schema.covering_cube("received", True, {"theme"} | month, "theme")
     assert theme.name == "cube_received_theme_0"
+    # Without months (or with whole years), the same cube's yearly twin.
+    assert schema.covering_cube("received", False, set()).name == "cube_received_0_yearly"
+    assert schema.covering_cube("received", False, {"year"}).name == "cube_received_0_yearly"
 
 
 def test_sc004_theme_never_narrows_to_one_issue_and_tier_is_for_cases_received(data):
