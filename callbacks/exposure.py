@@ -507,7 +507,6 @@ def render_profile(data: DataAccess, stored: dict | None, stored_filters, option
     k = data.params.k
     built = tables(profile, footprint, kind, k)
     as_of = month_label(data.version().as_of)
-    issues_table, themes_table = built[ids.EX_ISSUES], built[ids.EX_THEMES]
     corridors = built[ids.EX_CORRIDORS]
     return [
         _note(ignored),
@@ -547,23 +546,17 @@ def render_profile(data: DataAccess, stored: dict | None, stored_filters, option
                 html.Div(
                     className="col-12 col-lg-6",
                     children=chart_card(
-                        layout.issues_meta(),
+                        meta,
                         as_of,
                         downloads=False,
-                        figure=compare_figure(issues_table),
-                        table=render_table(issues_table, k, ""),
+                        figure=compare_figure(table),
+                        table=render_table(table, k, ""),
                     ),
-                ),
-                html.Div(
-                    className="col-12 col-lg-6",
-                    children=chart_card(
-                        layout.themes_meta(),
-                        as_of,
-                        downloads=False,
-                        figure=compare_figure(themes_table),
-                        table=render_table(themes_table, k, ""),
-                    ),
-                ),
+                )
+                for meta, table in (
+                    (layout.issues_meta(), built[ids.EX_ISSUES]),
+                    (layout.themes_meta(), built[ids.EX_THEMES]),
+                )
             ],
         ),
         layout.section(
