@@ -43,7 +43,56 @@
     });
   }
 
+  /* The Ethical Recruitment corridor table: the same markup as a chart's table, but
+     each row is headed by a button that picks the corridor (a pattern-matching id the
+     server's pick callback listens to), and the issues column keeps a readable width so
+     a phone scrolls the table sideways instead of breaking it into one word per line.
+     Row: [code, label, cases, workers, issues, rate, trend]. */
+  function corridorTable(payload) {
+    if (!payload) {
+      return null;
+    }
+    if (!payload.rows) {
+      return table(payload);
+    }
+    var head = el("Tr", {
+      children: payload.header.map(function (text) {
+        return el("Th", { children: text, scope: "col" });
+      }),
+    });
+    var body = payload.rows.map(function (row) {
+      var code = row[0];
+      var selected = code === payload.selected;
+      var button = el("Button", {
+        children: row[1],
+        id: { type: payload.pick, corridor: code },
+        className: "btn btn-link p-0 text-start" + (selected ? " fw-bold" : ""),
+        title: payload.follow,
+        "aria-pressed": selected ? "true" : "false",
+      });
+      var cells = row.slice(2).map(function (text, i) {
+        return i === 2
+          ? el("Td", { children: text, style: { minWidth: "14rem" } })
+          : el("Td", { children: text, className: "text-end" });
+      });
+      return el("Tr", {
+        children: [el("Th", { children: button, scope: "row" })].concat(cells),
+      });
+    });
+    return el("Table", {
+      className: "table table-sm table-striped align-middle",
+      children: [
+        el("Caption", { children: payload.caption }),
+        el("Thead", { children: head }),
+        el("Tbody", { children: body }),
+      ],
+    });
+  }
+
   window.dash_clientside = Object.assign({}, window.dash_clientside, {
-    ilm: Object.assign({}, (window.dash_clientside || {}).ilm, { table: table }),
+    ilm: Object.assign({}, (window.dash_clientside || {}).ilm, {
+      table: table,
+      corridorTable: corridorTable,
+    }),
   });
 })();

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from dataclasses import replace
 
-from dash import ALL, Input, Output, ctx, html, no_update
+from dash import ALL, ClientsideFunction, Input, Output, ctx, no_update
 from dash.exceptions import PreventUpdate
 
 from callbacks import figures
@@ -343,42 +343,23 @@ def corridor_rows(data: DataAccess, filters: Filters, options: dict) -> TableDat
     )
 
 
-def render_corridor_table(table: TableData | None, k: int, selected: str | None):
+def corridor_payload(table: TableData | None, k: int, selected: str | None) -> dict:
+    """The corridor table as the browser renders it (`ilm.corridorTable` in
+    assets/04_tables.js): formatted strings only, so a warm answer is one small JSON
+    document. Each row starts with the corridor's code, which names its pick button."""
     if table is None:
-        return html.P(
-            _("No cases match this selection."), className="empty-state alert alert-secondary mb-2"
-        )
-    body = []
-    for code, *cells in table.rows:
-        label = corridor_label(code)
-        button = html.Button(
-            label,
-            id={"type": ids.CORRIDOR_PICK, "corridor": code},
-            className="btn btn-link p-0 text-start" + (" fw-bold" if code == selected else ""),
-            title=_("Follow this corridor"),
-            **{"aria-pressed": "true" if code == selected else "false"},
-        )
-        body.append(
-            html.Tr(
-                [html.Th(button, scope="row")]
-                + [
-                    # The issues column keeps a readable width: on a phone the table
-                    # scrolls sideways instead of breaking it into one word per line.
-                    html.Td(format_cell(c, k), style={"minWidth": "14rem"})
-                    if i == 2
-                    else html.Td(format_cell(c, k), className="text-end")
-                    for i, c in enumerate(cells)
-                ]
-            )
-        )
-    return html.Table(
-        className="table table-sm table-striped align-middle",
-        children=[
-            html.Caption(table.caption),
-            html.Thead(html.Tr([html.Th(h, scope="col") for h in table.header])),
-            html.Tbody(body),
+        return {"empty": _("No cases match this selection.")}
+    return {
+        "caption": table.caption,
+        "header": list(table.header),
+        "rows": [
+            [code, corridor_label(code), *(format_cell(c, k) for c in cells)]
+            for code, *cells in table.rows
         ],
-    )
+        "selected": selected,
+        "follow": _("Follow this corridor"),
+        "pick": ids.CORRIDOR_PICK,
+    }
 
 
 # -- fees, debt and deception ----------------------------------------------------------------
@@ -594,20 +575,26 @@ def register(app, data: DataAccess) -> None:
         register_chart(app, data, chart)
 
     @app.callback(
-        Output(ids.RECRUITMENT_CORRIDORS, "children"),
+        Output(ids.table_data(ids.RECRUITMENT_CORRIDORS), "data"),
         Input(ids.FILTERS, "data"),
         Input(ids.OPTIONS, "data"),
     )
     def _corridor_table(stored_filters, stored_options):
         filters = filters_from_store(stored_filters)
         options = stored_options or {}
-        key = ("corridor-table", filters.key(), tuple(sorted(options.items())), language())
+        key = ("corridor-table-payload", filters.key(), tuple(sorted(options.items())), language())
 
         def build():
             table = corridor_rows(data, filters, options)
-            return render_corridor_table(table, data.params.k, filters.corridor)
+            return corridor_payload(table, data.params.k, filters.corridor)
 
         return data.memo(key, build)
+
+    app.clientside_callback(
+        ClientsideFunction("ilm", "corridorTable"),
+        Output(ids.RECRUITMENT_CORRIDORS, "children"),
+        Input(ids.table_data(ids.RECRUITMENT_CORRIDORS), "data"),
+    )
 
     @app.callback(
         Output(ids.option("compare"), "options"),

@@ -105,11 +105,15 @@ def corridor_table_section(as_of_label: str, sort: str) -> html.Section:
                     ],
                 ),
                 dcc.Loading(
-                    html.Div(
-                        id=ids.RECRUITMENT_CORRIDORS,
-                        className="table-responsive",
-                        **{"aria-live": "polite"},
-                    ),
+                    [
+                        # The server's answer, as strings; the browser builds the table.
+                        dcc.Store(id=ids.table_data(ids.RECRUITMENT_CORRIDORS)),
+                        html.Div(
+                            id=ids.RECRUITMENT_CORRIDORS,
+                            className="table-responsive",
+                            **{"aria-live": "polite"},
+                        ),
+                    ],
                     type="dot",
                     delay_show=150,
                 ),

@@ -5,6 +5,8 @@ Ground truth is computed with SQL on the raw case rows of the small demo.
 
 from __future__ import annotations
 
+import json
+
 import pytest
 from sqlalchemy import create_engine, text
 
@@ -161,15 +163,25 @@ def test_er010_corridor_table_sorts(data, sort):
     assert values == sorted(values, reverse=True)
 
 
-def test_er011_corridor_table_renders_keyboard_buttons_and_less_than_k(data):
+def test_er011_corridor_table_payload_names_pick_buttons_and_less_than_k(data):
     table = recruitment.corridor_rows(data, Filters(nationality="NP"), {})
-    html_table = recruitment.render_corridor_table(table, data.params.k, "NP-KW")
-    body = html_table.children[2].children
-    button = body[0].children[0].children
-    assert button.id["type"] == ids.CORRIDOR_PICK
-    cells = [c.children for row in body for c in row.children[1:]]
+    payload = recruitment.corridor_payload(table, data.params.k, "NP-KW")
+    assert payload["pick"] == ids.CORRIDOR_PICK
+    assert payload["selected"] == "NP-KW"
+    assert len(payload["header"]) == len(payload["rows"][0]) - 1  # the code names the button
+    codes = [row[0] for row in payload["rows"]]
+    assert "NP-KW" in codes
+    assert payload["rows"][codes.index("NP-KW")][1] == "Nepal → Kuwait"
+    cells = [c for row in payload["rows"] for c in row[2:]]
+    assert all(isinstance(c, str) for c in cells)
     assert "<10" in cells
-    assert not any(c == "0" for row in body for c in [row.children[1].children])
+    assert not any(row[2] == "0" for row in payload["rows"])
+    json.dumps(payload)  # strings only: the browser builds the table
+
+
+def test_er011b_corridor_table_payload_says_when_nothing_matches(data):
+    payload = recruitment.corridor_payload(None, data.params.k, None)
+    assert set(payload) == {"empty"}
 
 
 def test_er012_trend_arrow():
