@@ -26,7 +26,7 @@ from sqlalchemy.sql.elements import UnaryExpression
 
 from data_access import schema, taxonomy
 from data_access.disclosure import DisclosureParams, Protector, Published, share
-from data_access.filters import Filters, InvalidParameter
+from data_access.filters import CODED_FILTERS, Filters, InvalidParameter
 from data_access.outcomes import RAISED_STATUSES
 
 
@@ -110,6 +110,9 @@ CASE_FILTERS = {
 }
 CONTACT_FILTERS = {"nationality": "nationality", "channel": "channel"}
 MAX_BREAKDOWN = 2  # a bounded query space is a defence against averaging attacks
+# Breakdowns whose rows a caller may restrict to listed codes (`within`): plain coded
+# columns, so the kept rows are exactly cells of the full breakdown.
+WITHIN_DIMS = ("country", "nationality", "industry", "issue", "channel", "stage")
 
 
 def breakdowns(measure: str) -> list[str]:
@@ -263,12 +266,28 @@ class DataAccess:
         return tuple(VersionInfo(*row) for row in rows)
 
     # -- the one road out ---------------------------------------------------------
-    def aggregate(self, measure: str, by: tuple[str, ...] = (), filters: Filters | None = None):
-        """Protected values of `measure` broken down by up to two dimensions."""
-        return self.aggregates(measure, (by,), filters)[0]
+    def aggregate(
+        self,
+        measure: str,
+        by: tuple[str, ...] = (),
+        filters: Filters | None = None,
+        *,
+        within: dict[str, Iterable[str]] | None = None,
+    ):
+        """Protected values of `measure` broken down by up to two dimensions.
+
+        `within` keeps only the rows whose breakdown value is listed, for example
+        `{"issue": top_five}`: the same cells as the whole breakdown's, fewer of them.
+        """
+        return self.aggregates(measure, (by,), filters, within=within)[0]
 
     def aggregates(
-        self, measure: str, bys: Iterable[tuple[str, ...]], filters: Filters | None = None
+        self,
+        measure: str,
+        bys: Iterable[tuple[str, ...]],
+        filters: Filters | None = None,
+        *,
+        within: dict[str, Iterable[str]] | None = None,
     ) -> list[Result]:
         """`aggregate` for several breakdowns of one measure, in one query where it can.
 
@@ -290,13 +309,14 @@ class DataAccess:
             for name in by:
                 if name not in allowed_by:
                     raise InvalidParameter("by", name, ", ".join(allowed_by))
+        kept = _within(m, bys, within)
         info = self.version()
-        keys = [self._cache_key(info, measure, by, filters) for by in bys]
+        keys = [self._cache_key(info, measure, by, filters, kept) for by in bys]
         results: list[Result | None] = [None] * len(bys)
         if self.cache is not None:
             results = [self.cache.get(key) for key in keys]
         missing = [i for i, hit in enumerate(results) if hit is None]
-        computed = self._compute(m, [bys[i] for i in missing], filters, info.version)
+        computed = self._compute(m, [bys[i] for i in missing], filters, info.version, kept)
         for i, result in zip(missing, computed):
             results[i] = result
             if self.cache is not None:
@@ -331,14 +351,23 @@ class DataAccess:
         self.cache.set(key, value, timeout=self.cache_timeout)
         return value
 
-    def _cache_key(self, info: VersionInfo, measure: str, by: tuple, filters: Filters) -> str:
+    def _cache_key(
+        self, info: VersionInfo, measure: str, by: tuple, filters: Filters, kept: tuple = ()
+    ) -> str:
         # The checksum tells apart two databases that share a cache and a version number.
         text = repr((info.version, info.checksum, measure, by, filters.key(), self.params))
+        if kept:
+            text += repr(kept)
         return "ilm:agg:" + hashlib.sha1(text.encode()).hexdigest()
 
     # -- internals: exact sums, then protection -----------------------------------
     def _compute(
-        self, m: Measure, bys: list[tuple[str, ...]], filters: Filters, version: int
+        self,
+        m: Measure,
+        bys: list[tuple[str, ...]],
+        filters: Filters,
+        version: int,
+        kept: tuple = (),
     ) -> list[Result]:
         plans = [_base_dims(m, by, filters) for by in bys]
         union = tuple(dict.fromkeys(d for dims in plans for d in dims))
@@ -349,7 +378,7 @@ class DataAccess:
         cells = None
         if shared:
             try:
-                cells = self._exact_cells(m, union, filters)
+                cells = self._exact_cells(m, union, filters, kept)
             except InvalidParameter:
                 shared = False  # no cube holds them all: one query each
         out = []
@@ -357,7 +386,7 @@ class DataAccess:
             if shared:
                 out.append(self._protect(m, by, union, cells, filters, version))
             else:
-                exact = self._exact_cells(m, dims, filters)
+                exact = self._exact_cells(m, dims, filters, kept)
                 out.append(self._protect(m, by, dims, exact, filters, version))
         return out
 
@@ -402,13 +431,16 @@ class DataAccess:
             rows.append((keys, published))
         return Result(m.name, by, tuple(rows), ignored, version)
 
-    def _exact_cells(self, m: Measure, dims: tuple[str, ...], filters: Filters) -> dict:
+    def _exact_cells(
+        self, m: Measure, dims: tuple[str, ...], filters: Filters, kept: tuple = ()
+    ) -> dict:
         if m.source == "contacts":
             table = schema.contacts
             cols = {d: table.c[CONTACT_DIMS[d]] for d in dims}
             n_col = func.count()
             sums = (func.sum(table.c.record_key), func.sum(table.c["count"]), func.max(0))
             filter_map = CONTACT_FILTERS
+            dim_columns = CONTACT_DIMS
         else:
             if "theme" in dims:
                 # Theme cells hold no issue column: the issue filter cannot narrow them.
@@ -442,7 +474,9 @@ class DataAccess:
                 func.max(table.c.max_workers),
             )
             filter_map = CASE_FILTERS
-        if self.engine.dialect.name == "sqlite" and m.source != "contacts":
+            dim_columns = case_dims
+        sqlite = self.engine.dialect.name == "sqlite"
+        if sqlite and m.source != "contacts":
             # To skip sorting the groups, SQLite walks a cube's (issue, month) index and
             # reads the whole table in that order, several times slower than a scan and
             # a sort of the rows kept: group by expressions no index provides.
@@ -459,6 +493,14 @@ class DataAccess:
             value = getattr(filters, name)
             if value is not None:
                 query = query.where(table.c[column] == value)
+        for name, values in kept:
+            column = table.c[dim_columns[name]]
+            if sqlite and m.source != "contacts" and not (filters.start or filters.end):
+                # The listed codes are the common ones (a top five): reaching them through
+                # the (issue, month) index visits most rows one by one, slower than a scan,
+                # unless a period narrows the months too.
+                column = _unindexed(column)
+            query = query.where(column.in_(values))
         if m.only_validated:
             query = query.where(table.c.validated == "yes")
         for column, values in m.where:
@@ -474,6 +516,23 @@ class DataAccess:
                 continue
             out[tuple(row[:k])] = (int(row[k]), int(row[k + 1]), int(row[k + 2]), int(row[k + 3]))
         return out
+
+
+def _within(m: Measure, bys: list[tuple[str, ...]], within: dict | None) -> tuple:
+    """`within` checked against the allow-lists: ((name, sorted codes), ...)."""
+    if not within:
+        return ()
+    names = WITHIN_DIMS if m.source != "contacts" else tuple(CONTACT_FILTERS)
+    kept = []
+    for name, values in sorted(within.items()):
+        if name not in names or any(name not in by for by in bys):
+            raise InvalidParameter("within", name, "a coded name of every breakdown asked")
+        codes = tuple(sorted(set(values)))
+        allowed = taxonomy.CODE_LISTS[CODED_FILTERS[name]]
+        if not codes or any(code not in allowed for code in codes):
+            raise InvalidParameter(name, ",".join(map(str, codes)), ", ".join(sorted(allowed)))
+        kept.append((name, codes))
+    return tuple(kept)
 
 
 def _whole_years(filters: Filters) -> bool:

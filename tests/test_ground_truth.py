@@ -301,3 +301,62 @@ def test_gt009_unknown_measure_or_breakdown_raises(untouchable, measure, by):
     with pytest.raises(InvalidParameter):
         untouchable.aggregate(measure, by)
     assert untouchable._engine is None
+
+
+@pytest.mark.parametrize(
+    "measure, bys, within, filters",
+    [
+        ("cases", [("month", "issue")], {"issue": ["wages_unpaid", "overtime_unpaid"]}, Filters()),
+        (
+            "workers_affected",
+            [("month", "issue"), ("quarter", "issue"), ("year", "issue")],
+            {"issue": ["wages_unpaid", "recruitment_fees", "deception"]},
+            Filters(country="TH"),
+        ),
+        ("cases", [("nationality", "industry")], {"nationality": ["MM", "KH"]}, Filters()),
+        ("contacts", [("month", "channel")], {"channel": ["facebook"]}, Filters()),
+    ],
+    ids=["issue", "grains", "nationality", "contacts"],
+)
+def test_gt010_within_keeps_exactly_the_listed_rows_of_the_whole_breakdown(
+    backend_url, measure, bys, within, filters
+):
+    """`within` narrows the rows, never the cells: each kept row is the whole one's."""
+    kept_access, whole_access = DataAccess(backend_url), DataAccess(backend_url)
+    kept = kept_access.aggregates(measure, bys, filters, within=within)
+    ((name, codes),) = within.items()
+    for by, result in zip(bys, kept):
+        whole = whole_access.aggregate(measure, by, filters)
+        at = by.index(name)
+        expected = tuple(row for row in whole.rows if row[0][at] in codes)
+        assert expected and result.rows == expected
+
+
+def test_gt011_within_and_whole_breakdowns_are_cached_apart(small_url):
+    from flask_caching.backends import SimpleCache
+
+    access = DataAccess(small_url, cache=SimpleCache())
+    top = access.aggregate("cases", ("issue",), within={"issue": ["overtime_unpaid"]})
+    whole = access.aggregate("cases", ("issue",))
+    assert [k for k, _p in top.rows] == [("overtime_unpaid",)]
+    assert len(whole.rows) > 1
+    assert access.aggregate("cases", ("issue",), within={"issue": ["overtime_unpaid"]}) == top
+
+
+@pytest.mark.parametrize(
+    "measure, by, within",
+    [
+        ("cases", ("month",), {"issue": ["overtime_unpaid"]}),  # not a breakdown asked
+        ("cases", ("month", "issue"), {"issue": ["not_an_issue"]}),
+        ("cases", ("month", "issue"), {"issue": []}),
+        ("cases", ("month",), {"month": ["2023-01"]}),  # not a coded name
+        ("cases", ("corridor",), {"corridor": ["NP-KW"]}),
+        ("contacts", ("language",), {"language": ["my"]}),
+    ],
+)
+def test_gt012_within_outside_the_allow_lists_raises_before_any_query(
+    untouchable, measure, by, within
+):
+    with pytest.raises(InvalidParameter):
+        untouchable.aggregate(measure, by, within=within)
+    assert untouchable._engine is None
