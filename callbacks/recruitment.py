@@ -292,10 +292,13 @@ def trend_arrow(recent: Published | None, before: Published | None) -> str:
 def corridor_rows(data: DataAccess, filters: Filters, options: dict) -> TableData | None:
     """The corridor table: one row per corridor with cases received in the selection."""
     selection = _all_corridors(filters, options)
-    cases = _corridor_cells(data.aggregate("cases", ("corridor",), selection))
+    cases_result, workers_result = data.measures(
+        ("cases", "workers_affected"), ("corridor",), selection
+    )
+    cases = _corridor_cells(cases_result)
     if not cases:
         return None
-    workers = data.aggregate("workers_affected", ("corridor",), selection).as_dict()
+    workers = workers_result.as_dict()
     remediated = data.aggregate("cases_received_remediated", ("corridor",), selection).as_dict()
     issues: dict[str, list[tuple[int, str]]] = {}
     for (code, issue), p in data.aggregate("cases", ("corridor", "issue"), selection).rows:

@@ -227,8 +227,11 @@ class Exposure:
         # records, so the same cell keys) as asking row by row.
         grid = (
             {
-                measure: data.aggregate(measure, ("country", "industry"), period).as_dict()
-                for measure in SEGMENT_TOTALS
+                measure: result.as_dict()
+                for measure, result in zip(
+                    SEGMENT_TOTALS,
+                    data.measures(SEGMENT_TOTALS, ("country", "industry"), period),
+                )
             }
             if len(rows) > 1
             else None

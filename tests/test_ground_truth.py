@@ -360,3 +360,63 @@ def test_gt012_within_outside_the_allow_lists_raises_before_any_query(
     with pytest.raises(InvalidParameter):
         untouchable.aggregate(measure, by, within=within)
     assert untouchable._engine is None
+
+
+ALL_MEASURES = (
+    "contacts",
+    "cases",
+    "workers_affected",
+    "cases_remediated",
+    "workers_remediated",
+    "remediations_validated",
+    "cases_raised",
+    "cases_received_remediated",
+)
+
+
+@pytest.mark.parametrize(
+    "by, filters",
+    [((), Filters()), (("year",), Filters(country="TH")), (("quarter",), Filters(start="2023-02"))],
+    ids=["total", "year", "quarter"],
+)
+def test_gt013_measures_give_what_aggregate_gives_in_fewer_queries(backend_url, by, filters):
+    from sqlalchemy import event
+
+    shared, alone = DataAccess(backend_url), DataAccess(backend_url)
+    shared.version()
+    statements = []
+    event.listen(shared.engine, "before_cursor_execute", lambda *a: statements.append(a[2]))
+    results = shared.measures(ALL_MEASURES, by, filters)
+    for name, result in zip(ALL_MEASURES, results):
+        assert result == alone.aggregate(name, by, filters), name
+    # contacts; cases and workers affected; remediated cases and workers; validated
+    # remediations; and one each for the two outcome measures of cases received.
+    assert len(statements) == 6
+
+
+def test_gt014_measures_share_the_cache_entries_of_aggregate(small_url):
+    from flask_caching.backends import SimpleCache
+    from sqlalchemy import event
+
+    access = DataAccess(small_url, cache=SimpleCache())
+    first = access.measures(("cases", "workers_affected"), ("year",))
+    statements = []
+    event.listen(access.engine, "before_cursor_execute", lambda *a: statements.append(a[2]))
+    assert access.aggregate("cases", ("year",)) == first[0]
+    assert access.aggregate("workers_affected", ("year",)) == first[1]
+    assert access.measures(("cases", "workers_affected"), ("year",)) == first
+    assert statements == []
+
+
+@pytest.mark.parametrize(
+    "names, by",
+    [
+        (("cases", "workers"), ()),
+        (("cases", "contacts"), ("issue",)),
+        (("cases", "workers_affected"), ("month", "issue", "channel")),
+    ],
+)
+def test_gt015_measures_outside_the_allow_lists_raise_before_any_query(untouchable, names, by):
+    with pytest.raises(InvalidParameter):
+        untouchable.measures(names, by)
+    assert untouchable._engine is None
