@@ -29,7 +29,7 @@ from data_access import taxonomy
 from data_access.audits import DEFAULT_WINDOW, AuditGaps, Rate
 from data_access.disclosure import Published, share
 from data_access.filters import Filters
-from data_access.outcomes import medians
+from data_access.outcomes import median_of
 from data_access.query import DataAccess
 
 ZERO = Published(0)
@@ -38,6 +38,10 @@ ZERO = Published(0)
 RECRUITMENT_ISSUES = ("recruitment_fees", "deception", "contract_substitution")
 TOP_ISSUES = 5
 SEGMENT_TOTALS = ("cases", "workers_affected", "cases_received_remediated", "cases_remediated")
+# The breakdowns of cases shown for every segment.
+SEGMENT_BREAKDOWNS = ("nationality", "quarter", "issue", "theme", "origin")
+SEGMENT = ("country", "industry")  # the filters a footprint row sets
+CORRIDOR = ("origin", "destination")
 
 
 class FootprintRow(Protocol):
@@ -223,27 +227,29 @@ class Exposure:
         """The profile of a footprint over the period of `period` (its other filters unused)."""
         period = Filters(start=(period or Filters()).start, end=(period or Filters()).end)
         data = self.data
-        # One query per measure answers every row's total: the same cells (the same
-        # records, so the same cell keys) as asking row by row.
-        grid = (
-            {
-                measure: result.as_dict()
-                for measure, result in zip(
-                    SEGMENT_TOTALS,
-                    data.measures(SEGMENT_TOTALS, ("country", "industry"), period),
-                )
-            }
-            if len(rows) > 1
-            else None
+        # Each question is asked once for every row (DataAccess.each): the same cells
+        # (the same records, so the same cell keys) as asking row by row, in a number of
+        # queries that does not grow with the footprint.
+        segments = [(row.country, row.industry) for row in rows]
+
+        def each(measure: str, by: tuple[str, ...]) -> dict:
+            return data.each(measure, by, period, SEGMENT, segments)
+
+        answers = {
+            "totals": {measure: each(measure, ()) for measure in SEGMENT_TOTALS},
+            "ttr": (each("cases_remediated", ()), each("cases_remediated", ("ttr",))),
+            **{name: each("cases", (name,)) for name in SEGMENT_BREAKDOWNS},
+        }
+        corridors = self._corridors(rows, answers["origin"], period)
+        built = tuple(
+            self.segment(row, weight, period, window, answers, corridors)
+            for row, weight in zip(rows, shares)
         )
-        segments = tuple(
-            self.segment(row, weight, period, window, grid) for row, weight in zip(rows, shares)
-        )
-        quarters = sorted({q for s in segments for q in s.trend})
+        quarters = sorted({q for s in built for q in s.trend})
         network_issues = _by(data.aggregate("cases", ("issue",), period))
         network_themes = _by(data.aggregate("cases", ("theme",), period))
         profile = Profile(
-            segments,
+            built,
             data.total("cases", period),
             network_issues,
             network_themes,
@@ -251,7 +257,7 @@ class Exposure:
             window,
             data.version().version,
         )
-        return Profile(**{**profile.__dict__, "scores": exposure_scores(segments)})
+        return Profile(**{**profile.__dict__, "scores": exposure_scores(built)})
 
     def segment(
         self,
@@ -259,72 +265,76 @@ class Exposure:
         weight: float,
         period: Filters,
         window: int,
-        grid: dict | None = None,
+        answers: dict,
+        corridors: dict,
     ) -> Segment:
-        data = self.data
+        key = (row.country, row.industry)
         where = Filters(
             start=period.start, end=period.end, country=row.country, industry=row.industry
         )
 
         def total(measure: str) -> Published:
-            if grid is None:
-                return data.total(measure, where)
-            return grid[measure].get((row.country, row.industry), ZERO)
+            return answers["totals"][measure][key].single
 
-        cases = total("cases")
-        median = medians(data, where).get((), (ZERO, None))[1]
-        nationality = _by(data.aggregate("cases", ("nationality",), where))
+        ttr_total, ttr_buckets = (answer[key] for answer in answers["ttr"])
+        median = median_of(ttr_total, ttr_buckets).get((), (ZERO, None))[1]
+        nationality = _by(answers["nationality"][key])
         return Segment(
             country=row.country,
             industry=row.industry,
             nationalities=tuple(row.nationalities),
             share=weight,
-            cases=cases,
+            cases=total("cases"),
             workers=total("workers_affected"),
             remediated=total("cases_received_remediated"),
             remediated_in_period=total("cases_remediated"),
             median_months=median,
             audit=self.audits.gap(where, window).overall,
-            trend=_by(data.aggregate("cases", ("quarter",), where)),
-            issues=_by(data.aggregate("cases", ("issue",), where)),
-            themes=_by(data.aggregate("cases", ("theme",), where)),
+            trend=_by(answers["quarter"][key]),
+            issues=_by(answers["issue"][key]),
+            themes=_by(answers["theme"][key]),
             by_nationality=tuple((n, nationality.get(n, ZERO)) for n in row.nationalities),
-            corridors=self._corridors(row, where),
+            corridors=corridors[key],
         )
 
-    def _corridors(self, row: FootprintRow, where: Filters) -> tuple[Corridor, ...]:
-        """The origins feeding the segment: the row's nationalities, or every origin abroad."""
-        data = self.data
-        origins = _by(data.aggregate("cases", ("origin",), where))
-        if row.nationalities:
-            chosen = [o for o in row.nationalities if o != row.country]
-        else:
-            chosen = sorted(
-                (o for o, p in origins.items() if o != row.country and p.value != 0),
-                key=lambda o: (-(origins[o].value or 0), o),
-            )
-        out = []
-        for origin in chosen:
-            # Recruitment happens before the job: the corridor's recruitment-stage cases
-            # in every industry (a cell the Ethical recruitment view publishes too).
-            road = Filters(
-                start=where.start,
-                end=where.end,
-                origin=origin,
-                destination=row.country,
-                stage="recruitment",
-            )
-            issues = _by(data.aggregate("cases", ("issue",), road))
-            out.append(
+    def _corridors(
+        self, rows: Sequence[FootprintRow], origins_of: dict, period: Filters
+    ) -> dict[tuple[str, str], tuple[Corridor, ...]]:
+        """Per row, the origins feeding its segment: its nationalities, or every origin
+        abroad; with the recruitment-stage reports on each road."""
+        chosen = {}
+        for row in rows:
+            origins = _by(origins_of[(row.country, row.industry)])
+            if row.nationalities:
+                picked = [o for o in row.nationalities if o != row.country]
+            else:
+                picked = sorted(
+                    (o for o, p in origins.items() if o != row.country and p.value != 0),
+                    key=lambda o: (-(origins[o].value or 0), o),
+                )
+            chosen[(row.country, row.industry)] = (origins, picked)
+        roads = [(o, country) for (country, _i), (_o, picked) in chosen.items() for o in picked]
+        # Recruitment happens before the job: the corridor's recruitment-stage cases in
+        # every industry (a cell the Ethical recruitment view publishes too).
+        on_road = Filters(start=period.start, end=period.end, stage="recruitment")
+        totals = self.data.each("cases", (), on_road, CORRIDOR, roads)
+        issues = self.data.each("cases", ("issue",), on_road, CORRIDOR, roads)
+        out = {}
+        for (country, industry), (origins, picked) in chosen.items():
+            out[(country, industry)] = tuple(
                 Corridor(
                     origin,
-                    row.country,
+                    country,
                     origins.get(origin, ZERO),
-                    data.total("cases", road),
-                    tuple((code, issues.get(code, ZERO)) for code in RECRUITMENT_ISSUES),
+                    totals[(origin, country)].single,
+                    tuple(
+                        (code, _by(issues[(origin, country)]).get(code, ZERO))
+                        for code in RECRUITMENT_ISSUES
+                    ),
                 )
+                for origin in picked
             )
-        return tuple(out)
+        return out
 
 
 def _by(result) -> dict[str, Published]:

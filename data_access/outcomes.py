@@ -89,6 +89,11 @@ def medians(data, filters, by: str | None = None) -> dict:
     extra = (by,) if by else ()
     # One query: the totals are folded from the same exact cells as the buckets.
     totals, by_bucket = data.aggregates("cases_remediated", (extra, (*extra, "ttr")), filters)
+    return median_of(totals, by_bucket)
+
+
+def median_of(totals, by_bucket) -> dict:
+    """`medians` from its two protected results: the totals, and the same by ttr bucket."""
     totals = totals.as_dict()
     buckets: dict[tuple, dict[str, Published]] = {}
     for key, p in by_bucket.rows:

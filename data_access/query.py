@@ -15,7 +15,7 @@ import threading
 import time
 from collections import defaultdict
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
@@ -348,6 +348,65 @@ class DataAccess:
                 if self.cache is not None:
                     self.cache.set(keys[i], results[i], timeout=self.cache_timeout)
         return results
+
+    def each(
+        self,
+        measure: str,
+        by: tuple[str, ...],
+        filters: Filters,
+        over: tuple[str, ...],
+        keys: Iterable[tuple[str, ...]],
+    ) -> dict[tuple[str, ...], Result]:
+        """`aggregate(measure, by, filters narrowed to key)` for every key, in one query.
+
+        `over` names case filters the selection leaves open (("country", "industry"), or
+        ("origin", "destination") for corridors) and each key gives their values. Every
+        result is the one `aggregate` gives for the narrowed selection: the same exact
+        cells (the same records, so the same cell keys), the same protection, the same
+        cache entry. Nothing is published that those single questions would not publish.
+        """
+        by, over = tuple(by), tuple(over)
+        m = _checked(measure, [by])
+        if m.source == "contacts" or not over or set(over) & set(by):
+            raise InvalidParameter("over", ",".join(over), "case filters outside the breakdown")
+        for name in over:
+            if name not in CASE_FILTERS or getattr(filters, name) is not None:
+                raise InvalidParameter("over", name, "a case filter the selection leaves open")
+        wanted = {
+            tuple(key): replace(filters, **dict(zip(over, key)))  # validates every value
+            for key in dict.fromkeys(tuple(k) for k in keys)
+        }
+        if not wanted:
+            return {}
+        info = self.version()
+        out: dict[tuple, Result] = {}
+        cache_keys = {}
+        for key, narrowed in wanted.items():
+            cache_keys[key] = self._cache_key(info, measure, by, narrowed)
+            hit = self.cache.get(cache_keys[key]) if self.cache is not None else None
+            if hit is not None:
+                out[key] = hit
+        missing = [key for key in wanted if key not in out]
+        if not missing:
+            return out
+        dims = _base_dims(m, by, filters)
+        # The open filters become columns of the one query, kept to the values asked for.
+        columns = tuple(d for d in over if d not in dims)
+        kept = tuple(
+            (name, tuple(sorted({key[over.index(name)] for key in missing}))) for name in over
+        )
+        cells = self._exact_cells(m, dims + columns, filters, kept)
+        split: dict[tuple, dict] = defaultdict(dict)
+        n = len(dims)
+        for cell_key, sums in cells.items():
+            values = dict(zip(dims + columns, cell_key))
+            split[tuple(values[name] for name in over)][cell_key[:n]] = sums
+        for key in missing:
+            result = self._protect(m, by, dims, split.get(key, {}), wanted[key], info.version)
+            out[key] = result
+            if self.cache is not None:
+                self.cache.set(cache_keys[key], result, timeout=self.cache_timeout)
+        return out
 
     def total(self, measure: str, filters: Filters | None = None) -> Published:
         return self.aggregate(measure, (), filters).single

@@ -420,3 +420,100 @@ def test_gt015_measures_outside_the_allow_lists_raise_before_any_query(untouchab
     with pytest.raises(InvalidParameter):
         untouchable.measures(names, by)
     assert untouchable._engine is None
+
+
+@pytest.mark.parametrize(
+    "measure, by, filters, over, keys",
+    [
+        (
+            "cases",
+            ("issue",),
+            Filters(),
+            ("country", "industry"),
+            [
+                ("TH", "seafood"),
+                ("MY", "electronics"),
+                ("TH", "apparel_footwear"),
+                ("MM", "seafood"),
+            ],
+        ),
+        (
+            "workers_affected",
+            ("quarter",),
+            Filters(start="2023-03", end="2024-08"),
+            ("country", "industry"),
+            [("TH", "seafood"), ("MY", "electronics")],
+        ),
+        ("cases", ("theme",), Filters(issue="wages_unpaid"), ("country",), [("TH",), ("MY",)]),
+        ("cases_remediated", ("ttr",), Filters(), ("country", "industry"), [("TH", "seafood")]),
+        ("cases_remediated", (), Filters(), ("country", "industry"), [("TH", "seafood")]),
+        (
+            "cases",
+            (),
+            Filters(stage="recruitment"),
+            ("origin", "destination"),
+            [("NP", "KW"), ("MM", "TH"), ("KH", "MY")],
+        ),
+        (
+            "cases",
+            ("nationality",),
+            Filters(),
+            ("country", "industry"),
+            [("KW", "apparel_footwear")],
+        ),
+    ],
+    ids=["issue", "quarter-period", "theme", "ttr", "total", "corridors", "empty"],
+)
+def test_gt016_each_gives_what_aggregate_gives_per_key_in_one_query(
+    backend_url, measure, by, filters, over, keys
+):
+    from dataclasses import replace
+
+    from sqlalchemy import event
+
+    batched, alone = DataAccess(backend_url), DataAccess(backend_url)
+    batched.version()
+    statements = []
+    event.listen(batched.engine, "before_cursor_execute", lambda *a: statements.append(a[2]))
+    results = batched.each(measure, by, filters, over, keys)
+    assert len(statements) == 1
+    assert list(results) == keys
+    for key in keys:
+        narrowed = replace(filters, **dict(zip(over, key)))
+        assert results[key] == alone.aggregate(measure, by, narrowed), key
+
+
+def test_gt017_each_shares_the_cache_entries_of_aggregate(small_url):
+    from flask_caching.backends import SimpleCache
+    from sqlalchemy import event
+
+    access = DataAccess(small_url, cache=SimpleCache())
+    single = access.aggregate("cases", ("issue",), Filters(country="TH", industry="seafood"))
+    statements = []
+    event.listen(access.engine, "before_cursor_execute", lambda *a: statements.append(a[2]))
+    keys = [("TH", "seafood"), ("MY", "electronics")]
+    results = access.each("cases", ("issue",), Filters(), ("country", "industry"), keys)
+    assert results[("TH", "seafood")] == single
+    assert len(statements) == 1  # only the missing key was asked for
+    again = access.each("cases", ("issue",), Filters(), ("country", "industry"), keys)
+    assert again == results and len(statements) == 1
+
+
+@pytest.mark.parametrize(
+    "measure, by, filters, over, keys",
+    [
+        ("contacts", (), Filters(), ("nationality",), [("MM",)]),
+        ("cases", ("issue",), Filters(), ("issue",), [("wages_unpaid",)]),
+        ("cases", (), Filters(country="TH"), ("country",), [("MY",)]),
+        ("cases", (), Filters(), ("month",), [("2023-01",)]),
+        ("cases", (), Filters(), ("country",), [("ZZ",)]),
+        ("cases", (), Filters(), ("origin",), [("NP",)]),  # a corridor needs both ends
+        ("cases", ("month", "issue", "channel"), Filters(), ("country",), [("TH",)]),
+    ],
+)
+def test_gt018_each_outside_the_allow_lists_raises_before_any_query(
+    untouchable, measure, by, filters, over, keys
+):
+    with pytest.raises(InvalidParameter):
+        untouchable.each(measure, by, filters, over, keys)
+    assert untouchable._engine is None
