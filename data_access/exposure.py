@@ -1,9 +1,10 @@
 """Supply-chain exposure: what workers report in the segments a footprint names.
 
 A footprint row names a segment, a worksite country and an industry, and optionally
-the nationalities its workers hold. Every number here is read through
-`DataAccess.aggregate` (and the audit comparison through `AuditGaps`), so each is a
-protected cell of the ordinary query space: one country and one industry, at most two
+the nationalities its workers hold. Every number here is read through the query layer
+(`DataAccess.each`, which answers per row exactly what `DataAccess.aggregate` answers for
+that row's country and industry, and the audit comparison through `AuditGaps`), so each is
+a protected cell of the ordinary query space: one country and one industry, at most two
 breakdowns. Nothing new is published. Nationalities pick which published cells of a
 segment are shown (its workers by nationality, the corridors that feed it); they never
 form a new cell, because the union of several nationalities would be a cell no other
