@@ -45,6 +45,9 @@ def from_env(env=None) -> dict:
         "PUBLIC_URL": env.get("PUBLIC_URL") or "",
         "API_RATE_LIMIT": env.get("API_RATE_LIMIT") or "120 per minute",
         "RATELIMIT_STORAGE_URI": env.get("RATELIMIT_STORAGE_URI") or None,
+        # Flask refuses larger request bodies (413) before reading them. The largest
+        # legitimate one is a footprint upload: 2 MB of file, a third more as base64.
+        "MAX_CONTENT_LENGTH": _int(env, "MAX_REQUEST_BYTES", 8 * 1024 * 1024),
     }
 
 

@@ -153,3 +153,12 @@ def test_ap012_a_database_from_an_older_dashboard_says_how_to_rebuild(db_copy):
     assert response.status_code == 503
     assert "cube_received_theme_0" in response.get_json()["detail"]
     assert "python -m dashboard demo" in response.get_json()["detail"]
+
+
+def test_ap013_the_environment_sets_the_largest_request_body(small_url, monkeypatch):
+    monkeypatch.setenv("MAX_REQUEST_BYTES", "4096")
+    client = create_app({"DATABASE_URL": small_url}).server.test_client()
+    response = client.post(
+        "/_dash-update-component", data=b"{" * 5000, content_type="application/json"
+    )
+    assert response.status_code == 413

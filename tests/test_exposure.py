@@ -511,3 +511,21 @@ def test_ex026_forged_menu_values_are_refused():
     assert "Choose the country, industry and nationalities from the menus." in str(result[2])
     result = ex.edit(ids.EX_ADD, None, form={"country": "TH", "industry": "seafood", "weight": -1})
     assert "Weight “-1” is negative; weights must be 0 or more." in str(result[2])
+
+
+def test_ex044_an_upload_just_over_the_file_limit_gets_its_message_over_http(small_url):
+    app = create_app({"DATABASE_URL": small_url})
+    content = b"country,industry\n" + b"Thailand,Seafood\n" * (fp.MAX_BYTES // 17 + 10)
+    answer = _post_upload(app.server.test_client(), app, content)
+    assert "the limit is 2 MB" in json.dumps(answer)
+
+
+def test_ex045_a_request_body_over_the_server_limit_is_refused_unread(small_url):
+    app = create_app({"DATABASE_URL": small_url, "MAX_CONTENT_LENGTH": 1024 * 1024})
+    response = app.server.test_client().post(
+        "/_dash-update-component", data=b"x" * (1024 * 1024 + 1), content_type="application/json"
+    )
+    assert response.status_code == 413
+    assert create_app({"DATABASE_URL": small_url}).server.config["MAX_CONTENT_LENGTH"] == (
+        8 * 1024 * 1024
+    )
