@@ -174,54 +174,10 @@ class AuditGaps:
             for name in schema.AUDIT_CASE_DIMS
             if getattr(filters, name) is not None
         }
-        # Without a case filter every report counts: the rows of distinct (audit, category)
-        # pairs answer; otherwise the rows per case dimensions, made distinct again.
-        table = schema.audit_case_reports if narrowing else schema.audit_reports
-        t = table.c
-        pairs = select(
-            t.worksite_id, t.country, t.industry, t.worksite_key, t.issue, t.audit_id, t.found
-        ).where(t.window_months == window)
-        if filters.start:
-            pairs = pairs.where(t.month >= filters.start)
-        if filters.end:
-            pairs = pairs.where(t.month <= filters.end)
-        if filters.country:
-            pairs = pairs.where(t.country == filters.country)
-        if filters.industry:
-            pairs = pairs.where(t.industry == filters.industry)
-        if filters.issue is not None:
-            pairs = pairs.where(t.issue == filters.issue)
-        for name, value in narrowing.items():
-            pairs = pairs.where(t[name] == value)
-        p = (pairs.distinct() if narrowing else pairs).subquery("pairs").c
-        # A worksite has one country, industry and key: max() reads them, and grouping by
-        # the worksite alone follows the table's key order, so SQLite needs no sort.
-        site = (func.max(p.country), func.max(p.industry), func.max(p.worksite_key))
-        by_site = select(p.worksite_id, *site, func.count(), func.sum(p.found)).group_by(
-            p.worksite_id
-        )
-        # By category, each worksite's pairs first, then the group's sums, all in SQL: a
-        # few rows come back instead of one per worksite and category.
-        per = (
-            select(
-                p.issue,
-                func.max(p.worksite_key).label("key"),
-                func.count().label("reported"),
-                func.sum(p.found).label("found"),
-            )
-            .group_by(p.worksite_id, p.issue)
-            .subquery("per_site")
-        ).c
-        by_issue = select(
-            per.issue,
-            func.sum(per.reported),
-            func.sum(per.key * per.reported),
-            func.count(),
-            func.sum(per.key),
-            func.sum(per.found),
-            func.sum(per.key * per.found),
-            func.sum(case((per.found > 0, 1), else_=0)),
-        ).group_by(per.issue)
+        if narrowing or filters.start or filters.end:
+            by_site, by_issue = _pair_queries(filters, window, narrowing)
+        else:
+            by_site, by_issue = _site_queries(filters, window)
         with self.data.engine.connect() as conn:
             sites = [
                 Site(wid, country, industry, int(key), int(reported), int(found))
@@ -373,6 +329,82 @@ class AuditGaps:
             protector.count(len(zero), sum(keys[wid] for wid in zero)),
             version,
         )
+
+
+def _pair_queries(filters: Filters, window: int, narrowing: dict):
+    """By worksite and by category, from the (audit, category) pairs: any selection."""
+    # Without a case filter every report counts: the rows of distinct (audit, category)
+    # pairs answer; otherwise the rows per case dimensions, made distinct again.
+    table = schema.audit_case_reports if narrowing else schema.audit_reports
+    t = table.c
+    pairs = select(
+        t.worksite_id, t.country, t.industry, t.worksite_key, t.issue, t.audit_id, t.found
+    ).where(t.window_months == window)
+    if filters.start:
+        pairs = pairs.where(t.month >= filters.start)
+    if filters.end:
+        pairs = pairs.where(t.month <= filters.end)
+    if filters.country:
+        pairs = pairs.where(t.country == filters.country)
+    if filters.industry:
+        pairs = pairs.where(t.industry == filters.industry)
+    if filters.issue is not None:
+        pairs = pairs.where(t.issue == filters.issue)
+    for name, value in narrowing.items():
+        pairs = pairs.where(t[name] == value)
+    p = (pairs.distinct() if narrowing else pairs).subquery("pairs").c
+    # A worksite has one country, industry and key: max() reads them, and grouping by
+    # the worksite alone follows the table's key order, so SQLite needs no sort.
+    site = (func.max(p.country), func.max(p.industry), func.max(p.worksite_key))
+    by_site = select(p.worksite_id, *site, func.count(), func.sum(p.found)).group_by(p.worksite_id)
+    # By category, each worksite's pairs first, then the group's sums, all in SQL: a
+    # few rows come back instead of one per worksite and category.
+    per = (
+        select(
+            p.issue,
+            func.max(p.worksite_key).label("worksite_key"),
+            func.count().label("reported"),
+            func.sum(p.found).label("found"),
+        )
+        .group_by(p.worksite_id, p.issue)
+        .subquery("per_site")
+    ).c
+    return by_site, _by_issue(per)
+
+
+def _site_queries(filters: Filters, window: int):
+    """The same two answers from the per-worksite sums, for a selection that narrows only
+    the worksites and the category (no period, no case dimension)."""
+    t = schema.audit_site_issues.c
+    where = [t.window_months == window]
+    if filters.country:
+        where.append(t.country == filters.country)
+    if filters.industry:
+        where.append(t.industry == filters.industry)
+    if filters.issue is not None:
+        where.append(t.issue == filters.issue)
+    site = (func.max(t.country), func.max(t.industry), func.max(t.worksite_key))
+    by_site = (
+        select(t.worksite_id, *site, func.sum(t.reported), func.sum(t.found))
+        .where(*where)
+        .group_by(t.worksite_id)
+    )
+    per = select(t.issue, t.worksite_key, t.reported, t.found).where(*where).subquery("per")
+    return by_site, _by_issue(per.c)
+
+
+def _by_issue(per):
+    """Per category, the sums the protection needs, from rows of one worksite and category."""
+    return select(
+        per.issue,
+        func.sum(per.reported),
+        func.sum(per.worksite_key * per.reported),
+        func.count(),
+        func.sum(per.worksite_key),
+        func.sum(per.found),
+        func.sum(per.worksite_key * per.found),
+        func.sum(case((per.found > 0, 1), else_=0)),
+    ).group_by(per.issue)
 
 
 def bin_of(rate: float) -> int:

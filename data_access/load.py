@@ -155,7 +155,7 @@ def build_case_themes(conn: Connection) -> None:
     )
 
 
-AUDIT_TABLES = (schema.audit_reports, schema.audit_case_reports)
+AUDIT_TABLES = (schema.audit_reports, schema.audit_case_reports, schema.audit_site_issues)
 
 
 def _month_index(month):
@@ -214,6 +214,18 @@ def build_audit_reports(conn: Connection) -> None:
     coarse = schema.audit_reports
     names = [col.name for col in coarse.columns]
     conn.execute(insert(coarse).from_select(names, select(*(fine.c[n] for n in names)).distinct()))
+    r = coarse.c
+    keys = (r.window_months, r.worksite_id, r.issue)
+    per_site = select(
+        *keys,
+        func.max(r.country),
+        func.max(r.industry),
+        func.max(r.worksite_key),
+        func.count(),
+        func.sum(r.found),
+    ).group_by(*keys)
+    sites = schema.audit_site_issues
+    conn.execute(insert(sites).from_select([col.name for col in sites.columns], per_site))
 
 
 def _case_column(name: str):

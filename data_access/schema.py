@@ -382,6 +382,24 @@ audit_case_reports = Table(
     sqlite_with_rowid=False,
 )
 
+# Derived from `audit_reports`: one row per window, worksite and reported category, with
+# the (audit, category) pairs it holds (`reported`) and how many of them the audits found.
+# A selection that narrows only the worksites (country, industry) and the category, with
+# no period, reads it instead of the pairs: the same sums, a fraction of the rows.
+audit_site_issues = Table(
+    "audit_site_issues",
+    metadata,
+    Column("window_months", Integer, primary_key=True, autoincrement=False),
+    Column("worksite_id", String(40), primary_key=True),
+    Column("issue", String(40), primary_key=True),
+    Column("country", String(2), nullable=False),
+    Column("industry", String(40), nullable=False),
+    Column("worksite_key", Integer, nullable=False),
+    Column("reported", Integer, nullable=False),
+    Column("found", Integer, nullable=False),
+    sqlite_with_rowid=False,
+)
+
 # Tables an import replaces, in an order that respects references.
 EXTRACT_TABLES: dict[str, Table] = {
     "worksites": worksites,
