@@ -214,7 +214,13 @@ def build_audit_reports(conn: Connection) -> None:
     coarse = schema.audit_reports
     names = [col.name for col in coarse.columns]
     conn.execute(insert(coarse).from_select(names, select(*(fine.c[n] for n in names)).distinct()))
-    r = coarse.c
+    build_audit_site_issues(conn)
+
+
+def build_audit_site_issues(conn: Connection) -> None:
+    """Refill `audit_site_issues` from `audit_reports` (see schema.audit_site_issues)."""
+    conn.execute(delete(schema.audit_site_issues))
+    r = schema.audit_reports.c
     keys = (r.window_months, r.worksite_id, r.issue)
     per_site = select(
         *keys,
