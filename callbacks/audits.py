@@ -11,6 +11,7 @@ from callbacks.charts import (
     ChartResult,
     Share,
     TableData,
+    cached,
     filters_from_store,
     register_chart,
 )
@@ -195,7 +196,10 @@ def register(app, data: DataAccess) -> None:
         Input(ids.OPTIONS, "data"),
     )
     def _kpis(stored, options):
-        return kpi_cards(data, filters_from_store(stored), options)
+        filters = filters_from_store(stored)
+        return cached(
+            data, "audits-kpis", filters, options, lambda: kpi_cards(data, filters, options)
+        )
 
     for chart in charts():
         register_chart(app, data, chart)

@@ -104,6 +104,13 @@ def table_payload(table: TableData | None, k: int, empty_message: str) -> dict:
     }
 
 
+def cached(data: DataAccess, name: str, filters: Filters, options: dict | None, build):
+    """`build()` cached as a whole answer: the data version, the disclosure rules (from
+    DataAccess.memo), the selection, the view options and the language in its key."""
+    key = (name, filters.key(), tuple(sorted((options or {}).items())), language())
+    return data.memo(key, build)
+
+
 def run(chart: Chart, data: DataAccess, stored_filters: Any, stored_options: Any) -> tuple:
     """What a chart's callback returns: figure, table payload, note component.
 
@@ -112,14 +119,13 @@ def run(chart: Chart, data: DataAccess, stored_filters: Any, stored_options: Any
     """
     filters = filters_from_store(stored_filters)
     options = stored_options or {}
-    key = ("chart", chart.id, filters.key(), tuple(sorted(options.items())), language())
 
     def build() -> tuple:
         result = chart.build(data, filters, options)
         table = table_payload(result.table, data.params.k, result.note or _("Nothing to show."))
         return result.figure, table, result.note
 
-    figure, table, note = data.memo(key, build)
+    figure, table, note = cached(data, "chart:" + chart.id, filters, options, build)
     return figure, table, html.Span(note) if note else None
 
 

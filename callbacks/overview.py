@@ -5,7 +5,14 @@ from __future__ import annotations
 from dash import Input, Output
 
 from callbacks import figures
-from callbacks.charts import Chart, ChartResult, TableData, filters_from_store, register_chart
+from callbacks.charts import (
+    Chart,
+    ChartResult,
+    TableData,
+    cached,
+    filters_from_store,
+    register_chart,
+)
 from dashboard import ids
 from dashboard.i18n import _
 from dashboard.urlstate import month_label
@@ -210,7 +217,8 @@ def charts() -> list[Chart]:
 def register(app, data: DataAccess) -> None:
     @app.callback(Output(ids.KPI, "children"), Input(ids.FILTERS, "data"))
     def _kpis(stored):
-        return kpi_cards(data, filters_from_store(stored))
+        filters = filters_from_store(stored)
+        return cached(data, "overview-kpis", filters, None, lambda: kpi_cards(data, filters))
 
     for chart in charts():
         register_chart(app, data, chart)

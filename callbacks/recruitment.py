@@ -19,13 +19,14 @@ from callbacks.charts import (
     ChartResult,
     Share,
     TableData,
+    cached,
     filters_from_store,
     format_cell,
     register_chart,
 )
 from callbacks.overview import GRAINS, _grain_note, _label, _thin, selection_state
 from dashboard import ids
-from dashboard.i18n import _, language
+from dashboard.i18n import _
 from dashboard.urlstate import OPTIONS
 from data_access import contract, taxonomy
 from data_access.centroids import CENTROIDS
@@ -585,13 +586,12 @@ def register(app, data: DataAccess) -> None:
     def _corridor_table(stored_filters, stored_options):
         filters = filters_from_store(stored_filters)
         options = stored_options or {}
-        key = ("corridor-table-payload", filters.key(), tuple(sorted(options.items())), language())
 
         def build():
             table = corridor_rows(data, filters, options)
             return corridor_payload(table, data.params.k, filters.corridor)
 
-        return data.memo(key, build)
+        return cached(data, "corridor-table-payload", filters, options, build)
 
     app.clientside_callback(
         ClientsideFunction("ilm", "corridorTable"),

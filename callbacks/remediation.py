@@ -15,6 +15,7 @@ from callbacks.charts import (
     ChartResult,
     Share,
     TableData,
+    cached,
     filters_from_store,
     register_chart,
 )
@@ -388,7 +389,8 @@ def charts() -> list[Chart]:
 def register(app, data: DataAccess) -> None:
     @app.callback(Output(ids.REMEDIATION_KPI, "children"), Input(ids.FILTERS, "data"))
     def _kpis(stored):
-        return kpi_cards(data, filters_from_store(stored))
+        filters = filters_from_store(stored)
+        return cached(data, "remediation-kpis", filters, None, lambda: kpi_cards(data, filters))
 
     for chart in charts():
         register_chart(app, data, chart)

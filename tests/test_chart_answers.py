@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import gettext
 
+import pytest
 from flask_caching.backends import SimpleCache
 
 from callbacks import overview
 from callbacks.charts import render_table, run, table_payload
-from dashboard import i18n
+from dashboard import i18n, ids
 from data_access.disclosure import DisclosureParams
 from data_access.filters import Filters
 from data_access.query import DataAccess
@@ -81,3 +82,49 @@ def test_ca004_other_rules_or_language_never_get_an_old_answer(small_url):
     assert len(calls) == 3 and shouted != english
     assert run(counted, DataAccess(small_url, cache=cache), {}, {}) == english
     assert len(calls) == 3
+
+
+@pytest.mark.parametrize(
+    "module, output, with_options",
+    [
+        ("overview", ids.KPI, False),
+        ("remediation", ids.REMEDIATION_KPI, False),
+        ("audits", ids.AU_KPI, True),
+    ],
+)
+def test_ca005_headline_numbers_are_cached_whole_like_charts(
+    small_url, monkeypatch, module, output, with_options
+):
+    import importlib
+
+    from dashboard import create_app
+
+    view = importlib.import_module(f"callbacks.{module}")
+    calls, build = [], view.kpi_cards
+
+    def counting(*args):
+        calls.append(1)
+        return build(*args)
+
+    monkeypatch.setattr(view, "kpi_cards", counting)
+    client = create_app({"DATABASE_URL": small_url}).server.test_client()
+    client.get("/")
+
+    def ask(country: str):
+        inputs = [{"id": ids.FILTERS, "property": "data", "value": {"country": country}}]
+        if with_options:
+            inputs.append({"id": ids.OPTIONS, "property": "data", "value": {}})
+        body = {
+            "output": f"{output}.children",
+            "outputs": {"id": output, "property": "children"},
+            "inputs": inputs,
+            "changedPropIds": [],
+        }
+        response = client.post("/_dash-update-component", json=body)
+        assert response.status_code == 200
+        return response.get_json()
+
+    first = ask("TH")
+    assert ask("TH") == first and len(calls) == 1
+    ask("MY")
+    assert len(calls) == 2
