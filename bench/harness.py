@@ -1047,6 +1047,11 @@ def _x(value) -> str:
     return "–" if value is None or value != value else f"{value:.1f}×"
 
 
+def target_applies(cases: int, name: str) -> bool:
+    """Issue 7 sets every target at 1M cases, and only the cold p95 one at 10M."""
+    return cases == 1_000_000 or (cases == 10_000_000 and name.startswith("cold p95"))
+
+
 def targets(case: Case) -> list[tuple[str, str, bool | None]]:
     """(target, measured value, met) for one database; None when it was not measured."""
     rows = []
@@ -1271,16 +1276,16 @@ def report(cases: list[Case], bundles: dict | None, header: str) -> str:
         "",
         SECTIONS[6] + ": met / not met",
         "",
-        "The targets are defined at 1M cases (cold p95 also at 10M); other sizes are shown "
-        "against the same numbers for reference.",
+        "The targets are defined at 1M cases (cold p95 also at 10M); other sizes and the "
+        "other targets at 10M are shown against the same numbers for reference.",
         "",
         "| cases | backend | applies | target | measured | met |",
         "| ---: | --- | --- | --- | --- | --- |",
     ]
     for c in cases:
-        applies = "yes" if c.cases in (1_000_000, 10_000_000) else "reference"
         for name, value, met in targets(c):
             verdict = "–" if met is None else ("met" if met else "**not met**")
+            applies = "yes" if target_applies(c.cases, name) else "reference"
             out.append(f"| {c.cases:,} | {c.backend} | {applies} | {name} | {value} | {verdict} |")
     out += [
         "",
@@ -1294,7 +1299,9 @@ def report(cases: list[Case], bundles: dict | None, header: str) -> str:
         if not c.profile:
             continue
         pr = c.profile
-        missed = [name for name, _v, met in targets(c) if met is False]
+        missed = [
+            name for name, _v, met in targets(c) if met is False and target_applies(c.cases, name)
+        ]
         out += [
             "",
             f"### {c.cases:,} cases, {c.backend}: `{pr['callback']}` on “{pr['selection']}”",

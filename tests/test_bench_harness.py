@@ -89,3 +89,10 @@ def test_bh007_a_later_callback_with_its_own_inputs_is_measured(small_url):
     response = app.server.test_client().post(harness.UPDATE, json=body)
     assert response.status_code == 200
     assert response.get_json()["response"]["later-view-chart"]["children"] == "['country'] [] None"
+
+
+def test_bh008_targets_apply_at_the_sizes_the_issue_sets_them():
+    assert harness.target_applies(1_000_000, "warm p95 ≤ 5 ms")
+    assert harness.target_applies(10_000_000, "cold p95 ≤ 200 ms per callback")
+    assert not harness.target_applies(10_000_000, "cold p50 ≤ 5 × the floor")
+    assert not harness.target_applies(50_000, "cold p95 ≤ 50 ms per callback")
