@@ -113,6 +113,10 @@ MAX_BREAKDOWN = 2  # a bounded query space is a defence against averaging attack
 # Breakdowns whose rows a caller may restrict to listed codes (`within`): plain coded
 # columns, so the kept rows are exactly cells of the full breakdown.
 WITHIN_DIMS = ("country", "nationality", "industry", "issue", "channel", "stage")
+# Filters `each` may answer many values of at once: one value per case, so a case's cell
+# for one value is the cell a single question with that filter reads. Not the issue: theme
+# cells have no issue column, and a case can report several.
+EACH_DIMS = ("country", "nationality", "industry", "channel", "stage", "origin", "destination")
 
 
 def breakdowns(measure: str) -> list[str]:
@@ -370,7 +374,7 @@ class DataAccess:
         if m.source == "contacts" or not over or set(over) & set(by):
             raise InvalidParameter("over", ",".join(over), "case filters outside the breakdown")
         for name in over:
-            if name not in CASE_FILTERS or getattr(filters, name) is not None:
+            if name not in EACH_DIMS or getattr(filters, name) is not None:
                 raise InvalidParameter("over", name, "a case filter the selection leaves open")
         wanted = {
             tuple(key): replace(filters, **dict(zip(over, key)))  # validates every value

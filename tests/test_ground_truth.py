@@ -504,6 +504,7 @@ def test_gt017_each_shares_the_cache_entries_of_aggregate(small_url):
     [
         ("contacts", (), Filters(), ("nationality",), [("MM",)]),
         ("cases", ("issue",), Filters(), ("issue",), [("wages_unpaid",)]),
+        ("cases", ("theme",), Filters(), ("issue",), [("wages_unpaid",)]),  # a case has several
         ("cases", (), Filters(country="TH"), ("country",), [("MY",)]),
         ("cases", (), Filters(), ("month",), [("2023-01",)]),
         ("cases", (), Filters(), ("country",), [("ZZ",)]),
