@@ -305,15 +305,12 @@ class DataAccess:
         kept = _within(m, bys, within)
         info = self.version()
         keys = [self._cache_key(info, measure, by, filters, kept) for by in bys]
-        results: list[Result | None] = [None] * len(bys)
-        if self.cache is not None:
-            results = [self.cache.get(key) for key in keys]
+        results = self._cached(keys)
         missing = [i for i, hit in enumerate(results) if hit is None]
         computed = self._compute(m, [bys[i] for i in missing], filters, info.version, kept)
         for i, result in zip(missing, computed):
             results[i] = result
-            if self.cache is not None:
-                self.cache.set(keys[i], result, timeout=self.cache_timeout)
+        self._store({keys[i]: results[i] for i in missing})
         return results
 
     def measures(
@@ -334,14 +331,12 @@ class DataAccess:
             _checked(name, [by])
         info = self.version()
         keys = [self._cache_key(info, name, by, filters) for name in names]
-        results: list[Result | None] = [None] * len(names)
-        if self.cache is not None:
-            results = [self.cache.get(key) for key in keys]
+        results = self._cached(keys)
+        missing = [i for i, hit in enumerate(results) if hit is None]
         groups: dict[tuple, list[int]] = defaultdict(list)
-        for i, name in enumerate(names):
-            if results[i] is None:
-                m = MEASURES[name]
-                groups[(m.source, m.where, m.only_validated)].append(i)
+        for i in missing:
+            m = MEASURES[names[i]]
+            groups[(m.source, m.where, m.only_validated)].append(i)
         for members in groups.values():
             first = MEASURES[names[members[0]]]
             dims = _base_dims(first, by, filters)
@@ -349,8 +344,7 @@ class DataAccess:
             for i in members:
                 m = MEASURES[names[i]]
                 results[i] = self._protect(m, by, dims, cells, filters, info.version)
-                if self.cache is not None:
-                    self.cache.set(keys[i], results[i], timeout=self.cache_timeout)
+        self._store({keys[i]: results[i] for i in missing})
         return results
 
     def each(
@@ -383,13 +377,9 @@ class DataAccess:
         if not wanted:
             return {}
         info = self.version()
-        out: dict[tuple, Result] = {}
-        cache_keys = {}
-        for key, narrowed in wanted.items():
-            cache_keys[key] = self._cache_key(info, measure, by, narrowed)
-            hit = self.cache.get(cache_keys[key]) if self.cache is not None else None
-            if hit is not None:
-                out[key] = hit
+        cache_keys = {key: self._cache_key(info, measure, by, f) for key, f in wanted.items()}
+        hits = self._cached(list(cache_keys.values()))
+        out = {key: hit for key, hit in zip(cache_keys, hits) if hit is not None}
         missing = [key for key in wanted if key not in out]
         if not missing:
             return out
@@ -406,11 +396,9 @@ class DataAccess:
             values = dict(zip(dims + columns, cell_key))
             split[tuple(values[name] for name in over)][cell_key[:n]] = sums
         for key in missing:
-            result = self._protect(m, by, dims, split.get(key, {}), wanted[key], info.version)
-            out[key] = result
-            if self.cache is not None:
-                self.cache.set(cache_keys[key], result, timeout=self.cache_timeout)
-        return out
+            out[key] = self._protect(m, by, dims, split.get(key, {}), wanted[key], info.version)
+        self._store({cache_keys[key]: out[key] for key in missing})
+        return {key: out[key] for key in wanted}
 
     def total(self, measure: str, filters: Filters | None = None) -> Published:
         return self.aggregate(measure, (), filters).single
@@ -439,6 +427,16 @@ class DataAccess:
         value = compute()
         self.cache.set(key, value, timeout=self.cache_timeout)
         return value
+
+    def _cached(self, keys: list[str]) -> list:
+        """Cached results for `keys` (None where missing), in one round trip to the cache."""
+        if self.cache is None or not keys:
+            return [None] * len(keys)
+        return list(self.cache.get_many(*keys))
+
+    def _store(self, results: dict[str, Result]) -> None:
+        if self.cache is not None and results:
+            self.cache.set_many(results, timeout=self.cache_timeout)
 
     def _cache_key(
         self, info: VersionInfo, measure: str, by: tuple, filters: Filters, kept: tuple = ()
