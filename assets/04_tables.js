@@ -9,7 +9,9 @@
     return { type: type, namespace: "dash_html_components", props: props };
   }
 
-  function table(payload) {
+  /* The table around its body rows, or the reason there is nothing to show. `row`
+     turns one payload row into the children of its <tr>. */
+  function build(payload, row) {
     if (!payload) {
       return null;
     }
@@ -24,22 +26,27 @@
         return el("Th", { children: text, scope: "col" });
       }),
     });
-    var body = payload.rows.map(function (row) {
-      return el("Tr", {
-        children: [el("Th", { children: row[0], scope: "row" })].concat(
-          row.slice(1).map(function (text) {
-            return el("Td", { children: text, className: "text-end" });
-          })
-        ),
-      });
-    });
     return el("Table", {
       className: "table table-sm table-striped align-middle",
       children: [
         el("Caption", { children: payload.caption }),
         el("Thead", { children: head }),
-        el("Tbody", { children: body }),
+        el("Tbody", {
+          children: payload.rows.map(function (cells) {
+            return el("Tr", { children: row(cells) });
+          }),
+        }),
       ],
+    });
+  }
+
+  function table(payload) {
+    return build(payload, function (row) {
+      return [el("Th", { children: row[0], scope: "row" })].concat(
+        row.slice(1).map(function (text) {
+          return el("Td", { children: text, className: "text-end" });
+        })
+      );
     });
   }
 
@@ -49,18 +56,7 @@
      a phone scrolls the table sideways instead of breaking it into one word per line.
      Row: [code, label, cases, workers, issues, rate, trend]. */
   function corridorTable(payload) {
-    if (!payload) {
-      return null;
-    }
-    if (!payload.rows) {
-      return table(payload);
-    }
-    var head = el("Tr", {
-      children: payload.header.map(function (text) {
-        return el("Th", { children: text, scope: "col" });
-      }),
-    });
-    var body = payload.rows.map(function (row) {
+    return build(payload, function (row) {
       var code = row[0];
       var selected = code === payload.selected;
       var button = el("Button", {
@@ -70,22 +66,13 @@
         title: payload.follow,
         "aria-pressed": selected ? "true" : "false",
       });
-      var cells = row.slice(2).map(function (text, i) {
-        return i === 2
-          ? el("Td", { children: text, style: { minWidth: "14rem" } })
-          : el("Td", { children: text, className: "text-end" });
-      });
-      return el("Tr", {
-        children: [el("Th", { children: button, scope: "row" })].concat(cells),
-      });
-    });
-    return el("Table", {
-      className: "table table-sm table-striped align-middle",
-      children: [
-        el("Caption", { children: payload.caption }),
-        el("Thead", { children: head }),
-        el("Tbody", { children: body }),
-      ],
+      return [el("Th", { children: button, scope: "row" })].concat(
+        row.slice(2).map(function (text, i) {
+          return i === 2
+            ? el("Td", { children: text, style: { minWidth: "14rem" } })
+            : el("Td", { children: text, className: "text-end" });
+        })
+      );
     });
   }
 

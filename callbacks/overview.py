@@ -18,7 +18,6 @@ from dashboard.i18n import _
 from dashboard.urlstate import month_label
 from data_access import taxonomy
 from data_access.disclosure import Published
-from data_access.disclosure import share as published_share
 from data_access.filters import Filters
 from data_access.query import DataAccess, Result
 from layouts import format as fmt
@@ -86,10 +85,8 @@ def kpi_cards(data: DataAccess, filters: Filters) -> list:
     contacts_note = ""
     if totals["contacts"].ignored_filters:
         contacts_note = _("Only the period, nationality and channel filters apply to contacts.")
-    # As DataAccess.validated_share: from the two published parts.
-    share = published_share(
-        totals["remediations_validated"].single, totals["cases_remediated"].single
-    )
+    # Its two parts were just asked for (and cached) with the other measures.
+    share = data.validated_share(filters)
     cards = []
     for measure, label, definition, note in (
         ("contacts", _("Worker contacts"), _("Contacts with the channels."), contacts_note),

@@ -320,6 +320,7 @@ class Exposure:
         on_road = Filters(start=period.start, end=period.end, stage="recruitment")
         totals = self.data.each("cases", (), on_road, CORRIDOR, roads)
         issues = self.data.each("cases", ("issue",), on_road, CORRIDOR, roads)
+        on_issue = {road: _by(result) for road, result in issues.items()}
         out = {}
         for (country, industry), (origins, picked) in chosen.items():
             out[(country, industry)] = tuple(
@@ -329,7 +330,7 @@ class Exposure:
                     origins.get(origin, ZERO),
                     totals[(origin, country)].single,
                     tuple(
-                        (code, _by(issues[(origin, country)]).get(code, ZERO))
+                        (code, on_issue[(origin, country)].get(code, ZERO))
                         for code in RECRUITMENT_ISSUES
                     ),
                 )
