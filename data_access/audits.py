@@ -339,17 +339,11 @@ def _pair_queries(filters: Filters, window: int, narrowing: dict):
     t = table.c
     pairs = select(
         t.worksite_id, t.country, t.industry, t.worksite_key, t.issue, t.audit_id, t.found
-    ).where(t.window_months == window)
+    ).where(*_worksite_conditions(t, filters, window))
     if filters.start:
         pairs = pairs.where(t.month >= filters.start)
     if filters.end:
         pairs = pairs.where(t.month <= filters.end)
-    if filters.country:
-        pairs = pairs.where(t.country == filters.country)
-    if filters.industry:
-        pairs = pairs.where(t.industry == filters.industry)
-    if filters.issue is not None:
-        pairs = pairs.where(t.issue == filters.issue)
     for name, value in narrowing.items():
         pairs = pairs.where(t[name] == value)
     p = (pairs.distinct() if narrowing else pairs).subquery("pairs").c
@@ -376,13 +370,7 @@ def _site_queries(filters: Filters, window: int):
     """The same two answers from the per-worksite sums, for a selection that narrows only
     the worksites and the category (no period, no case dimension)."""
     t = schema.audit_site_issues.c
-    where = [t.window_months == window]
-    if filters.country:
-        where.append(t.country == filters.country)
-    if filters.industry:
-        where.append(t.industry == filters.industry)
-    if filters.issue is not None:
-        where.append(t.issue == filters.issue)
+    where = _worksite_conditions(t, filters, window)
     site = (func.max(t.country), func.max(t.industry), func.max(t.worksite_key))
     by_site = (
         select(t.worksite_id, *site, func.sum(t.reported), func.sum(t.found))
@@ -391,6 +379,19 @@ def _site_queries(filters: Filters, window: int):
     )
     per = select(t.issue, t.worksite_key, t.reported, t.found).where(*where).subquery("per")
     return by_site, _by_issue(per.c)
+
+
+def _worksite_conditions(t, filters: Filters, window: int) -> list:
+    """The window, and the filters every derived audit table carries: the worksite's
+    country and industry, and the reported category."""
+    where = [t.window_months == window]
+    if filters.country:
+        where.append(t.country == filters.country)
+    if filters.industry:
+        where.append(t.industry == filters.industry)
+    if filters.issue is not None:
+        where.append(t.issue == filters.issue)
+    return where
 
 
 def _by_issue(per):
