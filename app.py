@@ -3,13 +3,12 @@
 Production: `python -m dashboard serve` (gunicorn), or any WSGI server on `app:server`.
 """
 
-from dashboard import create_app
+from dashboard.cli import ensure_database
+from dashboard.factory import create_app
 
 app = create_app()
 server = app.server
 
 if __name__ == "__main__":
-    from dashboard.cli import ensure_database
-
     ensure_database(app)
     app.run(host="127.0.0.1", port=8050, debug=False)

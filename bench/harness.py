@@ -34,11 +34,11 @@ if str(ROOT) not in sys.path:
 
 from dash import Input, Output, dcc, html  # noqa: E402
 
-from dashboard import ids  # noqa: E402
-from dashboard.urlstate import default_options  # noqa: E402
+from callbacks.urlstate import default_options  # noqa: E402
 from dashboard.views import all_views, sample_context  # noqa: E402
 from data_access import taxonomy  # noqa: E402
 from data_access.filters import Filters  # noqa: E402
+from layouts import ids  # noqa: E402
 
 AS_OF = "2026-11"
 DATA = ROOT / "bench" / "data"
@@ -396,7 +396,7 @@ NAIVE_PAIRS = {
 
 def bench_app(url: str, naive: NaivePeer | None = None):
     """The production app plus, in this instance only, the floor and the naive callbacks."""
-    from dashboard import create_app
+    from dashboard.factory import create_app
 
     app = create_app({"DATABASE_URL": url, "CACHE_REDIS_URL": None})
     floor_values: dict[str, list] = {}

@@ -15,15 +15,15 @@ from callbacks.charts import (
     filters_from_store,
     register_chart,
 )
-from dashboard import ids
-from dashboard.i18n import _
 from data_access import taxonomy
 from data_access.audits import DEFAULT_WINDOW, AuditGap, AuditGaps, Bin, Rate
 from data_access.filters import Filters
 from data_access.query import DataAccess
 from layouts import audits as layout
 from layouts import format as fmt
+from layouts import ids
 from layouts.components import kpi_card
+from layouts.i18n import _
 
 
 def gap(data: DataAccess, filters: Filters, options: dict | None) -> AuditGap:

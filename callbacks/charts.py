@@ -13,13 +13,13 @@ from typing import Any
 
 from dash import ClientsideFunction, Input, Output, html
 
-from dashboard import ids
-from dashboard.i18n import _, language
 from data_access.disclosure import Published
 from data_access.filters import Filters, InvalidParameter
 from data_access.query import DataAccess
 from layouts import format as fmt
+from layouts import ids
 from layouts.components import ChartMeta, data_table, empty_state
+from layouts.i18n import _, language
 
 
 @dataclass(frozen=True)

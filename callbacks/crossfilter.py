@@ -12,10 +12,11 @@ from urllib.parse import parse_qsl
 
 from dash import ALL, Input, Output, ctx, html, no_update
 
-from dashboard import ids
-from dashboard.i18n import _
-from dashboard.urlstate import OPTIONS, PARAMS
+from callbacks.urlstate import OPTIONS, PARAMS
 from data_access.filters import Filters
+from layouts import ids
+from layouts.i18n import _
+from layouts.selection import filter_items
 
 
 def click_values(click: dict | None) -> dict[str, str]:
@@ -44,8 +45,6 @@ def option_value(click: dict | None, name: str) -> str | None:
 
 def chips(filters: Filters) -> list:
     """One removable chip per active filter (the period is one chip)."""
-    from callbacks.shell import filter_items  # the shell imports this module
-
     items = filter_items(filters)
     if not items:
         return [html.Span(_("No filters: showing everything."), className="small")]

@@ -1,7 +1,7 @@
 """Supply-chain exposure: edit a footprint, and show its protected profile.
 
 The footprint travels only between the reader's browser and these callbacks: it is
-checked (dashboard.footprint), its numbers are read through data_access.exposure, and
+checked (callbacks.footprint), its numbers are read through data_access.exposure, and
 it is dropped when the request ends. Nothing here writes it to the cache, a log or a
 file; the report is built in memory and sent back to the same browser.
 """
@@ -18,11 +18,9 @@ from dash import ALL, Input, Output, State, ctx, dcc, html, no_update
 from dash.exceptions import PreventUpdate
 
 from callbacks import figures
+from callbacks import footprint as fp
 from callbacks.charts import Share, TableData, csv_cell, filters_from_store, render_table
-from dashboard import footprint as fp
-from dashboard import ids
-from dashboard.i18n import _, ngettext
-from dashboard.urlstate import OPTIONS, month_label
+from callbacks.urlstate import OPTIONS
 from data_access import taxonomy
 from data_access.disclosure import Published
 from data_access.exposure import RECRUITMENT_ISSUES, TOP_ISSUES, Exposure, Profile, Segment
@@ -30,7 +28,11 @@ from data_access.filters import Filters, InvalidParameter
 from data_access.query import DataAccess
 from layouts import exposure as layout
 from layouts import format as fmt
+from layouts import ids
 from layouts.components import chart_card, empty_state, kpi_card
+from layouts.format import month_label
+from layouts.i18n import _, ngettext
+from layouts.provenance import LICENCE, LICENCE_URL, disclosure_rule, source_line
 
 # Filters the footprint replaces: only the period applies on this view.
 FOOTPRINT_FILTERS = ("country", "nationality", "industry", "origin", "issue", "channel")
@@ -578,8 +580,6 @@ def report_csv(
     data: DataAccess, stored: dict | None, stored_filters, options: dict | None, today: dt.date
 ) -> str | None:
     """Every table of the profile in one CSV, with the period, as-of and disclosure note."""
-    from dashboard.exports import LICENCE, LICENCE_URL, disclosure_rule, source_line
-
     prepared = prepare(data, stored, stored_filters, options)
     if prepared is None:
         return None

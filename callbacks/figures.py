@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dashboard.i18n import _
+from layouts.i18n import _
 
 # Okabe-Ito: distinguishable with the common colour-vision deficiencies.
 PALETTE = (

@@ -13,15 +13,15 @@ from callbacks.charts import (
     filters_from_store,
     register_chart,
 )
-from dashboard import ids
-from dashboard.i18n import _
-from dashboard.urlstate import month_label
 from data_access import taxonomy
 from data_access.disclosure import Published
 from data_access.filters import Filters
 from data_access.query import DataAccess, Result
 from layouts import format as fmt
+from layouts import ids
 from layouts.components import kpi_card
+from layouts.format import month_label
+from layouts.i18n import _
 from layouts.overview import cases_meta, contacts_meta, issues_meta
 
 # A series is shown by quarter (or year) when too many of its months are withheld.

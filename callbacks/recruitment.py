@@ -25,14 +25,14 @@ from callbacks.charts import (
     register_chart,
 )
 from callbacks.overview import GRAINS, _grain_note, _label, _thin, selection_state
-from dashboard import ids
-from dashboard.i18n import _
-from dashboard.urlstate import OPTIONS
+from callbacks.urlstate import OPTIONS
 from data_access import contract, taxonomy
 from data_access.centroids import CENTROIDS
 from data_access.disclosure import Published, share
 from data_access.filters import Filters
 from data_access.query import DataAccess
+from layouts import ids
+from layouts.i18n import _
 from layouts.recruitment import (
     compare_themes_meta,
     compare_trend_meta,

@@ -20,15 +20,15 @@ from callbacks.charts import (
     register_chart,
 )
 from callbacks.overview import GRAINS, _grain_note, _label, series
-from dashboard import ids
-from dashboard.i18n import _
 from data_access import outcomes, taxonomy
 from data_access.disclosure import Published, share
 from data_access.filters import Filters
 from data_access.outcomes import medians as median_by
 from data_access.query import DataAccess
 from layouts import format as fmt
+from layouts import ids
 from layouts.components import kpi_card
+from layouts.i18n import _
 from layouts.remediation import (
     funnel_meta,
     monthly_meta,

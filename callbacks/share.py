@@ -8,15 +8,19 @@ from urllib.parse import urlsplit
 
 from dash import Input, Output, State
 
-from dashboard import ids
-from dashboard.exports import citation
-from dashboard.urlstate import parse_query
-from dashboard.views import find_view
+from callbacks.urlstate import parse_query
 from data_access.query import DataAccess
+from layouts import ids
+from layouts.provenance import citation
 
 
-def cite(data: DataAccess, href: str | None, today: dt.date | None = None) -> tuple[str, str, str]:
-    """Plain-text citation, BibTeX and permalink for the page at `href`."""
+def cite(
+    data: DataAccess, find_view, href: str | None, today: dt.date | None = None
+) -> tuple[str, str, str]:
+    """Plain-text citation, BibTeX and permalink for the page at `href`.
+
+    `find_view` is the view registry's lookup, handed in by the app factory.
+    """
     href = href or "/"
     parts = urlsplit(href)
     view = find_view(parts.path)
@@ -27,7 +31,7 @@ def cite(data: DataAccess, href: str | None, today: dt.date | None = None) -> tu
     return result.text, result.bibtex, href
 
 
-def register(app, data: DataAccess) -> None:
+def register(app, data: DataAccess, find_view) -> None:
     # The browser knows the exact address the reader sees: copy that, nothing rebuilt.
     app.clientside_callback(
         """
@@ -61,4 +65,4 @@ def register(app, data: DataAccess) -> None:
         # `href` is not updated when a callback rewrites `search`: take only its origin.
         parts = urlsplit(href or "")
         origin = f"{parts.scheme}://{parts.netloc}" if parts.netloc else ""
-        return cite(data, f"{origin}{pathname or '/'}{search or ''}")
+        return cite(data, find_view, f"{origin}{pathname or '/'}{search or ''}")

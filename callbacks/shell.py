@@ -5,28 +5,31 @@ from __future__ import annotations
 from dash import ALL, Input, Output, State, ctx, html, no_update
 
 from callbacks import crossfilter
-from dashboard import ids
-from dashboard.i18n import _
-from dashboard.urlstate import (
+from callbacks.urlstate import (
     OPTIONS,
     PARAMS,
     from_controls,
-    month_label,
     parse_options,
     parse_query,
     to_controls,
     to_query,
 )
-from dashboard.views import PageContext, find_view
-from data_access import taxonomy
 from data_access.filters import Filters
 from data_access.query import DataAccess
+from layouts import ids
+from layouts.context import PageContext
+from layouts.format import month_label
+from layouts.i18n import _
 
 CONTROL_PARAMS = list(ids.FILTER_CONTROLS)
 
 
-def render_page(data: DataAccess, pathname: str | None, search: str | None = None):
-    """The view for a path (its option controls set from the URL), or a not-found page."""
+def render_page(data: DataAccess, find_view, pathname: str | None, search: str | None = None):
+    """The view for a path (its option controls set from the URL), or a not-found page.
+
+    `find_view(pathname)` is the view registry's lookup (dashboard.views), handed in by
+    the app factory: callbacks sit below the registry and never import it.
+    """
     view = find_view(pathname)
     if view is None:
         return html.Div(
@@ -42,46 +45,6 @@ def render_page(data: DataAccess, pathname: str | None, search: str | None = Non
     return view.layout(
         PageContext(month_label(info.as_of), info.version, data.params, options, versions)
     )
-
-
-def filter_items(filters: Filters) -> list[tuple[str, str]]:
-    """The active filters in words, as (URL parameter, label); the period is one item."""
-    items = []
-    if filters.start or filters.end:
-        start = month_label(filters.start) if filters.start else _("the first month")
-        end = month_label(filters.end) if filters.end else _("the latest month")
-        items.append(("period", _("{start} to {end}").format(start=start, end=end)))
-    named = (
-        ("country", taxonomy.COUNTRIES),
-        ("nationality", taxonomy.NATIONALITIES),
-        ("industry", taxonomy.INDUSTRIES),
-        ("channel", taxonomy.CHANNELS),
-    )
-    for name, names in named:
-        value = getattr(filters, name)
-        if value:
-            items.append((name, _(names[value])))
-    if filters.origin:
-        items.append(
-            (
-                "corridor",
-                _("{origin} → {destination}").format(
-                    origin=_(taxonomy.COUNTRIES[filters.origin]),
-                    destination=_(taxonomy.COUNTRIES[filters.destination]),
-                ),
-            )
-        )
-    if filters.issue:
-        items.append(("issue", _(taxonomy.ISSUES[filters.issue].name)))
-    return items
-
-
-def describe(filters: Filters) -> str:
-    """The active filters in one sentence, for citations, downloads and screen readers."""
-    items = filter_items(filters)
-    if not items:
-        return _("Showing everything: no filters are set.")
-    return _("Showing: {filters}.").format(filters="; ".join(label for _p, label in items))
 
 
 def _is_option(trigger) -> bool:
@@ -131,7 +94,7 @@ def sync_state(
     }
 
 
-def register(app, data: DataAccess) -> None:
+def register(app, data: DataAccess, find_view) -> None:
     crossfilter.register_chip_removal(app)
 
     @app.callback(
@@ -140,7 +103,7 @@ def register(app, data: DataAccess) -> None:
         State(ids.URL, "search"),
     )
     def _page(pathname, search):
-        return render_page(data, pathname, search)
+        return render_page(data, find_view, pathname, search)
 
     @app.callback(
         Output(ids.URL, "search"),

@@ -16,14 +16,14 @@ from callbacks import crossfilter, figures
 from callbacks import worksite_figures as wf
 from callbacks.charts import Chart, ChartResult, Share, TableData, register_chart
 from callbacks.overview import GRAINS, selection_state
-from dashboard import ids
-from dashboard.i18n import _
-from dashboard.urlstate import month_label
 from data_access import taxonomy
 from data_access.disclosure import Published, share
 from data_access.filters import Filters
 from data_access.query import DataAccess, Result
+from layouts import ids
 from layouts import supply_chains as layout
+from layouts.format import month_label
+from layouts.i18n import _
 
 TOP = 10
 TREND_TOP = 5

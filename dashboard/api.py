@@ -3,7 +3,7 @@
 One query layer, one protection: every number comes from `DataAccess.aggregate`, the
 same call the charts make, so the API and the dashboard give the same numbers for the
 same selection. Filters have the names and codes of the dashboard's URL
-(dashboard.urlstate.PARAMS); measures and breakdowns come from the query layer's own
+(callbacks.urlstate.PARAMS); measures and breakdowns come from the query layer's own
 allow-lists, so a breakdown added there appears here and in the OpenAPI document.
 Any bad parameter is a 400 naming it and its allowed values.
 """
@@ -21,13 +21,13 @@ from flask import Blueprint, Response, jsonify, request, stream_with_context
 from flask_limiter import Limiter
 from flask_limiter.util import get_remote_address
 
-from dashboard import ids
-from dashboard.exports import LICENCE, LICENCE_URL, disclosure_rule
-from dashboard.urlstate import PARAMS, _field_values
+from callbacks.urlstate import PARAMS, _field_values
 from data_access import query as q
 from data_access import taxonomy
 from data_access.filters import Filters, InvalidParameter
 from data_access.query import DataAccess, NoData
+from layouts import ids
+from layouts.provenance import LICENCE, LICENCE_URL, disclosure_rule
 
 # Names the issue text uses for the same thing the dashboard calls otherwise.
 ALIASES = {"worksite_country": "country"}

@@ -7,7 +7,19 @@ import os
 import sys
 import time
 
+from gunicorn.app.base import BaseApplication
+
 from dashboard import config as configuration
+from dashboard.factory import create_app
+from data_access.demo import DemoSpec
+from data_access.load import (
+    ExtractError,
+    build_demo,
+    database_info,
+    export_extract,
+    import_extract,
+)
+from data_access.query import NoData
 
 
 class ProgressPrinter:
@@ -46,9 +58,6 @@ def _database_url(args) -> str:
 
 
 def cmd_demo(args) -> int:
-    from data_access.demo import DemoSpec
-    from data_access.load import build_demo
-
     url = _database_url(args)
     spec = DemoSpec(cases=args.cases, seed=args.seed, last_month=args.as_of or "")
     print(f"Building the demo dataset ({spec.cases:,} cases, seed {spec.seed}) in {url}")
@@ -58,8 +67,6 @@ def cmd_demo(args) -> int:
 
 
 def cmd_import(args) -> int:
-    from data_access.load import ExtractError, import_extract
-
     url = _database_url(args)
     try:
         version, changed = import_extract(url, args.directory, args.as_of, ProgressPrinter())
@@ -75,42 +82,28 @@ def cmd_import(args) -> int:
 
 
 def cmd_export(args) -> int:
-    from data_access.load import export_extract
-
     export_extract(_database_url(args), args.directory)
     print(f"Wrote the extract to {args.directory}.")
     return 0
 
 
 def cmd_info(args) -> int:
-    from sqlalchemy import select
-
-    from data_access import schema
-    from data_access.load import table_counts
-    from data_access.query import NoData, readonly_engine
-
     url = _database_url(args)
     try:
-        engine = readonly_engine(url)
-        with engine.connect() as conn:
-            versions = conn.execute(
-                select(schema.data_versions).order_by(schema.data_versions.c.version)
-            ).mappings()
-            versions = [dict(v) for v in versions]
-            counts = table_counts(conn)
+        info = database_info(url)
     except NoData as exc:
         print(str(exc), file=sys.stderr)
         return 1
-    if not versions:
+    if not info.versions:
         print("No data version is loaded.", file=sys.stderr)
         return 1
-    latest = versions[-1]
-    print(f"database:     {engine.url.render_as_string(hide_password=True)}")
+    latest = info.versions[-1]
+    print(f"database:     {info.url}")
     print(f"data version: {latest['version']} ({latest['source']})")
     print(f"as of:        {latest['as_of']}")
     print(f"loaded at:    {latest['loaded_at']}")
     print("tables:")
-    for name, count in counts.items():
+    for name, count in info.counts.items():
         print(f"  {name:<24}{count:>12,}")
     return 0
 
@@ -120,8 +113,6 @@ def default_workers() -> int:
 
 
 def cmd_serve(args) -> int:
-    from gunicorn.app.base import BaseApplication
-
     if args.database_url:
         os.environ["DATABASE_URL"] = args.database_url
 
@@ -134,8 +125,6 @@ def cmd_serve(args) -> int:
 
         def load(self):
             # Each worker builds its own app, so no database connection crosses a fork.
-            from dashboard import create_app
-
             return create_app().server
 
     Server().run()
@@ -150,8 +139,6 @@ def ensure_database(app) -> None:
     path = url.removeprefix("sqlite:///")
     if os.path.exists(path):
         return
-    from data_access.demo import DemoSpec
-    from data_access.load import build_demo
 
     print(f"First run: building the demo dataset in {path} (a few seconds).")
     build_demo(url, DemoSpec(), ProgressPrinter())

@@ -19,26 +19,26 @@ from html import escape
 
 from flask import Blueprint, Response, abort, current_app, request, stream_with_context
 
-from dashboard import footprint, ids
+from callbacks import footprint
+from callbacks.charts import csv_cell, format_cell
+from callbacks.urlstate import parse_options, parse_query, to_query
 from dashboard.config import PLOTLY_BUNDLE
-from dashboard.i18n import _
-from dashboard.urlstate import month_label, parse_options, parse_query, to_query
 from dashboard.views import View, all_views, find_chart
 from data_access.disclosure import DisclosureParams
 from data_access.filters import Filters
 from data_access.query import DataAccess, VersionInfo
-
-DASHBOARD_NAME = "ILM Community Dashboard"
-PUBLISHER = "Inclusive Labor Monitoring (ILM) network"
-LICENCE = "CC BY 4.0"
-LICENCE_URL = "https://creativecommons.org/licenses/by/4.0/"
-
-
-def source_line(version: int) -> str:
-    return _(
-        "Source: Inclusive Labor Monitoring (ILM) network worker-voice channels, data version "
-        "{version}."
-    ).format(version=version)
+from layouts import ids
+from layouts.format import month_label
+from layouts.i18n import _
+from layouts.provenance import (
+    DASHBOARD_NAME,
+    LICENCE,
+    LICENCE_URL,
+    citation,
+    disclosure_rule,
+    source_line,
+)
+from layouts.selection import describe
 
 
 def view_slug(view: View) -> str:
@@ -51,79 +51,6 @@ def find_view_by_slug(slug: str) -> View | None:
         if view_slug(view) == slug:
             return view
     return None
-
-
-def describe(filters: Filters) -> str:
-    from callbacks.shell import describe as shell_describe
-
-    return shell_describe(filters)
-
-
-def disclosure_rule(params: DisclosureParams) -> str:
-    return _(
-        "Counts below {k} are withheld and shown as “<{k}”; any number built from fewer than "
-        "{c} cases is withheld; a sum of workers is withheld when one case holds more than "
-        "{dominance:.0%} of it; every number carries consistent cell-key noise of at most "
-        "±{noise} (counts) or ±max({noise}, {pct:.0%} of the sum, {top:.0%} of its largest "
-        "case) (sums of workers)."
-    ).format(
-        k=params.k,
-        c=params.c,
-        dominance=params.dominance,
-        noise=params.noise,
-        pct=params.sum_noise,
-        top=params.top_noise,
-    )
-
-
-@dataclass(frozen=True)
-class Citation:
-    text: str
-    bibtex: str
-
-
-def citation(
-    view_label: str, filters: Filters, info: VersionInfo, url: str, accessed: dt.date
-) -> Citation:
-    """A citation of one view with its selection, in plain text and BibTeX."""
-    words = describe(filters)
-    as_of = month_label(info.as_of)
-    year = info.as_of[:4]
-    text = _(
-        "{publisher} ({year}). {name}: {view}. {filters} Data version {version}, data as of "
-        "{as_of}. {url} (accessed {accessed})."
-    ).format(
-        publisher=PUBLISHER,
-        year=year,
-        name=DASHBOARD_NAME,
-        view=view_label,
-        filters=words,
-        version=info.version,
-        as_of=as_of,
-        url=url,
-        accessed=accessed.isoformat(),
-    )
-    key = f"ilm_dashboard_v{info.version}_{info.as_of.replace('-', '')}"
-
-    def tex(value: str) -> str:
-        for char in "\\{}&%$#_":
-            value = value.replace(char, "\\" + char)
-        return value
-
-    bibtex = "\n".join(
-        [
-            f"@misc{{{key},",
-            f"  author       = {{{{{tex(PUBLISHER)}}}}},",
-            f"  title        = {{{{{tex(DASHBOARD_NAME)}: {tex(view_label)}}}}},",
-            f"  year         = {{{year}}},",
-            f"  howpublished = {{\\url{{{url}}}}},",
-            f"  note         = {{{tex(words)} Data version {info.version}, "
-            f"data as of {tex(as_of)}. Licence {tex(LICENCE)}.}},",
-            f"  urldate      = {{{accessed.isoformat()}}}",
-            "}",
-        ]
-    )
-    return Citation(text, bibtex)
 
 
 def public_url(path: str, query: str) -> str:
@@ -190,8 +117,6 @@ def header_block(built: Built, url: str, accessed: dt.date) -> list[tuple[str, s
 
 def csv_lines(built: Built, url: str, accessed: dt.date) -> Iterator[str]:
     """The CSV of a chart: a '#' header block, then its protected table, row by row."""
-    from callbacks.charts import csv_cell
-
     buffer = io.StringIO()
     writer = csv.writer(buffer, lineterminator="\n")
 
@@ -287,8 +212,6 @@ def _plotly_js() -> str:
 
 
 def embed_html(built: Built, full_view_url: str) -> str:
-    from callbacks.charts import format_cell
-
     meta = built.chart.meta
     figure = dict(built.result.figure)
     layout = dict(figure.get("layout") or {})

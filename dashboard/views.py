@@ -7,23 +7,26 @@ validation layout and callback registration all follow from this list.
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
-from dashboard import ids
-from dashboard.i18n import _
+from callbacks import audits as audits_callbacks
+from callbacks import exposure as exposure_callbacks
+from callbacks import overview as overview_callbacks
+from callbacks import recruitment as recruitment_callbacks
+from callbacks import remediation as remediation_callbacks
+from callbacks import supply_chains as supply_chains_callbacks
 from data_access.disclosure import DisclosureParams
-
-
-@dataclass(frozen=True)
-class PageContext:
-    """What a view's layout may know: no database, only these values."""
-
-    as_of_label: str
-    version: int
-    params: DisclosureParams
-    options: dict[str, str] = field(default_factory=dict)  # view options from the URL
-    versions: tuple = ()  # data_access.query.VersionInfo, newest first (methodology)
+from layouts import ids
+from layouts.audits import audits_page
+from layouts.context import PageContext
+from layouts.exposure import exposure_page
+from layouts.i18n import _
+from layouts.methodology import methodology_page
+from layouts.overview import overview_page
+from layouts.recruitment import recruitment_page
+from layouts.remediation import remediation_page
+from layouts.supply_chains import supply_chains_page
 
 
 @dataclass(frozen=True)
@@ -37,20 +40,6 @@ class View:
 
 
 def all_views() -> list[View]:
-    from callbacks import audits as audits_callbacks
-    from callbacks import exposure as exposure_callbacks
-    from callbacks import overview as overview_callbacks
-    from callbacks import recruitment as recruitment_callbacks
-    from callbacks import remediation as remediation_callbacks
-    from callbacks import supply_chains as supply_chains_callbacks
-    from layouts.audits import audits_page
-    from layouts.exposure import exposure_page
-    from layouts.methodology import methodology_page
-    from layouts.overview import overview_page
-    from layouts.recruitment import recruitment_page
-    from layouts.remediation import remediation_page
-    from layouts.supply_chains import supply_chains_page
-
     return [
         View(
             ids.PATH_OVERVIEW,

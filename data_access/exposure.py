@@ -34,6 +34,11 @@ from data_access.outcomes import median_of
 from data_access.query import DataAccess
 
 ZERO = Published(0)
+
+# Footprint limits, the same on every road in (upload, link, API).
+MAX_ROWS = 5000  # rows of an uploaded footprint
+MAX_BYTES = 2 * 1024 * 1024  # size of an uploaded footprint file
+MAX_URL_ROWS = 20  # a footprint built with the dropdowns stays in the URL up to this
 # The recruitment-stage issues the view follows along corridors: fees and debt, and
 # deception (about the job, or by a substituted contract).
 RECRUITMENT_ISSUES = ("recruitment_fees", "deception", "contract_substitution")

@@ -14,6 +14,7 @@ import hashlib
 import secrets
 from collections import defaultdict
 from collections.abc import Callable, Iterable
+from dataclasses import dataclass
 from pathlib import Path
 
 from sqlalchemy import (
@@ -33,6 +34,7 @@ from sqlalchemy.engine import Connection
 from data_access import contract, outcomes, schema, taxonomy
 from data_access.audits import WINDOWS
 from data_access.demo import DemoGenerator, DemoSpec
+from data_access.query import readonly_engine
 
 Progress = Callable[[str, int, int | None], None]
 MAX_ERRORS = 50
@@ -509,6 +511,23 @@ def export_extract(url: str, directory: str | Path) -> None:
                 writer.writerow(spec.column_names)
                 for row in conn.execute(select(*columns).order_by(*order)):
                     writer.writerow(["" if v is None else v for v in row])
+
+
+@dataclass(frozen=True)
+class DatabaseInfo:
+    url: str  # without its password
+    versions: list[dict]  # oldest first
+    counts: dict[str, int]
+
+
+def database_info(url: str) -> DatabaseInfo:
+    """What `python -m dashboard info` prints, read through a read-only engine."""
+    engine = readonly_engine(url)
+    with engine.connect() as conn:
+        dv = schema.data_versions
+        versions = [dict(v) for v in conn.execute(select(dv).order_by(dv.c.version)).mappings()]
+        counts = table_counts(conn)
+    return DatabaseInfo(engine.url.render_as_string(hide_password=True), versions, counts)
 
 
 def table_counts(conn: Connection) -> dict[str, int]:

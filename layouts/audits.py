@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from dash import html
 
-from dashboard import ids
-from dashboard.i18n import _
 from data_access.audits import WINDOWS
+from layouts import ids
 from layouts.components import ChartMeta, chart_card, option_radios
+from layouts.i18n import _
 
 
 def bins_meta() -> ChartMeta:

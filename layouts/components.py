@@ -6,8 +6,8 @@ from dataclasses import dataclass
 
 from dash import dcc, html
 
-from dashboard import ids
-from dashboard.i18n import _
+from layouts import ids
+from layouts.i18n import _
 
 GRAPH_CONFIG = {
     "displaylogo": False,

@@ -8,11 +8,11 @@ from __future__ import annotations
 
 from dash import dcc, html
 
-from dashboard import ids
-from dashboard.footprint import MAX_BYTES, MAX_ROWS, MAX_URL_ROWS
-from dashboard.i18n import _
 from data_access import taxonomy
+from data_access.exposure import MAX_BYTES, MAX_ROWS, MAX_URL_ROWS
+from layouts import ids
 from layouts.components import ChartMeta, option_radios
+from layouts.i18n import _
 
 
 def weight_choices() -> list[tuple[str, str]]:

@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-from dashboard.i18n import _
+from data_access import contract
 from data_access.disclosure import Published
+from layouts.i18n import _
 
 
 def number(value: int) -> str:
@@ -28,3 +29,23 @@ def percent(share: float | None) -> str:
     if share is None:
         return _("not published")
     return f"{share * 100:.0f}%"
+
+
+def month_label(month: str) -> str:
+    """A month as readers write it: "Mar 2024"."""
+    names = (
+        _("Jan"),
+        _("Feb"),
+        _("Mar"),
+        _("Apr"),
+        _("May"),
+        _("Jun"),
+        _("Jul"),
+        _("Aug"),
+        _("Sep"),
+        _("Oct"),
+        _("Nov"),
+        _("Dec"),
+    )
+    index = contract.month_index(month)
+    return f"{names[index % 12]} {index // 12}"

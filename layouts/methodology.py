@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from dash import dcc, html
 
-from dashboard.i18n import _
 from layouts.exposure import score_formula
+from layouts.format import month_label
+from layouts.i18n import _
 
 
 def _definition(term: str, text: str) -> list:
@@ -29,8 +30,6 @@ def methodology_page(context) -> html.Article:
 
 def version_history(versions) -> html.Table:
     """The loaded data versions (data_access VersionInfo), newest first."""
-    from dashboard.urlstate import month_label
-
     return html.Table(
         className="table table-sm w-auto",
         children=[

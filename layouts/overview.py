@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from dash import html
 
-from dashboard import ids
-from dashboard.i18n import _
+from layouts import ids
 from layouts.components import ChartMeta, chart_card
+from layouts.i18n import _
 
 
 def contacts_meta() -> ChartMeta:

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from dash import dcc, html
 
-from dashboard import ids
-from dashboard.i18n import _
 from data_access import taxonomy
+from layouts import ids
 from layouts.components import ChartMeta, chart_card, option_radios
+from layouts.i18n import _
 
 
 def corridor_name(code: str) -> str:

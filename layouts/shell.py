@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from dash import dcc, html
 
-from dashboard import ids
-from dashboard.i18n import _
+from layouts import ids
+from layouts.i18n import _
 from layouts.share import share_bar
 
 

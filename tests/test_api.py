@@ -17,7 +17,8 @@ from openapi_spec_validator import validate as validate_spec
 from sqlalchemy import create_engine, insert
 
 from callbacks import overview
-from dashboard import api, create_app
+from dashboard import api
+from dashboard.factory import create_app
 from data_access import query as q
 from data_access import schema, taxonomy
 from data_access.filters import Filters
@@ -66,7 +67,7 @@ def _cells(body) -> dict[tuple, int | None]:
     ],
 )
 def test_api001_issue_counts_equal_the_overview_issue_table(client, data, selection):
-    from dashboard.urlstate import parse_query
+    from callbacks.urlstate import parse_query
 
     body = _get(client, measure="cases", by="issue", **selection).get_json()
     result = overview.issues_chart(data, parse_query(urlencode(selection))[0])
@@ -81,7 +82,7 @@ def test_api001_issue_counts_equal_the_overview_issue_table(client, data, select
 
 @pytest.mark.parametrize("selection", [{}, {"nationality": "KH"}, {"country": "MY"}])
 def test_api002_headline_totals_equal_the_kpi_cards(client, data, selection):
-    from dashboard.urlstate import parse_query
+    from callbacks.urlstate import parse_query
 
     filters = parse_query(urlencode(selection))[0]
     texts = str(overview.kpi_cards(data, filters))

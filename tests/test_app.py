@@ -10,9 +10,10 @@ import redis
 from sqlalchemy import create_engine, insert, text
 from sqlalchemy.exc import OperationalError
 
-from dashboard import create_app, ids
+from dashboard.factory import create_app
 from data_access import schema
 from data_access.filters import Filters
+from layouts import ids
 
 
 @pytest.fixture

@@ -5,7 +5,8 @@ from __future__ import annotations
 import pytest
 
 from bench import harness
-from dashboard import create_app, ids
+from dashboard.factory import create_app
+from layouts import ids
 
 
 @pytest.fixture(scope="module")

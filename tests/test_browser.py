@@ -5,7 +5,8 @@ from __future__ import annotations
 import pytest
 from dash.testing.wait import until
 
-from dashboard import create_app, ids
+from dashboard.factory import create_app
+from layouts import ids
 from tests.conftest import free_port
 
 pytestmark = pytest.mark.browser

@@ -7,8 +7,9 @@ from dash.testing.wait import until
 from selenium.webdriver.common.action_chains import ActionChains
 from selenium.webdriver.common.keys import Keys
 
-from dashboard import create_app, ids
+from dashboard.factory import create_app
 from dashboard.views import all_views
+from layouts import ids
 
 pytestmark = pytest.mark.browser
 

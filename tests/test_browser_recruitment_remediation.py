@@ -9,7 +9,8 @@ from dash.testing.wait import until
 from selenium.webdriver.common.by import By
 from selenium.webdriver.common.keys import Keys
 
-from dashboard import create_app, ids
+from dashboard.factory import create_app
+from layouts import ids
 from tests.conftest import free_port
 
 pytestmark = pytest.mark.browser

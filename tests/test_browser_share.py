@@ -7,8 +7,9 @@ import json
 import pytest
 from dash.testing.wait import until
 
-from dashboard import create_app, ids
+from dashboard.factory import create_app
 from dashboard.views import all_views
+from layouts import ids
 
 pytestmark = pytest.mark.browser
 

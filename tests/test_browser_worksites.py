@@ -7,7 +7,8 @@ from dash.testing.wait import until
 from selenium.common.exceptions import StaleElementReferenceException
 from selenium.webdriver.common.action_chains import ActionChains
 
-from dashboard import create_app, ids
+from dashboard.factory import create_app
+from layouts import ids
 
 pytestmark = pytest.mark.browser
 

@@ -9,10 +9,10 @@ from flask_caching.backends import SimpleCache
 
 from callbacks import overview
 from callbacks.charts import render_table, run, table_payload
-from dashboard import i18n, ids
 from data_access.disclosure import DisclosureParams
 from data_access.filters import Filters
 from data_access.query import DataAccess
+from layouts import i18n, ids
 
 
 def _chart(name: str):
@@ -97,7 +97,7 @@ def test_ca005_headline_numbers_are_cached_whole_like_charts(
 ):
     import importlib
 
-    from dashboard import create_app
+    from dashboard.factory import create_app
 
     view = importlib.import_module(f"callbacks.{module}")
     calls, build = [], view.kpi_cards

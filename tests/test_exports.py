@@ -13,10 +13,11 @@ import pytest
 
 from callbacks.charts import render_table
 from callbacks.share import cite
-from dashboard import create_app, ids
 from dashboard.exports import export_figure, view_slug
-from dashboard.views import all_views
+from dashboard.factory import create_app
+from dashboard.views import all_views, find_view
 from data_access.query import DataAccess
+from layouts import ids
 
 # Selections every chart is checked under: everything, one country, a period and channel.
 QUERIES = ("", "?country=TH", "?from=2024-01&to=2024-12&channel=helpline")
@@ -121,7 +122,7 @@ def test_ex002_chart_csv_equals_its_view_as_table(client, data, view, chart, que
     assert response.status_code == 200
     assert response.mimetype == "text/csv"
     _header, rows = _split_csv(response.get_data(as_text=True))
-    from dashboard.urlstate import parse_options, parse_query
+    from callbacks.urlstate import parse_options, parse_query
 
     result = chart.build(data, parse_query(query)[0], parse_options(query)[0])
     if result.table is None:
@@ -182,7 +183,7 @@ def test_ex005_suppressed_cells_are_less_than_k_in_the_csv_never_a_number(client
     result_csv = client.get(f"/download/overview/{ids.ISSUES_CHART}.csv{query}")
     _header, rows = _split_csv(result_csv.get_data(as_text=True))
     from callbacks import overview
-    from dashboard.urlstate import parse_query
+    from callbacks.urlstate import parse_query
 
     result = overview.issues_chart(data, parse_query(query)[0])
     if result.table is None:
@@ -260,7 +261,7 @@ def test_ex011_every_other_page_refuses_framing(client, path):
 
 def test_ex012_citation_names_dashboard_view_filters_version_as_of_url_and_date(data):
     url = "https://dash.example.org/?corridor=NP-KW&from=2023-01"
-    text, bibtex, permalink = cite(data, url, dt.date(2026, 7, 3))
+    text, bibtex, permalink = cite(data, find_view, url, dt.date(2026, 7, 3))
     info = data.version()
     for part in (
         "ILM Community Dashboard",
@@ -281,14 +282,14 @@ def test_ex012_citation_names_dashboard_view_filters_version_as_of_url_and_date(
 
 def test_ex013_bibtex_escapes_special_characters(data):
     url = "https://x.org/?industry=apparel_footwear"
-    _text, bibtex, _url = cite(data, url, dt.date(2026, 7, 1))
+    _text, bibtex, _url = cite(data, find_view, url, dt.date(2026, 7, 1))
     assert "Apparel \\& footwear" in bibtex
 
 
 def test_ex014_methodology_lists_data_versions_with_as_of(data):
     from callbacks.shell import render_page
 
-    page = render_page(data, "/methodology")
+    page = render_page(data, find_view, "/methodology")
     texts = " ".join(_texts(page))
     for info in data.versions():
         assert "Jun 2026" in texts and str(info.version) in texts
@@ -320,7 +321,7 @@ def test_ex016_every_chart_card_offers_csv_png_svg_and_embed(data):
     for view in all_views():
         if not view.charts:
             continue
-        nodes = list(walk(render_page(data, view.path)))
+        nodes = list(walk(render_page(data, find_view, view.path)))
         for chart in view.charts():
             marked = [n for n in nodes if getattr(n, "data-chart", None) == chart.id]
             classes = " ".join(getattr(n, "className", "") for n in marked)

@@ -17,14 +17,15 @@ from hypothesis import strategies as st
 from sqlalchemy import create_engine, text
 
 from callbacks import exposure as ex
-from dashboard import create_app, ids
-from dashboard import footprint as fp
-from dashboard.urlstate import parse_options, to_query
+from callbacks import footprint as fp
+from callbacks.urlstate import parse_options, to_query
+from dashboard.factory import create_app
 from data_access import taxonomy
 from data_access.disclosure import DisclosureParams
 from data_access.exposure import RECRUITMENT_ISSUES, Exposure
 from data_access.filters import Filters
 from data_access.query import DataAccess
+from layouts import ids
 
 CORPUS = Path(__file__).parent / "data" / "footprints"
 EXPECTED = fp.Footprint(

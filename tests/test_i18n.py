@@ -14,12 +14,13 @@ import pytest
 
 from callbacks import overview
 from callbacks.charts import render_table
-from callbacks.shell import describe
-from dashboard import i18n
-from dashboard.views import PageContext, all_views
+from dashboard.views import all_views
 from data_access.disclosure import DisclosureParams
 from data_access.filters import Filters
 from data_access.query import DataAccess
+from layouts import i18n
+from layouts.context import PageContext
+from layouts.selection import describe
 from layouts.shell import shell
 
 TEXT_PROPS = ("children", "placeholder", "title", "aria-label", "label", "summary")

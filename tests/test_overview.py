@@ -7,10 +7,12 @@ from dash import html
 
 from callbacks import overview
 from callbacks.charts import filters_from_store, render_table
-from callbacks.shell import describe, render_page, sync_state
-from dashboard import ids
+from callbacks.shell import render_page, sync_state
+from dashboard.views import find_view
 from data_access.filters import Filters, InvalidParameter
 from data_access.query import DataAccess
+from layouts import ids
+from layouts.selection import describe
 
 
 @pytest.fixture(scope="module")
@@ -125,10 +127,10 @@ def test_ov011_describe_names_filters_in_words():
 
 
 def test_ov012_pages_by_path(data):
-    assert "Overview" in _texts(render_page(data, "/"))
-    assert "How these numbers are made" in _texts(render_page(data, "/methodology"))
-    assert "Page not found" in _texts(render_page(data, "/nowhere"))
-    assert isinstance(render_page(data, "/nowhere"), html.Div)
+    assert "Overview" in _texts(render_page(data, find_view, "/"))
+    assert "How these numbers are made" in _texts(render_page(data, find_view, "/methodology"))
+    assert "Page not found" in _texts(render_page(data, find_view, "/nowhere"))
+    assert isinstance(render_page(data, find_view, "/nowhere"), html.Div)
 
 
 def test_ov013_filter_value_outside_the_taxonomy_is_refused_before_a_query():

@@ -20,12 +20,13 @@ from dash.testing.wait import until
 from plotly.offline import get_plotlyjs_version
 from plotly.validator_cache import ValidatorCache
 
-from dashboard import create_app, ids
+from callbacks.urlstate import OPTIONS
 from dashboard.config import PLOTLY_BUNDLE, ROOT
-from dashboard.urlstate import OPTIONS
+from dashboard.factory import create_app
 from dashboard.views import all_views
 from data_access.filters import Filters
 from data_access.query import DataAccess
+from layouts import ids
 
 TRACES_FILE = ROOT / "tools" / "plotly-bundle" / "traces.json"
 BUNDLED = set(json.loads(TRACES_FILE.read_text())["traces"])

@@ -13,12 +13,12 @@ from sqlalchemy import create_engine, text
 from callbacks import recruitment
 from callbacks.charts import Share
 from callbacks.shell import sync_state
-from dashboard import ids
-from dashboard.urlstate import parse_options, to_query
+from callbacks.urlstate import parse_options, to_query
 from data_access import taxonomy
 from data_access.disclosure import Published
 from data_access.filters import Filters
 from data_access.query import DataAccess
+from layouts import ids
 
 NP_KW = Filters(origin="NP", destination="KW")
 

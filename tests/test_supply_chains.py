@@ -10,10 +10,10 @@ from callbacks import crossfilter
 from callbacks import supply_chains as view
 from callbacks.charts import filters_from_store, format_cell
 from callbacks.shell import sync_state
-from dashboard import ids
 from data_access import schema, taxonomy
 from data_access.filters import Filters, InvalidParameter
 from data_access.query import DataAccess
+from layouts import ids
 
 THIN = Filters(origin="NP", destination="GB", channel="helpline")
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from hypothesis import given
 from hypothesis import strategies as st
 
-from dashboard.urlstate import from_controls, parse_query, to_controls, to_query
+from callbacks.urlstate import from_controls, parse_query, to_controls, to_query
 from data_access import taxonomy
 from data_access.filters import Filters
 
@@ -99,7 +99,7 @@ def test_us009_garbage_never_raises():
 
 
 def test_us010_view_options_round_trip_and_defaults_stay_out_of_the_url():
-    from dashboard.urlstate import parse_options
+    from callbacks.urlstate import parse_options
 
     options, notices = parse_options("?country=TH&measure=workers")
     assert options["measure"] == "workers" and notices == []
@@ -108,7 +108,7 @@ def test_us010_view_options_round_trip_and_defaults_stay_out_of_the_url():
 
 
 def test_us011_bad_view_option_is_ignored_with_a_notice_and_is_not_unknown():
-    from dashboard.urlstate import parse_options
+    from callbacks.urlstate import parse_options
 
     options, notices = parse_options("?measure=tonnes")
     assert options["measure"] == "cases" and len(notices) == 1
@@ -117,20 +117,20 @@ def test_us011_bad_view_option_is_ignored_with_a_notice_and_is_not_unknown():
 
 
 def _option_values(name: str) -> list[str]:
-    from dashboard.urlstate import OPTIONS
+    from callbacks.urlstate import OPTIONS
 
     option = OPTIONS[name]
     return list(option.allowed) or [option.default]
 
 
 def _every_option_value() -> list[tuple[str, str]]:
-    from dashboard.urlstate import OPTIONS
+    from callbacks.urlstate import OPTIONS
 
     return [(name, value) for name in OPTIONS for value in _option_values(name)]
 
 
 def test_us012_every_view_option_value_round_trips_with_filters():
-    from dashboard.urlstate import OPTIONS, default_options, parse_options
+    from callbacks.urlstate import OPTIONS, default_options, parse_options
 
     filters = Filters(country="TH", start="2023-01", origin="NP", destination="KW")
     assert OPTIONS, "no view option is registered"
@@ -145,7 +145,7 @@ def test_us012_every_view_option_value_round_trips_with_filters():
 
 @given(selections(), st.data())
 def test_us013_any_filters_with_any_options_round_trip(filters, data):
-    from dashboard.urlstate import OPTIONS, parse_options
+    from callbacks.urlstate import OPTIONS, parse_options
 
     options = {name: data.draw(st.sampled_from(_option_values(name))) for name in OPTIONS}
     url = to_query(filters, options)
@@ -155,9 +155,9 @@ def test_us013_any_filters_with_any_options_round_trip(filters, data):
 
 def test_us014_every_view_keeps_its_url_state_through_the_shell_loop():
     from callbacks.shell import sync_state
-    from dashboard import ids
-    from dashboard.urlstate import default_options
+    from callbacks.urlstate import default_options
     from dashboard.views import all_views
+    from layouts import ids
 
     filters = Filters(nationality="KH", channel="line", end="2025-12")
     for view in all_views():

@@ -11,11 +11,11 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from urllib.parse import parse_qsl, urlencode
 
-from dashboard import footprint
-from dashboard.i18n import _
-from data_access import contract, taxonomy
+from callbacks import footprint
+from data_access import taxonomy
 from data_access.filters import Filters, InvalidParameter
 from data_access.taxonomy import COUNTRIES
+from layouts.i18n import _
 
 # URL parameter -> Filters field, in the order written back to the URL.
 PARAMS = ("from", "to", "country", "nationality", "industry", "corridor", "issue", "channel")
@@ -56,7 +56,7 @@ OPTIONS: dict[str, Option] = {
     # Remediation: the breakdown of the remediation rate.
     "rate_by": Option("country", ("country", "industry", "nationality", "theme")),
     # Supply-chain exposure: what the footprint's weights count, and a footprint built
-    # with the dropdowns (dashboard.footprint.encode; an uploaded one never goes here).
+    # with the dropdowns (callbacks.footprint.encode; an uploaded one never goes here).
     "weight": Option("sites", footprint.WEIGHT_KINDS),
     "fp": Option("", check=footprint.is_code),
 }
@@ -158,23 +158,3 @@ def to_controls(filters: Filters) -> dict[str, str | None]:
         "issue": filters.issue,
         "channel": filters.channel,
     }
-
-
-def month_label(month: str) -> str:
-    """A month as readers write it: "Mar 2024"."""
-    names = (
-        _("Jan"),
-        _("Feb"),
-        _("Mar"),
-        _("Apr"),
-        _("May"),
-        _("Jun"),
-        _("Jul"),
-        _("Aug"),
-        _("Sep"),
-        _("Oct"),
-        _("Nov"),
-        _("Dec"),
-    )
-    index = contract.month_index(month)
-    return f"{names[index % 12]} {index // 12}"

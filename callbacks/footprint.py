@@ -22,13 +22,10 @@ import unicodedata
 import zipfile
 from dataclasses import dataclass
 
-from dashboard.i18n import _, ngettext
 from data_access import taxonomy
+from data_access.exposure import MAX_BYTES, MAX_ROWS, MAX_URL_ROWS
+from layouts.i18n import _, ngettext
 
-MAX_ROWS = 5000
-MAX_BYTES = 2 * 1024 * 1024
-# A footprint built with the dropdowns stays in the URL up to this many rows.
-MAX_URL_ROWS = 20
 MAX_MESSAGES = 12
 WEIGHT_KINDS = ("sites", "workers", "spend")
 COLUMNS = ("country", "industry", "weight", "nationalities")
