@@ -15,6 +15,7 @@ from callbacks.charts import (
     filters_from_store,
     register_chart,
 )
+from callbacks.protected import withheld_note
 from data_access import taxonomy
 from data_access.audits import DEFAULT_WINDOW, AuditGap, AuditGaps, Bin, Rate
 from data_access.filters import Filters
@@ -27,20 +28,14 @@ from layouts.i18n import _
 
 
 def gap(data: DataAccess, filters: Filters, options: dict | None) -> AuditGap:
-    window = (options or {}).get("window", str(DEFAULT_WINDOW))
-    return AuditGaps(data).gap(filters, window)
+    return AuditGaps(data).gap(filters, DEFAULT_WINDOW)
 
 
 def selection_state(result: AuditGap, k: int) -> str | None:
     """Why a selection shows no audit comparison, or None when it has one to publish."""
     sites = result.overall.worksites
-    if sites.value == 0:
-        return _("No audited worksite had worker reports around its audits in this selection.")
     if sites.suppressed:
-        return _(
-            "Fewer than {k} audited worksites match this selection: numbers are withheld so "
-            "that no worksite can be recognised."
-        ).format(k=k)
+        return withheld_note(sites, k, _("audited worksites with worker reports"))
     return None
 
 
@@ -50,7 +45,11 @@ def bin_label(b: Bin) -> str:
     low, high = round(b.low * 100), round(b.high * 100)
     if low == 0:
         return _("Up to {high}%").format(high=high)
-    return _("{low}–{high}%").format(low=low, high=high)
+    return _("Over {low}%, up to {high}%").format(low=low, high=high)
+
+
+def _missed(rate: float | None) -> float | None:
+    return None if rate is None else 1 - rate
 
 
 def kpi_cards(data: DataAccess, filters: Filters, options: dict | None = None) -> list:
@@ -91,7 +90,9 @@ def bins_chart(data: DataAccess, filters: Filters, options: dict | None = None) 
         (_("Detection rate"), _("Audited worksites")),
         tuple((label, b.worksites) for label, b in zip(labels, result.bins)),
     )
-    note = _("Bars with too few worksites are merged with their neighbour.")
+    note = ""
+    if any(b.worksites.suppressed for b in result.bins):
+        note = _("Bins withheld to protect worksites (see the table) are not drawn.")
     return ChartResult(figure, table, note)
 
 
@@ -111,33 +112,50 @@ def _rate_chart(
     if why:
         return ChartResult(figures.empty_figure(), None, why)
     items: list[tuple[str, Rate]] = list(pick(result))
+
+    def rate_of(r: Rate) -> float | None:
+        # Where audits found fewer than K of the categories, only a bound is published.
+        return r.rate if r.rate is not None else r.below
+
     shown = sorted(
-        [(code, r) for code, r in items if r.rate is not None], key=lambda i: (i[1].rate, i[0])
+        [(code, r) for code, r in items if rate_of(r) is not None],
+        key=lambda i: (rate_of(i[1]), i[0]),
     )
     labels = [_(names[code]) for code, _r in shown]
     # Shown as the share missed when the question is what audits miss most.
     title = _("Missed by audits") if missed else _("Detection rate")
     figure = wf.hbars(
         labels,
-        [(title, [1 - r.rate if missed else r.rate for _c, r in shown])],
+        [(title, [1 - rate_of(r) if missed else rate_of(r) for _c, r in shown])],
         title,
         [f"{param}={code}" for code, _r in shown],
         percent=True,
+        bounds=[r.rate is None for _c, r in shown],
+        bound_text=_("at least") if missed else _("under"),
     )
     rows = tuple(
-        (_(names[code]), r.reported, r.found, Share(r.rate), r.worksites)
-        + ((Share(None if r.rate is None else 1 - r.rate),) if missed else ())
+        (_(names[code]), r.reported, r.found, Share(r.rate, r.below), r.worksites)
+        + ((Share(_missed(r.rate), _missed(r.below), True),) if missed else ())
         for code, r in sorted(items, key=lambda i: _(names[i[0]]))
     )
     header = (first, _("Reported by workers"), _("Also found by audits"), _("Detection rate"))
     header += (_("Audited worksites"),) + ((_("Missed by audits"),) if missed else ())
+    notes = []
+    if any(r.rate is None and r.below is not None for _c, r in shown):
+        notes.append(
+            _(
+                "Hatched bars: audits found fewer than {k} of these categories, so only a "
+                "bound is published."
+            ).format(k=data.params.k)
+        )
     withheld = len(items) - len(shown)
-    note = ""
     if withheld:
-        note = _(
-            "{n} with too few worksites or findings to publish a rate are not shown; see the table."
-        ).format(n=withheld)
-    return ChartResult(figure, TableData(caption, header, rows), note)
+        notes.append(
+            _("{n} with too few worksites to publish a rate are not shown; see the table.").format(
+                n=withheld
+            )
+        )
+    return ChartResult(figure, TableData(caption, header, rows), " ".join(notes))
 
 
 def issue_chart(data: DataAccess, filters: Filters, options: dict | None = None) -> ChartResult:

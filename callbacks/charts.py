@@ -24,9 +24,15 @@ from layouts.i18n import _, language
 
 @dataclass(frozen=True)
 class Share:
-    """A share in [0, 1], or None when it is withheld."""
+    """A share in [0, 1], or None when it is withheld.
+
+    A withheld share may still have a published `bound`: an upper bound ("under 5%"),
+    or with `lower` a lower bound ("over 95%").
+    """
 
     value: float | None
+    bound: float | None = None
+    lower: bool = False
 
 
 Cell = Published | Share | int | str | None
@@ -61,6 +67,8 @@ def format_cell(cell: Cell, k: int) -> str:
     if isinstance(cell, Published):
         return fmt.published(cell, k)
     if isinstance(cell, Share):
+        if cell.value is None and cell.bound is not None:
+            return fmt.percent_bound(cell.bound, cell.lower)
         return fmt.percent(cell.value)
     if isinstance(cell, int):
         return fmt.number(cell)
@@ -70,8 +78,10 @@ def format_cell(cell: Cell, k: int) -> str:
 def csv_cell(cell: Cell, k: int) -> str:
     """A cell for a CSV file: plain digits, "<K" when withheld, shares as decimals."""
     if isinstance(cell, Published):
-        return f"<{k}" if cell.suppressed else str(cell.value)
+        return fmt.published_csv(cell, k)
     if isinstance(cell, Share):
+        if cell.value is None and cell.bound is not None:
+            return (">" if cell.lower else "<") + f"{cell.bound:.4f}"
         return "" if cell.value is None else f"{cell.value:.4f}"
     return "" if cell is None else str(cell)
 

@@ -68,8 +68,6 @@ def chips(filters: Filters) -> list:
 
 def chip_patch(param: str) -> dict[str, None]:
     """The patch that removes one chip's filter."""
-    if param == "period":
-        return {"from": None, "to": None}
     return {param: None}
 
 

@@ -22,7 +22,7 @@ from callbacks import footprint as fp
 from callbacks.charts import Share, TableData, csv_cell, filters_from_store, render_table
 from callbacks.urlstate import OPTIONS
 from data_access import taxonomy
-from data_access.disclosure import Published
+from data_access.disclosure import NEAR_TOTAL, SUPPRESSED, Published
 from data_access.exposure import RECRUITMENT_ISSUES, TOP_ISSUES, Exposure, Profile, Segment
 from data_access.filters import Filters, InvalidParameter
 from data_access.query import DataAccess
@@ -30,7 +30,7 @@ from layouts import exposure as layout
 from layouts import format as fmt
 from layouts import ids
 from layouts.components import chart_card, empty_state, kpi_card
-from layouts.format import month_label
+from layouts.format import month_label, period_label
 from layouts.i18n import _, ngettext
 from layouts.provenance import LICENCE, LICENCE_URL, disclosure_rule, source_line
 
@@ -161,7 +161,7 @@ def period_of(stored_filters) -> tuple[Filters, list[str]]:
     except (InvalidParameter, TypeError):
         return Filters(), []
     ignored = [name for name in FOOTPRINT_FILTERS if getattr(filters, name) is not None]
-    return Filters(start=filters.start, end=filters.end), ignored
+    return Filters(period=filters.period), ignored
 
 
 def prepare(data: DataAccess, stored: dict | None, stored_filters, options: dict | None):
@@ -176,10 +176,10 @@ def prepare(data: DataAccess, stored: dict | None, stored_filters, options: dict
 
 
 def _status(segment: Segment, k: int) -> str:
-    if segment.cases.value == 0:
-        return _("No reports in this period")
+    if segment.cases.reason == NEAR_TOTAL:
+        return _("Withheld: within {k} of a larger published number").format(k=k)
     if segment.cases.suppressed:
-        return _("Too few reports to publish (fewer than {k})").format(k=k)
+        return _("Too few reports to publish (fewer than {k}, or none)").format(k=k)
     return ""
 
 
@@ -315,12 +315,12 @@ def corridors_table(profile: Profile) -> TableData | None:
 def trend_table(profile: Profile) -> TableData | None:
     if not profile.quarters:
         return None
-    shown = [s for s in profile.segments if s.cases.value != 0]
+    shown = [s for s in profile.segments if s.published]
     total = dict(profile.trend())
     rows = tuple(
         (
             q,
-            *(s.trend.get(q, Published(0)) for s in shown),
+            *(s.trend.get(q, SUPPRESSED) for s in shown),
             None if total[q] is None else Published(total[q]),
         )
         for q in profile.quarters
@@ -588,11 +588,10 @@ def report_csv(
     info = data.version()
     out = io.StringIO()
     writer = csv.writer(out, lineterminator="\n")
-    start = month_label(period.start) if period.start else _("the first month")
-    end = month_label(period.end) if period.end else _("the latest month")
+    as_of = data.version().as_of
     header = [
         ("title", _("Supply-chain exposure report")),
-        ("period", _("{start} to {end}").format(start=start, end=end)),
+        ("period", period_label(period.period, as_of)),
         (
             "weights",
             layout.weight_label(kind) if footprint.weighted else _("Equal shares (no weights)"),

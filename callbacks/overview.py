@@ -13,61 +13,22 @@ from callbacks.charts import (
     filters_from_store,
     register_chart,
 )
+from callbacks.protected import (
+    grain_note,
+    refused_note,
+    selection_state,
+    series,
+    time_label,
+)
 from data_access import taxonomy
-from data_access.disclosure import Published
+from data_access.disclosure import SUPPRESSED, Published
 from data_access.filters import Filters
-from data_access.query import DataAccess, Result
+from data_access.query import DataAccess
 from layouts import format as fmt
 from layouts import ids
 from layouts.components import kpi_card
-from layouts.format import month_label
-from layouts.i18n import _
+from layouts.i18n import _, ngettext
 from layouts.overview import cases_meta, contacts_meta, issues_meta
-
-# A series is shown by quarter (or year) when too many of its months are withheld.
-THIN_SHARE = 0.25
-GRAINS = ("month", "quarter", "year")
-
-
-def _label(grain: str, key: str) -> str:
-    return month_label(key) if grain == "month" else key
-
-
-def _thin(result: Result) -> bool:
-    cells = [p for _, p in result.rows if p.suppressed or p.value]
-    withheld = sum(1 for p in cells if p.suppressed)
-    return bool(cells) and withheld / len(cells) > THIN_SHARE
-
-
-def series(data: DataAccess, measure: str, filters: Filters, by: tuple = ()) -> tuple[str, Result]:
-    """The finest time grain at which the series is mostly publishable."""
-    for grain in GRAINS:
-        result = data.aggregate(measure, (grain, *by), filters)
-        if not _thin(result) or grain == GRAINS[-1]:
-            return grain, result
-    raise AssertionError("unreachable")
-
-
-def _grain_note(grain: str) -> str:
-    if grain == "month":
-        return ""
-    if grain == "quarter":
-        return _("Shown by quarter: too few cases per month to publish monthly numbers.")
-    return _("Shown by year: too few cases per quarter to publish quarterly numbers.")
-
-
-def selection_state(data: DataAccess, filters: Filters) -> str | None:
-    """Why a selection shows no case numbers, or None when it has publishable cases."""
-    cases = data.total("cases", filters)
-    k = data.params.k
-    if cases.value == 0:
-        return _("No cases match this selection.")
-    if cases.suppressed:
-        return _(
-            "Fewer than {k} cases match this selection: numbers are withheld to protect the "
-            "workers who reported."
-        ).format(k=k)
-    return None
 
 
 def kpi_cards(data: DataAccess, filters: Filters) -> list:
@@ -128,30 +89,26 @@ def kpi_cards(data: DataAccess, filters: Filters) -> list:
 
 def contacts_chart(data: DataAccess, filters: Filters, options: dict | None = None) -> ChartResult:
     grain, result = series(data, "contacts", filters, ("channel",))
+    if result.refused:
+        return ChartResult(figures.empty_figure(), None, refused_note(filters))
     cells = result.as_dict()
     periods = sorted({key[0] for key in cells})
-    if not periods:
-        return ChartResult(figures.empty_figure(), None, _("No contacts match this selection."))
-    channels = [c for c in taxonomy.CHANNELS if any(key[1] == c for key in cells)]
+    channels = list(taxonomy.CHANNELS)
     names = [_(taxonomy.CHANNELS[c]) for c in channels]
     series_values = [
         (name, [_value(cells.get((p, c))) for p in periods]) for name, c in zip(names, channels)
     ]
-    x = periods if grain == "month" else [_label(grain, p) for p in periods]
+    x = periods if grain == "month" else [time_label(grain, p) for p in periods]
     figure = figures.stacked_bars(x, series_values, _("Contacts"))
-    rows = tuple(
-        (_label(grain, p), *(cells.get((p, c), Published(0)) for c in channels)) for p in periods
-    )
+    rows = tuple((time_label(grain, p), *(cells[(p, c)] for c in channels)) for p in periods)
     table = TableData(_("Worker contacts by channel"), (_("Period"), *names), rows)
-    notes = [_grain_note(grain)]
+    notes = [grain_note(grain)]
     if result.ignored_filters:
         notes.append(_("Only the period, nationality and channel filters apply to contacts."))
     return ChartResult(figure, table, " ".join(n for n in notes if n))
 
 
-def _value(p: Published | None) -> int | None:
-    if p is None:
-        return 0
+def _value(p: Published) -> int | None:
     return p.value
 
 
@@ -160,23 +117,27 @@ def cases_chart(data: DataAccess, filters: Filters, options: dict | None = None)
     if why:
         return ChartResult(figures.empty_figure(), None, why)
     grain, cases = series(data, "cases", filters)
+    if cases.refused:
+        return ChartResult(figures.empty_figure(), None, refused_note(filters))
     remediated = data.aggregate("workers_remediated", (grain,), filters)
     c, r = cases.as_dict(), remediated.as_dict()
-    periods = sorted({key[0] for key in c} | {key[0] for key in r})
-    x = periods if grain == "month" else [_label(grain, p) for p in periods]
+    periods = sorted(key[0] for key in c)
+    x = periods if grain == "month" else [time_label(grain, p) for p in periods]
     figure = figures.bars_and_line(
         x,
-        (_("Cases received"), [_value(c.get((p,))) for p in periods]),
-        (_("Workers remediated"), [_value(r.get((p,))) for p in periods]),
+        (_("Cases received"), [_value(c[(p,)]) for p in periods]),
+        (_("Workers remediated"), [_value(r.get((p,), SUPPRESSED)) for p in periods]),
     )
-    zero = Published(0)
-    rows = tuple((_label(grain, p), c.get((p,), zero), r.get((p,), zero)) for p in periods)
+    rows = tuple((time_label(grain, p), c[(p,)], r.get((p,), SUPPRESSED)) for p in periods)
     table = TableData(
         _("Cases received and workers remediated"),
         (_("Period"), _("Cases received"), _("Workers remediated")),
         rows,
     )
-    return ChartResult(figure, table, _grain_note(grain))
+    notes = [grain_note(grain)]
+    if remediated.refused:
+        notes.append(_("Workers remediated are too few per period to publish in this selection."))
+    return ChartResult(figure, table, " ".join(n for n in notes if n))
 
 
 def issues_chart(
@@ -186,8 +147,10 @@ def issues_chart(
     why = selection_state(data, filters)
     if why:
         return ChartResult(figures.empty_figure(), None, why)
-    result = data.aggregate("cases", ("issue",), filters)
-    published = [(key[0], p) for key, p in result.rows if not p.suppressed and p.value]
+    result = data.aggregate("cases", ("issue",), filters.without("issue"))
+    if result.refused:
+        return ChartResult(figures.empty_figure(), None, refused_note(filters))
+    published = [(key[0], p) for key, p in result.rows if not p.suppressed]
     withheld = [(key[0], p) for key, p in result.rows if p.suppressed]
     ranked = sorted(published, key=lambda item: (-item[1].value, item[0]))[:top]
     names = [_(taxonomy.ISSUES[code].name) for code, _p in ranked]
@@ -195,12 +158,18 @@ def issues_chart(
     rows = [(name, p) for name, (_c, p) in zip(names, ranked)]
     rows += [(_(taxonomy.ISSUES[code].name), p) for code, p in sorted(withheld)]
     table = TableData(_("Cases by issue category"), (_("Issue category"), _("Cases")), tuple(rows))
-    note = ""
+    notes = []
+    if filters.issue:
+        notes.append(_("Every issue category is shown: the issue filter does not apply here."))
     if withheld:
-        note = _("{n} issue categories have fewer than {k} cases and are not ranked.").format(
-            n=len(withheld), k=k
+        notes.append(
+            ngettext(
+                "{n} issue category is withheld (see the table) and is not ranked.",
+                "{n} issue categories are withheld (see the table) and are not ranked.",
+                len(withheld),
+            ).format(n=len(withheld), k=k)
         )
-    return ChartResult(figure, table, note)
+    return ChartResult(figure, table, " ".join(notes))
 
 
 def charts() -> list[Chart]:

@@ -24,11 +24,18 @@ from callbacks.charts import (
     format_cell,
     register_chart,
 )
-from callbacks.overview import GRAINS, _grain_note, _label, _thin, selection_state
+from callbacks.protected import (
+    GRAINS,
+    THIN_SHARE,
+    grain_note,
+    is_thin,
+    selection_state,
+    time_label,
+)
 from callbacks.urlstate import OPTIONS
-from data_access import contract, taxonomy
+from data_access import taxonomy
 from data_access.centroids import CENTROIDS
-from data_access.disclosure import Published, share
+from data_access.disclosure import SUPPRESSED, Published, share
 from data_access.filters import Filters
 from data_access.query import DataAccess
 from layouts import ids
@@ -44,7 +51,6 @@ from layouts.recruitment import (
 
 MEASURES = {"cases": "cases", "workers": "workers_affected"}
 FEES_ISSUES = ("recruitment_fees", "deception")
-TREND_MONTHS = 12
 TREND_CHANGE = 0.10  # a change smaller than this reads as flat
 MAX_WIDTH = 14
 
@@ -70,8 +76,8 @@ def _all_corridors(filters: Filters, options: dict) -> Filters:
 
 
 def _corridor_cells(result) -> dict[str, Published]:
-    """Published cells by corridor, without a country's own workers (origin = destination)."""
-    return {key[0]: p for key, p in result.rows if key[0][:2] != key[0][3:] and (p.value != 0)}
+    """Cells by corridor: every corridor of the release's corridor list."""
+    return {key[0]: p for key, p in result.rows}
 
 
 def _stage_note(options: dict) -> str:
@@ -262,18 +268,16 @@ def sankey_chart(data: DataAccess, filters: Filters, options: dict) -> ChartResu
 
 
 # -- corridor table ------------------------------------------------------------------------
-def _trend_windows(data: DataAccess, filters: Filters) -> tuple[Filters, Filters]:
-    end = filters.end or data.version().as_of
-    last = contract.month_index(end)
-    recent_start = contract.month_from_index(last - TREND_MONTHS + 1)
-    before = (
-        contract.month_from_index(last - 2 * TREND_MONTHS + 1),
-        contract.month_from_index(last - TREND_MONTHS),
-    )
-    return (
-        replace(filters, start=recent_start, end=end),
-        replace(filters, start=before[0], end=before[1]),
-    )
+def trend_years(data: DataAccess, filters: Filters) -> tuple[str, str] | None:
+    """The two years the trend column compares: the period's year (or, for all years,
+    the latest complete one) against the year before; None when there is no such pair."""
+    years = data.periods()
+    as_of = data.version().as_of
+    complete = [y for y in years if y < as_of[:4] or as_of.endswith("-12")]
+    recent = filters.period or (complete[-1] if complete else None)
+    if recent is None or str(int(recent) - 1) not in years:
+        return None
+    return recent, str(int(recent) - 1)
 
 
 def trend_arrow(recent: Published | None, before: Published | None) -> str:
@@ -296,28 +300,32 @@ def corridor_rows(data: DataAccess, filters: Filters, options: dict) -> TableDat
     cases_result, workers_result = data.measures(
         ("cases", "workers_affected"), ("corridor",), selection
     )
-    cases = _corridor_cells(cases_result)
-    if not cases:
+    if cases_result.refused:
         return None
+    cases = _corridor_cells(cases_result)
     workers = workers_result.as_dict()
     remediated = data.aggregate("cases_received_remediated", ("corridor",), selection).as_dict()
     issues: dict[str, list[tuple[int, str]]] = {}
-    for (code, issue), p in data.aggregate("cases", ("corridor", "issue"), selection).rows:
-        if not p.suppressed and p.value:
+    by_issue = data.aggregate("cases", ("corridor", "issue"), selection.without("issue"))
+    for (code, issue), p in by_issue.rows:
+        if not p.suppressed:
             issues.setdefault(code, []).append((p.value, issue))
-    recent_f, before_f = _trend_windows(data, selection)
-    recent = data.aggregate("cases", ("corridor",), recent_f).as_dict()
-    before = data.aggregate("cases", ("corridor",), before_f).as_dict()
-    zero = Published(0)
+    years = trend_years(data, selection)
+    recent, before = {}, {}
+    if years is not None:
+        recent, before = (
+            data.aggregate("cases", ("corridor",), replace(selection, period=y)).as_dict()
+            for y in years
+        )
     rows = []
     for code, p in cases.items():
         top = sorted(issues.get(code, []), key=lambda item: (-item[0], item[1]))[:3]
-        rate = share(remediated.get((code,), zero), p)
+        rate = share(remediated.get((code,), SUPPRESSED), p)
         rows.append(
             (
                 code,
                 p,
-                workers.get((code,), zero),
+                workers.get((code,), SUPPRESSED),
                 ", ".join(_(taxonomy.ISSUES[i].name) for _n, i in top),
                 Share(rate),
                 trend_arrow(recent.get((code,)), before.get((code,))),
@@ -371,9 +379,15 @@ def _issue_series(data: DataAccess, filters: Filters, grain: str | None = None):
     """Cases per period for each of FEES_ISSUES, at the finest grain publishable for all."""
     grains = GRAINS if grain is None else (grain,)
     for g in grains:
-        results = [data.aggregate("cases", (g,), replace(filters, issue=i)) for i in FEES_ISSUES]
-        if g == grains[-1] or not any(_thin(r) for r in results):
-            return g, [r.as_dict() for r in results]
+        # By issue, kept to the two: the same cells as an issue filter, one filter fewer.
+        result = data.aggregate(
+            "cases", (g, "issue"), filters.without("issue"), within={"issue": FEES_ISSUES}
+        )
+        if g == grains[-1] or not is_thin(result):
+            cells = result.as_dict()
+            return g, [
+                {(p,): v for (p, issue), v in cells.items() if issue == i} for i in FEES_ISSUES
+            ]
     raise AssertionError("unreachable")
 
 
@@ -406,29 +420,28 @@ def fees_chart(data: DataAccess, filters: Filters, options: dict | None = None) 
         return ChartResult(figures.empty_figure(), None, why)
     grain, cells = _issue_series(data, filters)
     periods = sorted({key[0] for c in cells for key in c})
-    x = [_label(grain, p) for p in periods]
+    x = [time_label(grain, p) for p in periods]
     names = _issue_names()
     series = [(n, [_v(c.get((p,))) for p in periods]) for n, c in zip(names, cells)]
     figure = {
         "data": _lines(x, series),
         "layout": figures.base_layout(yaxis_title=_("Cases")),
     }
-    zero = Published(0)
-    rows = tuple((_label(grain, p), *(c.get((p,), zero) for c in cells)) for p in periods)
+    rows = tuple((time_label(grain, p), *(c.get((p,), SUPPRESSED) for c in cells)) for p in periods)
     title = corridor_label(filters.corridor) if filters.corridor else _("All corridors")
     table = TableData(
         _("Cases reporting fees and debt, and deception: {what}").format(what=title),
         (_("Period"), *names),
         rows,
     )
-    notes = [_grain_note(grain)]
+    notes = [grain_note(grain)]
     if filters.issue:
         notes.append(_("The issue filter is replaced by the two issues shown."))
     return ChartResult(figure, table, " ".join(n for n in notes if n))
 
 
 def _v(p: Published | None) -> int | None:
-    return 0 if p is None else p.value
+    return None if p is None else p.value
 
 
 # -- compare two corridors ---------------------------------------------------------------------
@@ -459,7 +472,7 @@ def compare_trend_chart(data: DataAccess, filters: Filters, options: dict) -> Ch
         if grain == GRAINS[-1] or not any(_thin_cells(c) for cells in parts for c in cells):
             break
     periods = sorted({key[0] for cells in parts for c in cells for key in c})
-    x = [_label(grain, p) for p in periods]
+    x = [time_label(grain, p) for p in periods]
     names = _issue_names()
     codes = [f.corridor for f in pair]
     data_traces = []
@@ -478,20 +491,21 @@ def compare_trend_chart(data: DataAccess, filters: Filters, options: dict) -> Ch
         yaxis={**shared, "title": {"text": _("Cases")}},
         yaxis2={**shared, "anchor": "x2", "matches": "y"},
     )
-    zero = Published(0)
+    zero = SUPPRESSED
     header = [_("Period")]
     for code in codes:
         header += [f"{corridor_label(code)}: {name}" for name in names]
     rows = tuple(
-        (_label(grain, p), *(c.get((p,), zero) for cells in parts for c in cells)) for p in periods
+        (time_label(grain, p), *(c.get((p,), zero) for cells in parts for c in cells))
+        for p in periods
     )
     table = TableData(_("Fees, debt and deception in two corridors"), tuple(header), rows)
-    return ChartResult({"data": data_traces, "layout": layout}, table, _grain_note(grain))
+    return ChartResult({"data": data_traces, "layout": layout}, table, grain_note(grain))
 
 
 def _thin_cells(cells: dict) -> bool:
-    values = [p for p in cells.values() if p.suppressed or p.value]
-    return bool(values) and sum(p.suppressed for p in values) / len(values) > 0.25
+    values = list(cells.values())
+    return bool(values) and sum(p.suppressed for p in values) / len(values) > THIN_SHARE
 
 
 def compare_themes_chart(data: DataAccess, filters: Filters, options: dict) -> ChartResult:
@@ -500,7 +514,7 @@ def compare_themes_chart(data: DataAccess, filters: Filters, options: dict) -> C
         return _compare_missing()
     codes = [f.corridor for f in pair]
     totals = [data.total("cases", f) for f in pair]
-    themes = [data.aggregate("cases", ("theme",), f).as_dict() for f in pair]
+    themes = [data.aggregate("cases", ("theme",), f.without("issue")).as_dict() for f in pair]
     names = [_(taxonomy.THEMES[t]) for t in taxonomy.THEMES]
     traces = []
     for n, cells in enumerate(themes):
@@ -523,7 +537,7 @@ def compare_themes_chart(data: DataAccess, filters: Filters, options: dict) -> C
         yaxis={"automargin": True},
     )
     layout["margin"]["l"] = 8
-    zero = Published(0)
+    zero = SUPPRESSED
     rows = [(_("All cases"), *totals)]
     rows += [
         (name, *(cells.get((t,), zero) for cells in themes))
@@ -538,18 +552,14 @@ def compare_themes_chart(data: DataAccess, filters: Filters, options: dict) -> C
     if filters.issue:
         note = _("The issue filter does not apply to themes.")
     if any(t.suppressed for t in totals):
-        note = _("A corridor with fewer than {k} cases shows no numbers.").format(k=data.params.k)
+        note = _("A corridor with numbers withheld shows none.")
     return ChartResult({"data": traces, "layout": layout}, table, note)
 
 
 # -- registration ---------------------------------------------------------------------------
 def published_corridors(data: DataAccess) -> list[dict]:
     """The compare dropdown's choices: corridors with published cases, as the filter has."""
-    codes = [
-        c
-        for c, p in _corridor_cells(data.aggregate("cases", ("corridor",))).items()
-        if not p.suppressed
-    ]
+    codes = data.corridors()
     return sorted(
         ({"value": c, "label": corridor_label(c)} for c in codes), key=lambda o: o["label"]
     )

@@ -19,9 +19,16 @@ from callbacks.charts import (
     filters_from_store,
     register_chart,
 )
-from callbacks.overview import GRAINS, _grain_note, _label, series
+from callbacks.protected import (
+    grain_note,
+    refused_note,
+    selection_state,
+    series,
+    time_label,
+    withheld_note,
+)
 from data_access import outcomes, taxonomy
-from data_access.disclosure import Published, share
+from data_access.disclosure import share
 from data_access.filters import Filters
 from data_access.outcomes import medians as median_by
 from data_access.query import DataAccess
@@ -61,8 +68,6 @@ WHY_VALIDATION = (
     "Why this matters: an employer's or supplier's report that a problem was fixed can "
     "differ from what the workers themselves confirm."
 )
-ZERO = Published(0)
-SHORTFALL = 0.05  # share of a total that withheld periods may hold before a coarser grain
 
 
 def _months(value: int | None) -> str:
@@ -75,13 +80,8 @@ def _months(value: int | None) -> str:
 
 def _none_remediated(data: DataAccess, filters: Filters) -> str | None:
     total = data.total("cases_remediated", filters)
-    if total.value == 0:
-        return _("No cases were remediated in this selection.")
     if total.suppressed:
-        return _(
-            "Fewer than {k} cases were remediated in this selection: numbers are withheld to "
-            "protect the workers who reported."
-        ).format(k=data.params.k)
+        return withheld_note(total, data.params.k, _("remediated cases"))
     return None
 
 
@@ -91,14 +91,14 @@ def kpi_cards(data: DataAccess, filters: Filters) -> list:
     cases = data.total("cases_remediated", filters)
     rate = share(data.total("cases_received_remediated", filters), data.total("cases", filters))
     validated = data.validated_share(filters)
-    median = median_by(data, filters).get((), (ZERO, None))[1]
+    median = median_by(data, filters)[()][1]
     bound = (
         ""
-        if workers.suppressed or not workers.value
+        if workers.suppressed
         else _(
-            "Published sums are within ±{n} of the true value (a tenth of the largest case "
-            "where that is more)."
-        ).format(n=f"{data.protector.max_sum_error(workers.value):,}")
+            "Approximate: each case's workers are counted with its own fixed noise of 10 to "
+            "20 %, so no single large case can be read off this sum."
+        )
     )
     return [
         kpi_card(
@@ -142,22 +142,24 @@ def monthly_chart(data: DataAccess, filters: Filters, options: dict | None = Non
     option = (options or {}).get("measure", "cases")
     measure = MEASURES.get(option, "cases_remediated")
     name = _("Cases remediated") if measure == "cases_remediated" else _("Workers remediated")
-    grain, result, grain_note = covering_series(data, measure, filters)
+    grain, result = series(data, measure, filters)
+    if result.refused:
+        return ChartResult(figures.empty_figure(), None, refused_note(filters))
     periods = [key[0] for key, _p in result.rows]
     cells = result.as_dict()
     running, cumulative = 0, []
     for p in periods:
         running += cells[(p,)].value or 0
         cumulative.append(running)
-    x = [_label(grain, p) for p in periods]
+    x = [time_label(grain, p) for p in periods]
     figure = figures.bars_and_line(
         x,
         (name, [cells[(p,)].value for p in periods]),
         (_("Cumulative"), cumulative),
     )
-    rows = tuple((_label(grain, p), cells[(p,)], c) for p, c in zip(periods, cumulative))
+    rows = tuple((time_label(grain, p), cells[(p,)], c) for p, c in zip(periods, cumulative))
     table = TableData(name, (_("Period"), name, _("Cumulative")), rows)
-    notes = [grain_note]
+    notes = [grain_note(grain)]
     if any(p.suppressed for p in cells.values()):
         notes.append(
             _(
@@ -168,43 +170,11 @@ def monthly_chart(data: DataAccess, filters: Filters, options: dict | None = Non
     return ChartResult(figure, table, " ".join(n for n in notes if n))
 
 
-def covering_series(data: DataAccess, measure: str, filters: Filters) -> tuple[str, object, str]:
-    """The finest grain whose published periods add up to about the published total.
-
-    A month withheld for dominance (one large case) can hold a large part of a sum of
-    workers; a cumulative line that skipped it would mislead, so such a series moves to
-    quarters, then years. Only published numbers are compared. Returns the grain, the
-    result and a note for readers.
-    """
-    total = data.total(measure, filters)
-    grain, result = series(data, measure, filters)
-    note = _grain_note(grain)
-    for coarser in GRAINS[GRAINS.index(grain) :]:
-        if coarser != grain:
-            grain, result = coarser, data.aggregate(measure, (coarser,), filters)
-            note = _(
-                "Shown by {grain}: large single cases are withheld in shorter periods."
-            ).format(grain=_("quarter") if grain == "quarter" else _("year"))
-        shown = sum(p.value or 0 for _k, p in result.rows)
-        slack = data.protector.max_sum_error(total.value or 0) * 2 + data.params.k
-        if total.suppressed or (total.value or 0) - shown <= max(slack, SHORTFALL * total.value):
-            break
-    return grain, result, note
-
-
 def funnel_chart(data: DataAccess, filters: Filters, options: dict | None = None) -> ChartResult:
-    values = [data.total(m, filters) for m, _label_ in FUNNEL]
+    values = [r.single for r in data.measures([m for m, _label_ in FUNNEL], (), filters)]
     reported = values[0]
-    if reported.value == 0:
-        return ChartResult(figures.empty_figure(), None, _("No cases match this selection."))
     if reported.suppressed:
-        return ChartResult(
-            figures.empty_figure(),
-            None,
-            _("Fewer than {k} cases match this selection: numbers are withheld.").format(
-                k=data.params.k
-            ),
-        )
+        return ChartResult(figures.empty_figure(), None, withheld_note(reported, data.params.k))
     names = [_(label) for _m, label in FUNNEL]
     figure = {
         "data": [
@@ -236,8 +206,11 @@ def routes_chart(data: DataAccess, filters: Filters, options: dict | None = None
     if why:
         return ChartResult(figures.empty_figure(), None, why)
     total = data.total("cases_remediated", filters)
-    cells = data.aggregate("cases_remediated", ("route",), filters).as_dict()
-    routes = [r for r in taxonomy.ROUTES if (r,) in cells]
+    result = data.aggregate("cases_remediated", ("route",), filters)
+    if result.refused:
+        return ChartResult(figures.empty_figure(), None, refused_note(filters))
+    cells = result.as_dict()
+    routes = list(taxonomy.ROUTES)
     shares = [share(cells[(r,)], total) for r in routes]
     names = [_(taxonomy.ROUTES[r]) for r in routes]
     figure = figures.ranked_bars(
@@ -286,10 +259,13 @@ def ttr_distribution_chart(
     why = _none_remediated(data, filters)
     if why:
         return ChartResult(figures.empty_figure(), None, why)
-    cells = data.aggregate("cases_remediated", ("ttr",), filters).as_dict()
-    last = max((outcomes.TTR_BUCKETS.index(key[0]) for key in cells), default=0)
-    buckets = outcomes.TTR_BUCKETS[: last + 1]
-    values = [cells.get((b,), ZERO) for b in buckets]
+    result = data.aggregate("cases_remediated", ("ttr",), filters)
+    if result.refused:
+        return ChartResult(figures.empty_figure(), None, refused_note(filters))
+    cells = result.as_dict()
+    shown = [i for i, b in enumerate(outcomes.TTR_BUCKETS) if not cells[(b,)].suppressed]
+    buckets = outcomes.TTR_BUCKETS[: max(shown, default=0) + 1]
+    values = [cells[(b,)] for b in buckets]
     figure = {
         "data": [
             {
@@ -314,21 +290,26 @@ def ttr_distribution_chart(
     )
     note = ""
     if any(v.suppressed for v in values):
-        note = _("Bars with fewer than {k} cases are not drawn.").format(k=data.params.k)
+        note = _("Withheld bars (see the table) are not drawn.")
     return ChartResult(figure, table, note)
 
 
 def rate_chart(data: DataAccess, filters: Filters, options: dict | None = None) -> ChartResult:
-    if data.total("cases", filters).suppressed or not data.total("cases", filters).value:
-        return ChartResult(figures.empty_figure(), None, _("Too few cases match this selection."))
+    why = selection_state(data, filters)
+    if why:
+        return ChartResult(figures.empty_figure(), None, why)
     by = (options or {}).get("rate_by", "country")
     if by not in RATE_NAMES:
         by = "country"
     names = RATE_NAMES[by]
-    received = data.aggregate("cases", (by,), filters).as_dict()
-    remediated = data.aggregate("cases_received_remediated", (by,), filters).as_dict()
-    codes = [c for c in names if received.get((c,), ZERO).value != 0]
-    rates = {c: share(remediated.get((c,), ZERO), received[(c,)]) for c in codes}
+    base = filters.without("issue") if by == "theme" else filters
+    received_result = data.aggregate("cases", (by,), base)
+    remediated_result = data.aggregate("cases_received_remediated", (by,), base)
+    if received_result.refused or remediated_result.refused:
+        return ChartResult(figures.empty_figure(), None, refused_note(filters))
+    received, remediated = received_result.as_dict(), remediated_result.as_dict()
+    codes = [c for c in names if not received[(c,)].suppressed]
+    rates = {c: share(remediated[(c,)], received[(c,)]) for c in codes}
     ranked = sorted((c for c in codes if rates[c] is not None), key=lambda c: (-rates[c], names[c]))
     figure = figures.ranked_bars(
         [_(names[c]) for c in ranked],
@@ -338,7 +319,7 @@ def rate_chart(data: DataAccess, filters: Filters, options: dict | None = None) 
     figure["layout"]["xaxis"]["tickformat"] = ",.0f"
     withheld = [c for c in codes if rates[c] is None]
     rows = tuple(
-        (_(names[c]), received[(c,)], remediated.get((c,), ZERO), Share(rates[c]))
+        (_(names[c]), received[(c,)], remediated[(c,)], Share(rates[c]))
         for c in [*ranked, *sorted(withheld)]
     )
     table = TableData(
@@ -358,14 +339,16 @@ def validated_chart(data: DataAccess, filters: Filters, options: dict | None = N
     why = _none_remediated(data, filters)
     if why:
         return ChartResult(figures.empty_figure(), None, why)
-    cells = data.aggregate("cases_remediated", ("year", "validated"), filters).as_dict()
+    result = data.aggregate("cases_remediated", ("year", "validated"), filters)
+    if result.refused:
+        return ChartResult(figures.empty_figure(), None, refused_note(filters))
+    cells = result.as_dict()
     years = sorted({key[0] for key in cells})
     series_values = [
-        (_(label), [cells.get((y, code), ZERO).value for y in years])
-        for code, label in VALIDATION.items()
+        (_(label), [cells[(y, code)].value for y in years]) for code, label in VALIDATION.items()
     ]
     figure = figures.stacked_bars(years, series_values, _("Cases remediated"))
-    rows = tuple((y, *(cells.get((y, code), ZERO) for code in VALIDATION)) for y in years)
+    rows = tuple((y, *(cells[(y, code)] for code in VALIDATION)) for y in years)
     table = TableData(
         _("Cases remediated by validation"),
         (_("Year closed"), *(_(label) for label in VALIDATION.values())),

@@ -8,13 +8,14 @@ from callbacks import crossfilter
 from callbacks.urlstate import (
     OPTIONS,
     PARAMS,
+    fine_filter_notice,
     from_controls,
     parse_options,
     parse_query,
     to_controls,
     to_query,
 )
-from data_access.filters import Filters
+from data_access.filters import FINE_FILTERS, MAX_FINE_FILTERS, Filters
 from data_access.query import DataAccess
 from layouts import ids
 from layouts.context import PageContext
@@ -47,6 +48,11 @@ def render_page(data: DataAccess, find_view, pathname: str | None, search: str |
     )
 
 
+def too_fine(controls: dict) -> bool:
+    """Whether the filter controls' values set more fine filters than allowed."""
+    return sum(1 for name in FINE_FILTERS if controls.get(name)) > MAX_FINE_FILTERS
+
+
 def _is_option(trigger) -> bool:
     return isinstance(trigger, dict) and trigger.get("type") == ids.OPTION
 
@@ -57,11 +63,13 @@ def sync_state(
     controls: dict,
     option_controls: dict | None = None,
     patch: dict | None = None,
+    periods: tuple[str, ...] = (),
 ) -> dict:
     """One step of the view state <-> URL loop; returns what to update.
 
     The URL wins on page load and on back/forward. A filter control, a view-option
     control, a filter patch (a click on a chart) or "clear all" rewrites the URL.
+    `periods` are the years the data covers: another year is dropped with a notice.
     """
     url_filters, notices = parse_query(search)
     options, option_notices = parse_options(search)
@@ -70,12 +78,16 @@ def sync_state(
     if trigger == ids.RESET:
         filters, notices = Filters(), []
         set_controls = True
-    elif trigger in ids.FILTER_CONTROLS.values():
-        filters, notices = from_controls(controls)
-    elif trigger == ids.FILTER_PATCH and patch:
-        merged = {**controls, **{k: v for k, v in patch.items() if k in PARAMS}}
-        filters, notices = from_controls(merged)
-        set_controls = True
+    elif trigger in ids.FILTER_CONTROLS.values() or (trigger == ids.FILTER_PATCH and patch):
+        if trigger == ids.FILTER_PATCH:
+            controls = {**controls, **{k: v for k, v in patch.items() if k in PARAMS}}
+            set_controls = True
+        if too_fine(controls):
+            # The new filter would make the selection finer than the release publishes:
+            # keep the view as it was and say why.
+            filters, notices, set_controls = url_filters, [fine_filter_notice()], True
+        else:
+            filters, notices = from_controls(controls)
     elif _is_option(trigger):
         filters, notices = url_filters, []
         for name, value in (option_controls or {}).items():
@@ -83,6 +95,14 @@ def sync_state(
                 options[name] = str(value)
     else:
         filters, set_controls, from_url = url_filters, True, True
+    if periods and filters.period and filters.period not in periods:
+        notices = [
+            *notices,
+            _("The data cover {first} to {last}: {year} was ignored.").format(
+                first=periods[0], last=periods[-1], year=filters.period
+            ),
+        ]
+        filters, set_controls, from_url = filters.without("period"), True, False
     url = to_query(filters, options)
     return {
         "filters": filters,
@@ -127,6 +147,7 @@ def register(app, data: DataAccess, find_view) -> None:
             dict(zip(CONTROL_PARAMS, values)),
             dict(zip(option_names, option_values)),
             patch,
+            data.periods(),
         )
         notice = None
         if state["notices"]:

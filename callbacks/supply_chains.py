@@ -15,20 +15,17 @@ from dash import Input, Output, no_update
 from callbacks import crossfilter, figures
 from callbacks import worksite_figures as wf
 from callbacks.charts import Chart, ChartResult, Share, TableData, register_chart
-from callbacks.overview import GRAINS, selection_state
+from callbacks.protected import grain_note, refused_note, selection_state, series, time_label
 from data_access import taxonomy
-from data_access.disclosure import Published, share
+from data_access.disclosure import SUPPRESSED, Published, share
 from data_access.filters import Filters
-from data_access.query import DataAccess, Result
+from data_access.query import DataAccess
 from layouts import ids
 from layouts import supply_chains as layout
-from layouts.format import month_label
 from layouts.i18n import _
 
 TOP = 10
 TREND_TOP = 5
-THIN_SHARE = 0.25  # a trend moves to quarters (then years) past this share withheld
-ZERO = Published(0)
 
 
 def employment(filters: Filters) -> Filters:
@@ -50,8 +47,8 @@ def _published(rows) -> list[tuple[tuple, Published]]:
     return [(k, p) for k, p in rows if not p.suppressed and p.value]
 
 
-def _v(p: Published | None) -> int | None:
-    return 0 if p is None else p.value
+def _v(p: Published) -> int | None:
+    return p.value
 
 
 def _why(data: DataAccess, filters: Filters) -> str | None:
@@ -79,7 +76,7 @@ def _employment_chart(build):
 def _withheld_note(n: int, k: int, what: str) -> str:
     if not n:
         return ""
-    return _("{n} {what} have fewer than {k} and are not shown in the chart.").format(
+    return _("{n} {what} are withheld (see the table) and are not shown in the chart.").format(
         n=n, what=what, k=k
     )
 
@@ -89,6 +86,8 @@ def _withheld_note(n: int, k: int, what: str) -> str:
 def issues_chart(data: DataAccess, f: Filters, options: dict | None = None) -> ChartResult:
     measure, title = measure_of(options)
     totals = data.aggregate(measure, ("issue",), f)
+    if totals.refused:
+        return _empty(refused_note(f))
     ranked = sorted(_published(totals.rows), key=lambda r: (-r[1].value, r[0]))[:TOP]
     if not ranked:
         return _empty(_("No issue category has enough cases to publish for this selection."))
@@ -104,7 +103,7 @@ def issues_chart(data: DataAccess, f: Filters, options: dict | None = None) -> C
     figure = wf.hbars(names, series, title, [_custom(issue=c) for c in codes])
     shown = [n for n in nats if _(taxonomy.NATIONALITIES[n]) in {s[0] for s in series}]
     rows = tuple(
-        (name, total, *(split.get((code, n), ZERO) for n in shown))
+        (name, total, *(split.get((code, n), SUPPRESSED) for n in shown))
         for name, code, (_key, total) in zip(names, codes, ranked)
     )
     header = (_("Issue category"), _("All nationalities"))
@@ -120,7 +119,10 @@ def issues_chart(data: DataAccess, f: Filters, options: dict | None = None) -> C
 # -- issue x industry heatmap ---------------------------------------------------------
 @_employment_chart
 def heatmap_chart(data: DataAccess, f: Filters, options: dict | None = None) -> ChartResult:
-    cells = data.aggregate("cases", ("issue", "industry"), f).as_dict()
+    table = data.aggregate("cases", ("issue", "industry"), f)
+    if table.refused:
+        return _empty(refused_note(f))
+    cells = table.as_dict()
     per_industry = data.aggregate("cases", ("industry",), f).as_dict()
     industries = [
         i
@@ -130,9 +132,7 @@ def heatmap_chart(data: DataAccess, f: Filters, options: dict | None = None) -> 
     issues = [c for c in taxonomy.ISSUES if any((c, i) in cells for i in industries)]
     if not industries or not issues:
         return _empty(_("No industry has enough cases to publish for this selection."))
-    shares = [
-        [share(cells.get((c, i), ZERO), per_industry[(i,)]) for i in industries] for c in issues
-    ]
+    shares = [[share(cells[(c, i)], per_industry[(i,)]) for i in industries] for c in issues]
     figure = wf.heatmap(
         [_(taxonomy.INDUSTRIES[i]) for i in industries],
         [_(taxonomy.ISSUES[c].name) for c in issues],
@@ -159,43 +159,22 @@ def trend_chart(data: DataAccess, f: Filters, options: dict | None = None) -> Ch
     top = top[:TREND_TOP]
     if not top:
         return _empty(_("No issue category has enough cases to publish for this selection."))
-    grain, cells = _trend_cells(data, measure, f, top)
-    periods = sorted({key[0] for key in cells if key[1] in top})
-    x = [month_label(p) if grain == "month" else p for p in periods]
-    series = [
-        (
-            _(taxonomy.ISSUES[c].name),
-            [_v(cells.get((p, c), ZERO)) for p in periods],
-            _custom(issue=c),
-        )
+    # Only the top issues' rows: the same cells as the whole breakdown's, fewer of them.
+    grain, result = series(data, measure, f.without("issue"), ("issue",), within={"issue": top})
+    if result.refused:
+        return _empty(refused_note(f))
+    cells = result.as_dict()
+    periods = sorted({key[0] for key in cells})
+    x = [time_label(grain, p) for p in periods]
+    lines = [
+        (_(taxonomy.ISSUES[c].name), [_v(cells[(p, c)]) for p in periods], _custom(issue=c))
         for c in top
     ]
-    figure = wf.lines(x, series, title)
-    rows = tuple((label, *(cells.get((p, c), ZERO) for c in top)) for label, p in zip(x, periods))
+    figure = wf.lines(x, lines, title)
+    rows = tuple((label, *(cells[(p, c)] for c in top)) for label, p in zip(x, periods))
     header = (_("Period"), *(_(taxonomy.ISSUES[c].name) for c in top))
     table = TableData(_("{m} per period, top five issues").format(m=title), header, rows)
-    note = {
-        "month": "",
-        "quarter": _("Shown by quarter: too few cases per month to publish monthly numbers."),
-        "year": _("Shown by year: too few cases per quarter to publish quarterly numbers."),
-    }[grain]
-    return ChartResult(figure, table, note)
-
-
-def _trend_cells(data: DataAccess, measure: str, f: Filters, top: list[str]) -> tuple[str, dict]:
-    """The finest grain at which the top issues' series are mostly publishable."""
-    # Only the top issues' rows, and every grain from one read of their monthly cells:
-    # a month-by-issue scan of all issues is the costliest question of this view.
-    results: list[Result] = data.aggregates(
-        measure, [(grain, "issue") for grain in GRAINS], f, within={"issue": top}
-    )
-    for grain, result in zip(GRAINS, results):
-        cells = dict(result.rows)
-        shown = [p for p in cells.values() if p.suppressed or p.value]
-        withheld = sum(1 for p in shown if p.suppressed)
-        if not shown or withheld / len(shown) <= THIN_SHARE or grain == GRAINS[-1]:
-            return grain, cells
-    raise AssertionError("unreachable")
+    return ChartResult(figure, table, grain_note(grain))
 
 
 # -- map of worksite countries --------------------------------------------------------
@@ -203,6 +182,8 @@ def _trend_cells(data: DataAccess, measure: str, f: Filters, top: list[str]) -> 
 def map_chart(data: DataAccess, f: Filters, options: dict | None = None) -> ChartResult:
     measure, title = measure_of(options)
     result = data.aggregate(measure, ("country",), f)
+    if result.refused:
+        return _empty(refused_note(f))
     shown = [(k[0], p) for k, p in _published(result.rows)]
     withheld = [k[0] for k, p in result.rows if p.suppressed]
     if not shown:
@@ -228,8 +209,11 @@ def theme_chart(data: DataAccess, f: Filters, options: dict | None = None) -> Ch
     theme = (options or {}).get("theme", "all")
     if theme in taxonomy.THEMES:
         codes = [c for c, i in taxonomy.ISSUES.items() if i.theme == theme]
-        cells = data.aggregate(measure, ("issue",), f).as_dict()
-        items = [(c, cells.get((c,), ZERO)) for c in codes]
+        result = data.aggregate(measure, ("issue",), f.without("issue"))
+        if result.refused:
+            return _empty(refused_note(f))
+        cells = result.as_dict()
+        items = [(c, cells[(c,)]) for c in codes]
         names = [_(taxonomy.ISSUES[c].name) for c, _p in items]
         custom = [_custom(issue=c) for c, _p in items]
         caption = _("{m} by issue category, theme {t}").format(m=title, t=_(taxonomy.THEMES[theme]))
@@ -239,8 +223,11 @@ def theme_chart(data: DataAccess, f: Filters, options: dict | None = None) -> Ch
             return _empty(
                 _("The issue filter selects a single category: clear it to compare themes.")
             )
-        cells = data.aggregate(measure, ("theme",), f).as_dict()
-        items = [(t, cells.get((t,), ZERO)) for t in taxonomy.THEMES]
+        result = data.aggregate(measure, ("theme",), f)
+        if result.refused:
+            return _empty(refused_note(f))
+        cells = result.as_dict()
+        items = [(t, cells[(t,)]) for t in taxonomy.THEMES]
         names = [_(taxonomy.THEMES[t]) for t, _p in items]
         custom = [_custom(theme=t) for t, _p in items]
         caption = _("{m} by issue theme").format(m=title)
@@ -257,9 +244,12 @@ def theme_chart(data: DataAccess, f: Filters, options: dict | None = None) -> Ch
 @_employment_chart
 def tier_chart(data: DataAccess, f: Filters, options: dict | None = None) -> ChartResult:
     measure, title = measure_of(options)
-    cells = data.aggregate(measure, ("tier",), f).as_dict()
+    result = data.aggregate(measure, ("tier",), f)
+    if result.refused:
+        return _empty(refused_note(f))
+    cells = result.as_dict()
     tiers = list(taxonomy.TIERS)
-    values = [cells.get((t,), ZERO) for t in tiers]
+    values = [cells[(t,)] for t in tiers]
     names = [_(taxonomy.TIERS[t]) for t in tiers]
     figure = wf.hbars(names, [(title, [_v(p) for p in values])], title)
     table = TableData(

@@ -13,13 +13,15 @@ from urllib.parse import parse_qsl, urlencode
 
 from callbacks import footprint
 from data_access import taxonomy
-from data_access.filters import Filters, InvalidParameter
+from data_access.filters import FINE_FILTERS, MAX_FINE_FILTERS, Filters, InvalidParameter
 from data_access.taxonomy import COUNTRIES
 from layouts.i18n import _
 
-# URL parameter -> Filters field, in the order written back to the URL.
-PARAMS = ("from", "to", "country", "nationality", "industry", "corridor", "issue", "channel")
-_FIELD = {"from": "start", "to": "end"}
+# URL parameters of the filters, in the order written back to the URL.
+PARAMS = ("period", "country", "nationality", "industry", "corridor", "issue", "channel")
+# Links made before periods were whole years said `from` and `to`: a whole year still
+# opens as that year; any other range is dropped with a notice.
+LEGACY_PERIOD = ("from", "to")
 
 
 @dataclass(frozen=True)
@@ -45,8 +47,6 @@ def _corridor_code(value: str) -> bool:
 
 OPTIONS: dict[str, Option] = {
     "measure": Option("cases", ("cases", "workers")),
-    # Audits vs Worker Voice: months before and after an audit (data_access.audits.WINDOWS).
-    "window": Option("12", ("6", "12", "24")),
     # Ethical Supply Chains: the issue theme drilled into ("all": the themes themselves).
     "theme": Option("all", ("all", *taxonomy.THEMES)),
     # Ethical Recruitment: the second corridor to compare, the map's stage, table order.
@@ -83,29 +83,46 @@ def parse_options(search: str | None) -> tuple[dict[str, str], list[str]]:
     return options, notices
 
 
-def _field_values(name: str, value: str) -> dict:
+def field_values(name: str, value: str) -> dict:
+    """The Filters fields a URL parameter sets (a corridor sets origin and destination)."""
     if name == "corridor":
         origin, sep, destination = value.partition("-")
         if not sep or not origin or not destination:
             raise InvalidParameter("corridor", value, "ORIGIN-DESTINATION, e.g. NP-KW")
         return {"origin": origin, "destination": destination}
-    return {_FIELD.get(name, name): value}
+    return {name: value}
+
+
+def legacy_period(start: str | None, end: str | None) -> str | None:
+    """The year a legacy `from`/`to` pair names, or None when it is not one whole year."""
+    if start and end and start[:4] == end[:4] and start[4:] == "-01" and end[4:] == "-12":
+        return start[:4]
+    return None
 
 
 def parse_query(search: str | None) -> tuple[Filters, list[str]]:
-    """Filters from a query string, and a notice for each parameter that was ignored."""
+    """Filters from a query string, and a notice for each parameter that was ignored.
+
+    A fine filter beyond the allowed number is dropped (the later ones in the URL's
+    order), with a notice saying why: a link can never open a selection the release
+    does not publish.
+    """
     notices: list[str] = []
     values: dict[str, str] = {}
+    legacy: dict[str, str] = {}
     for name, value in parse_qsl((search or "").lstrip("?"), keep_blank_values=True):
         if name in OPTIONS:
+            continue
+        if name in LEGACY_PERIOD:
+            legacy[name] = value
             continue
         if name not in PARAMS:
             notices.append(_("Unknown parameter “{name}” was ignored.").format(name=name))
             continue
-        if value == "":
+        if value == "" or (name == "period" and value == "all"):
             continue
         try:
-            candidate = _field_values(name, value)
+            candidate = field_values(name, value)
             Filters(**candidate)
         except InvalidParameter:
             notices.append(
@@ -115,22 +132,54 @@ def parse_query(search: str | None) -> tuple[Filters, list[str]]:
             )
             continue
         values.update(candidate)
-    try:
-        return Filters(**values), notices
-    except InvalidParameter:
-        # Only a reversed period can fail here: each value was valid on its own.
-        notices.append(_("The period ends before it starts; it was ignored."))
-        values.pop("start", None)
-        values.pop("end", None)
-        return Filters(**values), notices
+    if legacy and "period" not in values:
+        year = legacy_period(legacy.get("from"), legacy.get("to"))
+        if year is not None:
+            values["period"] = year
+        else:
+            notices.append(
+                _(
+                    "Periods are whole calendar years: the range {start} to {end} was "
+                    "ignored. Choose a year in the Period menu."
+                ).format(start=legacy.get("from") or "…", end=legacy.get("to") or "…")
+            )
+    return _capped(values, notices)
+
+
+def _capped(values: dict[str, str], notices: list[str]) -> tuple[Filters, list[str]]:
+    """Filters from field values, dropping what would break the fine-filter rules."""
+    if values.get("origin") and values.get("country"):
+        values.pop("country")
+        notices.append(
+            _("The corridor already names the country of work; the country filter was dropped.")
+        )
+    kept, dropped = [], []
+    for name in FINE_FILTERS:
+        present = values.get("origin") if name == "corridor" else values.get(name)
+        if present is None:
+            continue
+        (kept if len(kept) < MAX_FINE_FILTERS else dropped).append(name)
+    for name in dropped:
+        for field in ("origin", "destination") if name == "corridor" else (name,):
+            values.pop(field, None)
+    if dropped:
+        notices.append(fine_filter_notice())
+    return Filters(**values), notices
+
+
+def fine_filter_notice() -> str:
+    return _(
+        "At most {n} of country, nationality, industry, corridor, issue and channel can "
+        "be combined: finer selections would single out the few workers in them. Remove "
+        "one to add another."
+    ).format(n=MAX_FINE_FILTERS)
 
 
 def to_query(filters: Filters, options: dict[str, str] | None = None) -> str:
     """The canonical query string of a view ("" when nothing differs from the defaults)."""
     pairs = []
     for name in PARAMS:
-        field = _FIELD.get(name, name)
-        value = filters.corridor if name == "corridor" else getattr(filters, field)
+        value = filters.value_of(name)
         if value:
             pairs.append((name, value))
     for name, option in OPTIONS.items():
@@ -149,8 +198,7 @@ def from_controls(values: dict[str, str | None]) -> tuple[Filters, list[str]]:
 
 def to_controls(filters: Filters) -> dict[str, str | None]:
     return {
-        "from": filters.start,
-        "to": filters.end,
+        "period": filters.period,
         "country": filters.country,
         "nationality": filters.nationality,
         "industry": filters.industry,

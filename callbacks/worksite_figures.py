@@ -16,10 +16,16 @@ def hbars(
     x_title: str,
     customdata: list[str] | None = None,
     percent: bool = False,
+    bounds: list[bool] | None = None,
+    bound_text: str = "",
 ) -> dict:
-    """Horizontal bars, stacked when there are several series; first label at the top."""
+    """Horizontal bars, stacked when there are several series; first label at the top.
+
+    `bounds` marks bars whose value is only a bound (hatched, and said so on hover).
+    """
     data = []
     for i, (name, values) in enumerate(series):
+        value_format = "%{x:" + (".0%" if percent else ",") + "}"
         trace = {
             "type": "bar",
             "orientation": "h",
@@ -27,12 +33,24 @@ def hbars(
             "x": values[::-1],
             "y": labels[::-1],
             "marker": {"color": PALETTE[i % len(PALETTE)]},
-            "hovertemplate": "%{y}: %{x:"
-            + (".0%" if percent else ",")
-            + "}<extra>"
+            "hovertemplate": "%{y}: "
+            + value_format
+            + "<extra>"
             + (name if len(series) > 1 else "")
             + "</extra>",
         }
+        if bounds and any(bounds):
+            marks = bounds[::-1]
+            trace["marker"]["pattern"] = {"shape": ["/" if b else "" for b in marks]}
+            trace["text"] = [f"{bound_text} " if b else "" for b in marks]
+            trace["textposition"] = "none"
+            trace["hovertemplate"] = (
+                "%{y}: %{text}"
+                + value_format
+                + "<extra>"
+                + (name if len(series) > 1 else "")
+                + "</extra>"
+            )
         if customdata is not None:
             trace["customdata"] = customdata[::-1]
         data.append(trace)

@@ -21,12 +21,28 @@ from flask import Blueprint, Response, jsonify, request, stream_with_context
 from flask_limiter import Limiter
 from flask_limiter.util import get_remote_address
 
-from callbacks.urlstate import PARAMS, _field_values
+from callbacks.urlstate import LEGACY_PERIOD, PARAMS, field_values, legacy_period
 from data_access import query as q
 from data_access import taxonomy
-from data_access.filters import Filters, InvalidParameter
+from data_access.disclosure import (
+    EZS_HIGH,
+    EZS_LOW,
+    FEWER_THAN_K,
+    NEAR_TOTAL,
+    SAME_AS_LARGER,
+)
+from data_access.filters import (
+    FINE_FILTERS,
+    MAX_FINE_FILTERS,
+    RULE_PERIOD,
+    RULE_SPARSITY,
+    RULE_VALUE,
+    Filters,
+    InvalidParameter,
+)
 from data_access.query import DataAccess, NoData
 from layouts import ids
+from layouts.format import published_csv
 from layouts.provenance import LICENCE, LICENCE_URL, disclosure_rule
 
 # Names the issue text uses for the same thing the dashboard calls otherwise.
@@ -34,12 +50,21 @@ ALIASES = {"worksite_country": "country"}
 CONTROL = ("measure", "by", "format")
 FORMATS = ("json", "csv")
 # Filters fields that a URL parameter sets, to name the right parameter in a 400.
-_PARAM_OF_FIELD = {"start": "from", "end": "to", "origin": "corridor", "destination": "corridor"}
+_PARAM_OF_FIELD = {"origin": "corridor", "destination": "corridor"}
 
 
 class BadRequest(Exception):
-    def __init__(self, parameter: str, value: object, allowed: list[str] | str, why: str = ""):
+    def __init__(
+        self,
+        parameter: str,
+        value: object,
+        allowed: list[str] | str,
+        why: str = "",
+        rule: str = RULE_VALUE,
+        **extra,
+    ):
         self.parameter, self.value, self.allowed, self.why = parameter, value, allowed, why
+        self.rule, self.extra = rule, extra
 
 
 def measures() -> list[str]:
@@ -63,8 +88,10 @@ def filter_names() -> list[str]:
 
 
 def _allowed_values(name: str) -> list[str] | str:
-    if name in ("from", "to"):
-        return "a month as YYYY-MM"
+    if name == "period":
+        return "all, or a calendar year as YYYY"
+    if name in LEGACY_PERIOD:
+        return "a month as YYYY-MM; from and to together naming one whole year"
     if name == "corridor":
         return "ORIGIN-DESTINATION with ISO country codes, e.g. NP-KW"
     codes = taxonomy.CODE_LISTS.get(name)
@@ -73,7 +100,7 @@ def _allowed_values(name: str) -> list[str] | str:
 
 def parse_request(args: list[tuple[str, str]]) -> tuple[str, tuple[str, ...], Filters, str]:
     """measure, by, filters and format from query pairs; BadRequest on anything wrong."""
-    known = [*CONTROL, *filter_names(), *ALIASES]
+    known = [*CONTROL, *filter_names(), *LEGACY_PERIOD, *ALIASES]
     seen: dict[str, str] = {}
     given_as: dict[str, str] = {}  # canonical name -> the name the client used
     for name, value in args:
@@ -106,36 +133,39 @@ def parse_request(args: list[tuple[str, str]]) -> tuple[str, tuple[str, ...], Fi
     values: dict[str, str] = {}
     for name in filter_names():
         value = seen.get(name)
-        if value is None:
+        if value is None or (name == "period" and value == "all"):
             continue
         used = given_as[name]
         if value == "":
             raise BadRequest(used, value, _allowed_values(name), "empty value")
         try:
-            candidate = _field_values(name, value)
+            candidate = field_values(name, value)
             Filters(**candidate)
-        except InvalidParameter:
-            raise BadRequest(used, value, _allowed_values(name)) from None
+        except InvalidParameter as exc:
+            raise BadRequest(used, value, _allowed_values(name), rule=exc.rule) from None
         values.update(candidate)
+    if any(name in seen for name in LEGACY_PERIOD):
+        year = legacy_period(seen.get("from"), seen.get("to"))
+        if year is None or "period" in values:
+            raise BadRequest(
+                "from" if "from" in seen else "to",
+                seen.get("from") or seen.get("to"),
+                _allowed_values("period"),
+                "periods are whole calendar years: use period=YYYY",
+                RULE_PERIOD,
+            )
+        values["period"] = year
     try:
         filters = Filters(**values)
     except InvalidParameter as exc:
-        # Each value was valid alone: only the period can be wrong together.
-        parameter = _PARAM_OF_FIELD.get(exc.parameter, exc.parameter)
-        why = "the period ends before it starts"
-        raise BadRequest(parameter, exc.value, exc.allowed, why) from None
+        # Each value was valid alone: the combination breaks a rule of the release.
+        raise BadRequest(exc.parameter, exc.value, exc.allowed, rule=exc.rule) from None
     return measure, by, filters, fmt
 
 
 def url_filters(filters: Filters) -> dict[str, str]:
     """The active filters under their URL names."""
-    out = {}
-    for field, value in filters.active().items():
-        if field in ("origin", "destination"):
-            out["corridor"] = filters.corridor
-        else:
-            out[_PARAM_OF_FIELD.get(field, field)] = value
-    return out
+    return {name: filters.value_of(name) for name in PARAMS if filters.value_of(name)}
 
 
 def etag(data: DataAccess) -> str:
@@ -145,14 +175,18 @@ def etag(data: DataAccess) -> str:
 
 
 def disclosure(data: DataAccess) -> dict:
+    """The release's parameters: what every published number went through."""
     p = data.params
     return {
         "k": p.k,
         "c": p.c,
         "noise": p.noise,
-        "sum_noise": p.sum_noise,
-        "top_noise": p.top_noise,
-        "dominance": p.dominance,
+        "sum_noise": [EZS_LOW, EZS_HIGH],
+        "sparsity": p.sparsity,
+        "max_fine_filters": MAX_FINE_FILTERS,
+        "fine_filters": list(FINE_FILTERS),
+        "max_breakdowns": q.MAX_BREAKDOWN,
+        "periods": ["all", *data.periods()],
         "rule": disclosure_rule(p),
     }
 
@@ -162,7 +196,7 @@ def _csv_rows(result, k: int) -> Iterator[str]:
     writer = csv.writer(buffer, lineterminator="\n")
     writer.writerow([*result.by, result.measure])
     for keys, published in result.rows:
-        writer.writerow([*keys, f"<{k}" if published.suppressed else published.value])
+        writer.writerow([*keys, published_csv(published, k)])
         yield buffer.getvalue()
         buffer.seek(0)
         buffer.truncate()
@@ -299,6 +333,8 @@ def openapi(data: DataAccess | None = None) -> dict:
                     "required": ["error", "parameter", "allowed"],
                     "properties": {
                         "error": {"type": "string"},
+                        "rule": {"type": "string"},
+                        "drop_one_of": {"type": "array", "items": {"type": "string"}},
                         "parameter": {"type": "string", "nullable": True},
                         "value": {"nullable": True},
                         "allowed": {
@@ -311,14 +347,26 @@ def openapi(data: DataAccess | None = None) -> dict:
                 },
                 "Disclosure": {
                     "type": "object",
-                    "required": ["k", "c", "noise", "sum_noise", "top_noise", "dominance", "rule"],
+                    "required": [
+                        "k",
+                        "c",
+                        "noise",
+                        "sum_noise",
+                        "sparsity",
+                        "max_fine_filters",
+                        "periods",
+                        "rule",
+                    ],
                     "properties": {
                         "k": {"type": "integer"},
                         "c": {"type": "integer"},
                         "noise": {"type": "integer"},
-                        "sum_noise": {"type": "number"},
-                        "top_noise": {"type": "number"},
-                        "dominance": {"type": "number"},
+                        "sum_noise": {"type": "array", "items": {"type": "number"}},
+                        "sparsity": {"type": "number"},
+                        "max_fine_filters": {"type": "integer"},
+                        "fine_filters": {"type": "array", "items": {"type": "string"}},
+                        "max_breakdowns": {"type": "integer"},
+                        "periods": {"type": "array", "items": {"type": "string"}},
                         "rule": {"type": "string"},
                     },
                 },
@@ -374,10 +422,15 @@ def openapi(data: DataAccess | None = None) -> dict:
                             "type": "array",
                             "items": {
                                 "type": "object",
-                                "required": ["value", "suppressed"],
+                                "required": ["value", "suppressed", "reason"],
                                 "properties": {
                                     "value": {"type": "integer", "nullable": True},
                                     "suppressed": {"type": "boolean"},
+                                    "reason": {
+                                        "type": "string",
+                                        "nullable": True,
+                                        "enum": [FEWER_THAN_K, NEAR_TOTAL, SAME_AS_LARGER, None],
+                                    },
                                 },
                                 "additionalProperties": {"type": "string"},
                             },
@@ -452,7 +505,10 @@ def register(server, data: DataAccess) -> None:
         message = f"{exc.parameter}={exc.value!r} is not allowed"
         if exc.why:
             message += f": {exc.why}"
-        return _error(exc.parameter, exc.value, exc.allowed, message, 400)
+        response, status = _error(exc.parameter, exc.value, exc.allowed, message, 400)
+        body = response.get_json()
+        body.update(rule=exc.rule, **exc.extra)
+        return jsonify(body), status
 
     @bp.errorhandler(NoData)
     def _no_data(exc: NoData):
@@ -500,6 +556,7 @@ def register(server, data: DataAccess) -> None:
                 measures=measures(),
                 breakdowns={m: breakdowns(m) for m in measures()},
                 filters=filter_names(),
+                corridors=list(data.corridors()),
                 licence=f"{LICENCE} ({LICENCE_URL})",
             )
 
@@ -514,7 +571,18 @@ def register(server, data: DataAccess) -> None:
             try:
                 result = data.aggregate(measure, by, filters)
             except InvalidParameter as exc:  # the query layer has the last word
-                raise BadRequest(exc.parameter, exc.value, exc.allowed) from None
+                raise BadRequest(exc.parameter, exc.value, exc.allowed, rule=exc.rule) from None
+            if result.refused:
+                drop = [n for n in filters.fine()] + (["period"] if filters.period else [])
+                raise BadRequest(
+                    "by",
+                    ",".join(by),
+                    breakdowns(measure),
+                    "too sparse to publish: most of this table's cells would be withheld; "
+                    "drop one of the filters, choose all years, or a coarser breakdown",
+                    RULE_SPARSITY,
+                    drop_one_of=drop,
+                )
             info = data.version()
             if fmt == "csv":
                 name = f"ilm-{measure}-v{info.version}.csv"
@@ -524,7 +592,12 @@ def register(server, data: DataAccess) -> None:
                     headers={"Content-Disposition": f'inline; filename="{name}"'},
                 )
             rows = [
-                {**dict(zip(by, keys)), "value": p.value, "suppressed": p.suppressed}
+                {
+                    **dict(zip(by, keys)),
+                    "value": p.value,
+                    "suppressed": p.suppressed,
+                    "reason": p.reason,
+                }
                 for keys, p in result.rows
             ]
             return jsonify(

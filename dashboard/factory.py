@@ -19,7 +19,7 @@ from dashboard.views import all_views, find_view, sample_context
 from data_access import taxonomy
 from data_access.query import DataAccess, NoData
 from layouts import ids
-from layouts.format import month_label
+from layouts.format import corridor_label, month_label, period_label
 from layouts.i18n import _, set_language
 from layouts.shell import shell
 
@@ -38,13 +38,10 @@ def navigation() -> list[tuple[str, str]]:
 
 
 def filter_options(data: DataAccess) -> dict[str, list[dict]]:
-    """Dropdown options; months and corridors come from published data only."""
-    months = [key[0] for key, _p in data.aggregate("cases", ("month",)).rows]
-    corridors = [
-        key[0]
-        for key, p in data.aggregate("cases", ("corridor",)).rows
-        if not p.suppressed and key[0][:2] != key[0][3:]
-    ]
+    """Dropdown options: every code of each code list, the years the data covers, and
+    the corridor list (corridors with at least K cases in all), so a menu never tells
+    an empty selection from a small one."""
+    as_of = data.version().as_of
 
     def coded(names: dict[str, str]) -> list[dict]:
         return sorted(
@@ -52,21 +49,15 @@ def filter_options(data: DataAccess) -> dict[str, list[dict]]:
             key=lambda o: o["label"],
         )
 
-    def corridor_label(code: str) -> str:
-        origin, destination = code.split("-")
-        return _("{origin} → {destination}").format(
-            origin=_(taxonomy.COUNTRIES[origin]), destination=_(taxonomy.COUNTRIES[destination])
-        )
-
-    month_options = [{"value": m, "label": month_label(m)} for m in reversed(months)]
     return {
-        "from": month_options,
-        "to": month_options,
+        "period": [
+            {"value": year, "label": period_label(year, as_of)} for year in reversed(data.periods())
+        ],
         "country": coded(taxonomy.COUNTRIES),
         "nationality": coded(taxonomy.NATIONALITIES),
         "industry": coded(taxonomy.INDUSTRIES),
         "corridor": sorted(
-            ({"value": c, "label": corridor_label(c)} for c in corridors),
+            ({"value": c, "label": corridor_label(c)} for c in data.corridors()),
             key=lambda o: o["label"],
         ),
         "issue": coded(taxonomy.issue_names()),

@@ -28,12 +28,10 @@ from typing import Protocol
 
 from data_access import taxonomy
 from data_access.audits import DEFAULT_WINDOW, AuditGaps, Rate
-from data_access.disclosure import Published, share
+from data_access.disclosure import SUPPRESSED, Published, share
 from data_access.filters import Filters
 from data_access.outcomes import median_of
 from data_access.query import DataAccess
-
-ZERO = Published(0)
 
 # Footprint limits, the same on every road in (upload, link, API).
 MAX_ROWS = 5000  # rows of an uploaded footprint
@@ -93,8 +91,8 @@ class Segment:
 
     @property
     def published(self) -> bool:
-        """The segment has a published, non-zero case count."""
-        return not self.cases.suppressed and bool(self.cases.value)
+        """The segment has a published case count."""
+        return not self.cases.suppressed
 
     @property
     def remediation_rate(self) -> float | None:
@@ -106,8 +104,6 @@ class Segment:
 
         The same as cases × (1 − remediation rate), from the two published counts.
         """
-        if self.cases.value == 0:
-            return 0
         if not self.published or self.remediated.suppressed:
             return None
         return max(0, self.cases.value - self.remediated.value)
@@ -197,7 +193,7 @@ class Profile:
         """Cases per quarter over the footprint's segments; None where a part is withheld."""
         out = []
         for quarter in self.quarters:
-            cells = [s.trend.get(quarter, ZERO) for s in self.segments if s.cases.value != 0]
+            cells = [s.trend.get(quarter, SUPPRESSED) for s in self.segments if s.published]
             if any(c.suppressed for c in cells):
                 out.append((quarter, None))
             else:
@@ -231,7 +227,7 @@ class Exposure:
         window: int = DEFAULT_WINDOW,
     ) -> Profile:
         """The profile of a footprint over the period of `period` (its other filters unused)."""
-        period = Filters(start=(period or Filters()).start, end=(period or Filters()).end)
+        period = Filters(period=(period or Filters()).period)
         data = self.data
         # Each question is asked once for every row (DataAccess.each): the same cells
         # (the same records, so the same cell keys) as asking row by row, in a number of
@@ -275,15 +271,13 @@ class Exposure:
         corridors: dict,
     ) -> Segment:
         key = (row.country, row.industry)
-        where = Filters(
-            start=period.start, end=period.end, country=row.country, industry=row.industry
-        )
+        where = Filters(period=period.period, country=row.country, industry=row.industry)
 
         def total(measure: str) -> Published:
             return answers["totals"][measure][key].single
 
         ttr_total, ttr_buckets = (answer[key] for answer in answers["ttr"])
-        median = median_of(ttr_total, ttr_buckets).get((), (ZERO, None))[1]
+        median = median_of(ttr_total, ttr_buckets)[()][1]
         nationality = _by(answers["nationality"][key])
         return Segment(
             country=row.country,
@@ -299,7 +293,7 @@ class Exposure:
             trend=_by(answers["quarter"][key]),
             issues=_by(answers["issue"][key]),
             themes=_by(answers["theme"][key]),
-            by_nationality=tuple((n, nationality.get(n, ZERO)) for n in row.nationalities),
+            by_nationality=tuple((n, nationality.get(n, SUPPRESSED)) for n in row.nationalities),
             corridors=corridors[key],
         )
 
@@ -315,14 +309,14 @@ class Exposure:
                 picked = [o for o in row.nationalities if o != row.country]
             else:
                 picked = sorted(
-                    (o for o, p in origins.items() if o != row.country and p.value != 0),
+                    (o for o, p in origins.items() if o != row.country and not p.suppressed),
                     key=lambda o: (-(origins[o].value or 0), o),
                 )
             chosen[(row.country, row.industry)] = (origins, picked)
         roads = [(o, country) for (country, _i), (_o, picked) in chosen.items() for o in picked]
         # Recruitment happens before the job: the corridor's recruitment-stage cases in
         # every industry (a cell the Ethical recruitment view publishes too).
-        on_road = Filters(start=period.start, end=period.end, stage="recruitment")
+        on_road = Filters(period=period.period, stage="recruitment")
         totals = self.data.each("cases", (), on_road, CORRIDOR, roads)
         issues = self.data.each("cases", ("issue",), on_road, CORRIDOR, roads)
         on_issue = {road: _by(result) for road, result in issues.items()}
@@ -332,10 +326,10 @@ class Exposure:
                 Corridor(
                     origin,
                     country,
-                    origins.get(origin, ZERO),
+                    origins.get(origin, SUPPRESSED),
                     totals[(origin, country)].single,
                     tuple(
-                        (code, on_issue[(origin, country)].get(code, ZERO))
+                        (code, on_issue[(origin, country)].get(code, SUPPRESSED))
                         for code in RECRUITMENT_ISSUES
                     ),
                 )

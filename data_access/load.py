@@ -34,6 +34,7 @@ from sqlalchemy.engine import Connection
 from data_access import contract, outcomes, schema, taxonomy
 from data_access.audits import WINDOWS
 from data_access.demo import DemoGenerator, DemoSpec
+from data_access.disclosure import EZS_HIGH, EZS_LOW
 from data_access.query import readonly_engine
 
 Progress = Callable[[str, int, int | None], None]
@@ -120,6 +121,7 @@ def build_cubes(conn: Connection) -> None:
             func.sum(c.record_key).label("key_sum"),
             func.sum(c[spec.value_column]).label("workers"),
             func.max(c[spec.value_column]).label("max_workers"),
+            func.sum(perturbed_workers(c[spec.value_column], c.record_key)).label("pworkers"),
         ).select_from(source)
         if spec.source == "remediated":
             query = query.where(c.status == "remediated")
@@ -141,7 +143,17 @@ def _roll_up(spec: schema.CubeSpec):
         func.sum(parent.key_sum),
         func.sum(parent.workers),
         func.max(parent.max_workers),
+        func.sum(parent.pworkers),
     ).group_by(*group)
+
+
+def perturbed_workers(workers, record_key):
+    """disclosure.perturbed_workers in SQL: the case's workers times its own factor."""
+    low = round(EZS_LOW * 1000)
+    span = round((EZS_HIGH - EZS_LOW) * 1000)
+    size = low + (record_key // 2) % (span + 1)
+    sign = case((record_key % 2 == 0, 1), else_=-1)
+    return (workers * (1000 + sign * size) + 500) // 1000
 
 
 def build_case_themes(conn: Connection) -> None:

@@ -1,19 +1,21 @@
 """The protected query layer: the only road by which numbers leave the database.
 
-`DataAccess.aggregate(measure, by, filters)` answers every question the views (and,
-later, downloads and the API) ask. It checks the measure, breakdown and filters against
-allow-lists before building a query, sums exact cell aggregates from the cube tables
-with bound parameters, and hands each final cell to the disclosure rules
-(data_access.disclosure) before anything is returned. Raw counts never leave this module.
+`DataAccess.aggregate(measure, by, filters)` answers every question the views,
+downloads, embeds and the API ask. It checks the measure, breakdown and filters against
+the release's allow-lists (data_access.filters) before building a query, lists every
+row of the breakdown's code lists (a cell with no records looks like a cell with a few:
+both are withheld), reads exact sums of each cell and of the cells it nests in
+(data_access.cells), and hands them to the disclosure rules (data_access.disclosure)
+before anything is returned. Raw counts never leave this module.
 """
 
 from __future__ import annotations
 
 import hashlib
+import itertools
 import os
 import threading
 import time
-from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, replace
 from pathlib import Path
@@ -21,13 +23,25 @@ from typing import Any
 
 from sqlalchemy import Engine, create_engine, event, func, inspect, select
 from sqlalchemy.engine import make_url
-from sqlalchemy.sql import operators
-from sqlalchemy.sql.elements import UnaryExpression
 
-from data_access import schema, taxonomy
-from data_access.disclosure import DisclosureParams, Protector, Published, share
-from data_access.filters import CODED_FILTERS, Filters, InvalidParameter
-from data_access.outcomes import RAISED_STATUSES
+from data_access import cells as cl
+from data_access import contract, schema, taxonomy
+from data_access.disclosure import (
+    NEAR,
+    SUPPRESSED,
+    DisclosureParams,
+    Protector,
+    Published,
+    share,
+)
+from data_access.filters import (
+    CODED_FILTERS,
+    RULE_PERIOD,
+    RULE_SPARSITY,
+    Filters,
+    InvalidParameter,
+)
+from data_access.outcomes import TTR_BUCKETS
 
 
 class NoData(RuntimeError):
@@ -37,42 +51,41 @@ class NoData(RuntimeError):
 @dataclass(frozen=True)
 class Measure:
     name: str
-    source: str  # "received", "remediated" or "contacts"
+    family: str  # cells.RECEIVED, cells.RESOLVED or cells.CONTACTS
     kind: str  # "count" or "sum"
-    only_validated: bool = False
-    # Cube column -> the values kept (outcome measures, data_access.outcomes).
-    where: tuple[tuple[str, tuple[str, ...]], ...] = ()
+    # Conditions every record of the measure meets (outcome measures).
+    attrs: tuple[tuple[str, str], ...] = ()
+
+    @property
+    def source(self) -> str:
+        """The cube family: "received", "remediated" or "contacts"."""
+        return {cl.RECEIVED: "received", cl.RESOLVED: "remediated"}.get(self.family, "contacts")
 
 
 MEASURES: dict[str, Measure] = {
     m.name: m
     for m in (
-        Measure("contacts", "contacts", "count"),
-        Measure("cases", "received", "count"),
-        Measure("workers_affected", "received", "sum"),
-        Measure("cases_remediated", "remediated", "count"),
-        Measure("workers_remediated", "remediated", "sum"),
-        Measure("remediations_validated", "remediated", "count", only_validated=True),
+        Measure("contacts", cl.CONTACTS, "count"),
+        Measure("cases", cl.RECEIVED, "count"),
+        Measure("workers_affected", cl.RECEIVED, "sum"),
+        Measure("cases_remediated", cl.RESOLVED, "count"),
+        Measure("workers_remediated", cl.RESOLVED, "sum"),
+        Measure("remediations_validated", cl.RESOLVED, "count", (("validated", "yes"),)),
         # The remediation funnel: cases received in the period, by how far they got.
-        Measure("cases_raised", "received", "count", where=(("status", RAISED_STATUSES),)),
-        Measure(
-            "cases_received_remediated",
-            "received",
-            "count",
-            where=(("status", ("remediated",)),),
-        ),
+        Measure("cases_raised", cl.RECEIVED, "count", (("status", cl.RAISED),)),
+        Measure("cases_received_remediated", cl.RECEIVED, "count", (("status", "remediated"),)),
         Measure(
             "cases_received_validated",
-            "received",
+            cl.RECEIVED,
             "count",
-            where=(("status", ("remediated",)), ("validated", ("yes",))),
+            (("status", "remediated"), ("validated", "yes")),
         ),
     )
 }
 
-# Breakdown name -> cube column. Derived breakdowns are folded from months or pairs.
+TIME_DIMS = ("month", "quarter", "year")
+# Breakdown name -> the cell attribute it sets (time and corridor are handled apart).
 CASE_DIMS = {
-    "month": "month",
     "country": "destination",
     "origin": "origin",
     "destination": "destination",
@@ -80,24 +93,16 @@ CASE_DIMS = {
     "industry": "industry",
     "channel": "channel",
     "stage": "stage",
+    "tier": "tier",
     "issue": "issue",
-    # Outcome dimensions (data_access.outcomes): `theme` counts a case once per theme.
+    "theme": "theme",
     "status": "status",
     "validated": "validated",
     "route": "route",
     "ttr": "ttr",
-    "theme": "theme",
 }
-# Breakdowns only the cubes of cases received carry (data_access.schema): the worksite's
-# supply-chain tier.
-RECEIVED_DIMS = {"tier": "tier"}
-CONTACT_DIMS = {
-    "month": "month",
-    "nationality": "nationality",
-    "channel": "channel",
-    "language": "language",
-}
-DERIVED = {"quarter": ("month",), "year": ("month",), "corridor": ("origin", "destination")}
+CONTACT_DIMS = {"nationality": "nationality", "channel": "channel", "language": "language"}
+# Filter field -> the cell attribute it sets.
 CASE_FILTERS = {
     "country": "destination",
     "nationality": "nationality",
@@ -109,24 +114,46 @@ CASE_FILTERS = {
     "stage": "stage",
 }
 CONTACT_FILTERS = {"nationality": "nationality", "channel": "channel"}
+# Rule 3 follows a chain of nested cells at most this many steps before withholding.
+_MAX_CHAIN = 4
 MAX_BREAKDOWN = 2  # a bounded query space is a defence against averaging attacks
-# Breakdowns whose rows a caller may restrict to listed codes (`within`): plain coded
-# columns, so the kept rows are exactly cells of the full breakdown.
+# Breakdowns whose rows a caller may restrict to listed codes (`within`): the kept rows
+# are exactly cells of the full breakdown.
 WITHIN_DIMS = ("country", "nationality", "industry", "issue", "channel", "stage")
-# Filters `each` may answer many values of at once: one value per case, so a case's cell
-# for one value is the cell a single question with that filter reads. Not the issue: theme
-# cells have no issue column, and a case can report several.
+# Filters `each` may answer many values of at once (a case has one value of each).
 EACH_DIMS = ("country", "nationality", "industry", "channel", "stage", "origin", "destination")
+
+_CODES = {
+    "country": taxonomy.COUNTRIES,
+    "origin": taxonomy.COUNTRIES,
+    "destination": taxonomy.COUNTRIES,
+    "nationality": taxonomy.NATIONALITIES,
+    "industry": taxonomy.INDUSTRIES,
+    "channel": taxonomy.CHANNELS,
+    "stage": taxonomy.STAGES,
+    "issue": taxonomy.ISSUES,
+    "theme": taxonomy.THEMES,
+    "status": taxonomy.STATUSES,
+    "validated": taxonomy.VALIDATED,
+    "route": taxonomy.ROUTES,
+    "tier": taxonomy.TIERS,
+    "language": taxonomy.LANGUAGES,
+    "ttr": dict.fromkeys(TTR_BUCKETS),
+}
 
 
 def breakdowns(measure: str) -> list[str]:
     """The breakdowns a measure accepts: the one allow-list for pages, downloads and API."""
     m = MEASURES[measure]
-    if m.source == "contacts":
-        return [*CONTACT_DIMS, "quarter", "year"]
-    # The tier cubes hold cases received without outcome columns (see schema).
-    extra = list(RECEIVED_DIMS) if m.source == "received" and not m.where else []
-    return [*CASE_DIMS, *DERIVED, *extra]
+    if m.family == cl.CONTACTS:
+        return [*TIME_DIMS, *CONTACT_DIMS]
+    dims = [*TIME_DIMS, *(d for d in CASE_DIMS if d != "tier"), "corridor"]
+    if m.family == cl.RESOLVED:
+        dims.remove("status")
+    elif not m.attrs:
+        # The tier cubes hold cases received without outcome columns (see schema).
+        dims.append("tier")
+    return dims
 
 
 @dataclass(frozen=True)
@@ -140,13 +167,18 @@ class VersionInfo:
 
 @dataclass(frozen=True)
 class Result:
-    """A protected table: `by` names the key columns, each row is (keys, Published)."""
+    """A protected table: `by` names the key columns, each row is (keys, Published).
+
+    Every row of the breakdown's code lists is there, published or withheld, unless the
+    table is `refused` (the rule that refused it: rows are then empty).
+    """
 
     measure: str
     by: tuple[str, ...]
     rows: tuple[tuple[tuple, Published], ...]
     ignored_filters: tuple[str, ...]
     version: int
+    refused: str | None = None
 
     def as_dict(self) -> dict[tuple, Published]:
         return dict(self.rows)
@@ -154,7 +186,19 @@ class Result:
     @property
     def single(self) -> Published:
         """The one cell of a query without breakdown."""
-        return self.rows[0][1] if self.rows else Published(0)
+        return self.rows[0][1] if self.rows else SUPPRESSED
+
+
+@dataclass(frozen=True)
+class _Table:
+    """One question, planned: its output cells (None: no record can meet them)."""
+
+    measure: Measure
+    by: tuple[str, ...]
+    filters: Filters
+    kept: tuple
+    ignored: tuple[str, ...]
+    cells: tuple[tuple[tuple, cl.Cell | None], ...]
 
 
 def readonly_engine(url: str) -> Engine:
@@ -200,6 +244,7 @@ class DataAccess:
         self._pid = 0
         self._version: tuple[float, VersionInfo] | None = None
         self._checked: tuple[int, str] | None = None  # the version whose tables were checked
+        self._frame: tuple[tuple[int, str], dict] | None = None  # coverage and corridors
         self._lock = threading.Lock()
 
     @property
@@ -246,8 +291,12 @@ class DataAccess:
     @staticmethod
     def _check_tables(conn) -> None:
         """Refuse a database built by an older dashboard, with the way out, not a 500."""
-        present = set(inspect(conn).get_table_names())
+        inspector = inspect(conn)
+        present = set(inspector.get_table_names())
         missing = sorted(set(schema.metadata.tables) - present)
+        cube = next(iter(schema.cube_tables))
+        if not missing and "pworkers" not in {c["name"] for c in inspector.get_columns(cube)}:
+            missing = [f"{cube}.pworkers"]
         if missing:
             raise NoData(
                 f"the database lacks {len(missing)} table(s) this dashboard needs "
@@ -269,6 +318,48 @@ class DataAccess:
             ).all()
         return tuple(VersionInfo(*row) for row in rows)
 
+    # -- the release's frame: months covered, corridors listed -----------------------
+    def frame(self) -> dict:
+        """What the release lists for this data version: the months it covers (from the
+        first month of channel contacts to the as-of month) and the corridors of its
+        corridor list (every origin-destination pair with at least K cases in all)."""
+        info = self.version()
+        stamp = (info.version, info.checksum)
+        frame = self._frame
+        if frame is not None and frame[0] == stamp:
+            return frame[1]
+        with self.engine.connect() as conn:
+            first = conn.execute(select(func.min(schema.contacts.c.month))).scalar()
+        first = min(first or info.as_of, info.as_of)
+        months = [
+            contract.month_from_index(i)
+            for i in range(contract.month_index(first), contract.month_index(info.as_of) + 1)
+        ]
+        pairs = [
+            cl.make(cl.RECEIVED, None, {"origin": o, "destination": d})
+            for o in taxonomy.COUNTRIES
+            for d in taxonomy.COUNTRIES
+            if o != d
+        ]
+        sums = cl.Resolver(self.engine).sums(pairs)
+        listed = [c for c in pairs if sums[c].n >= self.params.k]
+        corridors = tuple(sorted(f"{c.get('origin')}-{c.get('destination')}" for c in listed))
+        value = {
+            "months": tuple(months),
+            "years": tuple(sorted({m[:4] for m in months})),
+            "corridors": corridors,
+        }
+        self._frame = (stamp, value)
+        return value
+
+    def periods(self) -> tuple[str, ...]:
+        """The calendar years a reader may choose as the period."""
+        return self.frame()["years"]
+
+    def corridors(self) -> tuple[str, ...]:
+        """The corridor list: the rows of every corridor breakdown, and its menu."""
+        return self.frame()["corridors"]
+
     # -- the one road out ---------------------------------------------------------
     def aggregate(
         self,
@@ -277,7 +368,7 @@ class DataAccess:
         filters: Filters | None = None,
         *,
         within: dict[str, Iterable[str]] | None = None,
-    ):
+    ) -> Result:
         """Protected values of `measure` broken down by up to two dimensions.
 
         `within` keeps only the rows whose breakdown value is listed, for example
@@ -293,59 +384,20 @@ class DataAccess:
         *,
         within: dict[str, Iterable[str]] | None = None,
     ) -> list[Result]:
-        """`aggregate` for several breakdowns of one measure, in one query where it can.
-
-        Each result is the one `aggregate` gives (same cells, same cache entry); only the
-        exact sums are shared: breakdowns that fold from the same fine cells read them
-        once.
-        """
+        """`aggregate` for several breakdowns of one measure, answered together."""
         filters = filters or Filters()
         bys = [tuple(by) for by in bys]
         m = _checked(measure, bys)
         kept = _within(m, bys, within)
-        info = self.version()
-        keys = [self._cache_key(info, measure, by, filters, kept) for by in bys]
-        results = self._cached(keys)
-        missing = [i for i, hit in enumerate(results) if hit is None]
-        computed = self._compute(m, [bys[i] for i in missing], filters, info.version, kept)
-        for i, result in zip(missing, computed):
-            results[i] = result
-        self._store({keys[i]: results[i] for i in missing})
-        return results
+        return self._answer([(m, by, filters, kept) for by in bys])
 
     def measures(
         self, names: Iterable[str], by: tuple[str, ...] = (), filters: Filters | None = None
     ) -> list[Result]:
-        """`aggregate` of several measures over one breakdown, in as few queries as it can.
-
-        Measures that count the same rows (`cases` and `workers_affected`, say) differ only
-        in which of a cell's exact sums they publish: they share one query. Each result is
-        the one `aggregate` gives (same cells, same cache entry).
-        """
-        names = list(names)
-        if len(names) < 2:
-            return [self.aggregate(name, by, filters) for name in names]
+        """`aggregate` of several measures over one breakdown, answered together."""
         filters = filters or Filters()
         by = tuple(by)
-        for name in names:
-            _checked(name, [by])
-        info = self.version()
-        keys = [self._cache_key(info, name, by, filters) for name in names]
-        results = self._cached(keys)
-        missing = [i for i, hit in enumerate(results) if hit is None]
-        groups: dict[tuple, list[int]] = defaultdict(list)
-        for i in missing:
-            m = MEASURES[names[i]]
-            groups[(m.source, m.where, m.only_validated)].append(i)
-        for members in groups.values():
-            first = MEASURES[names[members[0]]]
-            dims = _base_dims(first, by, filters)
-            cells = self._exact_cells(first, dims, filters)
-            for i in members:
-                m = MEASURES[names[i]]
-                results[i] = self._protect(m, by, dims, cells, filters, info.version)
-        self._store({keys[i]: results[i] for i in missing})
-        return results
+        return self._answer([(_checked(name, [by]), by, filters, ()) for name in names])
 
     def each(
         self,
@@ -355,17 +407,15 @@ class DataAccess:
         over: tuple[str, ...],
         keys: Iterable[tuple[str, ...]],
     ) -> dict[tuple[str, ...], Result]:
-        """`aggregate(measure, by, filters narrowed to key)` for every key, in one query.
+        """`aggregate(measure, by, filters narrowed to key)` for every key, answered together.
 
         `over` names case filters the selection leaves open (("country", "industry"), or
         ("origin", "destination") for corridors) and each key gives their values. Every
-        result is the one `aggregate` gives for the narrowed selection: the same exact
-        cells (the same records, so the same cell keys), the same protection, the same
-        cache entry. Nothing is published that those single questions would not publish.
+        result is the one `aggregate` gives for the narrowed selection.
         """
         by, over = tuple(by), tuple(over)
         m = _checked(measure, [by])
-        if m.source == "contacts" or not over or set(over) & set(by):
+        if m.family == cl.CONTACTS or not over or set(over) & set(by):
             raise InvalidParameter("over", ",".join(over), "case filters outside the breakdown")
         for name in over:
             if name not in EACH_DIMS or getattr(filters, name) is not None:
@@ -374,41 +424,18 @@ class DataAccess:
             tuple(key): replace(filters, **dict(zip(over, key)))  # validates every value
             for key in dict.fromkeys(tuple(k) for k in keys)
         }
-        if not wanted:
-            return {}
-        info = self.version()
-        cache_keys = {key: self._cache_key(info, measure, by, f) for key, f in wanted.items()}
-        hits = self._cached(list(cache_keys.values()))
-        out = {key: hit for key, hit in zip(cache_keys, hits) if hit is not None}
-        missing = [key for key in wanted if key not in out]
-        if not missing:
-            return out
-        dims = _base_dims(m, by, filters)
-        # The open filters become columns of the one query, kept to the values asked for.
-        columns = tuple(d for d in over if d not in dims)
-        kept = tuple(
-            (name, tuple(sorted({key[over.index(name)] for key in missing}))) for name in over
-        )
-        cells = self._exact_cells(m, dims + columns, filters, kept)
-        split: dict[tuple, dict] = defaultdict(dict)
-        n = len(dims)
-        for cell_key, sums in cells.items():
-            values = dict(zip(dims + columns, cell_key))
-            split[tuple(values[name] for name in over)][cell_key[:n]] = sums
-        for key in missing:
-            out[key] = self._protect(m, by, dims, split.get(key, {}), wanted[key], info.version)
-        self._store({cache_keys[key]: out[key] for key in missing})
-        return {key: out[key] for key in wanted}
+        answers = self._answer([(m, by, f, ()) for f in wanted.values()])
+        return dict(zip(wanted, answers))
 
     def total(self, measure: str, filters: Filters | None = None) -> Published:
         return self.aggregate(measure, (), filters).single
 
     def validated_share(self, filters: Filters | None = None) -> float | None:
         """Share of remediated cases whose workers confirmed the remediation."""
-        return share(
-            self.total("remediations_validated", filters),
-            self.total("cases_remediated", filters),
+        validated, remediated = self.measures(
+            ("remediations_validated", "cases_remediated"), (), filters
         )
+        return share(validated.single, remediated.single)
 
     def memo(self, parts: tuple, compute):
         """`compute()` cached under `parts` plus the data version and disclosure rules.
@@ -438,171 +465,215 @@ class DataAccess:
         if self.cache is not None and results:
             self.cache.set_many(results, timeout=self.cache_timeout)
 
-    def _cache_key(
-        self, info: VersionInfo, measure: str, by: tuple, filters: Filters, kept: tuple = ()
-    ) -> str:
+    def _cache_key(self, info: VersionInfo, m: Measure, by: tuple, filters: Filters, kept) -> str:
         # The checksum tells apart two databases that share a cache and a version number.
-        text = repr((info.version, info.checksum, measure, by, filters.key(), self.params))
-        if kept:
-            text += repr(kept)
+        text = repr((info.version, info.checksum, m.name, by, filters.key(), kept, self.params))
         return "ilm:agg:" + hashlib.sha1(text.encode()).hexdigest()
 
-    # -- internals: exact sums, then protection -----------------------------------
-    def _compute(
-        self,
-        m: Measure,
-        bys: list[tuple[str, ...]],
-        filters: Filters,
-        version: int,
-        kept: tuple = (),
-    ) -> list[Result]:
-        plans = [_base_dims(m, by, filters) for by in bys]
-        union = tuple(dict.fromkeys(d for dims in plans for d in dims))
-        # A case has one value of every dimension but its issues and themes: cells can be
-        # summed over any dimension except those, so breakdowns share a query only when
-        # they all keep the same issue or theme column.
-        shared = len(bys) > 1 and all(_items(dims) == _items(union) for dims in plans)
-        cells = None
-        if shared:
-            try:
-                cells = self._exact_cells(m, union, filters, kept)
-            except InvalidParameter:
-                shared = False  # no cube holds them all: one query each
-        out = []
-        for by, dims in zip(bys, plans):
-            if shared:
-                out.append(self._protect(m, by, union, cells, filters, version))
-            else:
-                exact = self._exact_cells(m, dims, filters, kept)
-                out.append(self._protect(m, by, dims, exact, filters, version))
-        return out
+    # -- internals: plan, resolve, protect ------------------------------------------
+    def _answer(self, requests: list[tuple[Measure, tuple, Filters, tuple]]) -> list[Result]:
+        """Protected answers to several questions, their exact sums read in few batches."""
+        info = self.version()
+        keys = [self._cache_key(info, *request) for request in requests]
+        results = self._cached(keys)
+        missing = [i for i, hit in enumerate(results) if hit is None]
+        if not missing:
+            return results
+        frame = self.frame()
+        for _m, _by, filters, _kept in requests:
+            if filters.period is not None and filters.period not in frame["years"]:
+                raise InvalidParameter(
+                    "period", filters.period, "all, " + ", ".join(frame["years"]), RULE_PERIOD
+                )
+        tables = {i: self._plan(*requests[i], frame) for i in missing}
+        # The totals the sparsity rule weighs each breakdown against.
+        margins = {i: self._margin_plans(tables[i], frame) for i in missing}
+        every = [*tables.values(), *(t for plans in margins.values() for t in plans)]
+        cells = {cell for table in every for _key, cell in table.cells if cell is not None}
+        sums: dict[cl.Cell, cl.Sums] = {}
+        self._exact(sums, cells | {p for cell in cells for p in cl.parents(cell)})
+        reps = self._settle(cells, sums)
+        for i in missing:
+            table = tables[i]
+            result = self._protect(table, sums, reps, info.version)
+            if table.by:
+                expected = [
+                    p
+                    for plan in margins[i]
+                    for _key, p in self._protect(plan, sums, reps, info.version).rows
+                ]
+                result = self._sparse(result, expected)
+            results[i] = result
+        self._store({keys[i]: results[i] for i in missing})
+        return results
 
-    def _protect(
-        self,
-        m: Measure,
-        by: tuple[str, ...],
-        base_dims: tuple[str, ...],
-        cells: dict,
-        filters: Filters,
-        version: int,
-    ) -> Result:
-        """Fold exact cells (keyed by `base_dims`) into the `by` breakdown, then protect."""
-        applicable = CONTACT_FILTERS if m.source == "contacts" else CASE_FILTERS
+    def _exact(self, sums: dict, cells: set) -> None:
+        """Add to `sums` the exact sums of the cells it lacks (the only database read)."""
+        todo = [cell for cell in cells if cell not in sums]
+        if todo:
+            sums.update(cl.Resolver(self.engine).sums(todo))
+
+    def _settle(self, cells: set, sums: dict) -> dict:
+        """Rule 3: for each cell within K records of a cell it nests in, the larger cell
+        whose count it shows (None: it is withheld).
+
+        The chain follows the first such parent, in the canonical order of
+        `cells.parents`, until it reaches a cell within K of none; it may add up to K-1
+        records in all, else the cell is withheld.
+        """
+        k = self.params.k
+        reps: dict[cl.Cell, cl.Cell | None] = {}
+        heads = {}
+        for cell in cells:
+            s = sums[cell]
+            if self.protector.too_few(s.n, s.contributors):
+                continue
+            heads[cell] = cell
+        for _round in range(_MAX_CHAIN):
+            following = {}
+            needed = set()
+            for cell, head in heads.items():
+                near = [
+                    p for p in cl.parents(head) if self.protector.near(sums[p].n - sums[head].n)
+                ]
+                if not near:
+                    if head != cell:
+                        reps[cell] = head
+                    continue
+                larger = near[0]
+                if sums[larger].n - sums[cell].n >= k:
+                    reps[cell] = None
+                    continue
+                following[cell] = larger
+                needed.update(p for p in cl.parents(larger) if p not in sums)
+            self._exact(sums, needed)
+            heads = following
+            if not heads:
+                break
+        for cell in heads:
+            reps[cell] = None
+        return reps
+
+    def _plan(self, m: Measure, by: tuple, filters: Filters, kept: tuple, frame: dict) -> _Table:
+        """The cells of a question, one per row of its breakdown's code lists."""
+        applicable = CONTACT_FILTERS if m.family == cl.CONTACTS else CASE_FILTERS
+        # An issue condition and an issue (or theme) breakdown cannot share a cell: the
+        # cubes hold one item per row. The breakdown wins and the filter is reported.
+        item_by = {"issue", "theme"} & set(by)
         ignored = tuple(
             name
             for name in filters.active()
-            if (name not in applicable and name not in ("start", "end"))
-            # Theme cells hold no issue column: an issue filter cannot narrow them.
-            or (name == "issue" and "theme" in by and "issue" not in by)
+            if name != "period" and (name not in applicable or (name == "issue" and item_by))
         )
-        folded: dict[tuple, list[int]] = defaultdict(lambda: [0, 0, 0, 0])
-        for keys, (n, key_sum, workers, largest) in cells.items():
-            values = dict(zip(base_dims, keys))
-            out = tuple(_derive(name, values) for name in by)
-            acc = folded[out]
-            acc[0] += n
-            acc[1] += key_sum
-            acc[2] += workers
-            acc[3] = max(acc[3], largest)
-        if not by and not folded:
-            folded[()] = [0, 0, 0, 0]
-        rows = []
-        for keys in sorted(folded, key=lambda k: tuple("" if v is None else str(v) for v in k)):
-            n, key_sum, workers, largest = folded[keys]
-            if m.source == "contacts":
-                published = self.protector.count(workers, key_sum)
-            elif m.kind == "count":
-                published = self.protector.count(n, key_sum)
-            else:
-                published = self.protector.total(workers, n, key_sum, largest)
-            rows.append((keys, published))
-        return Result(m.name, by, tuple(rows), ignored, version)
-
-    def _exact_cells(
-        self, m: Measure, dims: tuple[str, ...], filters: Filters, kept: tuple = ()
-    ) -> dict:
-        if m.source == "contacts":
-            table = schema.contacts
-            cols = {d: table.c[CONTACT_DIMS[d]] for d in dims}
-            n_col = func.count()
-            sums = (func.sum(table.c.record_key), func.sum(table.c["count"]), func.max(0))
-            filter_map = CONTACT_FILTERS
-            dim_columns = CONTACT_DIMS
-        else:
-            if "theme" in dims:
-                # Theme cells hold no issue column: the issue filter cannot narrow them.
-                filters = filters.without("issue")
-            item = "theme" if "theme" in dims else "issue"
-            with_issue = "issue" in dims or filters.issue is not None or item == "theme"
-            case_dims = {**CASE_DIMS, **RECEIVED_DIMS}
-            needed = {case_dims.get(d, d) for d in dims}
-            needed |= {CASE_FILTERS[f] for f in CASE_FILTERS if getattr(filters, f) is not None}
-            if m.only_validated:
-                needed.add("validated")
-            needed |= {column for column, _values in m.where}
-            if "month" in dims or not _whole_years(filters):
-                needed.add("month")
-            elif filters.start or filters.end:
-                needed.add("year")
-            try:
-                spec = schema.covering_cube(m.source, with_issue, needed, item)
-            except ValueError:
-                raise InvalidParameter(
-                    "by",
-                    ",".join(dims),
-                    "a combination of breakdowns and filters that is published",
-                ) from None
-            table = schema.cube_tables[spec.name]
-            cols = {d: _cube_column(table, spec, case_dims.get(d, d)) for d in dims}
-            n_col = func.sum(table.c.n_cases)
-            sums = (
-                func.sum(table.c.key_sum),
-                func.sum(table.c.workers),
-                func.max(table.c.max_workers),
-            )
-            filter_map = CASE_FILTERS
-            dim_columns = case_dims
-        sqlite = self.engine.dialect.name == "sqlite"
-        if sqlite and m.source != "contacts":
-            # To skip sorting the groups, SQLite walks a cube's (issue, month) index and
-            # reads the whole table in that order, several times slower than a scan and
-            # a sort of the rows kept: group by expressions no index provides.
-            cols = {d: _unindexed(col) for d, col in cols.items()}
-        query = select(*cols.values(), n_col, *sums)
-        time = table.c.year if "year" in table.c else table.c.month
-        if filters.start:
-            start = filters.start[:4] if time.name == "year" else filters.start
-            query = query.where(time >= start)
-        if filters.end:
-            end = filters.end[:4] if time.name == "year" else filters.end
-            query = query.where(time <= end)
-        for name, column in filter_map.items():
+        base: dict[str, str] = {}
+        for name, attr in applicable.items():
             value = getattr(filters, name)
-            if value is not None:
-                query = query.where(table.c[column] == value)
-        for name, values in kept:
-            column = table.c[dim_columns[name]]
-            if sqlite and m.source != "contacts" and not (filters.start or filters.end):
-                # The listed codes are the common ones (a top five): reaching them through
-                # the (issue, month) index visits most rows one by one, slower than a scan,
-                # unless a period narrows the months too.
-                column = _unindexed(column)
-            query = query.where(column.in_(values))
-        if m.only_validated:
-            query = query.where(table.c.validated == "yes")
-        for column, values in m.where:
-            query = query.where(table.c[column].in_(values))
-        if cols:
-            query = query.group_by(*cols.values())
-        with self.engine.connect() as conn:
-            rows = conn.execute(query).all()
-        out = {}
-        k = len(dims)
-        for row in rows:
-            if row[k] is None or row[k] == 0:
-                continue
-            out[tuple(row[:k])] = (int(row[k]), int(row[k + 1]), int(row[k + 2]), int(row[k + 3]))
-        return out
+            if value is not None and name not in ignored:
+                base[attr] = value
+        for attr, value in m.attrs:
+            base = _merge(base, attr, value)
+        kept_values = dict(kept)
+        axes = []
+        for name in by:
+            values = _values(name, filters, frame)
+            if name in kept_values:
+                values = [v for v in values if v in kept_values[name]]
+            axes.append(values)
+        label_only = "theme" in by and "issue" in by  # each issue row names its theme
+        cells = []
+        for key in itertools.product(*axes):
+            values = dict(zip(by, key))
+            if label_only and values["theme"] != taxonomy.theme_of(values["issue"]):
+                continue  # each issue row names its own theme only
+            attrs: dict[str, str] | None = dict(base)
+            time = ("year", filters.period) if filters.period else None
+            for name, value in zip(by, key):
+                if attrs is None:
+                    break
+                if name in TIME_DIMS:
+                    time = (name, value)
+                elif name == "corridor":
+                    origin, destination = value.split("-")
+                    attrs = _merge(attrs, "origin", origin)
+                    attrs = attrs and _merge(attrs, "destination", destination)
+                elif name == "theme" and label_only:
+                    continue
+                else:
+                    dims = CONTACT_DIMS if m.family == cl.CONTACTS else CASE_DIMS
+                    attrs = _merge(attrs, dims[name], value)
+            cell = None if attrs is None else cl.make(m.family, time, attrs)
+            cells.append((tuple(key), cell))
+        return _Table(m, by, filters, kept, ignored, tuple(cells))
+
+    def _margin_plans(self, table: _Table, frame: dict) -> list[_Table]:
+        """What a breakdown's published cells are weighed against: the selection's total,
+        or, for rows kept to some codes, the total of each kept code."""
+        if not table.by:
+            return []
+        filters = table.filters.without(*(n for n in table.ignored if n != "period"))
+        if table.kept:
+            name, codes = table.kept[0]
+            return [self._plan(table.measure, (name,), filters, ((name, codes),), frame)]
+        return [self._plan(table.measure, (), filters, (), frame)]
+
+    def _protect(self, table: _Table, sums: dict, reps: dict, version: int) -> Result:
+        m = table.measure
+        rows = []
+        for key, cell in table.cells:
+            rows.append((key, self._cell(m, cell, sums, reps)))
+        return Result(m.name, table.by, tuple(rows), table.ignored, version)
+
+    def _cell(self, m: Measure, cell: cl.Cell | None, sums: dict, reps: dict) -> Published:
+        if cell is None:
+            return SUPPRESSED
+        s = sums[cell]
+        if cell in reps:
+            larger = reps[cell]
+            if larger is None:
+                return NEAR
+            return self.protector.borrowed(self._own(m, larger, sums[larger]))
+        return self._own(m, cell, s)
+
+    def _own(self, m: Measure, cell: cl.Cell, s: cl.Sums) -> Published:
+        """A cell's value by rules 1, 2, 4 and 5 (rule 3 is `_settle`'s)."""
+        if m.kind == "count":
+            return self.protector.count(cell.definition, s.n, s.key_sum, s.contributors)
+        return self.protector.total(cell.definition, s.n, s.key_sum, s.perturbed, s.contributors)
+
+    def _sparse(self, result: Result, expected: list[Published]) -> Result:
+        """The sparsity rule, on published values only: refuse a breakdown whose
+        published cells hold less than the set share of the published total."""
+        whole = sum(p.value for p in expected if not p.suppressed)
+        shown = sum(p.value for _k, p in result.rows if not p.suppressed)
+        if whole and shown >= self.params.sparsity * whole:
+            return result
+        return replace(result, rows=(), refused=RULE_SPARSITY)
+
+
+def _merge(attrs: dict[str, str], attr: str, value: str) -> dict[str, str] | None:
+    """`attrs` with one more condition, or None when no record can meet both."""
+    old = attrs.get(attr)
+    if old is None or old == value:
+        return {**attrs, attr: value}
+    if attr == "status" and cl.RAISED in (old, value):
+        specific = value if old == cl.RAISED else old
+        if specific in cl.RAISED_STATUSES:
+            return {**attrs, attr: specific}
+    return None
+
+
+def _values(name: str, filters: Filters, frame: dict) -> list[str]:
+    """Every row of a breakdown: its code list, the months of the period, the corridors."""
+    if name in TIME_DIMS:
+        months = [m for m in frame["months"] if not filters.period or m[:4] == filters.period]
+        if name == "month":
+            return months
+        if name == "quarter":
+            return list(dict.fromkeys(cl.quarter_of(m) for m in months))
+        return list(dict.fromkeys(m[:4] for m in months))
+    if name == "corridor":
+        return list(frame["corridors"])
+    return list(_CODES[name])
 
 
 def _checked(measure: str, bys: list[tuple[str, ...]]) -> Measure:
@@ -617,6 +688,8 @@ def _checked(measure: str, bys: list[tuple[str, ...]]) -> Measure:
         for name in by:
             if name not in allowed_by:
                 raise InvalidParameter("by", name, ", ".join(allowed_by))
+        if len([name for name in by if name in TIME_DIMS]) > 1:
+            raise InvalidParameter("by", ",".join(by), "one of month, quarter and year")
     return m
 
 
@@ -624,7 +697,7 @@ def _within(m: Measure, bys: list[tuple[str, ...]], within: dict | None) -> tupl
     """`within` checked against the allow-lists: ((name, sorted codes), ...)."""
     if not within:
         return ()
-    names = WITHIN_DIMS if m.source != "contacts" else tuple(CONTACT_FILTERS)
+    names = WITHIN_DIMS if m.family != cl.CONTACTS else tuple(CONTACT_FILTERS)
     kept = []
     for name, values in sorted(within.items()):
         if name not in names or any(name not in by for by in bys):
@@ -635,58 +708,3 @@ def _within(m: Measure, bys: list[tuple[str, ...]], within: dict | None) -> tupl
             raise InvalidParameter(name, ",".join(map(str, codes)), ", ".join(sorted(allowed)))
         kept.append((name, codes))
     return tuple(kept)
-
-
-def _whole_years(filters: Filters) -> bool:
-    """Whether the period (if any) starts in a January and ends in a December."""
-    return (filters.start is None or filters.start.endswith("-01")) and (
-        filters.end is None or filters.end.endswith("-12")
-    )
-
-
-def _base_dims(m: Measure, by: tuple[str, ...], filters: Filters) -> tuple[str, ...]:
-    """The cube columns a breakdown is folded from (derived ones from their parts)."""
-    # Years read off a yearly cube when nothing needs months (contacts have no cubes).
-    yearly = m.source != "contacts" and _whole_years(filters) and not {"month", "quarter"} & set(by)
-    base_dims: list[str] = []
-    for name in by:
-        parts = DERIVED.get(name, (name,))
-        if name == "year" and yearly:
-            parts = ("year",)
-        if name == "theme" and "issue" in by:
-            # An issue belongs to one theme: read the theme off the issue cells.
-            parts = ("issue",)
-        for part in parts:
-            if part not in base_dims:
-                base_dims.append(part)
-    return tuple(base_dims)
-
-
-def _items(dims: tuple[str, ...]) -> frozenset[str]:
-    return frozenset(dims) & {"issue", "theme"}
-
-
-def _cube_column(table, spec: schema.CubeSpec, column: str):
-    if column == "year" and spec.grain == "month":
-        return func.substr(table.c.month, 1, 4)
-    return table.c[column]
-
-
-def _unindexed(column):
-    """The column behind SQLite's unary +: the same value, never read from an index."""
-    return UnaryExpression(column, operator=operators.custom_op("+"), type_=column.type)
-
-
-def _derive(name: str, values: dict) -> Any:
-    if name == "year" and "year" in values:
-        return values["year"]
-    if name == "quarter":
-        month = values["month"]
-        return f"{month[:4]}-Q{(int(month[5:7]) - 1) // 3 + 1}"
-    if name == "year":
-        return values["month"][:4]
-    if name == "corridor":
-        return f"{values['origin']}-{values['destination']}"
-    if name == "theme" and "theme" not in values:
-        return taxonomy.theme_of(values["issue"])
-    return values[name]

@@ -319,6 +319,9 @@ def _cube_table(spec: CubeSpec) -> Table:
         Column("key_sum", BigInteger, nullable=False),
         Column("workers", BigInteger, nullable=False),
         Column("max_workers", BigInteger, nullable=False),
+        # Workers with every case's own multiplicative noise (data_access.disclosure,
+        # rule 5): the only sum of workers that is ever published.
+        Column("pworkers", BigInteger, nullable=False),
     ]
     # Filters are equality tests on a dimension plus a month range: lead with the
     # dimension (issue first where present) so one index serves both.

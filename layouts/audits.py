@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from dash import html
 
-from data_access.audits import WINDOWS
+from data_access.audits import DEFAULT_WINDOW
 from layouts import ids
-from layouts.components import ChartMeta, chart_card, option_radios
+from layouts.components import ChartMeta, chart_card
 from layouts.i18n import _
 
 
@@ -69,7 +69,8 @@ def explanation(window: str) -> html.Details:
                     "and only at worksites where workers reported something; workers may not "
                     "report everything either, and an audit may find issues workers did not "
                     "report. No worksite or audit is ever shown on its own: every number covers "
-                    "at least the minimum number of worksites."
+                    "at least the minimum number of worksites, and where audits found fewer "
+                    "than that many categories the rate is only said to be below a bound."
                 ),
                 className="small mb-0",
             ),
@@ -77,19 +78,8 @@ def explanation(window: str) -> html.Details:
     )
 
 
-def controls(options: dict) -> html.Div:
-    return option_radios(
-        "window",
-        _("Reports within this many months of the audit:"),
-        [(str(w), str(w)) for w in WINDOWS],
-        options.get("window", "12"),
-        "mb-3",
-    )
-
-
 def audits_page(context) -> html.Div:
     as_of = context.as_of_label
-    window = context.options.get("window", "12")
     return html.Div(
         [
             html.H1(_("Audits vs worker voice"), className="h3 mb-2"),
@@ -97,8 +87,7 @@ def audits_page(context) -> html.Div:
                 _("What do social audits miss that workers report?"),
                 className="text-body-secondary",
             ),
-            explanation(window),
-            controls(context.options),
+            explanation(str(DEFAULT_WINDOW)),
             html.Section(
                 className="mb-3",
                 **{"aria-label": _("Headline numbers")},

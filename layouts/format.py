@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from data_access import contract
-from data_access.disclosure import Published
+from data_access import contract, taxonomy
+from data_access.disclosure import NEAR_TOTAL, SAME_AS_LARGER, Published
 from layouts.i18n import _
 
 
@@ -12,17 +12,49 @@ def number(value: int) -> str:
 
 
 def published(value: Published, k: int) -> str:
-    """A protected value: thousands separators, or "<K" when it is withheld (never 0)."""
+    """A protected value: thousands separators; "<K" when it is withheld for holding
+    fewer than K records (or none); "withheld" when it is withheld for lying within K of
+    a larger number; "≈" before the larger number a cell shows for that reason."""
+    if value.reason == NEAR_TOTAL:
+        return _("withheld")
     if value.suppressed:
         return f"<{k}"
+    if value.reason == SAME_AS_LARGER:
+        return "≈" + number(value.value)
     return number(value.value)
 
 
 def published_long(value: Published, k: int) -> str:
     """The same for screen readers and tooltips: "fewer than 10"."""
+    if value.reason == NEAR_TOTAL:
+        return _("withheld: within {k} of a larger published number").format(k=k)
     if value.suppressed:
         return _("fewer than {k}").format(k=k)
+    if value.reason == SAME_AS_LARGER:
+        return _("about {n} (shown as a larger selection's number, within {k} of it)").format(
+            n=number(value.value), k=k
+        )
     return number(value.value)
+
+
+def published_csv(value: Published, k: int) -> str:
+    """A protected value in a CSV file or an API's CSV: plain digits; "<K" when withheld
+    for holding fewer than K records (or none); "withheld" when within K of a larger
+    number; "≈" before a larger cell's number shown for that reason."""
+    if value.reason == NEAR_TOTAL:
+        return "withheld"
+    if value.suppressed:
+        return f"<{k}"
+    if value.reason == SAME_AS_LARGER:
+        return f"≈{value.value}"
+    return str(value.value)
+
+
+def percent_bound(bound: float, lower: bool = False) -> str:
+    """A share known only by a bound: "under 5%", or "over 95%"."""
+    if lower:
+        return _("over {share}").format(share=percent(bound))
+    return _("under {share}").format(share=percent(bound))
 
 
 def percent(share: float | None) -> str:
@@ -49,3 +81,21 @@ def month_label(month: str) -> str:
     )
     index = contract.month_index(month)
     return f"{names[index % 12]} {index // 12}"
+
+
+def corridor_label(code: str) -> str:
+    """A corridor as readers write it: "Nepal → Kuwait"."""
+    origin, destination = code.split("-")
+    return _("{origin} → {destination}").format(
+        origin=_(taxonomy.COUNTRIES[origin]), destination=_(taxonomy.COUNTRIES[destination])
+    )
+
+
+def period_label(period: str | None, as_of: str | None = None) -> str:
+    """A period as readers write it: "2024", "2026 (to Jun)" for the year still under
+    way, "all years" for none."""
+    if period is None:
+        return _("all years")
+    if as_of and as_of[:4] == period and not as_of.endswith("-12"):
+        return _("{year} (to {month})").format(year=period, month=month_label(as_of).split()[0])
+    return period

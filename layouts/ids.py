@@ -24,8 +24,7 @@ def option(name: str) -> dict:
 
 # Filter controls: URL parameter -> control id.
 FILTER_CONTROLS = {
-    "from": "filter-from",
-    "to": "filter-to",
+    "period": "filter-period",
     "country": "filter-country",
     "nationality": "filter-nationality",
     "industry": "filter-industry",

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from dash import dcc, html
 
+from data_access.disclosure import EZS_HIGH, EZS_LOW, DisclosureParams
+from data_access.filters import MAX_FINE_FILTERS
 from layouts.exposure import score_formula
 from layouts.format import month_label
 from layouts.i18n import _
@@ -15,15 +17,10 @@ def _definition(term: str, text: str) -> list:
 
 def methodology_page(context) -> html.Article:
     """The methodology page for a PageContext (see dashboard.views)."""
-    p = context.params
     return methodology_layout(
         context.as_of_label,
         context.version,
-        p.k,
-        p.c,
-        p.noise,
-        p.sum_noise,
-        p.dominance,
+        context.params,
         versions=getattr(context, "versions", ()),
     )
 
@@ -59,17 +56,82 @@ def version_history(versions) -> html.Table:
     )
 
 
+def protection(params: DisclosureParams) -> list:
+    """How workers are protected, with the configured values: the release's rules."""
+    k, c, noise = params.k, params.c, params.noise
+    rules = [
+        _(
+            "A bounded set of questions. Periods are all years or one calendar year, never a "
+            "free range of months, and at most {fine} of country of work, nationality, "
+            "industry, corridor, issue and channel can be combined (with the stage, and a "
+            "breakdown by at most two more). Every other combination of numbers a reader can "
+            "ask for is one of these."
+        ).format(fine=MAX_FINE_FILTERS),
+        _(
+            "No empty cell is told from a small one. A count below {k}, zero included, reads "
+            "“<{k}” everywhere: charts, tables, downloads, the API. Every value of a code list "
+            "is listed, and menus list every country, nationality, industry, issue and channel "
+            "whatever the data; the corridor menu lists corridors with at least {k} cases in "
+            "all."
+        ).format(k=k),
+        _(
+            "Minimum contributors: a number built from fewer than {c} cases is withheld "
+            "whatever its size."
+        ).format(c=c),
+        _(
+            "No subtraction isolates a small group. When a selection holds all but fewer than "
+            "{k} of the cases of a wider one it nests in (the same with one filter dropped, a "
+            "month widened to its quarter or year, an issue widened to its theme, ...), the "
+            "two are not published as different numbers: the smaller shows the wider one's "
+            "number, marked “≈”, or reads “withheld”. Any two published numbers whose "
+            "selections nest therefore differ by at least {k} cases, or are the same."
+        ).format(k=k),
+        _(
+            "Noise that averaging cannot remove. Each count gets a small adjustment of at most "
+            "±{noise}, fixed by its definition and by secret keys of the cases behind it: "
+            "asking again, by any road, gives the same number. Each case's workers carry their "
+            "own fixed adjustment of {low:.0%} to {high:.0%}, so every published sum of "
+            "workers is approximate and no large case can be read off it, however many "
+            "numbers are combined."
+        ).format(noise=noise, low=EZS_LOW, high=EZS_HIGH),
+        _(
+            "Tables that would be mostly withheld are refused: where the published cells of a "
+            "breakdown hold less than {share:.0%} of the selection's published total, the chart "
+            "says so and names the filters to remove instead of showing a row of “<{k}”."
+        ).format(share=params.sparsity, k=k),
+        _(
+            "Shares, rates and medians are computed from published numbers only, and withheld "
+            "when their parts are."
+        ),
+    ]
+    return [
+        html.H2(_("How workers are protected"), className="h5 mt-4", id="protection"),
+        html.P(
+            _(
+                "Workers who report can face retaliation, so every number on this site, in its "
+                "downloads, embeds and API is one cell of the same protected release:"
+            )
+        ),
+        html.Ul([html.Li(rule) for rule in rules]),
+        html.P(
+            _(
+                "What this means for readers: a number may differ by a few from the exact "
+                "count, totals and the sum of their parts can differ slightly, “≈” marks a "
+                "number shown as that of a slightly wider selection (it may hold up to {k} "
+                "cases more), and withheld values are never shown as zero."
+            ).format(k=k)
+        ),
+    ]
+
+
 def methodology_layout(
     as_of_label: str,
     version: int,
-    k: int,
-    c: int,
-    noise: int,
-    sum_noise: float,
-    dominance: float,
+    params: DisclosureParams,
     versions=(),
 ) -> html.Article:
     """Definitions, the disclosure rules with their configured values, and limitations."""
+    k = params.k
     definitions = []
     for term, text in (
         (
@@ -114,8 +176,8 @@ def methodology_layout(
             _("Detection rate"),
             _(
                 "Where audits are compared with worker voice: at an audited worksite, the share "
-                "of the issue categories workers reported within a window around the audit (by "
-                "default 12 months before and after) that the audit also found. Rates are "
+                "of the issue categories workers reported within 12 months before or after the "
+                "audit that the audit also found. Rates are "
                 "published only where enough worksites and cases stand behind them."
             ),
         ),
@@ -149,7 +211,7 @@ def methodology_layout(
             _("Audit detection rate"),
             _(
                 "Of the issue categories workers at an audited worksite reported within a window "
-                "around the audit (12 months before and after by default), the share the audit "
+                "around the audit (12 months before and after), the share the audit "
                 "also found. Worksites count as the contributors: no rate covers fewer than "
                 "{k} worksites, and no worksite or audit is shown on its own."
             ).format(k=k),
@@ -206,61 +268,7 @@ def methodology_layout(
             else html.P(_("Data version {version}.").format(version=version)),
             html.H2(_("Definitions"), className="h5 mt-4"),
             html.Dl(definitions),
-            html.H2(_("How workers are protected"), className="h5 mt-4"),
-            html.P(
-                _(
-                    "Workers who report can face retaliation, so every number on this site, in "
-                    "its downloads and in its API passes the same disclosure control:"
-                )
-            ),
-            html.Ul(
-                [
-                    html.Li(
-                        _(
-                            "Minimum count: a count below {k} is never shown; it reads “<{k}”."
-                        ).format(k=k)
-                    ),
-                    html.Li(
-                        _(
-                            "Minimum contributors: a number built from fewer than {c} cases is "
-                            "withheld whatever its size, because one large case could be "
-                            "recognised by its employer."
-                        ).format(c=c)
-                    ),
-                    html.Li(
-                        _(
-                            "Dominance: a sum of workers is withheld when one case holds more "
-                            "than {share:.0%} of it."
-                        ).format(share=dominance)
-                    ),
-                    html.Li(
-                        _(
-                            "Consistent noise (the cell-key method used for the UK's Census 2021): "
-                            "each case carries a fixed random key, and each number gets a small "
-                            "adjustment decided by the keys of the cases behind it: "
-                            "at most ±{noise} for counts, and at most ±{pct:.0%} (or ±{noise}) "
-                            "for sums of workers, widened to a tenth of the largest single case "
-                            "where one case is large, so a withheld large case cannot be read "
-                            "back by subtracting published parts from a total. "
-                            "The same cases always give the same number, so asking again or "
-                            "subtracting one selection from another does not reveal a small group."
-                        ).format(noise=noise, pct=sum_noise)
-                    ),
-                    html.Li(
-                        _(
-                            "Shares and rates are computed from protected numbers and withheld "
-                            "when their parts are."
-                        )
-                    ),
-                ]
-            ),
-            html.P(
-                _(
-                    "What this means for readers: totals and the sum of their parts can differ "
-                    "slightly, and a number may differ by a few from the exact count. Withheld "
-                    "values are shown as “<{k}”, never as zero."
-                ).format(k=k)
-            ),
+            *protection(params),
             html.H2(_("Supply-chain exposure"), className="h5 mt-4", id="exposure"),
             html.P(
                 _(

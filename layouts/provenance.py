@@ -9,8 +9,8 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 
-from data_access.disclosure import DisclosureParams
-from data_access.filters import Filters
+from data_access.disclosure import EZS_HIGH, EZS_LOW, DisclosureParams
+from data_access.filters import MAX_FINE_FILTERS, Filters
 from data_access.query import VersionInfo
 from layouts.format import month_label
 from layouts.i18n import _
@@ -31,18 +31,19 @@ def source_line(version: int) -> str:
 
 def disclosure_rule(params: DisclosureParams) -> str:
     return _(
-        "Counts below {k} are withheld and shown as “<{k}”; any number built from fewer than "
-        "{c} cases is withheld; a sum of workers is withheld when one case holds more than "
-        "{dominance:.0%} of it; every number carries consistent cell-key noise of at most "
-        "±{noise} (counts) or ±max({noise}, {pct:.0%} of the sum, {top:.0%} of its largest "
-        "case) (sums of workers)."
+        "Counts below {k}, zero included, are withheld and shown as “<{k}”; any number "
+        "built from fewer than {c} cases is withheld; a number within {k} of a larger one it "
+        "nests in is withheld (“withheld”) or shown as that number (“≈”); counts carry "
+        "noise of at most ±{noise}, and every case's workers a fixed noise of {low:.0%} to "
+        "{high:.0%}; periods are whole years and at most {fine} of country, nationality, "
+        "industry, corridor, issue and channel are combined."
     ).format(
         k=params.k,
         c=params.c,
-        dominance=params.dominance,
         noise=params.noise,
-        pct=params.sum_noise,
-        top=params.top_noise,
+        low=EZS_LOW,
+        high=EZS_HIGH,
+        fine=MAX_FINE_FILTERS,
     )
 
 

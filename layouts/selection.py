@@ -4,17 +4,16 @@ from __future__ import annotations
 
 from data_access import taxonomy
 from data_access.filters import Filters
-from layouts.format import month_label
+from layouts.format import corridor_label, period_label
 from layouts.i18n import _
 
 
-def filter_items(filters: Filters) -> list[tuple[str, str]]:
-    """The active filters in words, as (URL parameter, label); the period is one item."""
+def filter_items(filters: Filters, as_of: str | None = None) -> list[tuple[str, str]]:
+    """The active filters in words, as (URL parameter, label); `as_of` marks a year
+    still under way."""
     items = []
-    if filters.start or filters.end:
-        start = month_label(filters.start) if filters.start else _("the first month")
-        end = month_label(filters.end) if filters.end else _("the latest month")
-        items.append(("period", _("{start} to {end}").format(start=start, end=end)))
+    if filters.period:
+        items.append(("period", period_label(filters.period, as_of)))
     named = (
         ("country", taxonomy.COUNTRIES),
         ("nationality", taxonomy.NATIONALITIES),
@@ -26,23 +25,15 @@ def filter_items(filters: Filters) -> list[tuple[str, str]]:
         if value:
             items.append((name, _(names[value])))
     if filters.origin:
-        items.append(
-            (
-                "corridor",
-                _("{origin} → {destination}").format(
-                    origin=_(taxonomy.COUNTRIES[filters.origin]),
-                    destination=_(taxonomy.COUNTRIES[filters.destination]),
-                ),
-            )
-        )
+        items.append(("corridor", corridor_label(filters.corridor)))
     if filters.issue:
         items.append(("issue", _(taxonomy.ISSUES[filters.issue].name)))
     return items
 
 
-def describe(filters: Filters) -> str:
+def describe(filters: Filters, as_of: str | None = None) -> str:
     """The active filters in one sentence, for citations, downloads and screen readers."""
-    items = filter_items(filters)
+    items = filter_items(filters, as_of)
     if not items:
         return _("Showing everything: no filters are set.")
     return _("Showing: {filters}.").format(filters="; ".join(label for _p, label in items))

@@ -54,8 +54,7 @@ def navigation(views: list[tuple[str, str]]) -> html.Nav:
 
 def _dropdown(param: str, label: str, options: list[dict], placeholder: str) -> html.Div:
     control_id = ids.FILTER_CONTROLS[param]
-    # The two months sit side by side even on a phone; longer labels get a full row.
-    width = "col-6 col-lg-3" if param in ("from", "to") else "col-12 col-sm-6 col-lg-3"
+    width = "col-12 col-sm-6 col-lg-3"
     return html.Div(
         className=f"{width} filter-field",
         children=[
@@ -75,8 +74,7 @@ def filter_panel(options: dict[str, list[dict]]) -> html.Section:
     """The global filters; `options` maps each URL parameter to its dropdown options."""
     everything = _("All")
     fields = [
-        ("from", _("From month"), _("First month")),
-        ("to", _("To month"), _("Latest month")),
+        ("period", _("Period"), _("All years")),
         ("country", _("Country of work"), everything),
         ("nationality", _("Worker nationality"), everything),
         ("industry", _("Industry"), everything),

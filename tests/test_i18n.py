@@ -75,7 +75,7 @@ def _untranslated(strings: list[str]) -> list[str]:
 def test_in001_shell_and_every_view_translate_every_string(pseudo):
     options = {
         param: [{"value": "x", "label": i18n._("Label")}]
-        for param in ("from", "to", "country", "nationality", "industry", "corridor", "issue")
+        for param in ("period", "country", "nationality", "industry", "corridor", "issue")
     } | {"channel": []}
     strings = _strings(shell(i18n._("Jun 2026"), [("/", i18n._("Overview"))], options, 10, 3))
     context = PageContext(i18n._("Jun 2026"), 3, DisclosureParams())

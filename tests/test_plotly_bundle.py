@@ -95,7 +95,7 @@ def test_pb003_every_chart_of_every_view_draws_only_bundled_trace_types(small_ur
         Filters(),
         Filters(country="TH"),
         Filters(origin="NP", destination="KW"),
-        Filters(start="2026-01", end="2026-06", nationality="KH"),
+        Filters(period="2026", nationality="KH"),
     ]
     used: dict[str, str] = {}
     for view in all_views():

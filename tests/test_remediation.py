@@ -1,7 +1,8 @@
 """Remediation: callbacks, and ground truth computed from the raw case rows (SQL).
 
-Published counts are within the count noise of the exact ones, sums within
-Protector.max_sum_error, and medians follow the documented method
+Published counts are within the count noise of the exact ones, sums within the count
+noise of the cases' workers each times its own factor (data_access.disclosure, rule 5),
+and medians follow the documented method
 (data_access.outcomes.published_median): with protection switched off it returns the
 exact lower median of the rows.
 """
@@ -12,13 +13,14 @@ import pytest
 from sqlalchemy import create_engine, text
 
 from callbacks import remediation
-from data_access import contract, outcomes, taxonomy
+from data_access import contract, disclosure, outcomes, taxonomy
 from data_access.disclosure import DisclosureParams, Published
 from data_access.filters import Filters
 from data_access.query import DataAccess
 
-PERIOD = Filters(start="2022-01", end="2024-12")
-RAW = DisclosureParams(k=1, c=1, noise=0, sum_noise=0.0, dominance=1.0, top_noise=0.0)
+PERIOD = Filters(period="2023")
+BETWEEN = "between '2023-01' and '2023-12'"
+RAW = DisclosureParams(k=1, c=1, noise=0)
 
 
 def _sql(url: str):
@@ -53,30 +55,31 @@ def _months(received: str, resolved: str) -> int:
     return contract.month_index(resolved) - contract.month_index(received)
 
 
-def test_rm001_demo_headline_reads_282619_within_the_published_bound(demo_url):
+def test_rm001_demo_2022_to_2024_reads_282619_within_a_few_percent(demo_url):
+    """The network's public figure, the demo's calibration: the three published years add
+    up to it within the noise every case's workers carry (a few percent over thousands)."""
     data = DataAccess(demo_url)
-    cards = remediation.kpi_cards(data, PERIOD)
-    headline = data.total("workers_remediated", PERIOD)
-    assert abs(headline.value - 282_619) <= data.protector.max_sum_error(282_619)
-    texts = repr(cards)
-    assert f"{headline.value:,}" in texts
+    years = [data.total("workers_remediated", Filters(period=y)) for y in ("2022", "2023", "2024")]
+    assert abs(sum(p.value for p in years) - 282_619) <= 0.03 * 282_619
+    texts = repr(remediation.kpi_cards(data, Filters(period="2023")))
+    assert f"{years[1].value:,}" in texts
 
 
 def test_rm002_totals_equal_the_rows(data, sql):
-    [(workers, cases, largest)] = sql(
-        "select sum(workers_remediated), count(*), max(workers_remediated) from cases"
-        " where status = 'remediated' and month_resolved between '2022-01' and '2024-12'"
+    rows = sql(
+        "select workers_remediated, record_key from cases"
+        " where status = 'remediated' and month_resolved " + BETWEEN
     )
-    assert abs(data.total("workers_remediated", PERIOD).value - workers) <= (
-        data.protector.max_sum_error(workers, largest)
-    )
-    assert abs(data.total("cases_remediated", PERIOD).value - cases) <= data.params.noise
+    perturbed = sum(disclosure.perturbed_workers(w, key) for w, key in rows)
+    published = data.total("workers_remediated", PERIOD).value
+    assert abs(published - perturbed) <= data.params.noise
+    assert abs(data.total("cases_remediated", PERIOD).value - len(rows)) <= data.params.noise
 
 
 def test_rm003_funnel_stages_equal_the_rows(data, sql):
     result = remediation.funnel_chart(data, PERIOD)
     published = [row[1].value for row in result.table.rows]
-    where = "month_received between '2022-01' and '2024-12'"
+    where = "month_received " + BETWEEN
     [(reported, raised, remediated, validated)] = sql(
         "select count(*),"
         " sum(case when status <> 'open' then 1 else 0 end),"
@@ -92,7 +95,7 @@ def test_rm003_funnel_stages_equal_the_rows(data, sql):
 
 
 def test_rm004_funnel_follows_the_period(data):
-    early = remediation.funnel_chart(data, Filters(start="2020-01", end="2020-12"))
+    early = remediation.funnel_chart(data, Filters(period="2020"))
     late = remediation.funnel_chart(data, PERIOD)
     assert early.table.rows[0][1] != late.table.rows[0][1]
 
@@ -105,7 +108,7 @@ def test_rm006_medians_by_theme_follow_the_method_exactly_without_protection(raw
     rows = sql(
         "select c.case_id, c.month_received, c.month_resolved, ci.issue from cases c"
         " join case_issues ci on ci.case_id = c.case_id where c.status = 'remediated'"
-        " and c.month_resolved between '2022-01' and '2024-12'"
+        " and c.month_resolved " + BETWEEN
     )
     by_theme: dict[str, dict[str, int]] = {}
     for case, received, resolved, issue in rows:
@@ -123,7 +126,7 @@ def test_rm006_medians_by_theme_follow_the_method_exactly_without_protection(raw
 def test_rm007_published_medians_stay_near_the_exact_ones(data, sql):
     rows = sql(
         "select month_received, month_resolved from cases where status = 'remediated'"
-        " and month_resolved between '2022-01' and '2024-12'"
+        " and month_resolved " + BETWEEN
     )
     exact = outcomes.exact_median([_months(a, b) for a, b in rows])
     total, median = remediation.median_by(data, PERIOD)[()]
@@ -162,18 +165,20 @@ def test_rm011_distribution_equals_the_rows(data, sql):
     result = remediation.ttr_distribution_chart(data, PERIOD)
     rows = sql(
         "select month_received, month_resolved from cases where status = 'remediated'"
-        " and month_resolved between '2022-01' and '2024-12'"
+        " and month_resolved " + BETWEEN
     )
     exact: dict[int, int] = {}
     for a, b in rows:
         m = min(_months(a, b), outcomes.TTR_CAP)
         exact[m] = exact.get(m, 0) + 1
     bars = dict(zip(result.figure["data"][0]["x"], result.figure["data"][0]["y"]))
+    cells = data.aggregate("cases_remediated", ("ttr",), PERIOD).as_dict()
     for bucket, value in bars.items():
         truth = exact.get(outcomes.bucket_months(bucket), 0)
         if value is None:
-            assert 0 < truth < data.params.k
-        else:
+            # Fewer than K (0 included), or within K of a wider cell.
+            assert truth < data.params.k or cells[(bucket,)].reason == "near_total"
+        elif cells[(bucket,)].reason is None:
             assert abs(value - truth) <= data.params.noise
 
 
@@ -182,7 +187,7 @@ def test_rm012_route_shares_come_from_protected_counts(data, sql):
     exact = dict(
         sql(
             "select route, count(*) from cases where status = 'remediated'"
-            " and month_resolved between '2022-01' and '2024-12' group by route"
+            " and month_resolved " + BETWEEN + " group by route"
         )
     )
     total = data.total("cases_remediated", PERIOD).value
@@ -205,7 +210,7 @@ def test_rm014_rate_by_theme_counts_a_case_once_per_theme(data, sql):
     result = remediation.rate_chart(data, PERIOD, {"rate_by": "theme"})
     pairs = sql(
         "select distinct c.case_id, ci.issue, c.status from cases c join case_issues ci"
-        " on ci.case_id = c.case_id where c.month_received between '2022-01' and '2024-12'"
+        " on ci.case_id = c.case_id where c.month_received " + BETWEEN
     )
     cases: dict[str, set] = {}
     for case, issue, _status in pairs:
@@ -221,18 +226,21 @@ def test_rm015_validation_chart_says_why_it_matters(data, sql):
     exact = dict(
         sql(
             "select validated, count(*) from cases where status = 'remediated'"
-            " and month_resolved between '2024-01' and '2024-12' group by validated"
+            " and month_resolved between '2023-01' and '2023-12' group by validated"
         )
     )
-    row = next(r for r in result.table.rows if r[0] == "2024")
+    row = next(r for r in result.table.rows if r[0] == "2023")
     for cell, code in zip(row[1:], remediation.VALIDATION):
-        assert abs(cell.value - exact.get(code, 0)) <= data.params.noise
+        if cell.reason is None:
+            assert abs(cell.value - exact.get(code, 0)) <= data.params.noise
+        else:
+            assert cell.reason != "fewer_than_k" or exact.get(code, 0) < data.params.k
 
 
 def test_rm016_monthly_and_cumulative_agree(data, sql):
     [(largest,)] = sql(
         "select max(workers_remediated) from cases"
-        " where status = 'remediated' and month_resolved between '2022-01' and '2024-12'"
+        " where status = 'remediated' and month_resolved " + BETWEEN
     )
     result = remediation.monthly_chart(data, PERIOD, {"measure": "workers"})
     running = 0
@@ -240,14 +248,17 @@ def test_rm016_monthly_and_cumulative_agree(data, sql):
         running += cell.value or 0
         assert cumulative == running
     headline = data.total("workers_remediated", PERIOD).value
-    # The largest case of the period bounds every period's largest case.
-    bound = data.protector.max_sum_error
-    noise = sum(bound(c.value or 0, largest) for _p, c, _c in result.table.rows)
-    assert abs(running - headline) <= noise + bound(headline, largest)
+    # Each part carries its own count noise on top of the same per-case factors; a
+    # withheld part adds nothing, so the line ends at most that part's workers below.
+    withheld = [c for _p, c, _c in result.table.rows if c.suppressed]
+    noise = data.params.noise * (len(result.table.rows) + 1)
+    assert running <= headline + noise
+    assert withheld or abs(running - headline) <= noise
+    assert largest >= 1
 
 
 def test_rm017_thin_selection_shows_no_numbers(data):
-    thin = Filters(origin="NP", destination="GB", issue="physical_abuse", channel="helpline")
+    thin = Filters(origin="NP", destination="GB", issue="physical_abuse", period="2024")
     for build in (
         remediation.monthly_chart,
         remediation.routes_chart,
@@ -257,7 +268,7 @@ def test_rm017_thin_selection_shows_no_numbers(data):
         result = build(data, thin)
         assert result.table is None and result.figure["data"] == []
     cards = repr(remediation.kpi_cards(data, thin))
-    assert "<10" in cards or "'0'" in cards
+    assert "<10" in cards and "'0'" not in cards
 
 
 def test_rm018_theme_queries_report_an_ignored_issue_filter(data):
@@ -283,15 +294,16 @@ def test_rm019_outcome_cubes_agree_with_the_rows_on_both_backends(backend_url):
         exact.setdefault((taxonomy.theme_of(issue), label), set()).add(case)
     raw = DataAccess(backend_url, RAW)
     published = raw.aggregate("cases_remediated", ("theme", "ttr")).as_dict()
-    assert {key: p.value for key, p in published.items()} == {
+    assert {key: p.value for key, p in published.items() if p.value is not None} == {
         key: len(cases) for key, cases in exact.items()
     }
 
 
 def test_rm020_theme_with_issue_reads_the_theme_off_each_issue(data):
+    # The issue filter does not narrow an issue breakdown: it is reported as ignored.
     both = data.aggregate("cases", ("theme", "issue"), Filters(issue="deception"))
-    assert both.ignored_filters == ()
-    assert [key for key, _p in both.rows] == [("recruitment_debt", "deception")]
+    assert both.ignored_filters == ("issue",)
+    assert len(both.rows) == len(taxonomy.ISSUES)
     issues = data.aggregate("cases", ("issue",)).as_dict()
     for (theme, issue), p in data.aggregate("cases", ("theme", "issue")).rows:
         assert theme == taxonomy.theme_of(issue)

@@ -7,41 +7,42 @@ from hypothesis import strategies as st
 
 from callbacks.urlstate import from_controls, parse_query, to_controls, to_query
 from data_access import taxonomy
-from data_access.filters import Filters
+from data_access.filters import MAX_FINE_FILTERS, Filters
 
 
 def _maybe(values):
     return st.one_of(st.none(), st.sampled_from(sorted(values)))
 
 
-months = st.integers(2019 * 12, 2026 * 12 + 5).map(lambda i: f"{i // 12:04d}-{i % 12 + 1:02d}")
+years = st.integers(2019, 2026).map(str)
 
 
 @st.composite
 def selections(draw) -> Filters:
-    start, end = draw(st.one_of(st.none(), months)), draw(st.one_of(st.none(), months))
-    if start and end and start > end:
-        start, end = end, start
-    corridor = draw(
-        st.one_of(
-            st.none(),
-            st.tuples(
-                _maybe(taxonomy.COUNTRIES).filter(bool), _maybe(taxonomy.COUNTRIES).filter(bool)
-            ),
-        )
+    """Any selection the release allows: a period, and at most two fine filters."""
+    chosen = draw(
+        st.lists(
+            st.sampled_from(["country", "nationality", "industry", "corridor", "issue", "channel"]),
+            max_size=MAX_FINE_FILTERS,
+            unique=True,
+        ).filter(lambda names: not {"country", "corridor"} <= set(names))
     )
-    origin, destination = corridor if corridor else (None, None)
-    return Filters(
-        start=start,
-        end=end,
-        country=draw(_maybe(taxonomy.COUNTRIES)),
-        nationality=draw(_maybe(taxonomy.NATIONALITIES)),
-        industry=draw(_maybe(taxonomy.INDUSTRIES)),
-        origin=origin,
-        destination=destination,
-        issue=draw(_maybe(taxonomy.ISSUES)),
-        channel=draw(_maybe(taxonomy.CHANNELS)),
-    )
+    values = {"period": draw(st.one_of(st.none(), years))}
+    codes = {
+        "country": taxonomy.COUNTRIES,
+        "nationality": taxonomy.NATIONALITIES,
+        "industry": taxonomy.INDUSTRIES,
+        "issue": taxonomy.ISSUES,
+        "channel": taxonomy.CHANNELS,
+    }
+    for name in chosen:
+        if name == "corridor":
+            origin = draw(st.sampled_from(sorted(taxonomy.COUNTRIES)))
+            destination = draw(st.sampled_from(sorted(set(taxonomy.COUNTRIES) - {origin})))
+            values.update(origin=origin, destination=destination)
+        else:
+            values[name] = draw(st.sampled_from(sorted(codes[name])))
+    return Filters(**values)
 
 
 @given(selections())
@@ -63,8 +64,8 @@ def test_us003_controls_round_trip(filters):
 
 
 def test_us004_canonical_order_and_names():
-    filters = Filters(channel="line", start="2022-01", origin="NP", destination="KW")
-    assert to_query(filters) == "?from=2022-01&corridor=NP-KW&channel=line"
+    filters = Filters(channel="line", period="2022", origin="NP", destination="KW")
+    assert to_query(filters) == "?period=2022&corridor=NP-KW&channel=line"
     assert to_query(Filters()) == ""
 
 
@@ -80,20 +81,38 @@ def test_us006_value_outside_the_taxonomy_is_ignored_with_a_notice():
     assert len(notices) == 1 and "ZZ" in notices[0]
 
 
-def test_us007_malformed_month_and_corridor_are_ignored():
-    filters, notices = parse_query("?from=2024-13&corridor=NPKW&to=2024-06")
-    assert filters == Filters(end="2024-06")
+def test_us007_malformed_period_and_corridor_are_ignored():
+    filters, notices = parse_query("?period=24&corridor=NPKW&channel=line")
+    assert filters == Filters(channel="line")
     assert len(notices) == 2
 
 
-def test_us008_reversed_period_is_dropped_with_a_notice():
-    filters, notices = parse_query("?from=2024-06&to=2023-01&channel=viber")
+def test_us008_a_month_range_is_dropped_with_a_notice_and_a_whole_year_kept():
+    filters, notices = parse_query("?from=2024-06&to=2024-09&channel=viber")
     assert filters == Filters(channel="viber")
+    assert len(notices) == 1 and "whole calendar years" in notices[0]
+    assert parse_query("?from=2023-01&to=2023-12") == (Filters(period="2023"), [])
+
+
+def test_us015_a_third_fine_filter_in_a_link_is_dropped_with_a_notice():
+    filters, notices = parse_query("?country=TH&nationality=MM&industry=seafood&period=2024")
+    assert filters == Filters(country="TH", nationality="MM", period="2024")
+    assert len(notices) == 1 and "At most 2" in notices[0]
+
+
+def test_us016_a_corridor_with_a_country_keeps_the_corridor():
+    filters, notices = parse_query("?country=TH&corridor=NP-KW")
+    assert filters == Filters(origin="NP", destination="KW")
     assert len(notices) == 1
 
 
+def test_us017_period_all_is_the_default():
+    assert parse_query("?period=all") == (Filters(), [])
+
+
 def test_us009_garbage_never_raises():
-    for search in ("?", "?&&=", "?country", "?from=%FF%FE", "?corridor=-", "country=TH", None):
+    garbage = ("?", "?&&=", "?country", "?from=%FF%FE", "?corridor=-", "country=TH", "?period=٢٠٢٤")
+    for search in (*garbage, None):
         filters, _notices = parse_query(search)
         assert isinstance(filters, Filters)
 
@@ -132,7 +151,7 @@ def _every_option_value() -> list[tuple[str, str]]:
 def test_us012_every_view_option_value_round_trips_with_filters():
     from callbacks.urlstate import OPTIONS, default_options, parse_options
 
-    filters = Filters(country="TH", start="2023-01", origin="NP", destination="KW")
+    filters = Filters(period="2023", origin="NP", destination="KW", channel="line")
     assert OPTIONS, "no view option is registered"
     for name, value in _every_option_value():
         options = default_options() | {name: value}
@@ -159,7 +178,7 @@ def test_us014_every_view_keeps_its_url_state_through_the_shell_loop():
     from dashboard.views import all_views
     from layouts import ids
 
-    filters = Filters(nationality="KH", channel="line", end="2025-12")
+    filters = Filters(nationality="KH", channel="line", period="2025")
     for view in all_views():
         for name, value in _every_option_value():
             search = to_query(filters, default_options() | {name: value})
@@ -173,3 +192,25 @@ def test_us014_every_view_keeps_its_url_state_through_the_shell_loop():
                 ids.FILTER_CONTROLS["country"], search, state["controls"], dict(state["options"])
             )
             assert again["url"] is None and again["filters"] == filters
+
+
+def test_us018_a_third_fine_filter_from_the_panel_is_refused_and_the_view_kept():
+    from callbacks.shell import sync_state
+    from layouts import ids
+
+    search = "?period=2024&country=TH&nationality=MM"
+    controls = to_controls(parse_query(search)[0]) | {"industry": "seafood"}
+    state = sync_state(ids.FILTER_CONTROLS["industry"], search, controls)
+    assert state["filters"] == Filters(period="2024", country="TH", nationality="MM")
+    assert state["url"] is None
+    assert state["controls"]["industry"] is None
+    assert len(state["notices"]) == 1 and "At most 2" in state["notices"][0]
+
+
+def test_us019_a_year_the_data_does_not_cover_is_dropped_with_a_notice():
+    from callbacks.shell import sync_state
+
+    state = sync_state(None, "?period=2009&channel=line", {}, periods=("2019", "2020"))
+    assert state["filters"] == Filters(channel="line")
+    assert state["url"] == "?channel=line"
+    assert len(state["notices"]) == 1 and "2009" in state["notices"][0]

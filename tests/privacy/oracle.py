@@ -1,0 +1,53 @@
+"""The exact truth behind the published numbers, from the raw rows: for tests only.
+
+The attack suite measures how close an adversary gets to these numbers through the
+public surfaces; the app never imports this module (import-linter keeps `tests` out of
+the app's layers, and nothing in the app reads case rows to answer a reader).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import pandas as pd
+from sqlalchemy import create_engine
+
+
+@dataclass
+class Truth:
+    cases: pd.DataFrame  # one row per case, with derived columns
+    issues: pd.DataFrame  # case_id, issue
+    audits: pd.DataFrame  # audit_id, worksite_id, month, country, industry
+    findings: pd.DataFrame  # audit_id, issue
+
+    def count(self, **where) -> int:
+        """Cases meeting every condition (`issue` means: reporting that issue)."""
+        frame = self.cases
+        issue = where.pop("issue", None)
+        for column, value in where.items():
+            frame = frame[frame[column] == value]
+        if issue is not None:
+            ids = set(self.issues.case_id[self.issues.issue == issue])
+            frame = frame[frame.case_id.isin(ids)]
+        return len(frame)
+
+    def issues_of(self, case_id: str) -> frozenset[str]:
+        return frozenset(self.issues.issue[self.issues.case_id == case_id])
+
+
+def load(url: str) -> Truth:
+    engine = create_engine(url)
+    with engine.connect() as conn:
+        cases = pd.read_sql("SELECT * FROM cases", conn)
+        issues = pd.read_sql("SELECT case_id, issue FROM case_issues", conn)
+        audits = pd.read_sql(
+            "SELECT a.audit_id, a.worksite_id, a.month, w.country, w.industry "
+            "FROM audits a JOIN worksites w ON w.worksite_id = a.worksite_id",
+            conn,
+        )
+        findings = pd.read_sql("SELECT audit_id, issue FROM audit_findings", conn)
+    engine.dispose()
+    cases["country"] = cases["destination"]
+    cases["corridor"] = cases["origin"] + "-" + cases["destination"]
+    cases["year"] = cases["month_received"].str[:4]
+    return Truth(cases, issues, audits, findings)
