@@ -62,17 +62,17 @@ NAIVE = "bench-naive-"
 # The fixed, realistic filter changes (store form, as the shell writes ids.FILTERS).
 SELECTIONS: dict[str, dict] = {
     "everything": {},
-    "period 2022-2024": {"start": "2022-01", "end": "2024-12"},
+    "period 2024": {"period": "2024"},
     "country TH": {"country": "TH"},
     "corridor NP-KW": {"origin": "NP", "destination": "KW"},
     "issue wages": {"issue": "wages_unpaid"},
     "MM in seafood": {"nationality": "MM", "industry": "seafood"},
-    "TH + line + 2023": {"country": "TH", "channel": "line", "start": "2023-01", "end": "2023-12"},
-    "NP-KW + deception + 2025-": {
+    "TH + line + 2023": {"country": "TH", "channel": "line", "period": "2023"},
+    "NP-KW + deception + 2025": {
         "origin": "NP",
         "destination": "KW",
         "issue": "deception",
-        "start": "2025-01",
+        "period": "2025",
     },
 }
 for _selection in SELECTIONS.values():
@@ -311,10 +311,8 @@ class NaivePeer:
 
     @staticmethod
     def _period(df, column: str, s: dict):
-        if s.get("start"):
-            df = df[df[column].astype(str) >= s["start"]]
-        if s.get("end"):
-            df = df[df[column].astype(str) <= s["end"]]
+        if s.get("period"):
+            df = df[df[column].astype(str).str[:4] == s["period"]]
         return df
 
     def _contacts(self, s: dict):
@@ -788,11 +786,7 @@ def _load_pool(seed: int = 7, size: int = 60) -> list[dict]:
     while len(pool) < size:
         s: dict = {}
         if rng.random() < 0.5:
-            first = rng.randint(2019, 2025)
-            s["start"], s["end"] = (
-                f"{first}-01",
-                f"{rng.randint(first, 2026)}-{rng.randint(1, 11):02d}",
-            )
+            s["period"] = str(rng.randint(2019, 2026))
         choice = rng.random()
         if choice < 0.35:
             s["country"] = rng.choice(countries)

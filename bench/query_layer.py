@@ -32,12 +32,12 @@ from data_access.query import DataAccess  # noqa: E402
 AS_OF = "2026-11"
 SELECTIONS = {
     "everything": Filters(),
-    "2022-2024": Filters(start="2022-01", end="2024-12"),
+    "2024": Filters(period="2024"),
     "Thailand": Filters(country="TH"),
     "Nepal -> Kuwait": Filters(origin="NP", destination="KW"),
     "wages issue": Filters(issue="wages_unpaid"),
     "Burmese in seafood": Filters(nationality="MM", industry="seafood"),
-    "TH + Line + 2023": Filters(country="TH", channel="line", start="2023-01", end="2023-12"),
+    "TH + Line + 2023": Filters(country="TH", channel="line", period="2023"),
 }
 CALLBACKS = {
     "kpis": overview.kpi_cards,

@@ -602,9 +602,12 @@ def from_store(stored: dict | None) -> tuple[Footprint, str]:
     """The footprint and its source from the browser's store; forged content is refused."""
     if not isinstance(stored, dict) or not isinstance(stored.get("rows"), list):
         return Footprint(), ""
+    if len(stored["rows"]) > MAX_ROWS:
+        # The upload's own limit, checked again here: a forged store is refused whole.
+        return Footprint(), ""
     rows = []
     try:
-        for country, industry, weight, nationalities in stored["rows"][:MAX_ROWS]:
+        for country, industry, weight, nationalities in stored["rows"]:
             if country not in taxonomy.COUNTRIES or industry not in taxonomy.INDUSTRIES:
                 raise FootprintError([_("The footprint in this tab is not valid.")])
             if weight is not None:

@@ -18,8 +18,6 @@ from html import escape
 from urllib.parse import parse_qsl
 
 from flask import Blueprint, Response, jsonify, request, stream_with_context
-from flask_limiter import Limiter
-from flask_limiter.util import get_remote_address
 
 from callbacks.urlstate import LEGACY_PERIOD, PARAMS, field_values, legacy_period
 from data_access import query as q
@@ -484,21 +482,9 @@ def _error(parameter: str | None, value, allowed, message: str, status: int):
     return jsonify(error=message, parameter=parameter, value=value, allowed=allowed), status
 
 
-def register(server, data: DataAccess) -> None:
-    """Mount /api/v1 on the Flask server, with its rate limit."""
+def blueprint(data: DataAccess) -> Blueprint:
+    """/api/v1: its rate limit is applied by the factory (dashboard.limits)."""
     bp = Blueprint("api_v1", __name__, url_prefix=ids.PATH_API)
-    config = server.config
-    storage = config.get("RATELIMIT_STORAGE_URI") or config.get("CACHE_REDIS_URL") or "memory://"
-    limiter = Limiter(
-        get_remote_address,
-        app=server,
-        storage_uri=storage,
-        headers_enabled=True,
-        default_limits=[],
-        key_prefix=config.get("RATELIMIT_KEY_PREFIX") or "ilm-api",
-        # A broken limiter store must not take the public API down with it.
-        swallow_errors=True,
-    )
 
     @bp.errorhandler(BadRequest)
     def _bad(exc: BadRequest):
@@ -614,16 +600,4 @@ def register(server, data: DataAccess) -> None:
 
         return _cached(build)
 
-    limit = config.get("API_RATE_LIMIT") or "120 per minute"
-    limiter.limit(limit)(bp)
-
-    @server.errorhandler(429)
-    def _too_many(exc):
-        if not request.path.startswith(ids.PATH_API):
-            return exc
-        response, status = _error(
-            None, None, [], f"rate limit exceeded ({exc.description}); retry later", 429
-        )
-        return response, status
-
-    server.register_blueprint(bp)
+    return bp

@@ -43,6 +43,12 @@ def from_env(env=None) -> dict:
         "PUBLIC_URL": env.get("PUBLIC_URL") or "",
         "API_RATE_LIMIT": env.get("API_RATE_LIMIT") or "120 per minute",
         "RATELIMIT_STORAGE_URI": env.get("RATELIMIT_STORAGE_URI") or None,
+        # Downloads, exports and embeds share one budget per client; the dashboard's own
+        # callbacks another (a filter change asks for every chart of a view at once).
+        "DOWNLOAD_RATE_LIMIT": env.get("DOWNLOAD_RATE_LIMIT") or "120 per minute",
+        "CALLBACK_RATE_LIMIT": env.get("CALLBACK_RATE_LIMIT") or "600 per minute",
+        # Reverse proxies in front of the app whose X-Forwarded-For may be trusted.
+        "TRUSTED_PROXIES": _int(env, "TRUSTED_PROXIES", 0),
         # Flask refuses larger request bodies (413) before reading them. The largest
         # legitimate one is a footprint upload: 2 MB of file, a third more as base64.
         "MAX_CONTENT_LENGTH": _int(env, "MAX_REQUEST_BYTES", 8 * 1024 * 1024),

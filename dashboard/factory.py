@@ -13,7 +13,7 @@ from flask_caching import Cache
 
 from callbacks import share as share_callbacks
 from callbacks import shell as shell_callbacks
-from dashboard import api, exports
+from dashboard import api, exports, limits
 from dashboard import config as configuration
 from dashboard.views import all_views, find_view, sample_context
 from data_access import taxonomy
@@ -141,8 +141,15 @@ def create_app(test_config: dict | None = None) -> Dash:
         response.headers.setdefault("Referrer-Policy", "no-referrer")
         return response
 
-    server.register_blueprint(exports.blueprint(data))
-    api.register(server, data)
+    # Every surface that answers with numbers is rate limited (dashboard.limits).
+    limiter = limits.install(server)
+    downloads = exports.blueprint(data)
+    limits.limit_blueprint(limiter, downloads, config["DOWNLOAD_RATE_LIMIT"], "downloads")
+    server.register_blueprint(downloads)
+    public_api = api.blueprint(data)
+    limits.limit_blueprint(limiter, public_api, config["API_RATE_LIMIT"], "api")
+    server.register_blueprint(public_api)
+    limits.limit_callbacks(limiter, server, config["CALLBACK_RATE_LIMIT"])
 
     @server.get("/healthz")
     def _health():

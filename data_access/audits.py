@@ -166,6 +166,42 @@ class AuditGaps:
             cache.set(key, result, timeout=self.data.cache_timeout)
         return result
 
+    def overall_each(
+        self, period: Filters, segments: Iterable[tuple[str, str]], window: int = DEFAULT_WINDOW
+    ) -> dict[tuple[str, str], Rate]:
+        """`gap(period + country + industry).overall` for many (country, industry)
+        segments, from two reads of the pairs however many segments there are."""
+        months = check_window(window)
+        wanted = list(dict.fromkeys(segments))
+        info = self.data.version()
+        text = repr((info.version, info.checksum, period.key(), months, wanted, self.data.params))
+        key = "ilm:audit-each:" + hashlib.sha1(text.encode()).hexdigest()
+        cache = self.data.cache
+        if cache is not None:
+            hit = cache.get(key)
+            if hit is not None:
+                return hit
+        rows = self.rows(Filters(period=period.period), months)
+        all_years = self.rows(Filters(), months) if period.period else None
+        out = {}
+        for country, industry in wanted:
+            filters = Filters(period=period.period, country=country, industry=industry)
+            prefix = f"audit|w={months}|{sorted(filters.active().items())}"
+            group = _Group(r for r in rows if r.country == country and r.industry == industry)
+            wider = [
+                [r for r in rows if r.industry == industry],
+                [r for r in rows if r.country == country],
+            ]
+            if all_years is not None:
+                wider.append(
+                    [r for r in all_years if r.country == country and r.industry == industry]
+                )
+            near = any(self.data.protector.near(_Group(w).more_than(group)) for w in wider)
+            out[(country, industry)] = self._rate(prefix, group, near)
+        if cache is not None:
+            cache.set(key, out, timeout=self.data.cache_timeout)
+        return out
+
     # -- exact rows ----------------------------------------------------------------
     def rows(self, filters: Filters, window: int) -> list[SiteIssue]:
         """The selection's pairs per worksite and reported category (exact; internal)."""

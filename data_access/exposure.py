@@ -242,6 +242,7 @@ class Exposure:
             "ttr": (each("cases_remediated", ()), each("cases_remediated", ("ttr",))),
             **{name: each("cases", (name,)) for name in SEGMENT_BREAKDOWNS},
         }
+        answers["audit"] = self.audits.overall_each(period, segments, window)
         corridors = self._corridors(rows, answers["origin"], period)
         built = tuple(
             self.segment(row, weight, period, window, answers, corridors)
@@ -271,7 +272,6 @@ class Exposure:
         corridors: dict,
     ) -> Segment:
         key = (row.country, row.industry)
-        where = Filters(period=period.period, country=row.country, industry=row.industry)
 
         def total(measure: str) -> Published:
             return answers["totals"][measure][key].single
@@ -289,7 +289,7 @@ class Exposure:
             remediated=total("cases_received_remediated"),
             remediated_in_period=total("cases_remediated"),
             median_months=median,
-            audit=self.audits.gap(where, window).overall,
+            audit=answers["audit"][key],
             trend=_by(answers["quarter"][key]),
             issues=_by(answers["issue"][key]),
             themes=_by(answers["theme"][key]),

@@ -275,3 +275,18 @@ def test_au015_derived_pairs_are_exact_on_both_backends(backend_url, small_url):
     for filters in (Filters(), Filters(country="TH", nationality="MM"), Filters(issue="deception")):
         got = sorted(AuditGaps(DataAccess(backend_url)).rows(filters, W))
         assert got == sorted(AuditGaps(DataAccess(small_url)).rows(filters, W))
+
+
+def test_au016_many_segments_at_once_read_what_each_reads_alone(demo):
+    gaps = AuditGaps(demo)
+    segments = [
+        ("TH", "seafood"),
+        ("MY", "electronics"),
+        ("TH", "apparel_footwear"),
+        ("GB", "other"),
+    ]
+    for period in (Filters(), Filters(period="2024")):
+        together = gaps.overall_each(period, segments, W)
+        for country, industry in segments:
+            alone = gaps.gap(Filters(period=period.period, country=country, industry=industry), W)
+            assert together[(country, industry)] == alone.overall, (period, country, industry)

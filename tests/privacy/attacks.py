@@ -269,52 +269,6 @@ def small_groups(
     return out
 
 
-# -- sums of dominant cases ---------------------------------------------------------
-@dataclass
-class DominanceResult:
-    targets: int = 0
-    published: int = 0  # targets whose cell's sum is published
-    within_10: int = 0  # the published sum is within 10 % of the dominant case's workers
-    differenced: int = 0  # targets with a differencing route (parent minus siblings)
-    differenced_within_10: int = 0
-
-
-def dominant_sums(
-    publish, truth: Truth, k: int, codes: dict, limit: int = 150, share: float = 0.8
-) -> DominanceResult:
-    """Cells of workers affected (one fine filter and a year) where one case holds more
-    than `share` of the workers: read that case's size off the published sum, and off
-    the difference of the parent (all years) and every other year's sum."""
-    c = truth.cases
-    out = DominanceResult()
-    found = []
-    for f in FINE:
-        grouped = c.groupby([f, "year"]).workers_affected
-        largest, total = grouped.max(), grouped.sum()
-        for key in total.index:
-            if largest[key] > share * total[key]:
-                found.append(({f: key[0], "year": key[1]}, int(largest[key])))
-    for values, workers in found[:limit]:
-        out.targets += 1
-        result = read(publish, "workers_affected", (), selection(**values))
-        if result is None or result.single.value is None:
-            continue
-        out.published += 1
-        out.within_10 += abs(result.single.value - workers) <= 0.1 * workers
-        whole = {a: v for a, v in values.items() if a != "year"}
-        total = read(publish, "workers_affected", (), selection(**whole))
-        years = read(publish, "workers_affected", ("year",), selection(**whole))
-        if total is None or years is None or total.single.value is None:
-            continue
-        others = [p for (year,), p in years.rows if year != values["year"]]
-        if any(p.value is None for p in others):
-            continue
-        out.differenced += 1
-        estimate = total.single.value - sum(p.value for p in others)
-        out.differenced_within_10 += abs(estimate - workers) <= 0.1 * workers
-    return out
-
-
 def complement_groups(
     publish, truth: Truth, k: int, noise_var: float, planted: dict, mains: dict
 ) -> GroupResult:
@@ -363,3 +317,125 @@ def complement_groups(
         out.exact += guess == n
         out.within_one += abs(guess - n) <= 1
     return out
+
+
+# -- sums of dominant cases ---------------------------------------------------------
+@dataclass
+class DominanceResult:
+    targets: int = 0
+    published: int = 0  # targets whose cell's sum is published
+    single_within_10: int = 0  # one published sum read within 10 % of the case's workers
+    averaged: int = 0  # targets with a second route (all years minus the other years)
+    averaged_within_10: int = 0  # the mean of every route within 10 %
+    single_within_10_of_averaged: int = 0  # the same targets, one route only
+    mean_error_single: float = 0.0  # mean |error| / workers, one route
+    mean_error_averaged: float = 0.0  # mean |error| / workers, every route averaged
+
+
+def dominant_sums(
+    publish, truth: Truth, k: int, codes: dict, limit: int = 150, share: float = 0.8
+) -> DominanceResult:
+    """Cells of workers affected (one fine filter and a year) where one case holds more
+    than `share` of the workers. The attacker knows every other case of the cell exactly
+    (the strongest adversary: an employer who knows all the other complaints) and
+    subtracts them from the published sum; then averages that with the difference of the
+    all-years sum and every other year's sum. What is left is the case's own size with
+    its own fixed change, which no number of routes averages away."""
+    c = truth.cases
+    out = DominanceResult()
+    found = []
+    for f in FINE:
+        grouped = c.groupby([f, "year"]).workers_affected
+        largest, total = grouped.max(), grouped.sum()
+        for key in total.index:
+            if largest[key] > share * total[key]:
+                others = int(total[key] - largest[key])
+                found.append(({f: key[0], "year": key[1]}, int(largest[key]), others))
+    single_errors, averaged_errors, paired_single = [], [], []
+    for values, workers, others_known in found[:limit]:
+        out.targets += 1
+        result = read(publish, "workers_affected", (), selection(**values))
+        if result is None or result.single.value is None:
+            continue
+        out.published += 1
+        first = result.single.value - others_known
+        single_errors.append(abs(first - workers) / workers)
+        whole = {a: v for a, v in values.items() if a != "year"}
+        total = read(publish, "workers_affected", (), selection(**whole))
+        years = read(publish, "workers_affected", ("year",), selection(**whole))
+        if total is None or years is None or total.single.value is None:
+            continue
+        rest = [p for (year,), p in years.rows if year != values["year"]]
+        if any(p.value is None for p in rest):
+            continue
+        second = total.single.value - sum(p.value for p in rest) - others_known
+        averaged_errors.append(abs((first + second) / 2 - workers) / workers)
+        paired_single.append(single_errors[-1])
+    out.single_within_10 = sum(e <= 0.1 for e in single_errors)
+    out.averaged = len(averaged_errors)
+    out.averaged_within_10 = sum(e <= 0.1 for e in averaged_errors)
+    out.single_within_10_of_averaged = sum(e <= 0.1 for e in paired_single)
+    if single_errors:
+        out.mean_error_single = sum(single_errors) / len(single_errors)
+    if averaged_errors:
+        out.mean_error_averaged = sum(averaged_errors) / len(averaged_errors)
+    return out
+
+
+# -- one audited worksite -----------------------------------------------------------
+@dataclass
+class AuditResult:
+    pairs: int = 0  # nested pairs of published selections around the worksite
+    isolating: int = 0  # pairs whose difference covers fewer than K worksites
+    zero_published: int = 0  # published found counts of 0 (a silent worksite's mark)
+
+
+def audited_worksite(gaps, truth: Truth, worksite: str, k: int, window: int) -> AuditResult:
+    """Every selection a reader can make around one audited worksite (its country,
+    industry, the years of its audits, the nationalities and categories reported there),
+    against each selection one condition wider: if both publish a rate, the worksites in
+    the difference must be at least K, or the difference reads that worksite's reported
+    and found counts."""
+    from tests.privacy.oracle import audit_sites
+
+    site = truth.audits[truth.audits.worksite_id == worksite].iloc[0]
+    reports = truth.cases[truth.cases.worksite_id == worksite]
+    years = sorted(set(truth.audits[truth.audits.worksite_id == worksite].month.str[:4]))
+    values = {
+        "country": [site.country],
+        "industry": [site.industry],
+        "nationality": sorted(set(reports.nationality)),
+        "issue": sorted(truth.issues[truth.issues.case_id.isin(reports.case_id)].issue.unique()),
+    }
+    out = AuditResult()
+    selections = [{}]
+    for name, options in values.items():
+        selections += [{name: v} for v in options]
+    for (a, va), (b, vb) in itertools.combinations(
+        [(n, v) for n, options in values.items() for v in options], 2
+    ):
+        if a != b:
+            selections.append({a: va, b: vb})
+    selections += [{**s, "period": y} for s in list(selections) for y in years]
+    for narrow in selections:
+        inner = gaps.gap(_filters(narrow), window).overall
+        out.zero_published += inner.found.value == 0
+        for name in narrow:
+            wide = {n: v for n, v in narrow.items() if n != name}
+            outer = gaps.gap(_filters(wide), window).overall
+            if inner.worksites.value is None or outer.worksites.value is None:
+                continue
+            if inner.worksites.reason or outer.worksites.reason:
+                continue
+            out.pairs += 1
+            sites_in = audit_sites(truth, narrow, window)
+            sites_out = audit_sites(truth, wide, window)
+            differ = {w for w, n in sites_out.items() if n > sites_in.get(w, 0)}
+            out.isolating += 0 < len(differ) < k or len(differ) == 0
+    return out
+
+
+def _filters(values: dict):
+    from data_access.filters import Filters
+
+    return Filters(**values)

@@ -51,3 +51,33 @@ def load(url: str) -> Truth:
     cases["corridor"] = cases["origin"] + "-" + cases["destination"]
     cases["year"] = cases["month_received"].str[:4]
     return Truth(cases, issues, audits, findings)
+
+
+def audit_sites(truth: Truth, selection: dict, window: int) -> dict[str, int]:
+    """worksite -> (audit, reported category) pairs of a selection, from the raw rows."""
+    from data_access import contract
+
+    audits = truth.audits
+    if "period" in selection:
+        audits = audits[audits.month.str[:4] == selection["period"]]
+    for name in ("country", "industry"):
+        if name in selection:
+            audits = audits[audits[name] == selection[name]]
+    reports = truth.cases.merge(truth.issues, on="case_id")
+    for name in ("nationality", "channel", "origin", "destination", "stage"):
+        if name in selection:
+            reports = reports[reports[name] == selection[name]]
+    if "issue" in selection:
+        reports = reports[reports.issue == selection["issue"]]
+    reports = reports.assign(m=reports.month_received.map(contract.month_index))
+    by_site = {w: g for w, g in reports.groupby("worksite_id")}
+    out: dict[str, int] = {}
+    for audit in audits.itertuples():
+        site = by_site.get(audit.worksite_id)
+        if site is None:
+            continue
+        at = contract.month_index(audit.month)
+        near = set(site[(site.m - at).abs() <= window].issue)
+        if near:
+            out[audit.worksite_id] = out.get(audit.worksite_id, 0) + len(near)
+    return out
