@@ -19,10 +19,10 @@ the smallest pre-aggregated cube that holds those columns (data_access.schema).
 
 from __future__ import annotations
 
+import functools
 import itertools
 from collections import defaultdict
 from collections.abc import Iterable
-from dataclasses import dataclass
 from typing import NamedTuple
 
 from sqlalchemy import Engine, func, select
@@ -54,6 +54,14 @@ CASE_ATTRS = (
 CONTACT_ATTRS = ("nationality", "channel", "language")
 ITEMS = ("issue", "theme")  # a case may have several: cells of an item are not additive
 TIME_GRAINS = ("month", "quarter", "year")
+_RANK = {
+    family: {a: i for i, a in enumerate(order)}
+    for family, order in (
+        ("received", CASE_ATTRS),
+        ("resolved", CASE_ATTRS),
+        ("contacts", CONTACT_ATTRS),
+    )
+}
 
 
 class Sums(NamedTuple):
@@ -68,42 +76,52 @@ class Sums(NamedTuple):
 ZERO = Sums(0, 0, 0, 0)
 
 
-@dataclass(frozen=True, order=True)
 class Cell:
-    family: str
-    time: tuple[str, str] | None  # (grain, value): ("month", "2023-05"), ("year", "2023")
-    attrs: tuple[tuple[str, str], ...]  # canonical order, one value per attribute
+    """A canonical definition: a family, a time period and attribute conditions.
 
-    @property
-    def definition(self) -> str:
-        """The text the cell's noise is keyed on: the same for the same definition."""
-        time = f"{self.time[0]}={self.time[1]}" if self.time else "all"
-        return "|".join([self.family, time, *(f"{a}={v}" for a, v in self.attrs)])
+    Immutable; its definition text, hash and shape are computed once, as a request
+    handles thousands of cells and each is compared, hashed and looked up many times.
+    """
+
+    __slots__ = ("family", "time", "attrs", "definition", "shape", "_values", "_hash")
+
+    def __init__(
+        self, family: str, time: tuple[str, str] | None, attrs: tuple[tuple[str, str], ...]
+    ) -> None:
+        self.family = family
+        self.time = time  # (grain, value): ("month", "2023-05"), ("year", "2023")
+        self.attrs = attrs  # canonical order, one value per attribute
+        period = f"{time[0]}={time[1]}" if time else "all"
+        # The text the cell's noise is keyed on: the same for the same definition.
+        self.definition = "|".join([family, period, *(f"{a}={v}" for a, v in attrs)])
+        self.shape = (family, time[0] if time else None, tuple(a for a, _v in attrs))
+        self._values = dict(attrs)
+        self._hash = hash(self.definition)
+
+    def __eq__(self, other) -> bool:
+        return isinstance(other, Cell) and self.definition == other.definition
+
+    def __hash__(self) -> int:
+        return self._hash
+
+    def __lt__(self, other: Cell) -> bool:
+        return self.definition < other.definition
+
+    def __repr__(self) -> str:
+        return f"Cell({self.definition})"
 
     def get(self, attr: str) -> str | None:
-        return dict(self.attrs).get(attr)
+        return self._values.get(attr)
 
     @property
     def item(self) -> str | None:
-        names = {a for a, _v in self.attrs}
-        return next((i for i in ITEMS if i in names), None)
-
-    @property
-    def shape(self) -> tuple:
-        return (
-            self.family,
-            self.time[0] if self.time else None,
-            tuple(a for a, _v in self.attrs),
-        )
+        return next((i for i in ITEMS if i in self._values), None)
 
 
 def make(family: str, time: tuple[str, str] | None, attrs: dict[str, str]) -> Cell | None:
     """The canonical cell of a definition, or None when no record can meet it."""
     attrs = dict(attrs)
-    if family == CONTACTS:
-        order = CONTACT_ATTRS
-    else:
-        order = CASE_ATTRS
+    if family != CONTACTS:
         if family == RESOLVED:
             # Every record of the family is remediated: a status condition adds nothing
             # (or excludes everything).
@@ -126,14 +144,20 @@ def make(family: str, time: tuple[str, str] | None, attrs: dict[str, str]) -> Ce
             if taxonomy.theme_of(attrs["issue"]) != attrs["theme"]:
                 raise ValueError("a cell holds an issue or a theme, not both")
             attrs.pop("theme")
-    unknown = set(attrs) - set(order)
-    if unknown:
-        raise ValueError(f"{family} cells have no attribute {sorted(unknown)}")
-    return Cell(family, time, tuple((a, attrs[a]) for a in order if a in attrs))
+    rank = _RANK[family]
+    try:
+        ordered = sorted(attrs.items(), key=lambda item: rank[item[0]])
+    except KeyError:
+        unknown = sorted(set(attrs) - set(rank))
+        raise ValueError(f"{family} cells have no attribute {unknown}") from None
+    return Cell(family, time, tuple(ordered))
 
 
+@functools.lru_cache(maxsize=200_000)
 def parents(cell: Cell) -> list[Cell]:
-    """The cells `cell` nests in with one condition relaxed (see the module docstring)."""
+    """The cells `cell` nests in with one condition relaxed (see the module docstring).
+
+    Cached: a cell's parents never change (the caller must not mutate the list)."""
     out: list[Cell] = []
     attrs = dict(cell.attrs)
     if cell.time is not None:
@@ -179,7 +203,12 @@ _CUBE_COLUMN = {a: a for a in CASE_ATTRS}
 
 
 class Resolver:
-    """Exact sums of cells, read from the cubes (cases) and the contacts table."""
+    """Exact sums of cells, read from the cubes (cases) and the contacts table.
+
+    Cells that constrain the same attributes share one grouped query at the finest time
+    grain any of them needs; coarser periods (a quarter, a year, all years) are folded
+    from its rows, so a month cell and the quarter and year it nests in cost one read.
+    """
 
     def __init__(self, engine: Engine) -> None:
         self.engine = engine
@@ -187,15 +216,19 @@ class Resolver:
     def sums(self, cells: Iterable[Cell]) -> dict[Cell, Sums]:
         by_shape: dict[tuple, set[Cell]] = defaultdict(set)
         for cell in cells:
-            by_shape[cell.shape].add(cell)
+            family, _grain, names = cell.shape
+            by_shape[(family, names)].add(cell)
         out: dict[Cell, Sums] = {}
         with self.engine.connect() as conn:
-            for shape, members in by_shape.items():
-                out.update(self._shape(conn, shape, members))
+            for (family, names), members in by_shape.items():
+                out.update(self._shape(conn, family, names, members))
         return out
 
-    def _shape(self, conn, shape: tuple, cells: set[Cell]) -> dict[Cell, Sums]:
-        family, grain, names = shape
+    def _shape(self, conn, family: str, names: tuple, cells: set[Cell]) -> dict[Cell, Sums]:
+        grains = {cell.time[0] if cell.time else None for cell in cells}
+        # The finest grain any cell needs; None (all years) only when every cell is so.
+        finest = next((g for g in TIME_GRAINS if g in grains), None)
+        read_grain = "month" if finest == "quarter" else finest
         if family == CONTACTS:
             table = schema.contacts
             columns = {a: table.c[a] for a in names}
@@ -209,8 +242,8 @@ class Resolver:
         else:
             item = next((i for i in ITEMS if i in names), None)
             needed = {_CUBE_COLUMN[a] for a in names if a not in ITEMS}
-            if grain is not None:
-                needed.add("year" if grain == "year" else "month")
+            if read_grain is not None:
+                needed.add(read_grain)
             source = "received" if family == RECEIVED else "remediated"
             spec = schema.covering_cube(source, item is not None, needed, item or "issue")
             table = schema.cube_tables[spec.name]
@@ -223,58 +256,77 @@ class Resolver:
                 func.sum(table.c.n_cases),
             )
         group = list(columns.values())
-        query = select(*group)
-        if grain is not None:
-            if grain == "year" and time_col.name == "month":
+        time_expr = None
+        wheres = []
+        if read_grain is not None:
+            time_expr = time_col
+            if read_grain == "year" and time_col.name == "month":
                 time_expr = func.substr(time_col, 1, 4)
-            else:
-                time_expr = time_col
             group.insert(0, time_expr)
-            query = select(*group)
-            wanted = set()
-            for cell in cells:
-                _g, value = cell.time
-                if grain == "quarter":
-                    wanted.update(months_of_quarter(value))
-                else:
-                    wanted.add(value)
-            query = query.where(time_expr.in_(sorted(wanted)))
+            if None not in grains:
+                wanted = set()
+                for cell in cells:
+                    wanted.update(_read_periods(cell.time, read_grain))
+                wheres.append(time_expr.in_(sorted(wanted)))
         for attr, column in columns.items():
             values = set()
             for cell in cells:
                 value = cell.get(attr)
                 values.update(RAISED_STATUSES if value == RAISED else (value,))
-            query = query.where(column.in_(sorted(values)))
-        query = query.add_columns(*aggregates)
+            wheres.append(column.in_(sorted(values)))
+        query = select(*group, *aggregates).where(*wheres)
         if group:
             query = query.group_by(*group)
         index = {self._key(cell): cell for cell in cells}
         acc: dict[Cell, list[int]] = {cell: [0, 0, 0, 0] for cell in cells}
         k = len(group)
+        present = sorted(grains, key=lambda g: -1 if g is None else TIME_GRAINS.index(g))
         for row in conn.execute(query).all():
             if row[k] is None:
                 continue
             values = list(row[:k])
-            if grain is not None:
-                time = values.pop(0)
-                time = quarter_of(time) if grain == "quarter" else time
-                options = [[time]]
-            else:
-                options = []
+            options = [[(None, None)]]
+            if read_grain is not None:
+                period = values.pop(0)
+                options[0] = [_as_grain(period, read_grain, g) for g in present]
             for attr, value in zip(names, values):
                 option = [value]
                 if attr == "status" and value in RAISED_STATUSES:
                     option.append(RAISED)
                 options.append(option)
+            sums = [int(v or 0) for v in row[k : k + 4]]
             for key in itertools.product(*options):
-                cell = index.get(tuple(key))
+                cell = index.get(key)
                 if cell is not None:
                     total = acc[cell]
                     for i in range(4):
-                        total[i] += int(row[k + i] or 0)
+                        total[i] += sums[i]
         return {cell: Sums(*total) for cell, total in acc.items()}
 
     @staticmethod
     def _key(cell: Cell) -> tuple:
-        key = [cell.time[1]] if cell.time else []
-        return tuple(key + [v for _a, v in cell.attrs])
+        time = cell.time if cell.time else (None, None)
+        return (time, *(v for _a, v in cell.attrs))
+
+
+def _read_periods(time: tuple[str, str], read_grain: str) -> list[str]:
+    """The periods at the read grain that make up a cell's period."""
+    grain, value = time
+    if grain == read_grain:
+        return [value]
+    if read_grain == "month":
+        if grain == "quarter":
+            return months_of_quarter(value)
+        return [f"{value}-{m:02d}" for m in range(1, 13)]
+    return [value[:4]]  # a year read for a year
+
+
+def _as_grain(period: str, read_grain: str, grain: str | None) -> tuple:
+    """A row's period as the (grain, value) of a cell of `grain`."""
+    if grain is None:
+        return (None, None)
+    if grain == read_grain:
+        return (grain, period)
+    if grain == "quarter":
+        return (grain, quarter_of(period))
+    return (grain, period[:4])

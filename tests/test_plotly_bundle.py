@@ -181,7 +181,7 @@ def test_pb007_every_view_draws_its_traces_with_the_partial_bundle_alone(start, 
         if not view.charts:
             continue
         chart_ids = [ids.graph(chart.id) for chart in view.charts()]
-        dash_duo.driver.get(dash_duo.server_url + view.path + "?from=2021-01")
+        dash_duo.driver.get(dash_duo.server_url + view.path)
         for graph, asked, drawn in _drawn(dash_duo, chart_ids):
             # An unregistered type would be drawn as something else, or not at all.
             assert asked == drawn, (view.path, graph)
@@ -215,7 +215,7 @@ EXPORT = """
 def test_pb008_sankey_and_map_draw_and_export_as_png_and_svg(start, app, path, chart, drawn):
     dash_duo = start(app)
     graph = ids.graph(chart)
-    dash_duo.driver.get(dash_duo.server_url + path + "?from=2021-01")
+    dash_duo.driver.get(dash_duo.server_url + path)
     dash_duo.wait_for_element(f"#{graph} {drawn}", timeout=20)
     assert len(dash_duo.driver.find_elements("css selector", f"#{graph} {drawn}")) >= 3
     # The PNG and SVG buttons (assets/03_downloads.js) go through Plotly.toImage.
