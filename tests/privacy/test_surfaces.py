@@ -94,7 +94,6 @@ def test_ps002_the_kpi_callback_shows_the_query_layers_totals(attacked, release,
 def test_ps003_a_selection_holding_one_case_shows_nothing_anywhere(attacked, release, client):
     _url, _sizes, truth = attacked
     selection = _selections(truth)[-1]
-    k = release.params.k
     assert release.total("cases", _filters(selection)).reason == "fewer_than_k"
     for by in ("issue", "status", "channel"):
         query = urlencode({"measure": "cases", "by": by, **selection})
