@@ -80,7 +80,8 @@ def corridor_table_section(as_of_label: str, sort: str) -> html.Section:
                     _(
                         "Cases and workers affected received in the period, the three issues "
                         "reported most, the share of those cases remediated so far, and the "
-                        "trend: the last 12 months of the period against the 12 before. "
+                        "trend: the period's year (for all years, the latest complete year) "
+                        "against the year before. "
                         "Select a corridor's name to follow it."
                     ),
                     className="chart-definition text-body-secondary small",
