@@ -32,7 +32,13 @@ from layouts import ids
 from layouts.components import chart_card, empty_state, kpi_card
 from layouts.format import month_label
 from layouts.i18n import _, ngettext
-from layouts.provenance import LICENCE, LICENCE_URL, disclosure_rule, source_line
+from layouts.provenance import (
+    LICENCE,
+    LICENCE_URL,
+    disclosure_rule,
+    source_line,
+    synthetic_label,
+)
 
 # Filters the footprint replaces: only the period applies on this view.
 FOOTPRINT_FILTERS = ("country", "nationality", "industry", "origin", "issue", "channel")
@@ -590,7 +596,9 @@ def report_csv(
     writer = csv.writer(out, lineterminator="\n")
     start = month_label(period.start) if period.start else _("the first month")
     end = month_label(period.end) if period.end else _("the latest month")
-    header = [
+    # Demonstration data says so on the first line, before any number can be read.
+    header = [("notice", synthetic_label())] if info.synthetic else []
+    header += [
         ("title", _("Supply-chain exposure report")),
         ("period", _("{start} to {end}").format(start=start, end=end)),
         (
@@ -602,7 +610,7 @@ def report_csv(
         ("created", today.isoformat()),
         ("exposure score", layout.score_formula()),
         ("disclosure", disclosure_rule(data.params)),
-        ("source", source_line(info.version)),
+        ("source", source_line(info.version, info.synthetic)),
         ("licence", f"{LICENCE} ({LICENCE_URL})"),
     ]
     if ignored:

@@ -21,7 +21,7 @@ import pytest
 from sqlalchemy import create_engine, make_url, text
 
 from data_access.demo import DemoSpec
-from data_access.load import build_demo
+from data_access.load import build_demo, export_extract, import_extract
 
 IN_CI = os.environ.get("CI", "").lower() in ("1", "true", "yes")
 PG_ADMIN_URL = os.environ.get(
@@ -89,6 +89,20 @@ def small_url(tmp_path_factory) -> str:
     path = tmp_path_factory.mktemp("small") / "ilm.sqlite3"
     url = f"sqlite:///{path}"
     build_demo(url, SMALL)
+    return url
+
+
+@pytest.fixture(scope="session")
+def imported_url(tmp_path_factory, small_url) -> str:
+    """The small demo's rows loaded the way a real extract is: `import`, not `demo`.
+
+    Its data version is an import, so nothing may label it synthetic: the rows stand in
+    for an extract of the network's records.
+    """
+    extract = tmp_path_factory.mktemp("extract")
+    export_extract(small_url, extract)
+    url = f"sqlite:///{tmp_path_factory.mktemp('imported') / 'ilm.sqlite3'}"
+    import_extract(url, extract)
     return url
 
 
