@@ -156,7 +156,7 @@ def cmd_serve(args) -> int:
     return 0
 
 
-def ensure_database(app) -> None:
+def ensure_database(app, host: str = "127.0.0.1", port: int = 8050) -> None:
     """Build the demo database with progress when the default SQLite file is missing."""
     url = app.server.config["DATABASE_URL"]
     if not url.startswith("sqlite:///"):
@@ -165,9 +165,14 @@ def ensure_database(app) -> None:
     if os.path.exists(path):
         return
 
-    print(f"First run: building the demo dataset in {path} (a few seconds).")
-    build_demo(url, DemoSpec(), ProgressPrinter())
-    print("Demo dataset ready. Open http://127.0.0.1:8050")
+    spec = DemoSpec()
+    print(
+        f"First run: building the demo dataset ({spec.cases:,} synthetic cases) in {path}; "
+        "this takes up to a minute on a 2-core machine, longer when it is busy."
+    )
+    build_demo(url, spec, ProgressPrinter())
+    shown = "127.0.0.1" if host in ("0.0.0.0", "::", "") else host
+    print(f"Demo dataset ready. Open http://{shown}:{port}")
 
 
 def parser() -> argparse.ArgumentParser:

@@ -138,3 +138,39 @@ def test_cl006_serve_refuses_a_demo_database_and_says_why(small_url):
     assert "demonstration data" in result.stderr and "not ILM figures" in result.stderr
     assert "--allow-demo" in result.stderr and "python -m dashboard import" in result.stderr
     assert "Booting worker" not in result.stderr + result.stdout
+
+
+def test_cl007_app_py_listens_on_host_and_port(small_url):
+    port = _free_port()
+    env = {**os.environ, "HOST": "127.0.0.1", "PORT": str(port), "DATABASE_URL": small_url}
+    server = subprocess.Popen(
+        [sys.executable, "app.py"],
+        cwd=ROOT,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        deadline = time.monotonic() + 300
+        while True:
+            try:
+                status, body = _get(f"http://127.0.0.1:{port}/healthz")
+                break
+            except OSError:
+                if time.monotonic() > deadline or server.poll() is not None:
+                    pytest.fail(f"python app.py did not answer on PORT={port}")
+                time.sleep(0.2)  # polling a socket, not waiting on the UI
+        assert status == 200 and b'"status":"ok"' in body
+    finally:
+        server.terminate()
+        server.communicate(timeout=120)
+
+
+def test_cl008_app_py_refuses_a_port_that_is_not_a_number():
+    env = {**os.environ, "PORT": "eighty"}
+    result = subprocess.run(
+        [sys.executable, "app.py"], cwd=ROOT, env=env, capture_output=True, text=True, timeout=300
+    )
+    assert result.returncode != 0
+    assert "PORT='eighty' is not a port number" in result.stderr
