@@ -363,7 +363,7 @@ def trend_figure(table: TableData | None) -> dict:
                 "hovertemplate": "%{x}: %{y:,}<extra>" + name + "</extra>",
             }
         )
-    return {"data": data, "layout": figures.base_layout(yaxis_title=_("Cases"))}
+    return {"data": data, "layout": figures.base_layout(y_title=_("Cases"))}
 
 
 def profile_table(items, names: dict[str, str], caption: str, limit: int | None) -> TableData:

@@ -411,7 +411,7 @@ def fees_chart(data: DataAccess, filters: Filters, options: dict | None = None) 
     series = [(n, [_v(c.get((p,))) for p in periods]) for n, c in zip(names, cells)]
     figure = {
         "data": _lines(x, series),
-        "layout": figures.base_layout(yaxis_title=_("Cases")),
+        "layout": figures.base_layout(y_title=_("Cases")),
     }
     zero = Published(0)
     rows = tuple((_label(grain, p), *(c.get((p,), zero) for c in cells)) for p in periods)

@@ -110,6 +110,4 @@ def _figure_strings(figure: dict) -> list[str]:
         if key.startswith(("xaxis", "yaxis")) and isinstance(value, dict):
             title = value.get("title")
             found.append(title.get("text", "") if isinstance(title, dict) else title or "")
-        if key.endswith("_title"):
-            found.append(value)
     return [f for f in found if f]
