@@ -18,6 +18,7 @@ import socket
 from dataclasses import dataclass
 
 import pytest
+from dash.testing.composite import DashComposite
 from sqlalchemy import create_engine, make_url, text
 
 from data_access.demo import DemoSpec
@@ -31,6 +32,9 @@ PG_ADMIN_URL = os.environ.get(
 RUN_ID = f"ilm_test_{os.getpid()}_{secrets.token_hex(3)}"
 REDIS_URL = os.environ.get("TEST_REDIS_URL", "redis://127.0.0.1:6379/15")
 CHROME = os.environ.setdefault("DASH_TEST_CHROMEPATH", "/usr/bin/chromium")
+# How long a browser test waits for a condition (a text, an element, a URL). Generous, so
+# a busy machine is slow but never wrong; a passing condition ends the wait at once.
+WAIT = float(os.environ.get("TEST_BROWSER_WAIT", "120"))
 # A fixed as-of keeps every test database identical, whatever today's date.
 TEST_AS_OF = "2026-06"
 SMALL = DemoSpec(cases=4_000, seed=7, last_month=TEST_AS_OF)
@@ -209,6 +213,39 @@ def free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         return s.getsockname()[1]
+
+
+class PatientDashComposite(DashComposite):
+    """dash_duo with this suite's generous limits: starting the app's server, loading a
+    page, every wait_for_* without a timeout of its own, and asynchronous scripts."""
+
+    def start_server(self, app, navigate=True, **kwargs):
+        kwargs.setdefault("start_timeout", WAIT)
+        super().start_server(app, navigate=navigate, **kwargs)
+
+    def wait_for_page(self, url=None, timeout=WAIT):
+        return super().wait_for_page(url, timeout)
+
+
+@pytest.fixture
+def dash_duo(request, browser_ready, dash_thread_server, tmpdir):
+    """dash[testing]'s dash_duo, as its plugin builds it, with the limits above; it skips
+    (fails in CI) without Chromium and chromedriver, like every browser test."""
+    with PatientDashComposite(
+        server=dash_thread_server,
+        browser=request.config.getoption("webdriver"),
+        remote=request.config.getoption("remote"),
+        remote_url=request.config.getoption("remote_url"),
+        headless=request.config.getoption("headless"),
+        options=request.config.hook.pytest_setup_options(),
+        download_path=tmpdir.mkdir("download").strpath,
+        percy_assets_root=request.config.getoption("percy_assets"),
+        percy_finalize=request.config.getoption("nopercyfinalize"),
+        pause=request.config.getoption("pause"),
+        wait_timeout=WAIT,
+    ) as composite:
+        composite.driver.set_script_timeout(WAIT)
+        yield composite
 
 
 @pytest.fixture
