@@ -160,7 +160,7 @@ def export_figure(
     layout = dict(figure.get("layout") or {})
     margin = dict(layout.get("margin") or {})
     top = 124 if notice else 90
-    margin.update({"t": top, "b": max(int(margin.get("b") or 0), 40) + 70})
+    margin.update({"t": top, "b": max(int(margin.get("b") or 0), 40) + 90})
     annotations = list(layout.get("annotations") or [])
     if notice:
         annotations.append(
@@ -195,18 +195,22 @@ def export_figure(
             "font": {"size": 12},
         },
         {
-            "text": escape(
-                _("Data as of {month}. {source} Protected numbers: see the methodology.").format(
-                    month=as_of_label, source=source
+            # Two lines: a demo's source line alone fills the width of the image.
+            "text": escape(source)
+            + "<br>"
+            + escape(
+                _("Data as of {month}. Protected numbers: see the methodology.").format(
+                    month=as_of_label
                 )
             ),
             "xref": "paper",
             "yref": "paper",
             "x": 0,
             "y": 0,
-            "yshift": -margin["b"] + 10,
+            "yshift": -margin["b"] + 8,
             "xanchor": "left",
             "yanchor": "bottom",
+            "align": "left",
             "showarrow": False,
             "font": {"size": 10},
         },
