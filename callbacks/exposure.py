@@ -36,6 +36,7 @@ from layouts.provenance import (
     LICENCE,
     LICENCE_URL,
     disclosure_rule,
+    file_suffix,
     source_line,
     synthetic_label,
 )
@@ -582,6 +583,11 @@ def render_profile(data: DataAccess, stored: dict | None, stored_filters, option
 
 
 # -- the report ----------------------------------------------------------------------
+def report_filename(info) -> str:
+    """The report's file name: its data version, and "synthetic" for demonstration data."""
+    return f"exposure-report-v{info.version}{file_suffix(info.synthetic)}.csv"
+
+
 def report_csv(
     data: DataAccess, stored: dict | None, stored_filters, options: dict | None, today: dt.date
 ) -> str | None:
@@ -698,8 +704,7 @@ def register(app, data: DataAccess) -> None:
         text = report_csv(data, stored, stored_filters, options, dt.datetime.now(dt.UTC).date())
         if text is None:
             raise PreventUpdate
-        version = data.version().version
-        return dcc.send_string(text, f"exposure-report-v{version}.csv", type="text/csv")
+        return dcc.send_string(text, report_filename(data.version()), type="text/csv")
 
     app.clientside_callback(
         "function (n) { if (n) { window.print(); } return window.dash_clientside.no_update; }",

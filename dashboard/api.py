@@ -27,7 +27,13 @@ from data_access import taxonomy
 from data_access.filters import Filters, InvalidParameter
 from data_access.query import DataAccess, NoData
 from layouts import ids
-from layouts.provenance import LICENCE, LICENCE_URL, disclosure_rule, synthetic_label
+from layouts.provenance import (
+    LICENCE,
+    LICENCE_URL,
+    disclosure_rule,
+    file_suffix,
+    synthetic_label,
+)
 
 # Names the issue text uses for the same thing the dashboard calls otherwise.
 ALIASES = {"worksite_country": "country"}
@@ -580,7 +586,7 @@ def register(server, data: DataAccess) -> None:
                 raise BadRequest(exc.parameter, exc.value, exc.allowed) from None
             info = data.version()
             if fmt == "csv":
-                name = f"ilm-{measure}-v{info.version}.csv"
+                name = f"ilm-{measure}-v{info.version}{file_suffix(info.synthetic)}.csv"
                 return Response(
                     stream_with_context(_csv_rows(result, data.params.k, info.synthetic)),
                     mimetype="text/csv",

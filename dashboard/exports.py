@@ -36,6 +36,7 @@ from layouts.provenance import (
     LICENCE_URL,
     citation,
     disclosure_rule,
+    file_suffix,
     source_line,
     synthetic_explanation,
     synthetic_label,
@@ -249,7 +250,7 @@ def export_payload(built: Built) -> dict:
             source_line(built.info.version, built.info.synthetic),
             synthetic_label() if built.info.synthetic else "",
         ),
-        "filename": f"{slug}-{meta.id}-v{built.info.version}",
+        "filename": f"{slug}-{meta.id}-v{built.info.version}{file_suffix(built.info.synthetic)}",
     }
 
 
@@ -338,7 +339,8 @@ def blueprint(data: DataAccess) -> Blueprint:
         built = build(data, slug, chart_id, request.query_string.decode())
         url = public_url(built.view.path, built.query)
         lines = csv_lines(built, url, dt.datetime.now(dt.UTC).date())
-        filename = f"{slug}-{chart_id}-v{built.info.version}.csv"
+        suffix = file_suffix(built.info.synthetic)
+        filename = f"{slug}-{chart_id}-v{built.info.version}{suffix}.csv"
         return Response(
             stream_with_context(lines),
             mimetype="text/csv",

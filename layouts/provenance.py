@@ -34,6 +34,11 @@ def synthetic_explanation() -> str:
     )
 
 
+def file_suffix(synthetic: bool) -> str:
+    """The end of a download's file name: a file of demonstration data says so in its name."""
+    return "-synthetic" if synthetic else ""
+
+
 def source_line(version: int, synthetic: bool) -> str:
     """Where a number comes from: the network's channels, or the demo that invented it."""
     if synthetic:

@@ -78,11 +78,15 @@ def test_sy003_every_chart_csv_of_a_demo_says_so_first_and_an_import_not(
     demo, imported, view, chart
 ):
     path = f"/download/{view_slug(view)}/{chart.id}.csv?country=TH"
-    shown = demo.server.test_client().get(path).get_data(as_text=True).splitlines()
+    response = demo.server.test_client().get(path)
+    assert "-synthetic.csv" in response.headers["Content-Disposition"]
+    shown = response.get_data(as_text=True).splitlines()
     assert shown[0] == f"# notice: {LABEL}"
     source = next(line for line in shown if line.startswith("# source: "))
     assert LABEL in source
-    real = imported.server.test_client().get(path).get_data(as_text=True)
+    response = imported.server.test_client().get(path)
+    assert "synthetic" not in response.headers["Content-Disposition"]
+    real = response.get_data(as_text=True)
     assert not _says_synthetic(real)
     assert f"# source: {ILM_SOURCE}" in real
 
@@ -92,12 +96,14 @@ def test_sy004_every_chart_image_of_a_demo_is_stamped_and_an_import_not(
     demo, imported, view, chart
 ):
     path = f"/export/{view_slug(view)}/{chart.id}.json"
-    layout = demo.server.test_client().get(path).get_json()["figure"]["layout"]
+    payload = demo.server.test_client().get(path).get_json()
+    assert payload["filename"].endswith("-synthetic")
+    layout = payload["figure"]["layout"]
     stamps = [a["text"] for a in layout["annotations"]]
     assert f"<b>{LABEL}</b>" in stamps
     assert any(f"Source: {LABEL}" in text for text in stamps)
-    real = imported.server.test_client().get(path).get_json()["figure"]["layout"]
-    assert not _says_synthetic(json.dumps(real))
+    real = imported.server.test_client().get(path).get_json()
+    assert not _says_synthetic(json.dumps(real))  # the figure, its stamps and its file name
 
 
 @pytest.mark.parametrize(("view", "chart"), CHARTS, ids=CHART_IDS)
@@ -134,7 +140,9 @@ def test_sy007_every_json_api_answer_says_whether_it_is_synthetic(demo, imported
 
 @pytest.mark.parametrize("path", API_ANSWERS[1:])
 def test_sy008_a_csv_api_answer_of_a_demo_starts_with_the_label(demo, imported, path):
-    shown = demo.server.test_client().get(path + "&format=csv").get_data(as_text=True)
+    response = demo.server.test_client().get(path + "&format=csv")
+    assert "-synthetic.csv" in response.headers["Content-Disposition"]
+    shown = response.get_data(as_text=True)
     assert shown.splitlines()[0] == f"# {LABEL}"
     rows = list(csv.reader(io.StringIO(shown), delimiter=","))
     assert rows[1][-1] in ("cases", "workers_remediated", "contacts")
@@ -160,8 +168,12 @@ def test_sy011_the_exposure_report_of_a_demo_says_so_first(demo, imported):
     day = dt.date(2026, 7, 3)
     shown = exposure.report_csv(demo.server.extensions["ilm_data"], store, {}, {}, day)
     assert shown.splitlines()[0] == f"# notice: {LABEL}"
+    name = exposure.report_filename(demo.server.extensions["ilm_data"].version())
+    assert name.endswith("-synthetic.csv")
     real = exposure.report_csv(imported.server.extensions["ilm_data"], store, {}, {}, day)
     assert not _says_synthetic(real) and ILM_SOURCE in real
+    name = exposure.report_filename(imported.server.extensions["ilm_data"].version())
+    assert "synthetic" not in name
 
 
 def test_sy012_methodology_of_a_demo_says_what_it_is_calibrated_to(demo, imported):
