@@ -1,14 +1,17 @@
 """Run the dashboard: `python app.py` (development, builds the demo on first run).
 
-Production: `python -m dashboard serve` (gunicorn), or any WSGI server on `app:server`.
+It listens on HOST and PORT (default 127.0.0.1:8050). Production: `python -m dashboard
+serve` (gunicorn), or any WSGI server on `app:server`.
 """
 
 from dashboard.cli import ensure_database
+from dashboard.config import run_address
 from dashboard.factory import create_app
 
 app = create_app()
 server = app.server
 
 if __name__ == "__main__":
-    ensure_database(app)
-    app.run(host="127.0.0.1", port=8050, debug=False)
+    host, port = run_address()
+    ensure_database(app, host, port)
+    app.run(host=host, port=port, debug=False)

@@ -32,7 +32,14 @@ from layouts import ids
 from layouts.components import chart_card, empty_state, kpi_card
 from layouts.format import month_label, period_label
 from layouts.i18n import _, ngettext
-from layouts.provenance import LICENCE, LICENCE_URL, disclosure_rule, source_line
+from layouts.provenance import (
+    LICENCE,
+    LICENCE_URL,
+    disclosure_rule,
+    file_suffix,
+    source_line,
+    synthetic_label,
+)
 
 # Filters the footprint replaces: only the period applies on this view.
 FOOTPRINT_FILTERS = ("country", "nationality", "industry", "origin", "issue", "channel")
@@ -357,7 +364,7 @@ def trend_figure(table: TableData | None) -> dict:
                 "hovertemplate": "%{x}: %{y:,}<extra>" + name + "</extra>",
             }
         )
-    return {"data": data, "layout": figures.base_layout(yaxis_title=_("Cases"))}
+    return {"data": data, "layout": figures.base_layout(y_title=_("Cases"))}
 
 
 def profile_table(items, names: dict[str, str], caption: str, limit: int | None) -> TableData:
@@ -576,6 +583,11 @@ def render_profile(data: DataAccess, stored: dict | None, stored_filters, option
 
 
 # -- the report ----------------------------------------------------------------------
+def report_filename(info) -> str:
+    """The report's file name: its data version, and "synthetic" for demonstration data."""
+    return f"exposure-report-v{info.version}{file_suffix(info.synthetic)}.csv"
+
+
 def report_csv(
     data: DataAccess, stored: dict | None, stored_filters, options: dict | None, today: dt.date
 ) -> str | None:
@@ -589,7 +601,9 @@ def report_csv(
     out = io.StringIO()
     writer = csv.writer(out, lineterminator="\n")
     as_of = data.version().as_of
-    header = [
+    # Demonstration data says so on the first line, before any number can be read.
+    header = [("notice", synthetic_label())] if info.synthetic else []
+    header += [
         ("title", _("Supply-chain exposure report")),
         ("period", period_label(period.period, as_of)),
         (
@@ -601,7 +615,7 @@ def report_csv(
         ("created", today.isoformat()),
         ("exposure score", layout.score_formula()),
         ("disclosure", disclosure_rule(data.params)),
-        ("source", source_line(info.version)),
+        ("source", source_line(info.version, info.synthetic)),
         ("licence", f"{LICENCE} ({LICENCE_URL})"),
     ]
     if ignored:
@@ -689,8 +703,7 @@ def register(app, data: DataAccess) -> None:
         text = report_csv(data, stored, stored_filters, options, dt.datetime.now(dt.UTC).date())
         if text is None:
             raise PreventUpdate
-        version = data.version().version
-        return dcc.send_string(text, f"exposure-report-v{version}.csv", type="text/csv")
+        return dcc.send_string(text, report_filename(data.version()), type="text/csv")
 
     app.clientside_callback(
         "function (n) { if (n) { window.print(); } return window.dash_clientside.no_update; }",

@@ -17,7 +17,13 @@ PALETTE = (
 )
 
 
-def base_layout(height: int = 340, **extra) -> dict:
+def base_layout(height: int = 340, y_title: str | None = None, **extra) -> dict:
+    """The common layout; `extra` replaces top-level keys, `y_title` titles the y axis.
+
+    Keys are plotly.js's own (nested dicts): plotly.py's "magic underscore" shorthands
+    such as `yaxis_title` mean nothing to plotly.js, which drops them silently
+    (tests/test_browser_plotly.py validates every figure in the browser).
+    """
     layout = {
         "height": height,
         "margin": {"l": 56, "r": 16, "t": 16, "b": 48},
@@ -31,6 +37,8 @@ def base_layout(height: int = 340, **extra) -> dict:
         "hoverlabel": {"namelength": -1},
     }
     layout.update(extra)
+    if y_title:
+        layout["yaxis"] = {**layout.get("yaxis", {}), "title": {"text": y_title}}
     return layout
 
 
@@ -57,7 +65,7 @@ def stacked_bars(x: list, series: list[tuple[str, list]], y_title: str) -> dict:
         }
         for i, (name, y) in enumerate(series)
     ]
-    return {"data": data, "layout": base_layout(barmode="stack", yaxis_title=y_title)}
+    return {"data": data, "layout": base_layout(barmode="stack", y_title=y_title)}
 
 
 def bars_and_line(x: list, bars: tuple[str, list], line: tuple[str, list]) -> dict:

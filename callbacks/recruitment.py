@@ -425,7 +425,7 @@ def fees_chart(data: DataAccess, filters: Filters, options: dict | None = None) 
     series = [(n, [_v(c.get((p,))) for p in periods]) for n, c in zip(names, cells)]
     figure = {
         "data": _lines(x, series),
-        "layout": figures.base_layout(yaxis_title=_("Cases")),
+        "layout": figures.base_layout(y_title=_("Cases")),
     }
     rows = tuple((time_label(grain, p), *(c.get((p,), SUPPRESSED) for c in cells)) for p in periods)
     title = corridor_label(filters.corridor) if filters.corridor else _("All corridors")

@@ -44,7 +44,14 @@ def render_page(data: DataAccess, find_view, pathname: str | None, search: str |
     options, _notices = parse_options(search)
     versions = data.versions() if view.path == ids.PATH_METHODOLOGY else ()
     return view.layout(
-        PageContext(month_label(info.as_of), info.version, data.params, options, versions)
+        PageContext(
+            month_label(info.as_of),
+            info.version,
+            data.params,
+            options,
+            versions,
+            synthetic=info.synthetic,
+        )
     )
 
 

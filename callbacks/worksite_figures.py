@@ -113,7 +113,7 @@ def lines(x: list[str], series: list[tuple[str, list, str]], y_title: str) -> di
         }
         for i, (name, values, custom) in enumerate(series)
     ]
-    return {"data": data, "layout": base_layout(yaxis_title=y_title)}
+    return {"data": data, "layout": base_layout(y_title=y_title)}
 
 
 def choropleth(
@@ -160,4 +160,4 @@ def vbars(labels: list[str], values: list, y_title: str) -> dict:
             "name": y_title,
         }
     ]
-    return {"data": data, "layout": base_layout(yaxis_title=y_title, showlegend=False)}
+    return {"data": data, "layout": base_layout(y_title=y_title, showlegend=False)}

@@ -41,12 +41,29 @@ from data_access.filters import (
 from data_access.query import DataAccess, NoData
 from layouts import ids
 from layouts.format import published_csv
-from layouts.provenance import LICENCE, LICENCE_URL, disclosure_rule
+from layouts.provenance import (
+    LICENCE,
+    LICENCE_URL,
+    disclosure_rule,
+    file_suffix,
+    synthetic_label,
+)
 
 # Names the issue text uses for the same thing the dashboard calls otherwise.
 ALIASES = {"worksite_country": "country"}
 CONTROL = ("measure", "by", "format")
 FORMATS = ("json", "csv")
+# What every answer says about its data version (see provenance()).
+_PROVENANCE_PROPERTIES = {
+    "synthetic": {
+        "type": "boolean",
+        "description": "true: generated demonstration data, not ILM figures",
+    },
+    "notice": {
+        "type": "string",
+        "description": "Only on demonstration data: the label to keep with any number used",
+    },
+}
 # Filters fields that a URL parameter sets, to name the right parameter in a 400.
 _PARAM_OF_FIELD = {"origin": "corridor", "destination": "corridor"}
 
@@ -189,7 +206,19 @@ def disclosure(data: DataAccess) -> dict:
     }
 
 
-def _csv_rows(result, k: int) -> Iterator[str]:
+def provenance(info: q.VersionInfo) -> dict:
+    """What every answer says about its data: synthetic (the demo) or not, and if so, so."""
+    out: dict = {"synthetic": info.synthetic}
+    if info.synthetic:
+        out["notice"] = synthetic_label()
+    return out
+
+
+def _csv_rows(result, k: int, synthetic: bool = False) -> Iterator[str]:
+    """The CSV answer; demonstration data starts with a `#` line saying so (the only case
+    in which the API's CSV has one: read it with `comment="#"`)."""
+    if synthetic:
+        yield f"# {synthetic_label()}\n"
     buffer = io.StringIO()
     writer = csv.writer(buffer, lineterminator="\n")
     writer.writerow([*result.by, result.measure])
@@ -202,6 +231,19 @@ def _csv_rows(result, k: int) -> Iterator[str]:
         yield buffer.getvalue()
 
 
+def _synthetic(data: DataAccess | None) -> bool:
+    """Whether the loaded data version is the demo's (no data loaded: nothing to label)."""
+    try:
+        return data is not None and data.version().synthetic
+    except NoData:
+        return False
+
+
+def _synthetic_prefix(data: DataAccess | None) -> str:
+    """The demo's label first in the API's description, when the data shown is the demo."""
+    return f"{synthetic_label()}. " if _synthetic(data) else ""
+
+
 def openapi(data: DataAccess | None = None) -> dict:
     """The OpenAPI 3 document, built from the same allow-lists the endpoints check."""
     error = {"$ref": "#/components/schemas/Error"}
@@ -211,8 +253,8 @@ def openapi(data: DataAccess | None = None) -> dict:
         allowed = _allowed_values(name)
         if isinstance(allowed, list):
             schema["enum"] = allowed
-        elif name in ("from", "to"):
-            schema["pattern"] = r"^\d{4}-(0[1-9]|1[0-2])$"
+        elif name == "period":
+            schema["pattern"] = r"^(all|[0-9]{4})$"
         elif name == "corridor":
             schema["pattern"] = r"^[A-Z]{2}-[A-Z]{2}$"
         filter_params.append(
@@ -253,9 +295,13 @@ def openapi(data: DataAccess | None = None) -> dict:
             "title": "ILM Community Dashboard public API",
             "version": "1",
             "description": (
-                "Protected aggregates of what migrant workers report through the ILM network's "
+                _synthetic_prefix(data)
+                + "Protected aggregates of what migrant workers report through the ILM network's "
                 "worker-voice channels: the same numbers as the dashboard, through the same "
-                "disclosure control. " + (disclosure_rule(data.params) if data else "")
+                "disclosure control. "
+                + (disclosure_rule(data.params) if data else "")
+                + " Every answer says whether its data version is synthetic (`synthetic`); "
+                "demonstration data also carries a `notice` (a first `#` line in CSV)."
             ),
             "license": {"name": LICENCE, "url": LICENCE_URL},
         },
@@ -373,6 +419,7 @@ def openapi(data: DataAccess | None = None) -> dict:
                     "required": [
                         "data_version",
                         "as_of",
+                        "synthetic",
                         "disclosure",
                         "taxonomies",
                         "measures",
@@ -399,11 +446,20 @@ def openapi(data: DataAccess | None = None) -> dict:
                         },
                         "filters": {"type": "array", "items": {"type": "string"}},
                         "licence": {"type": "string"},
+                        **_PROVENANCE_PROPERTIES,
                     },
                 },
                 "Aggregates": {
                     "type": "object",
-                    "required": ["measure", "by", "filters", "data_version", "as_of", "rows"],
+                    "required": [
+                        "measure",
+                        "by",
+                        "filters",
+                        "data_version",
+                        "as_of",
+                        "synthetic",
+                        "rows",
+                    ],
                     "properties": {
                         "measure": {"type": "string", "enum": measures()},
                         "by": {
@@ -416,6 +472,7 @@ def openapi(data: DataAccess | None = None) -> dict:
                         "as_of": {"type": "string"},
                         "disclosure": {"$ref": "#/components/schemas/Disclosure"},
                         "licence": {"type": "string"},
+                        **_PROVENANCE_PROPERTIES,
                         "rows": {
                             "type": "array",
                             "items": {
@@ -440,8 +497,17 @@ def openapi(data: DataAccess | None = None) -> dict:
     }
 
 
-def docs_page(spec: dict) -> str:
-    """A human page for the API: endpoints, parameters with allowed values, examples."""
+def docs_page(spec: dict, notice: str = "") -> str:
+    """A human page for the API: endpoints, parameters with allowed values, examples.
+
+    `notice` (the demo's label, when the data is synthetic) heads the page in a box.
+    """
+    banner = (
+        "<p id='api-synthetic' role='note' style='background:#fff3cd;color:#4d3a00;"
+        f"border:1px solid #b58100;padding:.4em .6em'><strong>{escape(notice)}.</strong></p>"
+        if notice
+        else ""
+    )
     parts = [
         "<!doctype html><html lang='en'><head><meta charset='utf-8'>",
         "<meta name='viewport' content='width=device-width, initial-scale=1'>",
@@ -449,6 +515,7 @@ def docs_page(spec: dict) -> str:
         "<style>body{font-family:system-ui,sans-serif;max-width:60rem;margin:2rem auto;"
         "padding:0 1rem;color:#1d2733}code{background:#f1f3f5;padding:0 .2em}"
         "td,th{text-align:left;vertical-align:top;padding:.2em .5em}</style></head><body>",
+        banner,
         f"<h1>{escape(spec['info']['title'])}</h1>",
         f"<p>{escape(spec['info']['description'])}</p>",
         f"<p>Licence: <a href='{LICENCE_URL}'>{LICENCE}</a>. Machine-readable: "
@@ -527,7 +594,8 @@ def blueprint(data: DataAccess) -> Blueprint:
 
     @bp.get("/")
     def _docs():
-        return Response(docs_page(openapi(data)), mimetype="text/html")
+        notice = synthetic_label() if _synthetic(data) else ""
+        return Response(docs_page(openapi(data), notice), mimetype="text/html")
 
     @bp.get("/meta")
     def _meta():
@@ -536,6 +604,7 @@ def blueprint(data: DataAccess) -> Blueprint:
             return jsonify(
                 data_version=info.version,
                 as_of=info.as_of,
+                **provenance(info),
                 loaded_at=info.loaded_at,
                 disclosure=disclosure(data),
                 taxonomies=taxonomy.CODE_LISTS,
@@ -571,9 +640,9 @@ def blueprint(data: DataAccess) -> Blueprint:
                 )
             info = data.version()
             if fmt == "csv":
-                name = f"ilm-{measure}-v{info.version}.csv"
+                name = f"ilm-{measure}-v{info.version}{file_suffix(info.synthetic)}.csv"
                 return Response(
-                    stream_with_context(_csv_rows(result, data.params.k)),
+                    stream_with_context(_csv_rows(result, data.params.k, info.synthetic)),
                     mimetype="text/csv",
                     headers={"Content-Disposition": f'inline; filename="{name}"'},
                 )
@@ -593,6 +662,7 @@ def blueprint(data: DataAccess) -> Blueprint:
                 ignored_filters=[_PARAM_OF_FIELD.get(f, f) for f in result.ignored_filters],
                 data_version=info.version,
                 as_of=info.as_of,
+                **provenance(info),
                 disclosure=disclosure(data),
                 licence=f"{LICENCE} ({LICENCE_URL})",
                 rows=rows,

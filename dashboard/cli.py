@@ -19,7 +19,7 @@ from data_access.load import (
     export_extract,
     import_extract,
 )
-from data_access.query import NoData
+from data_access.query import DataAccess, NoData
 
 
 class ProgressPrinter:
@@ -112,9 +112,34 @@ def default_workers() -> int:
     return min(2 * (os.cpu_count() or 1) + 1, 9)
 
 
+def demo_refusal(url: str) -> str | None:
+    """Why `serve` will not publish this database, or None: it holds the demo's data."""
+    data = DataAccess(url)
+    try:
+        info = data.version()
+    except NoData:
+        return None  # nothing to publish yet; pages and /healthz say so until an import
+    data.engine.dispose()  # the workers open their own; none crosses the fork
+    if not info.synthetic:
+        return None
+    return (
+        f"Refusing to serve {url}: its data version {info.version} is demonstration data "
+        f"({info.source}): synthetic numbers, not ILM figures, and `serve` is the production "
+        "server, whose readers cite and download what it shows. Import a real extract with "
+        "`python -m dashboard import`, or, to publish the demo on purpose (a preview or a test "
+        "deployment), run `python -m dashboard serve --allow-demo`: every page, download and "
+        "API answer then says the data are synthetic."
+    )
+
+
 def cmd_serve(args) -> int:
     if args.database_url:
         os.environ["DATABASE_URL"] = args.database_url
+    if not args.allow_demo:
+        refusal = demo_refusal(_database_url(args))
+        if refusal:
+            print(refusal, file=sys.stderr)
+            return 2
 
     class Server(BaseApplication):
         def load_config(self):
@@ -131,7 +156,7 @@ def cmd_serve(args) -> int:
     return 0
 
 
-def ensure_database(app) -> None:
+def ensure_database(app, host: str = "127.0.0.1", port: int = 8050) -> None:
     """Build the demo database with progress when the default SQLite file is missing."""
     url = app.server.config["DATABASE_URL"]
     if not url.startswith("sqlite:///"):
@@ -140,9 +165,14 @@ def ensure_database(app) -> None:
     if os.path.exists(path):
         return
 
-    print(f"First run: building the demo dataset in {path} (a few seconds).")
-    build_demo(url, DemoSpec(), ProgressPrinter())
-    print("Demo dataset ready. Open http://127.0.0.1:8050")
+    spec = DemoSpec()
+    print(
+        f"First run: building the demo dataset ({spec.cases:,} synthetic cases) in {path}; "
+        "this takes up to a minute on a 2-core machine, longer when it is busy."
+    )
+    build_demo(url, spec, ProgressPrinter())
+    shown = "127.0.0.1" if host in ("0.0.0.0", "::", "") else host
+    print(f"Demo dataset ready. Open http://{shown}:{port}")
 
 
 def parser() -> argparse.ArgumentParser:
@@ -175,6 +205,12 @@ def parser() -> argparse.ArgumentParser:
     serve.add_argument("--bind", default=os.environ.get("BIND", "127.0.0.1:8050"))
     serve.add_argument("--workers", type=int, default=default_workers())
     serve.add_argument("--access-log", action="store_true", help="log requests to stdout")
+    serve.add_argument(
+        "--allow-demo",
+        action="store_true",
+        help="serve a demo database (synthetic data, labelled as such on every page); "
+        "without it, serve refuses one",
+    )
     serve.add_argument("--database-url", help=db_help)
     serve.set_defaults(func=cmd_serve)
 

@@ -55,6 +55,20 @@ def from_env(env=None) -> dict:
     }
 
 
+def run_address(env=None) -> tuple[str, int]:
+    """Where `python app.py` listens: HOST and PORT, default 127.0.0.1:8050."""
+    env = os.environ if env is None else env
+    host = env.get("HOST") or "127.0.0.1"
+    raw = env.get("PORT") or "8050"
+    try:
+        port = int(raw)
+    except ValueError:
+        port = -1
+    if not 0 < port < 65536:
+        raise SystemExit(f"PORT={raw!r} is not a port number (1 to 65535)")
+    return host, port
+
+
 def disclosure_params(config: dict) -> DisclosureParams:
     return DisclosureParams(
         k=config["DISCLOSURE_K"],

@@ -36,7 +36,10 @@ from layouts.provenance import (
     LICENCE_URL,
     citation,
     disclosure_rule,
+    file_suffix,
     source_line,
+    synthetic_explanation,
+    synthetic_label,
 )
 from layouts.selection import describe
 
@@ -97,7 +100,9 @@ def build(data: DataAccess, slug: str, chart_id: str, search: str) -> Built:
 def header_block(built: Built, url: str, accessed: dt.date) -> list[tuple[str, str]]:
     meta = built.chart.meta
     cite = citation(built.view.label(), built.filters, built.info, url, accessed)
-    lines = [
+    # Demonstration data says so on the first line, before any number can be read.
+    lines = [("notice", synthetic_label())] if built.info.synthetic else []
+    lines += [
         ("title", meta.title),
         ("definition", meta.definition),
         ("view", built.view.label()),
@@ -105,6 +110,7 @@ def header_block(built: Built, url: str, accessed: dt.date) -> list[tuple[str, s
         ("data version", str(built.info.version)),
         ("data as of", built.info.as_of),
         ("disclosure", disclosure_rule(built.params)),
+        ("source", source_line(built.info.version, built.info.synthetic)),
         ("licence", f"{LICENCE} ({LICENCE_URL})"),
         ("citation", cite.text),
         ("url", url),
@@ -140,13 +146,42 @@ def csv_lines(built: Built, url: str, accessed: dt.date) -> Iterator[str]:
 
 
 def export_figure(
-    figure: dict, title: str, filters_text: str, as_of_label: str, source: str
+    figure: dict,
+    title: str,
+    filters_text: str,
+    as_of_label: str,
+    source: str,
+    notice: str = "",
 ) -> dict:
-    """A copy of a figure for image download: title, filters, as-of and source on it."""
+    """A copy of a figure for image download: title, filters, as-of and source on it.
+
+    A `notice` (the demo's label) is stamped in a box between the title and the filters,
+    where no crop of the chart with its title can leave it out.
+    """
     layout = dict(figure.get("layout") or {})
     margin = dict(layout.get("margin") or {})
-    margin.update({"t": 90, "b": max(int(margin.get("b") or 0), 40) + 70})
+    top = 124 if notice else 90
+    margin.update({"t": top, "b": max(int(margin.get("b") or 0), 40) + 90})
     annotations = list(layout.get("annotations") or [])
+    if notice:
+        annotations.append(
+            {
+                "text": "<b>" + escape(notice) + "</b>",
+                "xref": "paper",
+                "yref": "paper",
+                "x": 0,
+                "y": 1,
+                "yshift": 64,
+                "xanchor": "left",
+                "yanchor": "bottom",
+                "showarrow": False,
+                "font": {"size": 13, "color": "#4d3a00"},
+                "bgcolor": "#fff3cd",
+                "bordercolor": "#b58100",
+                "borderwidth": 1,
+                "borderpad": 3,
+            }
+        )
     annotations += [
         {
             "text": escape(filters_text),
@@ -161,25 +196,38 @@ def export_figure(
             "font": {"size": 12},
         },
         {
-            "text": escape(
-                _("Data as of {month}. {source} Protected numbers: see the methodology.").format(
-                    month=as_of_label, source=source
+            # Two lines: a demo's source line alone fills the width of the image.
+            "text": escape(source)
+            + "<br>"
+            + escape(
+                _("Data as of {month}. Protected numbers: see the methodology.").format(
+                    month=as_of_label
                 )
             ),
             "xref": "paper",
             "yref": "paper",
             "x": 0,
             "y": 0,
-            "yshift": -margin["b"] + 10,
+            "yshift": -margin["b"] + 8,
             "xanchor": "left",
             "yanchor": "bottom",
+            "align": "left",
             "showarrow": False,
             "font": {"size": 10},
         },
     ]
     layout.update(
         {
-            "title": {"text": escape(title), "x": 0, "xanchor": "left", "font": {"size": 16}},
+            "title": {
+                "text": escape(title),
+                "x": 0,
+                "xanchor": "left",
+                "y": 1,
+                "yref": "container",
+                "yanchor": "top",
+                "pad": {"t": 14},
+                "font": {"size": 16},
+            },
             "margin": margin,
             "annotations": annotations,
             "paper_bgcolor": "#ffffff",
@@ -199,9 +247,10 @@ def export_payload(built: Built) -> dict:
             meta.title,
             describe(built.filters),
             built.as_of_label,
-            source_line(built.info.version),
+            source_line(built.info.version, built.info.synthetic),
+            synthetic_label() if built.info.synthetic else "",
         ),
-        "filename": f"{slug}-{meta.id}-v{built.info.version}",
+        "filename": f"{slug}-{meta.id}-v{built.info.version}{file_suffix(built.info.synthetic)}",
     }
 
 
@@ -238,6 +287,13 @@ def embed_html(built: Built, full_view_url: str) -> str:
             f"<tbody>{body}</tbody></table></details>"
         )
     note = f'<p class="note">{escape(built.result.note)}</p>' if built.result.note else ""
+    banner = ""
+    if built.info.synthetic:
+        banner = (
+            '<p id="embed-synthetic" role="note" style="background: #fff3cd; color: #4d3a00; '
+            'border: 1px solid #b58100; padding: 4px 6px; margin: 0 0 6px; font-size: 0.8rem">'
+            f"<strong>{escape(synthetic_label())}.</strong> {escape(synthetic_explanation())}</p>"
+        )
     return f"""<!doctype html>
 <html lang="en"><head><meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1">
@@ -253,12 +309,13 @@ th, td {{ padding: 2px 6px; text-align: right; }}
 th[scope=row] {{ text-align: left; }}
 </style></head>
 <body>
+{banner}
 <h1 id="embed-title">{escape(meta.title)}</h1>
 <p class="meta" id="embed-filters">{escape(describe(built.filters))}</p>
 {note}
 <div id="chart" role="img" aria-label="{escape(meta.title)}"></div>
 {table_html}
-<p class="meta" id="embed-source">{escape(source_line(built.info.version))}
+<p class="meta" id="embed-source">{escape(source_line(built.info.version, built.info.synthetic))}
 {escape(_("Data as of {month}.").format(month=built.as_of_label))}
 {escape(_("Counts below {k} are withheld.").format(k=built.params.k))}</p>
 <p><a id="embed-link" href="{escape(full_view_url)}" target="_blank" rel="noopener">{
@@ -282,7 +339,8 @@ def blueprint(data: DataAccess) -> Blueprint:
         built = build(data, slug, chart_id, request.query_string.decode())
         url = public_url(built.view.path, built.query)
         lines = csv_lines(built, url, dt.datetime.now(dt.UTC).date())
-        filename = f"{slug}-{chart_id}-v{built.info.version}.csv"
+        suffix = file_suffix(built.info.synthetic)
+        filename = f"{slug}-{chart_id}-v{built.info.version}{suffix}.csv"
         return Response(
             stream_with_context(lines),
             mimetype="text/csv",

@@ -21,6 +21,7 @@ from data_access.query import DataAccess, NoData
 from layouts import ids
 from layouts.format import corridor_label, month_label, period_label
 from layouts.i18n import _, set_language
+from layouts.provenance import synthetic_label
 from layouts.shell import shell
 
 ASSETS = configuration.ROOT / "assets"
@@ -116,7 +117,14 @@ def create_app(test_config: dict | None = None) -> Dash:
             options = filter_options(data)
         except NoData as exc:
             return _no_data_page(str(exc))
-        return shell(month_label(info.as_of), navigation(), options, data.params.k, info.version)
+        return shell(
+            month_label(info.as_of),
+            navigation(),
+            options,
+            data.params.k,
+            info.version,
+            synthetic=info.synthetic,
+        )
 
     app.layout = serve_layout
     empty = {param: [] for param in ids.FILTER_CONTROLS}
@@ -157,6 +165,14 @@ def create_app(test_config: dict | None = None) -> Dash:
             info = data.version()
         except NoData as exc:
             return jsonify(status="no data", detail=str(exc)), 503
-        return jsonify(status="ok", data_version=info.version, as_of=info.as_of)
+        body = {
+            "status": "ok",
+            "data_version": info.version,
+            "as_of": info.as_of,
+            "synthetic": info.synthetic,
+        }
+        if info.synthetic:
+            body["notice"] = synthetic_label()
+        return jsonify(body)
 
     return app

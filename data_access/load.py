@@ -94,12 +94,14 @@ def _clear(conn: Connection) -> None:
         conn.execute(delete(table))
 
 
-def build_cubes(conn: Connection) -> None:
+def build_cubes(conn: Connection, progress: Progress = _quiet) -> None:
     """Refill every cube table: the roots from the case rows, the rest rolled up."""
     c = schema.cases.c
     build_case_themes(conn)
     build_audit_reports(conn)
-    for spec in schema.build_order():
+    order = schema.build_order()
+    for done, spec in enumerate(order):
+        progress("cells", done, len(order))
         if spec.parent is not None:
             _fill(conn, spec.name, _roll_up(spec))
             continue
@@ -126,6 +128,7 @@ def build_cubes(conn: Connection) -> None:
         if spec.source == "remediated":
             query = query.where(c.status == "remediated")
         _fill(conn, spec.name, query.group_by(*group))
+    progress("cells", len(order), len(order))
 
 
 def _roll_up(spec: schema.CubeSpec):
@@ -322,7 +325,7 @@ def build_demo(url: str, spec: DemoSpec | None = None, progress: Progress = _qui
             done += len(batch)
             progress("cases", done, spec.cases)
         progress("cells", 0, None)
-        build_cubes(conn)
+        build_cubes(conn, progress)
         checksum = hashlib.sha256(repr(spec).encode()).hexdigest()
         return _record_version(conn, as_of, f"demo cases={spec.cases} seed={spec.seed}", checksum)
 
@@ -503,7 +506,7 @@ def import_extract(
                 done += len(chunk)
                 progress(name, done, len(tables[name]))
         progress("cells", 0, None)
-        build_cubes(conn)
+        build_cubes(conn, progress)
         version = _record_version(conn, as_of, f"import {directory.name}", checksum)
     return version, True
 

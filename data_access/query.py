@@ -166,6 +166,15 @@ class VersionInfo:
     source: str
     checksum: str = ""
 
+    @property
+    def synthetic(self) -> bool:
+        """Generated demonstration data, not an extract of the network's records.
+
+        data_access.load records a demo build's source as "demo cases=N seed=S" and an
+        import's as "import <extract>"; every surface labels a synthetic version as such.
+        """
+        return self.source.split(" ", 1)[0] == "demo"
+
 
 @dataclass(frozen=True)
 class Result:

@@ -16,3 +16,4 @@ class PageContext:
     params: DisclosureParams
     options: dict[str, str] = field(default_factory=dict)  # view options from the URL
     versions: tuple = ()  # data_access.query.VersionInfo, newest first (methodology)
+    synthetic: bool = False  # the data version shown is the demo's (VersionInfo.synthetic)

@@ -8,6 +8,8 @@ FILTERS = "filters-store"
 NOTICE = "url-notice"
 PAGE = "page-content"
 AS_OF = "as-of"
+SYNTHETIC_BANNER = "synthetic-banner"
+FOOTER_SOURCE = "footer-source"
 RESET = "filters-reset"
 ACTIVE_FILTERS = "active-filters"
 

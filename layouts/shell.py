@@ -6,7 +6,30 @@ from dash import dcc, html
 
 from layouts import ids
 from layouts.i18n import _
+from layouts.provenance import source_line, synthetic_explanation, synthetic_label
 from layouts.share import share_bar
+
+
+def synthetic_banner() -> html.Div:
+    """The demo's label, on every page while the loaded data version is synthetic.
+
+    Sticky at the top of the window, so a screenshot of any part of a page carries it.
+    """
+    return html.Div(
+        id=ids.SYNTHETIC_BANNER,
+        className="synthetic-banner",
+        role="note",
+        children=html.Div(
+            className="container-xl",
+            children=[
+                html.Strong(synthetic_label() + "."),
+                " ",
+                html.Span(synthetic_explanation(), className="synthetic-explanation"),
+                " ",
+                dcc.Link(_("About the demo"), href=f"{ids.PATH_METHODOLOGY}#demo"),
+            ],
+        ),
+    )
 
 
 def header(as_of_label: str) -> html.Header:
@@ -120,16 +143,20 @@ def filter_panel(options: dict[str, list[dict]]) -> html.Section:
     )
 
 
-def footer(k: int, version: int) -> html.Footer:
+def footer(k: int, version: int, synthetic: bool = False) -> html.Footer:
     return html.Footer(
         className="container-xl small text-body-secondary py-4",
         children=[
             html.P(
-                _(
-                    "Source: Inclusive Labor Monitoring (ILM) network worker-voice channels, "
-                    "data version {version}. Numbers are protected: counts below {k} are "
-                    "withheld and all numbers carry small consistent noise."
-                ).format(version=version, k=k)
+                [
+                    source_line(version, synthetic),
+                    " ",
+                    _(
+                        "Numbers are protected: counts below {k} are withheld and all numbers "
+                        "carry small consistent noise."
+                    ).format(k=k),
+                ],
+                id=ids.FOOTER_SOURCE,
             ),
             dcc.Link(_("How these numbers are made"), href=ids.PATH_METHODOLOGY),
         ],
@@ -142,8 +169,12 @@ def shell(
     options: dict[str, list[dict]],
     k: int,
     version: int,
+    synthetic: bool = False,
 ) -> html.Div:
-    """The whole page frame; the current view is rendered into `ids.PAGE`."""
+    """The whole page frame; the current view is rendered into `ids.PAGE`.
+
+    `synthetic` (the loaded data version is the demo) puts the demo's label on the page.
+    """
     return html.Div(
         [
             dcc.Location(id=ids.URL, refresh=False),
@@ -151,12 +182,13 @@ def shell(
             dcc.Store(id=ids.OPTIONS),
             dcc.Store(id=ids.FILTER_PATCH),
             html.A(_("Skip to content"), href="#main", className="visually-hidden-focusable"),
+            synthetic_banner() if synthetic else None,
             header(as_of_label),
             navigation(views),
             filter_panel(options),
             html.Div(id=ids.NOTICE, className="container-xl", role="status"),
             share_bar(),
             html.Main(id="main", className="container-xl", children=html.Div(id=ids.PAGE)),
-            footer(k, version),
+            footer(k, version, synthetic),
         ]
     )

@@ -2,24 +2,43 @@
 
 PostgreSQL, Redis and Chromium are optional on a laptop: tests that need them skip
 with the reason. In CI (CI=true) they are required, and a missing one fails the test.
+
+PostgreSQL: TEST_DATABASE_URL names a server and a role there that may create databases
+and roles (default: postgres on 127.0.0.1:5432). Each run creates a database and a login
+role of its own, both named `RUN_ID` (ilm_test_<pid>_<random>), works only in them, and
+drops them at the end, so two runs on one server never meet.
 """
 
 from __future__ import annotations
 
 import os
+import secrets
 import shutil
 import socket
+from dataclasses import dataclass
 
 import pytest
-from sqlalchemy import create_engine, text
+from dash.testing.composite import DashComposite
+from sqlalchemy import create_engine, make_url, text
 
 from data_access.demo import DemoSpec
-from data_access.load import build_demo
+from data_access.load import build_demo, export_extract, import_extract
 
 IN_CI = os.environ.get("CI", "").lower() in ("1", "true", "yes")
-PG_URL = os.environ.get("TEST_DATABASE_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
+PG_ADMIN_URL = os.environ.get(
+    "TEST_DATABASE_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"
+)
+# The name of this run's PostgreSQL database and role; roles a test makes start with it.
+RUN_ID = f"ilm_test_{os.getpid()}_{secrets.token_hex(3)}"
 REDIS_URL = os.environ.get("TEST_REDIS_URL", "redis://127.0.0.1:6379/15")
 CHROME = os.environ.setdefault("DASH_TEST_CHROMEPATH", "/usr/bin/chromium")
+# Apps the tests build ask far faster than a reader: rate limits out of their way, except
+# where a test sets its own to see them act (tests/test_limits.py).
+for _limit in ("API_RATE_LIMIT", "DOWNLOAD_RATE_LIMIT", "CALLBACK_RATE_LIMIT"):
+    os.environ.setdefault(_limit, "100000 per minute")
+# How long a browser test waits for a condition (a text, an element, a URL). Generous, so
+# a busy machine is slow but never wrong; a passing condition ends the wait at once.
+WAIT = float(os.environ.get("TEST_BROWSER_WAIT", "120"))
 # A fixed as-of keeps every test database identical, whatever today's date.
 TEST_AS_OF = "2026-06"
 SMALL = DemoSpec(cases=4_000, seed=7, last_month=TEST_AS_OF)
@@ -81,9 +100,23 @@ def small_url(tmp_path_factory) -> str:
     return url
 
 
+@pytest.fixture(scope="session")
+def imported_url(tmp_path_factory, small_url) -> str:
+    """The small demo's rows loaded the way a real extract is: `import`, not `demo`.
+
+    Its data version is an import, so nothing may label it synthetic: the rows stand in
+    for an extract of the network's records.
+    """
+    extract = tmp_path_factory.mktemp("extract")
+    export_extract(small_url, extract)
+    url = f"sqlite:///{tmp_path_factory.mktemp('imported') / 'ilm.sqlite3'}"
+    import_extract(url, extract)
+    return url
+
+
 def _pg_available() -> bool:
     try:
-        engine = create_engine(PG_URL)
+        engine = create_engine(PG_ADMIN_URL)
         with engine.connect() as conn:
             conn.execute(text("select 1"))
         engine.dispose()
@@ -92,12 +125,63 @@ def _pg_available() -> bool:
         return False
 
 
+@dataclass(frozen=True)
+class PgRun:
+    """This run's own PostgreSQL database, as its owner and as the administrative role."""
+
+    url: str  # as the run's role, which owns the database (the loading role of the tests)
+    admin_url: str  # as TEST_DATABASE_URL's role, which may create roles
+
+
+def _drop_run(admin_engine) -> None:
+    with admin_engine.connect() as conn:
+        conn.execute(
+            text(
+                "select pg_terminate_backend(pid) from pg_stat_activity "
+                "where datname = :name and pid <> pg_backend_pid()"
+            ),
+            {"name": RUN_ID},
+        )
+        conn.execute(text(f'DROP DATABASE IF EXISTS "{RUN_ID}"'))
+        roles = conn.execute(
+            text("select rolname from pg_roles where left(rolname, length(:p)) = :p"),
+            {"p": RUN_ID},
+        ).scalars()
+        for role in list(roles):
+            conn.execute(text(f'DROP ROLE "{role}"'))
+
+
 @pytest.fixture(scope="session")
-def pg_small_url() -> str:
-    """The small demo built into PostgreSQL (the `test` database)."""
-    require(_pg_available(), f"PostgreSQL is not reachable at {PG_URL}")
-    build_demo(PG_URL, SMALL)
-    return PG_URL
+def pg_run():
+    """Create this run's database and role; drop both (and roles tests made) at the end."""
+    require(_pg_available(), f"PostgreSQL is not reachable at {PG_ADMIN_URL}")
+    admin = make_url(PG_ADMIN_URL)
+    password = secrets.token_hex(16)
+    engine = create_engine(admin, isolation_level="AUTOCOMMIT")
+    try:
+        with engine.connect() as conn:
+            conn.execute(text(f"CREATE ROLE \"{RUN_ID}\" LOGIN PASSWORD '{password}'"))
+            conn.execute(text(f'CREATE DATABASE "{RUN_ID}" OWNER "{RUN_ID}"'))
+    except Exception as exc:
+        _drop_run(engine)
+        engine.dispose()
+        require(False, f"{PG_ADMIN_URL} may not create a database and a role: {exc}")
+    own = admin.set(username=RUN_ID, password=password, database=RUN_ID)
+    try:
+        yield PgRun(
+            url=own.render_as_string(hide_password=False),
+            admin_url=admin.set(database=RUN_ID).render_as_string(hide_password=False),
+        )
+    finally:
+        _drop_run(engine)
+        engine.dispose()
+
+
+@pytest.fixture(scope="session")
+def pg_small_url(pg_run) -> str:
+    """The small demo built into this run's own PostgreSQL database."""
+    build_demo(pg_run.url, SMALL)
+    return pg_run.url
 
 
 @pytest.fixture(params=["sqlite", "postgresql"])
@@ -133,6 +217,39 @@ def free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         return s.getsockname()[1]
+
+
+class PatientDashComposite(DashComposite):
+    """dash_duo with this suite's generous limits: starting the app's server, loading a
+    page, every wait_for_* without a timeout of its own, and asynchronous scripts."""
+
+    def start_server(self, app, navigate=True, **kwargs):
+        kwargs.setdefault("start_timeout", WAIT)
+        super().start_server(app, navigate=navigate, **kwargs)
+
+    def wait_for_page(self, url=None, timeout=WAIT):
+        return super().wait_for_page(url, timeout)
+
+
+@pytest.fixture
+def dash_duo(request, browser_ready, dash_thread_server, tmpdir):
+    """dash[testing]'s dash_duo, as its plugin builds it, with the limits above; it skips
+    (fails in CI) without Chromium and chromedriver, like every browser test."""
+    with PatientDashComposite(
+        server=dash_thread_server,
+        browser=request.config.getoption("webdriver"),
+        remote=request.config.getoption("remote"),
+        remote_url=request.config.getoption("remote_url"),
+        headless=request.config.getoption("headless"),
+        options=request.config.hook.pytest_setup_options(),
+        download_path=tmpdir.mkdir("download").strpath,
+        percy_assets_root=request.config.getoption("percy_assets"),
+        percy_finalize=request.config.getoption("nopercyfinalize"),
+        pause=request.config.getoption("pause"),
+        wait_timeout=WAIT,
+    ) as composite:
+        composite.driver.set_script_timeout(WAIT)
+        yield composite
 
 
 @pytest.fixture

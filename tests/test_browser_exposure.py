@@ -11,7 +11,7 @@ from selenium.webdriver.common.keys import Keys
 
 from dashboard.factory import create_app
 from layouts import ids
-from tests.conftest import free_port
+from tests.conftest import WAIT, free_port
 
 pytestmark = pytest.mark.browser
 
@@ -34,7 +34,7 @@ def _text(dash_duo, selector: str) -> str:
 def test_exb001_template_upload_profile_then_a_bad_file_changes_nothing(dash_duo, app, tmp_path):
     dash_duo.start_server(app, port=free_port())
     dash_duo.driver.get(dash_duo.server_url + ids.PATH_EXPOSURE)
-    dash_duo.wait_for_element("#exposure-template-csv", timeout=15)
+    dash_duo.wait_for_element("#exposure-template-csv", timeout=WAIT)
 
     # Download the template (its link), fill it in, upload it.
     href = dash_duo.find_element("#exposure-template-csv").get_attribute("href")
@@ -45,10 +45,10 @@ def test_exb001_template_upload_profile_then_a_bad_file_changes_nothing(dash_duo
     filled.write_text(template + "Malaysia,Food & beverage,5,Myanmar\n", encoding="utf-8")
     _upload(dash_duo, filled)
 
-    dash_duo.wait_for_contains_text(f"#{ids.EX_ROWS}", "Malaysia · Food & beverage", timeout=15)
-    dash_duo.wait_for_contains_text(f"#{ids.EX_RANKING}", "Exposure score", timeout=20)
-    dash_duo.wait_for_contains_text(f"#{ids.EX_SEGMENTS}", "Thailand · Seafood", timeout=10)
-    dash_duo.wait_for_contains_text(f"#{ids.EX_CORRIDORS}", "Myanmar → Thailand", timeout=10)
+    dash_duo.wait_for_contains_text(f"#{ids.EX_ROWS}", "Malaysia · Food & beverage", timeout=WAIT)
+    dash_duo.wait_for_contains_text(f"#{ids.EX_RANKING}", "Exposure score", timeout=WAIT)
+    dash_duo.wait_for_contains_text(f"#{ids.EX_SEGMENTS}", "Thailand · Seafood", timeout=WAIT)
+    dash_duo.wait_for_contains_text(f"#{ids.EX_CORRIDORS}", "Myanmar → Thailand", timeout=WAIT)
     before = _text(dash_duo, f"#{ids.EX_RANKING}")
     # An uploaded footprint never goes into the link.
     assert "fp=" not in dash_duo.driver.current_url
@@ -57,7 +57,7 @@ def test_exb001_template_upload_profile_then_a_bad_file_changes_nothing(dash_duo
     bad = tmp_path / "bad.csv"
     bad.write_text("country,industry\nThailnd,Seafood\n", encoding="utf-8")
     _upload(dash_duo, bad)
-    dash_duo.wait_for_contains_text(f"#{ids.EX_MESSAGE}", "Did you mean “Thailand”?", timeout=10)
+    dash_duo.wait_for_contains_text(f"#{ids.EX_MESSAGE}", "Did you mean “Thailand”?", timeout=WAIT)
     assert "Row 2" in _text(dash_duo, f"#{ids.EX_MESSAGE}")
     assert "Malaysia · Food & beverage" in _text(dash_duo, f"#{ids.EX_ROWS}")
     assert _text(dash_duo, f"#{ids.EX_RANKING}") == before
@@ -71,15 +71,17 @@ def test_exb002_a_shared_link_opens_the_same_footprint(dash_duo, app):
         + ids.PATH_EXPOSURE
         + "?weight=workers&fp=TH:seafood:3:MM~MY:electronics:1:"
     )
-    dash_duo.wait_for_contains_text(f"#{ids.EX_ROWS}", "Malaysia · Electronics", timeout=15)
-    dash_duo.wait_for_contains_text(f"#{ids.EX_ROWS}", "Share of your migrant workers", timeout=10)
-    dash_duo.wait_for_contains_text(f"#{ids.EX_RANKING}", "Thailand · Seafood", timeout=20)
+    dash_duo.wait_for_contains_text(f"#{ids.EX_ROWS}", "Malaysia · Electronics", timeout=WAIT)
+    dash_duo.wait_for_contains_text(
+        f"#{ids.EX_ROWS}", "Share of your migrant workers", timeout=WAIT
+    )
+    dash_duo.wait_for_contains_text(f"#{ids.EX_RANKING}", "Thailand · Seafood", timeout=WAIT)
     # Removing a row rewrites the link.
     remove = "//button[@aria-label='Remove Malaysia · Electronics']"
-    until(lambda: dash_duo.driver.find_elements(By.XPATH, remove), timeout=10)
+    until(lambda: dash_duo.driver.find_elements(By.XPATH, remove), timeout=WAIT)
     button = dash_duo.driver.find_element(By.XPATH, remove)
     dash_duo.driver.execute_script("arguments[0].scrollIntoView({block: 'center'})", button)
     button.send_keys(Keys.ENTER)  # the remove button is a real, keyboard-usable button
-    until(lambda: "MY:electronics" not in dash_duo.driver.current_url, timeout=10)
+    until(lambda: "MY:electronics" not in dash_duo.driver.current_url, timeout=WAIT)
     assert "fp=TH:seafood:3:MM" in dash_duo.driver.current_url
     assert dash_duo.get_logs() == []

@@ -10,6 +10,7 @@ from selenium.webdriver.common.keys import Keys
 from dashboard.factory import create_app
 from dashboard.views import all_views
 from layouts import ids
+from tests.conftest import WAIT
 
 pytestmark = pytest.mark.browser
 
@@ -33,7 +34,7 @@ def test_ph001_every_view_fits_a_360_px_screen_without_sideways_scrolling(start,
     too_wide = {}
     for view in all_views():
         dash_duo.driver.get(dash_duo.server_url + view.path)
-        until(lambda: _settled(dash_duo), timeout=20)
+        until(lambda: _settled(dash_duo), timeout=WAIT)
         page = dash_duo.driver.execute_script("return document.documentElement.scrollWidth")
         if page > width:
             too_wide[view.path] = page
@@ -46,7 +47,7 @@ def test_ph002_keyboard_reaches_the_filters_and_every_view_as_table(start, app):
     country = ids.FILTER_CONTROLS["country"]
     for view in all_views():
         dash_duo.driver.get(dash_duo.server_url + view.path)
-        until(lambda: _settled(dash_duo), timeout=20)
+        until(lambda: _settled(dash_duo), timeout=WAIT)
         dash_duo.find_element("body").click()
         filters_reached, table_reached = False, not view.charts
         for _ in range(300):

@@ -11,7 +11,7 @@ from selenium.webdriver.common.keys import Keys
 
 from dashboard.factory import create_app
 from layouts import ids
-from tests.conftest import free_port
+from tests.conftest import WAIT, free_port
 
 pytestmark = pytest.mark.browser
 
@@ -36,7 +36,7 @@ def _choose(dash_duo, selector: str, label: str) -> None:
     driver = dash_duo.driver
     driver.execute_script("arguments[0].click()", dash_duo.find_element(selector))
     option = f"//*[contains(@class, 'dash-dropdown-option')][normalize-space(.)='{label}']"
-    until(lambda: driver.find_elements(By.XPATH, option), timeout=10)
+    until(lambda: driver.find_elements(By.XPATH, option), timeout=WAIT)
     driver.execute_script("arguments[0].click()", driver.find_element(By.XPATH, option))
 
 
@@ -44,25 +44,25 @@ def test_erb001_pick_a_corridor_in_the_table_reload_and_compare(dash_duo, app):
     dash_duo.start_server(app, port=free_port())
     dash_duo.driver.get(dash_duo.server_url + ids.PATH_RECRUITMENT)
     pick = "//button[normalize-space(text())='Nepal → Kuwait']"
-    until(lambda: dash_duo.driver.find_elements(By.XPATH, pick), timeout=15)
+    until(lambda: dash_duo.driver.find_elements(By.XPATH, pick), timeout=WAIT)
     button = dash_duo.driver.find_element(By.XPATH, pick)
     dash_duo.driver.execute_script("arguments[0].scrollIntoView({block: 'center'})", button)
     button.send_keys(Keys.ENTER)  # a keyboard pick: the row header is a real button
-    until(lambda: "corridor=NP-KW" in dash_duo.driver.current_url, timeout=10)
-    dash_duo.wait_for_contains_text(f"#{ids.ACTIVE_FILTERS}", "Kuwait", timeout=10)
+    until(lambda: "corridor=NP-KW" in dash_duo.driver.current_url, timeout=WAIT)
+    dash_duo.wait_for_contains_text(f"#{ids.ACTIVE_FILTERS}", "Kuwait", timeout=WAIT)
     url = dash_duo.driver.current_url
 
     dash_duo.driver.get(url)  # a copied link opened afresh
-    dash_duo.wait_for_contains_text(f"#{ids.ACTIVE_FILTERS}", "Kuwait", timeout=10)
+    dash_duo.wait_for_contains_text(f"#{ids.ACTIVE_FILTERS}", "Kuwait", timeout=WAIT)
     pressed = f"{pick}[@aria-pressed='true']"
-    until(lambda: dash_duo.driver.find_elements(By.XPATH, pressed), timeout=15)
+    until(lambda: dash_duo.driver.find_elements(By.XPATH, pressed), timeout=WAIT)
 
     until(lambda: dash_duo.driver.find_elements(By.CSS_SELECTOR, _option_selector("compare")), 10)
     _choose(dash_duo, _option_selector("compare"), "Nepal → Saudi Arabia")
-    until(lambda: "compare=NP-SA" in dash_duo.driver.current_url, timeout=10)
+    until(lambda: "compare=NP-SA" in dash_duo.driver.current_url, timeout=WAIT)
     assert "corridor=NP-KW" in dash_duo.driver.current_url
     table = f"#{ids.table(ids.RECRUITMENT_COMPARE_THEMES)}"
-    until(lambda: "Nepal → Saudi Arabia" in _text(dash_duo, table), timeout=15)
+    until(lambda: "Nepal → Saudi Arabia" in _text(dash_duo, table), timeout=WAIT)
     assert "Nepal → Kuwait" in _text(dash_duo, table)
     dash_duo.wait_for_element(f"#{ids.graph(ids.RECRUITMENT_COMPARE_TREND)} .main-svg", 10)
     assert dash_duo.get_logs() == []
@@ -74,8 +74,8 @@ def test_erb002_compare_link_opens_with_both_corridors(dash_duo, app):
         dash_duo.server_url + ids.PATH_RECRUITMENT + "?corridor=NP-KW&compare=NP-SA"
     )
     table = f"#{ids.table(ids.RECRUITMENT_COMPARE_TREND)}"
-    until(lambda: "Nepal → Saudi Arabia" in _text(dash_duo, table), timeout=15)
-    dash_duo.wait_for_element(f"#{ids.graph(ids.RECRUITMENT_MAP)} .main-svg", timeout=15)
+    until(lambda: "Nepal → Saudi Arabia" in _text(dash_duo, table), timeout=WAIT)
+    dash_duo.wait_for_element(f"#{ids.graph(ids.RECRUITMENT_MAP)} .main-svg", timeout=WAIT)
     compare = dash_duo.find_element(_option_selector("compare"))
     assert "Nepal → Saudi Arabia" in compare.get_attribute("textContent")
     assert dash_duo.get_logs() == []
@@ -84,13 +84,13 @@ def test_erb002_compare_link_opens_with_both_corridors(dash_duo, app):
 def test_rmb001_period_change_moves_headline_and_funnel(dash_duo, app):
     dash_duo.start_server(app, port=free_port())
     dash_duo.driver.get(dash_duo.server_url + ids.PATH_REMEDIATION + "?period=2024")
-    dash_duo.wait_for_contains_text(f"#{ids.REMEDIATION_KPI}", "Workers remediated", timeout=15)
+    dash_duo.wait_for_contains_text(f"#{ids.REMEDIATION_KPI}", "Workers remediated", timeout=WAIT)
     funnel = f"#{ids.table(ids.REMEDIATION_FUNNEL)}"
-    until(lambda: "Reported" in _text(dash_duo, funnel), timeout=15)
+    until(lambda: "Reported" in _text(dash_duo, funnel), timeout=WAIT)
     kpis, stages = _text(dash_duo, f"#{ids.REMEDIATION_KPI}"), _text(dash_duo, funnel)
 
     dash_duo.select_dcc_dropdown(f"#{ids.FILTER_CONTROLS['period']}", "2022")
-    until(lambda: "period=2022" in dash_duo.driver.current_url, timeout=10)
-    until(lambda: _text(dash_duo, f"#{ids.REMEDIATION_KPI}") not in ("", kpis), timeout=15)
-    until(lambda: _text(dash_duo, funnel) not in ("", stages), timeout=15)
+    until(lambda: "period=2022" in dash_duo.driver.current_url, timeout=WAIT)
+    until(lambda: _text(dash_duo, f"#{ids.REMEDIATION_KPI}") not in ("", kpis), timeout=WAIT)
+    until(lambda: _text(dash_duo, funnel) not in ("", stages), timeout=WAIT)
     assert dash_duo.get_logs() == []

@@ -10,6 +10,7 @@ from dash.testing.wait import until
 from dashboard.factory import create_app
 from dashboard.views import all_views
 from layouts import ids
+from tests.conftest import WAIT
 
 pytestmark = pytest.mark.browser
 
@@ -57,7 +58,7 @@ def _settled(dash_duo, chart_ids) -> str:
         # Some charts may rightly be empty for a selection; none may be missing.
         return loading == 0 and None not in figures and any(figures)
 
-    until(ready, timeout=20)
+    until(ready, timeout=WAIT)
     return _figures(dash_duo, chart_ids)
 
 
@@ -72,7 +73,7 @@ def test_bs001_embed_renders_inside_an_iframe_of_another_site_and_other_pages_do
     )
     driver = dash_duo.driver
     driver.switch_to.frame(driver.find_element("css selector", "#embed"))
-    until(lambda: driver.find_elements("css selector", "#chart .main-svg"), timeout=20)
+    until(lambda: driver.find_elements("css selector", "#chart .main-svg"), timeout=WAIT)
     assert "Cases received" in driver.find_element("css selector", "#embed-title").text
     assert "Thailand" in driver.find_element("css selector", "#embed-filters").text
     assert "Source:" in driver.find_element("css selector", "#embed-source").text
@@ -86,11 +87,11 @@ def test_bs001_embed_renders_inside_an_iframe_of_another_site_and_other_pages_do
 
 def test_bs002_cite_names_the_current_filters_and_url(start, app):
     dash_duo = start(app)
-    dash_duo.wait_for_contains_text(f"#{ids.KPI}", "Workers remediated", timeout=10)
+    dash_duo.wait_for_contains_text(f"#{ids.KPI}", "Workers remediated", timeout=WAIT)
     dash_duo.select_dcc_dropdown(f"#{ids.FILTER_CONTROLS['country']}", "Malaysia")
-    until(lambda: "country=MY" in dash_duo.driver.current_url, timeout=10)
+    until(lambda: "country=MY" in dash_duo.driver.current_url, timeout=WAIT)
     dash_duo.find_element(f"#{ids.CITE} summary").click()
-    dash_duo.wait_for_contains_text(f"#{ids.CITE_TEXT}", "Malaysia", timeout=10)
+    dash_duo.wait_for_contains_text(f"#{ids.CITE_TEXT}", "Malaysia", timeout=WAIT)
     text = dash_duo.find_element(f"#{ids.CITE_TEXT}").text
     assert dash_duo.driver.current_url in text and "ILM Community Dashboard" in text
     assert "@misc{" in dash_duo.find_element(f"#{ids.CITE_BIBTEX}").text
@@ -101,7 +102,7 @@ def test_bs002_cite_names_the_current_filters_and_url(start, app):
 def test_bs003_download_links_carry_the_view_and_the_current_filters(start, app):
     dash_duo = start(app)
     dash_duo.driver.get(dash_duo.server_url + "/?channel=line")
-    dash_duo.wait_for_element(f"#{ids.graph(ids.ISSUES_CHART)} .main-svg", timeout=10)
+    dash_duo.wait_for_element(f"#{ids.graph(ids.ISSUES_CHART)} .main-svg", timeout=WAIT)
     link = dash_duo.find_element(f"a.{ids.DOWNLOAD_CSV}[data-chart='{ids.ISSUES_CHART}']")
     # Keep the browser on the page: only the link's address is under test.
     dash_duo.driver.execute_script(
@@ -116,8 +117,8 @@ def test_bs003_download_links_carry_the_view_and_the_current_filters(start, app)
 def test_bs004_image_download_sends_a_figure_with_title_filters_as_of_and_source(start, app):
     dash_duo = start(app)
     dash_duo.driver.get(dash_duo.server_url + "/?nationality=KH")
-    dash_duo.wait_for_element(f"#{ids.graph(ids.CASES_CHART)} .main-svg", timeout=10)
-    until(lambda: dash_duo.driver.execute_script("return !!window.Plotly"), timeout=10)
+    dash_duo.wait_for_element(f"#{ids.graph(ids.CASES_CHART)} .main-svg", timeout=WAIT)
+    until(lambda: dash_duo.driver.execute_script("return !!window.Plotly"), timeout=WAIT)
     # Catch the call instead of writing a file: what would be drawn is under test.
     dash_duo.driver.execute_script(
         "window.Plotly.downloadImage = function (figure, options) {"
@@ -126,7 +127,7 @@ def test_bs004_image_download_sends_a_figure_with_title_filters_as_of_and_source
     )
     selector = f"button.{ids.DOWNLOAD_IMAGE}[data-chart='{ids.CASES_CHART}'][data-format='svg']"
     dash_duo.driver.execute_script("arguments[0].click();", dash_duo.find_element(selector))
-    until(lambda: dash_duo.driver.execute_script("return !!window.__exported"), timeout=10)
+    until(lambda: dash_duo.driver.execute_script("return !!window.__exported"), timeout=WAIT)
     exported = dash_duo.driver.execute_script("return JSON.stringify(window.__exported)")
     payload = json.loads(exported)
     layout = payload["figure"]["layout"]
@@ -152,9 +153,9 @@ def test_bs005_a_reload_of_every_view_shows_the_same_charts(start, app):
 def test_bs006_share_copies_the_permalink_or_shows_it(start, app):
     dash_duo = start(app)
     dash_duo.driver.get(dash_duo.server_url + "/?issue=deception&measure=workers")
-    dash_duo.wait_for_contains_text(f"#{ids.ACTIVE_FILTERS}", "Deception", timeout=10)
+    dash_duo.wait_for_contains_text(f"#{ids.ACTIVE_FILTERS}", "Deception", timeout=WAIT)
     dash_duo.find_element(f"#{ids.SHARE}").click()
-    dash_duo.wait_for_contains_text(f"#{ids.SHARE_STATUS}", "issue=deception", timeout=10)
+    dash_duo.wait_for_contains_text(f"#{ids.SHARE_STATUS}", "issue=deception", timeout=WAIT)
     status = dash_duo.find_element(f"#{ids.SHARE_STATUS}").text
     assert status.endswith(dash_duo.driver.current_url)
     assert status.startswith(("Link copied:", "Copy this link:"))

@@ -9,6 +9,7 @@ from selenium.webdriver.common.action_chains import ActionChains
 
 from dashboard.factory import create_app
 from layouts import ids
+from tests.conftest import WAIT
 
 pytestmark = pytest.mark.browser
 
@@ -20,7 +21,7 @@ def app(small_url, browser_ready):
 
 def _click_bar(dash_duo, chart: str, index: int = -1) -> None:
     selector = f"#{ids.graph(chart)} .trace.bars .point path"
-    dash_duo.wait_for_element(selector, timeout=15)
+    dash_duo.wait_for_element(selector, timeout=WAIT)
     bars = dash_duo.find_elements(selector)
     ActionChains(dash_duo.driver).move_to_element(bars[index]).click().perform()
 
@@ -36,21 +37,21 @@ def _text(dash_duo, selector: str) -> str | None:
 def _journey(dash_duo, path: str, chart: str, chips: str, table: str) -> None:
     dash_duo.driver.get(dash_duo.server_url + path)
     _click_bar(dash_duo, chart)
-    until(lambda: "issue=" in dash_duo.driver.current_url, timeout=15)
+    until(lambda: "issue=" in dash_duo.driver.current_url, timeout=WAIT)
     url = dash_duo.driver.current_url
-    dash_duo.wait_for_element(f"#{chips} .filter-chip", timeout=10)
+    dash_duo.wait_for_element(f"#{chips} .filter-chip", timeout=WAIT)
     chip_text = dash_duo.find_element(f"#{chips}").text
-    dash_duo.wait_for_element(f"#{ids.table(table)} table", timeout=15)
+    dash_duo.wait_for_element(f"#{ids.table(table)} table", timeout=WAIT)
     until(lambda: dash_duo.find_element(f"#{ids.table(table)}").get_attribute("innerHTML"), 10)
 
     dash_duo.driver.get(url)  # the copied link opened afresh
-    dash_duo.wait_for_element(f"#{chips} .filter-chip", timeout=15)
-    until(lambda: _text(dash_duo, f"#{chips}") == chip_text, timeout=10)
+    dash_duo.wait_for_element(f"#{chips} .filter-chip", timeout=WAIT)
+    until(lambda: _text(dash_duo, f"#{chips}") == chip_text, timeout=WAIT)
     assert dash_duo.driver.current_url == url
 
     # Removing the chip clears the filter and the URL.
     dash_duo.find_element(f"#{chips} .filter-chip button").click()
-    until(lambda: "issue=" not in dash_duo.driver.current_url, timeout=10)
+    until(lambda: "issue=" not in dash_duo.driver.current_url, timeout=WAIT)
 
 
 def test_bw001_supply_chains_bar_click_filters_the_view(start, app):
@@ -73,7 +74,7 @@ def test_bw003_theme_click_drills_down_and_goes_in_the_url(start, app):
     dash_duo = start(app)
     dash_duo.driver.get(dash_duo.server_url + ids.PATH_SUPPLY_CHAINS)
     _click_bar(dash_duo, ids.SC_THEME_CHART, -1)  # the first theme: wages
-    until(lambda: "theme=wages" in dash_duo.driver.current_url, timeout=15)
+    until(lambda: "theme=wages" in dash_duo.driver.current_url, timeout=WAIT)
     table = dash_duo.find_element(f"#{ids.table(ids.SC_THEME_CHART)}")
     # The table sits in a closed <details>: read its text content, not its visible text.
-    until(lambda: "Illegal wage deductions" in table.get_attribute("textContent"), timeout=15)
+    until(lambda: "Illegal wage deductions" in table.get_attribute("textContent"), timeout=WAIT)

@@ -176,6 +176,7 @@ def test_ex004_csv_header_block_says_what_where_when_and_under_which_rules(
     assert header["data as of"] == info.as_of
     assert f"below {data.params.k}" in header["disclosure"]
     assert f"±{data.params.noise}" in header["disclosure"]
+    assert header["source"].startswith("Source: ")
     assert header["licence"].startswith("CC BY 4.0")
     assert "ILM Community Dashboard" in header["citation"]
     assert header["url"].endswith(f"{view.path}?country=MY")
@@ -250,7 +251,8 @@ def test_ex010_embed_page_has_title_source_and_a_link_back_and_may_be_framed(cli
     assert response.status_code == 200
     page = response.get_data(as_text=True)
     assert html.escape(chart.meta.title) in page
-    assert "Source: Inclusive Labor Monitoring" in page
+    # The test database is the demo: its source line says so (an import's: tests/test_synthetic).
+    assert "Source: Demonstration data: synthetic, not ILM figures" in page
     assert re.search(rf'id="embed-link" href="[^"]*{re.escape(view.path)}\?country=TH"', page)
     assert "X-Frame-Options" not in response.headers
     assert response.headers["Content-Security-Policy"] == "frame-ancestors *"

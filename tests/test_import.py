@@ -592,7 +592,7 @@ def test_im070_failed_import_leaves_the_database_unchanged(extract, loaded):
 def test_im071_import_that_fails_while_writing_is_rolled_back(extract, loaded, monkeypatch):
     from data_access import load
 
-    def broken_build_cubes(conn):
+    def broken_build_cubes(conn, progress=None):
         raise RuntimeError("disk full")
 
     before = snapshot(loaded)

@@ -9,7 +9,6 @@ import pytest
 from sqlalchemy import create_engine, text
 
 from data_access.load import ExtractError, import_extract
-from tests.conftest import PG_URL
 from tests.test_import import exported, snapshot  # noqa: F401  (fixture and helper)
 
 SCHEMA = "ilm_import_test"
@@ -17,14 +16,14 @@ SCHEMA = "ilm_import_test"
 
 @pytest.fixture
 def pg_import_url(pg_small_url) -> str:
-    """An empty schema of its own, so the import never touches the shared demo tables."""
-    engine = create_engine(PG_URL)
+    """An empty schema of its own, so the import never touches the run's demo tables."""
+    engine = create_engine(pg_small_url)
     with engine.begin() as conn:
         conn.execute(text(f"DROP SCHEMA IF EXISTS {SCHEMA} CASCADE"))
         conn.execute(text(f"CREATE SCHEMA {SCHEMA}"))
     engine.dispose()
-    yield f"{PG_URL}?options=-csearch_path%3D{SCHEMA}"
-    engine = create_engine(PG_URL)
+    yield f"{pg_small_url}?options=-csearch_path%3D{SCHEMA}"
+    engine = create_engine(pg_small_url)
     with engine.begin() as conn:
         conn.execute(text(f"DROP SCHEMA IF EXISTS {SCHEMA} CASCADE"))
     engine.dispose()

@@ -27,6 +27,7 @@ from dashboard.views import all_views
 from data_access.filters import Filters
 from data_access.query import DataAccess
 from layouts import ids
+from tests.conftest import WAIT
 
 TRACES_FILE = ROOT / "tools" / "plotly-bundle" / "traces.json"
 BUNDLED = set(json.loads(TRACES_FILE.read_text())["traces"])
@@ -170,7 +171,7 @@ def _drawn(dash_duo, chart_ids) -> list:
         drawn = json.loads(dash_duo.driver.execute_script(FULL_DATA_TYPES))
         return loading == 0 and {d[0] for d in drawn} >= set(chart_ids) and drawn
 
-    return until(ready, timeout=20)
+    return until(ready, timeout=WAIT)
 
 
 @pytest.mark.browser
@@ -216,7 +217,7 @@ def test_pb008_sankey_and_map_draw_and_export_as_png_and_svg(start, app, path, c
     dash_duo = start(app)
     graph = ids.graph(chart)
     dash_duo.driver.get(dash_duo.server_url + path)
-    dash_duo.wait_for_element(f"#{graph} {drawn}", timeout=20)
+    dash_duo.wait_for_element(f"#{graph} {drawn}", timeout=WAIT)
     assert len(dash_duo.driver.find_elements("css selector", f"#{graph} {drawn}")) >= 3
     # The PNG and SVG buttons (assets/03_downloads.js) go through Plotly.toImage.
     for fmt, prefix in (("png", "data:image/png;base64,"), ("svg", "data:image/svg+xml")):

@@ -1,8 +1,9 @@
 """docs/sql/readonly_role.sql makes a PostgreSQL role that can read and do nothing else.
 
-The script is run against the small demo in the `test` database (as postgres, the
-loading role there), then the tests connect as `ilm_dashboard` (trust authentication: no
-password) and try to read, write and create. The role is dropped again at the end.
+The script is run as the administrative role against the small demo in this run's own
+database (whose owner, the run's role, is the loading role), making a read-only role named
+after the run, so parallel runs never share it. The tests connect as that role and try to
+read, write and create. The role is dropped again at the end.
 """
 
 from __future__ import annotations
@@ -20,9 +21,10 @@ from sqlalchemy.engine import URL
 from sqlalchemy.exc import DBAPIError
 
 from data_access import schema
+from tests.conftest import RUN_ID
 
 SQL = Path(__file__).resolve().parent.parent / "docs" / "sql" / "readonly_role.sql"
-ROLE = "ilm_dashboard"
+ROLE = f"{RUN_ID}_ro"
 PASSWORD = "not-a-real-password"
 SCRATCH = "ro_test_scratch"
 
@@ -32,8 +34,8 @@ def _drop_role(admin_url: URL) -> None:
     with engine.connect() as conn:
         if conn.execute(text("select 1 from pg_roles where rolname = :r"), {"r": ROLE}).first():
             # DROP OWNED BY also revokes its privileges and default privileges here.
-            conn.execute(text(f"DROP OWNED BY {ROLE}"))
-            conn.execute(text(f"DROP ROLE {ROLE}"))
+            conn.execute(text(f'DROP OWNED BY "{ROLE}"'))
+            conn.execute(text(f'DROP ROLE "{ROLE}"'))
         conn.execute(text(f"DROP TABLE IF EXISTS {SCRATCH}"))
     engine.dispose()
 
@@ -58,6 +60,7 @@ def statements(variables: dict[str, str]) -> list[str]:
         quote, value = match.group(1), variables[match.group(2)]
         return quote + value.replace(quote, quote * 2) + quote
 
+    variables = {"dashboard_role": "ilm_dashboard", **variables}  # psql's default too
     lines = [
         line
         for line in SQL.read_text(encoding="utf-8").splitlines()
@@ -81,17 +84,22 @@ def _run_with_sqlalchemy(admin_url: URL, variables: dict[str, str]) -> None:
     engine.dispose()
 
 
+def _variables(pg_small_url: str) -> dict[str, str]:
+    loader = make_url(pg_small_url).username
+    return {"dashboard_password": PASSWORD, "loader_role": loader, "dashboard_role": ROLE}
+
+
 @pytest.fixture(scope="module")
-def role_url(pg_small_url):
+def role_url(pg_run, pg_small_url):
     """Run the script; yield the URL to connect as the read-only role; drop it after."""
-    admin_url = make_url(pg_small_url)
+    admin_url = make_url(pg_run.admin_url)
     _drop_role(admin_url)
-    variables = {"dashboard_password": PASSWORD, "loader_role": admin_url.username or "postgres"}
+    variables = _variables(pg_small_url)
     if shutil.which("psql"):
         _run_with_psql(admin_url, variables)
     else:
         _run_with_sqlalchemy(admin_url, variables)
-    url = admin_url.set(username=ROLE, password=None)
+    url = admin_url.set(username=ROLE, password=PASSWORD)
     try:
         yield url
     finally:
@@ -216,19 +224,18 @@ def test_ro007_role_holds_select_and_nothing_else(role_engine):
 
 def test_ro008_statements_fill_in_the_psql_variables():
     sql = statements({"DBNAME": "ilm", "dashboard_password": "it's", "loader_role": "ld"})
-    assert "CREATE ROLE ilm_dashboard LOGIN PASSWORD 'it''s' NOSUPERUSER" in sql[0]
-    assert 'GRANT CONNECT ON DATABASE "ilm" TO ilm_dashboard' in sql
+    assert "CREATE ROLE \"ilm_dashboard\" LOGIN PASSWORD 'it''s' NOSUPERUSER" in sql[0]
+    assert 'GRANT CONNECT ON DATABASE "ilm" TO "ilm_dashboard"' in sql
     assert not [s for s in sql if re.search(r":['\"]?\w", s)]
 
 
-def test_ro009_script_works_without_psql_too(role_url, pg_small_url):
+def test_ro009_script_works_without_psql_too(role_url, pg_run, pg_small_url):
     """The SQLAlchemy road, in a transaction that is rolled back (the role stays as is)."""
-    admin = create_engine(pg_small_url)
+    admin = create_engine(pg_run.admin_url)
     with admin.connect() as conn, conn.begin() as transaction:
-        conn.execute(text(f"DROP OWNED BY {ROLE}"))
-        conn.execute(text(f"DROP ROLE {ROLE}"))
-        loader = make_url(pg_small_url).username or "postgres"
-        _run_statements(conn, {"dashboard_password": PASSWORD, "loader_role": loader})
+        conn.execute(text(f'DROP OWNED BY "{ROLE}"'))
+        conn.execute(text(f'DROP ROLE "{ROLE}"'))
+        _run_statements(conn, _variables(pg_small_url))
         may = conn.execute(
             text(
                 "select has_table_privilege(:role, 'cases', 'SELECT'), "
