@@ -8,9 +8,9 @@ voice").
 
 Worksites are the contributors here, as cases are for case counts: every published
 count goes through the same Protector (minimum count K, minimum contributing worksites
-C, cell-key perturbation). A worksite's record key is the record key of its first case
-(the smallest case id): secret like every record key, and stable across data versions
-because case keys are. No per-worksite or per-audit row ever leaves this module.
+C, cell-key perturbation). A worksite's record key (worksites.record_key) is derived from
+its id with the deployment's secret (data_access.keys): secret like every record key, and
+stable across data versions. No per-worksite or per-audit row ever leaves this module.
 
 Requests read tables derived at load time (data_access.load.build_audit_reports): the
 (audit, reported category) pairs of every audit and window, with the case dimensions that
@@ -26,7 +26,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import NamedTuple
 
-from sqlalchemy import and_, case, func, select
+from sqlalchemy import case, func, select
 
 from data_access import contract, schema
 from data_access.disclosure import SUPPRESSED, Published, share
@@ -274,19 +274,11 @@ class AuditGaps:
         return sites, issues
 
     def _worksite_keys(self, worksite_ids: set[str]) -> dict[str, int]:
-        """Each worksite's record key: the key of its case with the smallest id."""
+        """Each worksite's record key."""
         if not worksite_ids:
             return {}
-        c = schema.cases.c
-        first = (
-            select(c.worksite_id, func.min(c.case_id).label("case_id"))
-            .where(c.worksite_id.in_(sorted(worksite_ids)))
-            .group_by(c.worksite_id)
-            .subquery()
-        )
-        query = select(first.c.worksite_id, c.record_key).join(
-            schema.cases, and_(c.case_id == first.c.case_id)
-        )
+        w = schema.worksites.c
+        query = select(w.worksite_id, w.record_key).where(w.worksite_id.in_(sorted(worksite_ids)))
         with self.data.engine.connect() as conn:
             return {wid: int(key) for wid, key in conn.execute(query)}
 

@@ -17,6 +17,11 @@ from data_access.demo import DemoSpec
 from data_access.load import build_demo
 
 IN_CI = os.environ.get("CI", "").lower() in ("1", "true", "yes")
+# A fixed record-key secret: every test database (and every command a test runs in a
+# subprocess, which inherits the variable) gets the same keys, and no test writes a
+# secret file into the instance folder.
+TEST_SECRET = b"ilm-dashboard-test-record-key-secret"
+os.environ["RECORD_KEY_SECRET"] = TEST_SECRET.hex()
 PG_URL = os.environ.get("TEST_DATABASE_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
 REDIS_URL = os.environ.get("TEST_REDIS_URL", "redis://127.0.0.1:6379/15")
 CHROME = os.environ.setdefault("DASH_TEST_CHROMEPATH", "/usr/bin/chromium")

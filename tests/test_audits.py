@@ -291,9 +291,8 @@ def reference_gap(gaps: AuditGaps, keys: dict[str, int], filters: Filters, windo
 
 @pytest.fixture(scope="module")
 def raw_keys(raw) -> dict[str, int]:
-    """Each worksite's record key from the raw rows: the key of its smallest case id."""
-    cases = raw["cases"].dropna(subset=["worksite_id"]).sort_values("case_id")
-    return cases.groupby("worksite_id").record_key.first().astype(int).to_dict()
+    """Each worksite's record key from the raw rows (worksites.record_key)."""
+    return raw["worksites"].set_index("worksite_id").record_key.astype(int).to_dict()
 
 
 @st.composite
