@@ -171,11 +171,13 @@ class _Lines:
                     self.count,
                     f"line is longer than {MAX_LINE:,} characters; no row of the contract is",
                 )
+            if "\0" in line:
+                raise _Structure(self.count, "holds a NUL byte: is this a text file?")
             if self.count - self.record_start >= MAX_RECORD_LINES:
                 raise _Structure(
                     self.record_start,
-                    f"a quoted field starting on this line runs on for more than "
-                    f"{MAX_RECORD_LINES} lines: is a quote left open?",
+                    "a quote opened in this record is not closed: its field runs on for more "
+                    f"than {MAX_RECORD_LINES} lines",
                 )
             yield line
 
@@ -197,11 +199,15 @@ def records(handle) -> Iterator[tuple[int, int, list[str]]]:
 
 def _csv_problem(reason: str, lines: _Lines) -> str:
     start, now = lines.record_start, lines.count
-    if "NUL" in reason:
-        return "holds a NUL byte: is this a text file?"
-    if now > start or "end of data" in reason:
-        # The record swallowed the lines after an opening quote: that quote is the error.
-        return "a quote opened in this record is not closed where its field ends"
+    if "end of data" in reason:
+        return "a quote opened in this record is not closed before the end of the file"
+    if now > start:
+        # The record swallowed the lines after an opening quote: that quote is the error,
+        # not the text after the quote that happened to close it.
+        return (
+            "a quote opened in this record is not closed where its field ends "
+            f"(the record runs on to line {now})"
+        )
     if "expected after" in reason:
         return (
             "a closing quote is followed by more text in the same field "
