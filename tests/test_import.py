@@ -8,6 +8,7 @@ data_access/contract.py has a test that names the file, line, column and rule it
 from __future__ import annotations
 
 import csv
+import datetime as dt
 import hashlib
 import shutil
 from collections.abc import Callable
@@ -615,3 +616,83 @@ def test_im071_import_that_fails_while_writing_is_rolled_back(extract, loaded, m
     with pytest.raises(RuntimeError, match="disk full"):
         import_extract(loaded, extract)
     assert snapshot(loaded) == before
+
+
+# -- manifest, export round trip, shrinking, older databases ----------------------------
+def test_im080_export_writes_a_manifest_of_every_file(exported):
+    lines = (exported / "manifest.csv").read_text(encoding="utf-8").splitlines()
+    assert lines[0] == "file,rows,sha256"
+    listed = {line.split(",")[0]: line.split(",")[1:] for line in lines[1:]}
+    assert list(listed) == [spec.filename for spec in contract.TABLES.values()]
+    for name, (rows, sha) in listed.items():
+        data = (exported / name).read_bytes()
+        assert sha == hashlib.sha256(data).hexdigest()
+        assert int(rows) == len(read_rows(exported, name.removesuffix(".csv")))
+
+
+def test_im081_export_import_export_is_byte_identical(exported, loaded, tmp_path):
+    again = tmp_path / "again"
+    export_extract(loaded, again)
+    for name in [*(spec.filename for spec in contract.TABLES.values()), "manifest.csv"]:
+        assert (again / name).read_bytes() == (exported / name).read_bytes(), name
+
+
+def test_im082_a_file_cut_short_after_the_manifest_is_refused(extract, loaded):
+    before = snapshot(loaded)
+    path = path_of(extract, "contacts")
+    lines = path.read_text(encoding="utf-8").splitlines(keepends=True)
+    kept = 1 + (len(lines) - 1) * 6 // 10
+    path.write_text("".join(lines[:kept]), encoding="utf-8", newline="")
+    errors = rejected(extract, loaded).errors
+    assert errors == [
+        "manifest.csv:7, column sha256: does not match contacts.csv: "
+        "the file changed after the manifest was written",
+        f"manifest.csv:7, column rows: says {len(lines) - 1:,} rows, contacts.csv has "
+        f"{kept - 1:,} (is the file cut short?)",
+    ]
+    assert snapshot(loaded) == before
+
+
+def test_im083_fewer_rows_need_accept_shrink_and_are_noted(extract, loaded):
+    rows = read_rows(extract, "contacts")
+    write_rows(extract, "contacts", rows[: len(rows) // 2])
+    errors = rejected(extract, loaded).errors
+    assert errors == [
+        f"contacts.csv: {len(rows) // 2:,} rows, 50% fewer than the {len(rows):,} of data "
+        "version 1 (more than 10% fewer looks like a file cut short); if the drop is "
+        "expected, import again with --accept-shrink"
+    ]
+    assert import_extract(loaded, extract, accept_shrink=True) == (2, True)
+    latest = snapshot(loaded)["versions"][-1]
+    assert latest["source"] == "import extract (fewer rows accepted)"
+
+
+def test_im084_a_few_rows_fewer_need_nothing(extract, loaded):
+    rows = read_rows(extract, "contacts")
+    write_rows(extract, "contacts", rows[: len(rows) - len(rows) // 20])
+    assert import_extract(loaded, extract) == (2, True)
+
+
+def test_im085_a_database_of_an_older_dashboard_is_rebuilt_keeping_its_history(extract, loaded):
+    engine = create_engine(loaded)
+    with engine.begin() as conn:
+        conn.exec_driver_sql("ALTER TABLE worksites DROP COLUMN record_key")
+    engine.dispose()
+    # The same extract: its checksum matches version 1, but the tables are not current.
+    assert import_extract(loaded, extract) == (2, True)
+    keys = record_keys(loaded, schema.worksites, ("worksite_id",))
+    assert keys and all(k == record_key(TEST_SECRET, "worksite", w) for (w,), k in keys.items())
+    assert [v["version"] for v in snapshot(loaded)["versions"]] == [1, 2]
+
+
+def test_im086_months_in_the_future_never_set_the_as_of(extract, db_url):
+    line = change_row(extract, "contacts", lambda row: True, month="2204-06")
+    errors = rejected(extract, db_url).errors
+    assert errors[0].startswith(f"contacts.csv:{line}, column month: 2204-06 is in the future")
+
+
+def test_im087_the_as_of_follows_today(extract, db_url):
+    """An extract whose data reach this month is not 'in the future' the month after."""
+    with pytest.raises(ExtractError, match="is in the future"):
+        import_extract(db_url, extract, today=dt.date(2026, 5, 31))
+    assert import_extract(db_url, extract, today=dt.date(2026, 6, 1)) == (1, True)
