@@ -20,6 +20,7 @@ from data_access.load import (
     build_demo,
     database_info,
     export_extract,
+    has_data_version,
     import_extract,
 )
 from data_access.query import NoData
@@ -169,15 +170,18 @@ def cmd_serve(args) -> int:
 
 
 def ensure_database(app) -> None:
-    """Build the demo database with progress when the default SQLite file is missing."""
+    """Build the demo database with progress when the default SQLite file holds no data.
+
+    A file without a data version (a first build that was stopped) is built again.
+    """
     url = app.server.config["DATABASE_URL"]
     if not url.startswith("sqlite:///"):
         return
     path = url.removeprefix("sqlite:///")
-    if os.path.exists(path):
+    if os.path.exists(path) and has_data_version(url):
         return
 
-    print(f"First run: building the demo dataset in {path} (a few seconds).")
+    print(f"First run: building the demo dataset in {path} (about half a minute).")
     build_demo(url, DemoSpec(), ProgressPrinter())
     print("Demo dataset ready. Open http://127.0.0.1:8050")
 

@@ -49,7 +49,7 @@ from data_access.audits import WINDOWS
 from data_access.demo import DemoGenerator, DemoSpec
 from data_access.extract import ExtractError, validate_extract, write_manifest
 from data_access.keys import contacts_id, load_secret, record_key
-from data_access.query import readonly_engine
+from data_access.query import NoData, readonly_engine
 
 Progress = Callable[[str, int, int | None], None]
 INSERT_CHUNK = 5_000
@@ -650,6 +650,19 @@ def database_info(url: str) -> DatabaseInfo:
         versions = [dict(v) for v in conn.execute(select(dv).order_by(dv.c.version)).mappings()]
         counts = table_counts(conn)
     return DatabaseInfo(engine.url.render_as_string(hide_password=True), versions, counts)
+
+
+def has_data_version(url: str) -> bool:
+    """Whether the database holds at least one data version (read-only)."""
+    try:
+        engine = readonly_engine(url)
+    except NoData:
+        return False
+    try:
+        with engine.connect() as conn:
+            return _latest_version(conn) is not None
+    finally:
+        engine.dispose()
 
 
 def table_counts(conn: Connection) -> dict[str, int]:
