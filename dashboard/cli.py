@@ -12,14 +12,23 @@ from gunicorn.app.base import BaseApplication
 from dashboard import config as configuration
 from dashboard.factory import create_app
 from data_access.demo import DemoSpec
+from data_access.extract import ExtractError
+from data_access.keys import SecretError
 from data_access.load import (
-    ExtractError,
+    DemoRefused,
+    WriterBusy,
     build_demo,
     database_info,
     export_extract,
+    has_data_version,
     import_extract,
 )
 from data_access.query import DataAccess, NoData
+
+# Exit statuses: 1 for a refusal that needs the operator (a broken extract, a demo over an
+# import), 75 (EX_TEMPFAIL) when another writer holds the database: try again later.
+EXIT_REFUSED = 1
+EXIT_BUSY = 75
 
 
 class ProgressPrinter:
@@ -57,11 +66,28 @@ def _database_url(args) -> str:
     return args.database_url or configuration.from_env()["DATABASE_URL"]
 
 
+def _refuse(message: str, status: int = EXIT_REFUSED) -> int:
+    print(message, file=sys.stderr)
+    print("Nothing in the database was changed.", file=sys.stderr)
+    return status
+
+
 def cmd_demo(args) -> int:
     url = _database_url(args)
-    spec = DemoSpec(cases=args.cases, seed=args.seed, last_month=args.as_of or "")
+    try:
+        spec = DemoSpec(cases=args.cases, seed=args.seed, last_month=args.as_of or "")
+        spec.check()
+    except ValueError as exc:
+        return _refuse(f"demo: {exc}")
     print(f"Building the demo dataset ({spec.cases:,} cases, seed {spec.seed}) in {url}")
-    version = build_demo(url, spec, ProgressPrinter())
+    try:
+        version = build_demo(url, spec, ProgressPrinter(), force=args.force)
+    except DemoRefused as exc:
+        return _refuse(f"demo: {exc}")
+    except WriterBusy as exc:
+        return _refuse(f"demo: {exc}", EXIT_BUSY)
+    except SecretError as exc:
+        return _refuse(f"demo: {exc}")
     print(f"Done: data version {version}, as of {spec.as_of}.")
     return 0
 
@@ -69,11 +95,19 @@ def cmd_demo(args) -> int:
 def cmd_import(args) -> int:
     url = _database_url(args)
     try:
-        version, changed = import_extract(url, args.directory, args.as_of, ProgressPrinter())
+        version, changed = import_extract(
+            url,
+            args.directory,
+            args.as_of,
+            ProgressPrinter(),
+            accept_shrink=args.accept_shrink,
+        )
     except ExtractError as exc:
-        print(str(exc), file=sys.stderr)
-        print("Nothing in the database was changed.", file=sys.stderr)
-        return 1
+        return _refuse(str(exc))
+    except WriterBusy as exc:
+        return _refuse(f"import: {exc}", EXIT_BUSY)
+    except SecretError as exc:
+        return _refuse(f"import: {exc}")
     if changed:
         print(f"Imported {args.directory} as data version {version}.")
     else:
@@ -82,8 +116,12 @@ def cmd_import(args) -> int:
 
 
 def cmd_export(args) -> int:
-    export_extract(_database_url(args), args.directory)
-    print(f"Wrote the extract to {args.directory}.")
+    try:
+        export_extract(_database_url(args), args.directory)
+    except NoData as exc:
+        print(str(exc), file=sys.stderr)
+        return 1
+    print(f"Wrote the extract and its manifest to {args.directory}.")
     return 0
 
 
@@ -157,18 +195,21 @@ def cmd_serve(args) -> int:
 
 
 def ensure_database(app, host: str = "127.0.0.1", port: int = 8050) -> None:
-    """Build the demo database with progress when the default SQLite file is missing."""
+    """Build the demo database with progress when the default SQLite file holds no data.
+
+    A file without a data version (a first build that was stopped) is built again.
+    """
     url = app.server.config["DATABASE_URL"]
     if not url.startswith("sqlite:///"):
         return
     path = url.removeprefix("sqlite:///")
-    if os.path.exists(path):
+    if os.path.exists(path) and has_data_version(url):
         return
 
     spec = DemoSpec()
     print(
         f"First run: building the demo dataset ({spec.cases:,} synthetic cases) in {path}; "
-        "this takes up to a minute on a 2-core machine, longer when it is busy."
+        "about half a minute on a 2-core machine, longer when it is busy."
     )
     build_demo(url, spec, ProgressPrinter())
     shown = "127.0.0.1" if host in ("0.0.0.0", "::", "") else host
@@ -188,15 +229,27 @@ def parser() -> argparse.ArgumentParser:
     demo.add_argument("--seed", type=int, default=2024, help="random seed (default 2024)")
     demo.add_argument("--as-of", help="last month YYYY-MM (default: the current month)")
     demo.add_argument("--database-url", help=db_help)
+    demo.add_argument(
+        "--force",
+        action="store_true",
+        help="replace the data even when the database holds an imported extract",
+    )
     demo.set_defaults(func=cmd_demo)
 
     imp = sub.add_parser("import", help="load an extract (a directory of contract CSV files)")
     imp.add_argument("directory")
     imp.add_argument("--as-of", help="as-of month YYYY-MM (default: the latest month in it)")
     imp.add_argument("--database-url", help=db_help)
+    imp.add_argument(
+        "--accept-shrink",
+        action="store_true",
+        help="load it even when a file has over 10%% fewer rows than the version loaded",
+    )
     imp.set_defaults(func=cmd_import)
 
-    exp = sub.add_parser("export", help="write the database's extract as contract CSV files")
+    exp = sub.add_parser(
+        "export", help="write the database's extract as contract CSV files with a manifest"
+    )
     exp.add_argument("directory")
     exp.add_argument("--database-url", help=db_help)
     exp.set_defaults(func=cmd_export)

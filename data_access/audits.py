@@ -21,6 +21,10 @@ number follows the release's rules with worksites in place of cases:
 - worksites per detection-rate bin use fixed bins (never merged to suit the data), each
   a protected count of worksites.
 
+A worksite's record key (worksites.record_key) is derived from its id with the
+deployment's secret (data_access.keys): secret like every record key, and stable across
+data versions.
+
 Requests read tables derived at load time (data_access.load.build_audit_reports): the
 (audit, reported category) pairs of every audit and window, with the case dimensions that
 can narrow the reports. No per-worksite or per-audit row ever leaves this module.

@@ -8,6 +8,7 @@ refuse. docs/data-contract.md is the prose form of this module; keep the two in 
 
 from __future__ import annotations
 
+import datetime as dt
 import re
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
@@ -15,8 +16,11 @@ from typing import Any
 
 from data_access import taxonomy
 
-MONTH_RE = re.compile(r"^(\d{4})-(0[1-9]|1[0-2])$")
-ID_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_-]{0,39}$")
+# ASCII digits only: `\d` also matches Arabic-Indic or full-width digits, which a database
+# would take as text and the month arithmetic would not.
+MONTH_RE = re.compile(r"^([0-9]{4})-(0[1-9]|1[0-2])\Z")
+INT_RE = re.compile(r"^-?[0-9]+\Z")
+ID_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_-]{0,39}\Z")
 FIRST_MONTH = "2015-01"
 MAX_WORKERS = 100_000
 
@@ -209,12 +213,29 @@ TABLES: dict[str, Table] = {
 }
 
 
+def current_month(today: dt.date | None = None) -> str:
+    """The month no data may reach beyond: this month, in UTC."""
+    today = today or dt.datetime.now(dt.UTC).date()
+    return f"{today.year:04d}-{today.month:02d}"
+
+
 def month_index(month: str) -> int:
     return int(month[:4]) * 12 + int(month[5:7]) - 1
 
 
 def month_from_index(index: int) -> str:
     return f"{index // 12:04d}-{index % 12 + 1:02d}"
+
+
+def shown(value: str, limit: int = 40) -> str:
+    """A value quoted for a message, at most `limit` characters; non-ASCII text is shown
+    escaped, so look-alike digits and letters and invisible characters can be seen."""
+    text = repr(value) if value.isascii() else ascii(value)
+    return text if len(text) <= limit else text[: limit - 4] + "...'"
+
+
+def _ascii_hint(text: str) -> str:
+    return " in ASCII digits 0-9" if any(c.isdigit() and not c.isascii() for c in text) else ""
 
 
 def parse_value(column: Column, text: str) -> tuple[Any, str | None]:
@@ -225,14 +246,19 @@ def parse_value(column: Column, text: str) -> tuple[Any, str | None]:
             return None, "is required"
         return None, None
     if column.kind == "int":
-        if not re.fullmatch(r"-?\d+", text):
-            return None, f"must be a whole number, got {text!r}"
+        if not INT_RE.fullmatch(text):
+            return None, f"must be a whole number{_ascii_hint(text)}, got {shown(text)}"
         return int(text), None
     return text, None
 
 
-def check_value(column: Column, value: Any, as_of: str | None) -> str | None:
-    """The single-field rules of the contract; None when the value keeps them."""
+def check_value(
+    column: Column, value: Any, as_of: str | None, latest: str | None = None
+) -> str | None:
+    """The single-field rules of the contract; None when the value keeps them.
+
+    `latest` is the current month: no month may be after it, whatever the as-of.
+    """
     if value is None:
         return "is required" if column.required else None
     if column.kind == "id":
@@ -241,13 +267,16 @@ def check_value(column: Column, value: Any, as_of: str | None) -> str | None:
     elif column.kind == "code":
         allowed = taxonomy.CODE_LISTS[column.codes]
         if value not in allowed:
-            shown = ", ".join(sorted(allowed))
-            return f"{value!r} is not an allowed {column.codes} code (allowed: {shown})"
+            listed = ", ".join(sorted(allowed))
+            return f"{shown(value)} is not an allowed {column.codes} code (allowed: {listed})"
     elif column.kind == "month":
-        if not isinstance(value, str) or not MONTH_RE.match(value):
-            return f"must be a month as YYYY-MM, got {value!r}"
+        if not isinstance(value, str) or not MONTH_RE.fullmatch(value):
+            text = str(value)
+            return f"must be a month as YYYY-MM{_ascii_hint(text)}, got {shown(text)}"
         if value < FIRST_MONTH:
             return f"is before {FIRST_MONTH}"
+        if latest and value > latest:
+            return f"{value} is in the future (it is {latest} now)"
         if as_of and value > as_of:
             return f"is after the extract's as-of month {as_of}"
     elif column.kind == "int":
@@ -260,11 +289,13 @@ def check_value(column: Column, value: Any, as_of: str | None) -> str | None:
     return None
 
 
-def check_row(table: Table, row: dict, as_of: str | None = None) -> list[tuple[str, str]]:
+def check_row(
+    table: Table, row: dict, as_of: str | None = None, latest: str | None = None
+) -> list[tuple[str, str]]:
     """All broken rules of one typed row, as (column, message) pairs."""
     errors = []
     for column in table.columns:
-        message = check_value(column, row.get(column.name), as_of)
+        message = check_value(column, row.get(column.name), as_of, latest)
         if message:
             errors.append((column.name, message))
     for rule in table.rules:

@@ -8,14 +8,20 @@ of large cases, and audits that find only a few percent of what workers report -
 including one factory with 16 worker-reported issue categories whose audit found none.
 
 Cases are generated in fixed-size batches, each from its own seeded stream, so memory
-stays bounded at any size. The generator runs twice over the same streams: the first
-pass only measures the workers remediated in 2022-2024, the second rescales them so the
-total is exact (integer apportioning over the running sum, no rounding drift).
+stays bounded at any size. The generator runs twice over the same streams. The first pass
+measures, for every year, the remediated cases resolved in it, and fits their sizes to a
+smooth line: every year gets the same mean of workers remediated per remediated case,
+the one that makes 2022-2024 add up to the public figure exactly. Fitting swaps a case's
+size for a fresh draw from the same distribution when that brings the year closer to its
+line, then moves the last few workers within cases (never past a case's workers affected
+or the 5,000-worker cap): the volume is generated, not rescaled, so the trend has no step
+at 2022 or 2025. The first pass also notes what workers report at each worksite, so the
+audits drawn afterwards can find (or miss) what was reported around them. The second pass
+yields the rows with the fitted sizes.
 """
 
 from __future__ import annotations
 
-import datetime as dt
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 
@@ -24,11 +30,25 @@ import numpy as np
 from data_access import contract, taxonomy
 
 DEFAULT_CASES = 60_000
+MIN_CASES = 1_000
 DEFAULT_SEED = 2024
 REMEDIATED_TARGET = 282_619
 TARGET_FIRST, TARGET_LAST = "2022-01", "2024-12"
 FIRST_MONTH = "2019-01"
 BATCH = 20_000
+MAX_CASE_WORKERS = 5_000  # the heavy tail of workers affected stops here
+TAIL_START, TAIL_ALPHA = 20, 0.9  # the tail is Pareto from 20 workers, capped
+# Worksites draw reports in proportion to a lognormal weight: some far more than others,
+# none dominant (at the default size the busiest holds about 1% of cases).
+WORKSITE_SIGMA = 0.8
+# Audit findings (see DemoGenerator.audits).
+VISIBLE_ISSUES = ("unsafe_work", "poor_living", "no_rest_day")
+FOUND_IF_REPORTED = {"visible": 0.2, "other": 0.015}
+FOUND_IF_NOT_REPORTED = {"visible": 0.1, "other": 0.005}
+# An audit around which workers reported this many categories finds at least one of them
+# (all but the silent audit): the silent audit is the one that found none of many.
+MANY_REPORTED = 8
+AUDIT_WINDOW = 12
 
 # The audited factory whose workers reported 16 issue categories and whose audit found none.
 SILENT_AUDIT_WORKSITE = "W000016"
@@ -53,12 +73,12 @@ WORK_COUNTRIES = {
     "TH": (
         0.55,
         {
-            "seafood": 0.22,
-            "food_beverage": 0.18,
+            "seafood": 0.28,
+            "food_beverage": 0.2,
             "apparel_footwear": 0.2,
-            "electronics": 0.15,
-            "agriculture": 0.13,
-            "construction": 0.08,
+            "electronics": 0.16,
+            "agriculture": 0.07,
+            "construction": 0.05,
             "other": 0.04,
         },
         {"MM": 0.62, "KH": 0.24, "LA": 0.1, "TH": 0.04},
@@ -66,18 +86,19 @@ WORK_COUNTRIES = {
     "MY": (
         0.33,
         {
-            "electronics": 0.3,
-            "apparel_footwear": 0.1,
-            "agriculture": 0.22,
-            "food_beverage": 0.1,
-            "construction": 0.13,
-            "other": 0.15,
+            "electronics": 0.4,
+            "apparel_footwear": 0.14,
+            "food_beverage": 0.12,
+            "seafood": 0.06,
+            "agriculture": 0.08,
+            "construction": 0.08,
+            "other": 0.12,
         },
         {"NP": 0.3, "BD": 0.3, "MM": 0.25, "ID": 0.1, "IN": 0.05},
     ),
     "MM": (
         0.12,
-        {"apparel_footwear": 0.7, "food_beverage": 0.15, "agriculture": 0.15},
+        {"apparel_footwear": 0.7, "food_beverage": 0.12, "seafood": 0.08, "agriculture": 0.1},
         {"MM": 1.0},
     ),
 }
@@ -92,10 +113,11 @@ CORRIDORS = {
             "AE": 0.15,
             "QA": 0.15,
             "MY": 0.14,
-            "HR": 0.05,
-            "BG": 0.03,
-            "GR": 0.04,
-            "GB": 0.04,
+            # Europe: new, thin corridors (thin enough to be withheld in a small demo).
+            "HR": 0.03,
+            "BG": 0.015,
+            "GR": 0.02,
+            "GB": 0.025,
         },
     ),
     "BD": (0.25, {"SA": 0.35, "AE": 0.2, "MY": 0.25, "KW": 0.1, "QA": 0.1}),
@@ -198,11 +220,6 @@ ROUTES_RECRUITMENT = {
 }
 
 
-def current_month(today: dt.date | None = None) -> str:
-    today = today or dt.date.today()
-    return f"{today.year:04d}-{today.month:02d}"
-
-
 @dataclass(frozen=True)
 class DemoSpec:
     cases: int = DEFAULT_CASES
@@ -212,7 +229,19 @@ class DemoSpec:
 
     @property
     def as_of(self) -> str:
-        return self.last_month or current_month()
+        return self.last_month or contract.current_month()
+
+    def check(self) -> None:
+        """Raise ValueError, in words an operator can act on, for a spec that cannot be built."""
+        if self.cases < MIN_CASES:
+            raise ValueError(f"the demo needs at least {MIN_CASES:,} cases to be realistic")
+        if not contract.MONTH_RE.match(self.as_of):
+            raise ValueError(f"--as-of must be a month as YYYY-MM, got {self.as_of!r}")
+        if self.as_of < TARGET_LAST:
+            raise ValueError(f"--as-of must be {TARGET_LAST} or later (the calibration needs it)")
+        now = contract.current_month()
+        if self.as_of > now:
+            raise ValueError(f"--as-of {self.as_of} is in the future (it is {now} now)")
 
     @property
     def remediated_target(self) -> int:
@@ -222,6 +251,22 @@ class DemoSpec:
     @property
     def n_worksites(self) -> int:
         return max(SILENT_ISSUES * 10, self.cases // 40)
+
+
+def _workers_affected(rng: np.random.Generator, size: int) -> np.ndarray:
+    """Two thirds one worker, a quarter small groups (2 to 20), a heavy tail to the cap."""
+    kind = rng.random(size)
+    small = rng.geometric(0.12, size=size) + 1
+    tail = (TAIL_START * (1 - rng.random(size)) ** (-1 / TAIL_ALPHA)).astype(int)
+    tail = np.minimum(tail, MAX_CASE_WORKERS)
+    return np.where(kind < 0.65, 1, np.where(kind < 0.88, np.minimum(small, 20), tail))
+
+
+def _workers_remediated(rng: np.random.Generator, affected: np.ndarray) -> np.ndarray:
+    """All of the workers affected in 70% of remediated cases, some of them in the rest."""
+    partial = rng.random(len(affected)) >= 0.7
+    some = rng.integers(1, affected + 1)
+    return np.where(partial, some, affected)
 
 
 def _pick(rng: np.random.Generator, weights: dict, size: int) -> np.ndarray:
@@ -245,13 +290,10 @@ class DemoGenerator:
     """Yields contract-valid rows for every table of the extract."""
 
     def __init__(self, spec: DemoSpec) -> None:
-        if spec.cases < 1_000:
-            raise ValueError("the demo needs at least 1,000 cases to be realistic")
+        spec.check()
         self.spec = spec
         self.first = contract.month_index(spec.first_month)
         self.last = contract.month_index(spec.as_of)
-        if self.last < contract.month_index(TARGET_LAST):
-            raise ValueError("the demo must reach at least December 2024")
         self.months = np.arange(self.first, self.last + 1)
         self.worksites = self._make_worksites()
         by_country: dict[str, list[int]] = {}
@@ -259,11 +301,20 @@ class DemoGenerator:
             if ws["worksite_id"] != SILENT_AUDIT_WORKSITE:
                 by_country.setdefault(ws["country"], []).append(i)
         self._ws_pool = {c: np.array(ix) for c, ix in by_country.items()}
+        weight = np.random.default_rng([spec.seed, 4]).lognormal(
+            0.0, WORKSITE_SIGMA, len(self.worksites)
+        )
+        self._ws_p = {c: weight[ix] / weight[ix].sum() for c, ix in self._ws_pool.items()}
         self._ws_ids = np.array([w["worksite_id"] for w in self.worksites], dtype=object)
+        self._ws_index = {wid: i for i, wid in enumerate(self._ws_ids)}
         self._ws_industries = np.array([w["industry"] for w in self.worksites], dtype=object)
         self._labels = [contract.month_from_index(int(m)) for m in self.months]
         self._month_p = self._month_weights()
-        self._scale: tuple[int, int] | None = None  # (extra target, raw extra total)
+        self._issue_bit = {code: 1 << i for i, code in enumerate(taxonomy.ISSUES)}
+        # Filled by the first pass (_measure): fitted sizes by (batch, row), and the
+        # reports per worksite as arrays (worksite index, month index, issue bit mask).
+        self._sizes: dict[tuple[int, int], tuple[int, int]] | None = None
+        self._reports: tuple[np.ndarray, np.ndarray, np.ndarray] | None = None
 
     # -- worksites and audits ------------------------------------------------------
     def _make_worksites(self) -> list[dict]:
@@ -290,12 +341,27 @@ class DemoGenerator:
         return rows
 
     def audits(self) -> tuple[list[dict], list[dict]]:
-        """Audits of about a third of the worksites, finding a few percent of issues."""
+        """Audits of about a third of the worksites, finding a few percent of what workers
+        report around them.
+
+        An audit finds a category workers reported within 12 months of it with probability
+        0.2 if an announced visit can see it (unsafe work, poor living conditions, no rest
+        day), else 0.015; it finds an unreported category with probability 0.1 or 0.005.
+        Where workers reported MANY_REPORTED categories or more, it finds at least one, so
+        the silent audit (16 categories reported, none found) stands out. Needs the first
+        pass over the cases (it runs it if no one has).
+        """
+        if self._reports is None:
+            self._measure()
+        ws_of, month_of, mask_of = self._reports
+        order = np.lexsort((month_of, ws_of))
+        ws_of, month_of, mask_of = ws_of[order], month_of[order], mask_of[order]
+        starts = np.searchsorted(ws_of, np.arange(len(self.worksites) + 1))
         rng = np.random.default_rng([self.spec.seed, 2])
         audits, findings = [], []
         issues = list(taxonomy.ISSUES)
         lo = contract.month_index("2020-01")
-        for ws in self.worksites:
+        for index, ws in enumerate(self.worksites):
             wid = ws["worksite_id"]
             if wid == SILENT_AUDIT_WORKSITE:
                 audits.append(
@@ -309,24 +375,32 @@ class DemoGenerator:
                 continue
             if rng.random() > 0.35:
                 continue
+            months = month_of[starts[index] : starts[index + 1]]
+            masks = mask_of[starts[index] : starts[index + 1]]
             for _ in range(int(rng.integers(1, 4))):
                 audit_id = f"A{len(audits) + 100_001:06d}"
-                month = contract.month_from_index(int(rng.integers(lo, self.last + 1)))
+                at = int(rng.integers(lo, self.last + 1))
                 kind = str(rng.choice(list(taxonomy.AUDIT_TYPES)))
                 audits.append(
                     {
                         "audit_id": audit_id,
                         "worksite_id": wid,
-                        "month": month,
+                        "month": contract.month_from_index(at),
                         "audit_type": kind,
                     }
                 )
-                # Audits see what is visible on an announced visit: safety and
-                # paperwork, seldom wages, debt, abuse or retaliation.
+                near = np.bitwise_or.reduce(masks[np.abs(months - at) <= AUDIT_WINDOW], initial=0)
+                reported = [i for i in issues if near & self._issue_bit[i]]
+                found = []
                 for issue in issues:
-                    visible = issue in ("unsafe_work", "poor_living", "no_rest_day")
-                    if rng.random() < (0.25 if visible else 0.02):
-                        findings.append({"audit_id": audit_id, "issue": issue})
+                    seen = "visible" if issue in VISIBLE_ISSUES else "other"
+                    table = FOUND_IF_REPORTED if issue in reported else FOUND_IF_NOT_REPORTED
+                    if rng.random() < table[seen]:
+                        found.append(issue)
+                if len(reported) >= MANY_REPORTED and not set(found) & set(reported):
+                    visible = [i for i in reported if i in VISIBLE_ISSUES] or reported
+                    found.append(visible[int(rng.integers(len(visible)))])
+                findings.extend({"audit_id": audit_id, "issue": i} for i in found)
         return audits, findings
 
     # -- contacts -----------------------------------------------------------------
@@ -361,7 +435,6 @@ class DemoGenerator:
                             "language": lang,
                             "nationality": nat,
                             "count": int(value),
-                            "record_key": int(rng.integers(0, 256)),
                         }
 
     # -- cases --------------------------------------------------------------------
@@ -401,8 +474,7 @@ class DemoGenerator:
         for c, (_w, _industries, nats) in WORK_COUNTRIES.items():
             idx = np.flatnonzero(~recruit & (country == c))
             pool = self._ws_pool[c]
-            # Some worksites draw far more reports than others.
-            picked = pool[np.minimum(rng.zipf(1.6, size=len(idx)) - 1, len(pool) - 1)]
+            picked = rng.choice(pool, size=len(idx), p=self._ws_p[c])
             worksite[idx] = self._ws_ids[picked]
             industry[idx] = self._ws_industries[picked]
             nationality[idx] = _pick(rng, nats, len(idx))
@@ -418,17 +490,13 @@ class DemoGenerator:
         english = rng.random(size) < 0.03
         language = np.array([NAT_LANGUAGE[n] for n in nationality], dtype=object)
         language[english] = "en"
-        kind = rng.random(size)
-        small = rng.geometric(0.12, size=size) + 1
-        tail = np.minimum((20 * (1 - rng.random(size)) ** (-1 / 0.9)).astype(int), 5_000)
-        affected = np.where(kind < 0.66, 1, np.where(kind < 0.9, np.minimum(small, 20), tail))
+        affected = _workers_affected(rng, size)
         n_issues = rng.choice([1, 2, 3, 4], size=size, p=[0.5, 0.3, 0.13, 0.07])
         issues = np.empty(size, dtype=object)
         for mask, weights in ((~recruit, EMPLOYMENT_ISSUES), (recruit, RECRUITMENT_ISSUES)):
             idx = np.flatnonzero(mask)
             issues[idx] = _sample_without_replacement(rng, weights, n_issues[idx])
         sex = rng.choice(["female", "male", "unknown"], size=size, p=[0.46, 0.44, 0.1])
-        keys = rng.integers(0, 256, size=size)
         outcome = self._outcomes(
             rng,
             month,
@@ -452,7 +520,6 @@ class DemoGenerator:
                 "worksite_id": worksite[i],
                 "industry": industry[i],
                 "workers_affected": int(affected[i]),
-                "record_key": int(keys[i]),
                 "issues": issues[i],
                 **outcome[i],
             }
@@ -467,8 +534,7 @@ class DemoGenerator:
         size = len(month)
         resolved = month + ttr
         u = rng.random(size)
-        partial = rng.random(size) >= 0.7
-        some = rng.integers(1, affected + 1)
+        remediated = _workers_remediated(rng, affected)
         employment_route = _pick(rng, ROUTES_EMPLOYMENT, size)
         recruitment_route = _pick(rng, ROUTES_RECRUITMENT, size)
         labels = self._labels
@@ -490,7 +556,7 @@ class DemoGenerator:
             if u[i] < 0.58:
                 row.update(
                     status="remediated",
-                    workers_remediated=int(some[i] if partial[i] else affected[i]),
+                    workers_remediated=int(remediated[i]),
                     validated=str(validated[i]),
                     route=recruitment_route[i] if recruit[i] else employment_route[i],
                 )
@@ -537,35 +603,106 @@ class DemoGenerator:
                     "worksite_id": SILENT_AUDIT_WORKSITE,
                     "industry": "apparel_footwear",
                     "workers_affected": int(affected[j]),
-                    "record_key": int(rng.integers(0, 256)),
                     "issues": [issues[j % SILENT_ISSUES], issues[(j + 5) % SILENT_ISSUES]],
                     **outcome[j],
                 }
             )
         return rows
 
-    # -- calibration --------------------------------------------------------------
-    @staticmethod
-    def _in_target(row: dict) -> bool:
-        return (
-            row["status"] == "remediated" and TARGET_FIRST <= row["month_resolved"] <= TARGET_LAST
-        )
-
-    def _calibrate(self, progress: Callable[[str, int, int], None] | None = None) -> None:
-        eligible, extra, done = 0, 0, 0
+    # -- calibration -------------------------------------------------------------
+    def _measure(self, progress: Callable[[str, int, int], None] | None = None) -> None:
+        """The first pass: note each remediated case and what each worksite reports."""
+        by_year: dict[int, list[tuple[tuple[int, int], int, int, bool]]] = {}
+        ws_of, month_of, mask_of = [], [], []
+        done = 0
         for b in range(self._n_batches()):
             rows = self._raw_batch(b)
-            for row in rows:
-                if self._in_target(row):
-                    eligible += 1
-                    extra += row["workers_remediated"] - 1
+            for i, row in enumerate(rows):
+                worksite = row["worksite_id"]
+                if worksite:
+                    ws_of.append(self._ws_index[worksite])
+                    month_of.append(contract.month_index(row["month_received"]))
+                    mask_of.append(sum(self._issue_bit[x] for x in row["issues"]))
+                if row["status"] == "remediated":
+                    year = int(row["month_resolved"][:4])
+                    fixed = not row["case_id"].startswith("C")  # the silent factory's
+                    entry = ((b, i), row["workers_affected"], row["workers_remediated"], fixed)
+                    by_year.setdefault(year, []).append(entry)
             done += len(rows)
             if progress:
                 progress("calibrating", done, self.spec.cases)
-        target_extra = self.spec.remediated_target - eligible
-        if target_extra < 0 or extra == 0:
+        self._reports = (
+            np.array(ws_of, dtype=np.int64),
+            np.array(month_of, dtype=np.int64),
+            np.array(mask_of, dtype=np.int64),
+        )
+        self._sizes = {}
+        for year, target in self._year_targets(by_year).items():
+            self._sizes.update(self._fit_year(year, by_year[year], target))
+
+    def _year_targets(self, by_year: dict[int, list]) -> dict[int, int]:
+        """Workers remediated per year: the same mean per remediated case every year,
+        2022-2024 adding up to the target exactly."""
+        span = range(int(TARGET_FIRST[:4]), int(TARGET_LAST[:4]) + 1)
+        counts = {year: len(by_year.get(year, ())) for year in span}
+        n_target = sum(counts.values())
+        if n_target == 0 or self.spec.remediated_target < n_target:
             raise ValueError("demo size and target cannot be calibrated together")
-        self._scale = (target_extra, extra)
+        mean = self.spec.remediated_target / n_target
+        # Largest remainders: the three years' parts add up to the target exactly.
+        exact = {year: counts[year] * mean for year in span}
+        targets = {year: int(value) for year, value in exact.items()}
+        short = self.spec.remediated_target - sum(targets.values())
+        for year in sorted(span, key=lambda y: exact[y] - targets[y], reverse=True)[:short]:
+            targets[year] += 1
+        for year, entries in by_year.items():
+            if year not in targets:
+                targets[year] = round(len(entries) * mean)
+        return targets
+
+    def _fit_year(self, year: int, entries: list, target: int) -> dict:
+        """Sizes of the year's remediated cases, adding up to `target` (see the docstring)."""
+        rng = np.random.default_rng([self.spec.seed, 60, year])
+        affected = np.array([e[1] for e in entries], dtype=np.int64)
+        remediated = np.array([e[2] for e in entries], dtype=np.int64)
+        free = np.array([i for i, e in enumerate(entries) if not e[3]], dtype=np.int64)
+        gap = target - int(remediated.sum())
+        changed: set[int] = set()
+        tries = 0
+        while abs(gap) > 20 and len(free) and tries < 200 * len(free) + 10_000:
+            block = 4_096
+            picks = free[rng.integers(0, len(free), block)]
+            new_affected = _workers_affected(rng, block)
+            new_remediated = _workers_remediated(rng, new_affected)
+            for j in range(block):
+                i = picks[j]
+                delta = int(new_remediated[j] - remediated[i])
+                if abs(gap - delta) < abs(gap):
+                    affected[i], remediated[i] = new_affected[j], new_remediated[j]
+                    gap -= delta
+                    changed.add(int(i))
+                    if abs(gap) <= 20:
+                        break
+            tries += block
+        # The last workers: one at a time over shuffled cases, within each case's bounds.
+        while gap and len(free):
+            for i in rng.permutation(free):
+                if gap > 0 and remediated[i] < affected[i]:
+                    remediated[i] += 1
+                    gap -= 1
+                elif gap > 0 and affected[i] < MAX_CASE_WORKERS:
+                    affected[i] += 1
+                    remediated[i] += 1
+                    gap -= 1
+                elif gap < 0 and remediated[i] > 1:
+                    remediated[i] -= 1
+                    gap += 1
+                else:
+                    continue
+                changed.add(int(i))
+                if not gap:
+                    break
+        return {entries[i][0]: (int(affected[i]), int(remediated[i])) for i in changed}
 
     def case_batches(
         self, progress: Callable[[str, int, int], None] | None = None
@@ -575,18 +712,12 @@ class DemoGenerator:
         `progress(stage, done, total)` hears about the measuring pass; the caller
         reports the writing pass.
         """
-        if self._scale is None:
-            self._calibrate(progress)
-        target_extra, raw_extra = self._scale
-        cumulative = 0
+        if self._sizes is None:
+            self._measure(progress)
         for b in range(self._n_batches()):
             rows = self._raw_batch(b)
-            for row in rows:
-                if self._in_target(row):
-                    # Apportion the target over the running sum: the parts add up exactly.
-                    before = (target_extra * cumulative) // raw_extra
-                    cumulative += row["workers_remediated"] - 1
-                    fixed = 1 + (target_extra * cumulative) // raw_extra - before
-                    row["workers_remediated"] = fixed
-                    row["workers_affected"] = max(row["workers_affected"], fixed)
+            for i, row in enumerate(rows):
+                fitted = self._sizes.get((b, i))
+                if fitted:
+                    row["workers_affected"], row["workers_remediated"] = fitted
             yield rows

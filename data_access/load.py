@@ -4,16 +4,26 @@ This is the only module that writes. Both roads check every row against the data
 contract, write in one transaction, rebuild the pre-aggregated cells from the rows just
 written, and record a new data version, so a running app (whose caches are keyed by
 data version) moves to the new data on its next request, with no restart.
+
+Readers never notice a write: on PostgreSQL they read the previous version (MVCC) until
+the transaction commits; on SQLite the database is in WAL mode, the writer's transaction
+(DDL included: pysqlite's implicit commits are switched off) stays in the write-ahead log
+until it commits, and a writer killed halfway leaves only uncommitted frames that readers
+ignore. One writer at a time: a second `demo` or `import` is refused at once ("another
+import is running"), by a lock file beside the SQLite database or a PostgreSQL advisory
+lock, both released by the operating system or the server when the writer dies.
 """
 
 from __future__ import annotations
 
 import csv
 import datetime as dt
+import fcntl
 import hashlib
-import secrets
+import os
 from collections import defaultdict
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -24,42 +34,169 @@ from sqlalchemy import (
     cast,
     create_engine,
     delete,
+    event,
     func,
     insert,
+    inspect,
     literal_column,
     select,
 )
-from sqlalchemy.engine import Connection
+from sqlalchemy.engine import Connection, make_url
+from sqlalchemy.pool import NullPool
 
 from data_access import contract, outcomes, schema, taxonomy
 from data_access.audits import WINDOWS
 from data_access.demo import DemoGenerator, DemoSpec
 from data_access.disclosure import EZS_HIGH, EZS_LOW
-from data_access.query import readonly_engine
+from data_access.extract import ExtractError, validate_extract, write_manifest
+from data_access.keys import contacts_id, load_secret, record_key
+from data_access.query import NoData, readonly_engine
 
 Progress = Callable[[str, int, int | None], None]
-MAX_ERRORS = 50
 INSERT_CHUNK = 5_000
+# An extract with more than this share fewer rows in a table than the version loaded is
+# refused without --accept-shrink: extracts are full snapshots of a growing history, and
+# a file cut short (by a full disk, a failed copy) is the usual reason for fewer rows.
+SHRINK_LIMIT = 0.10
+SHRINK_MIN_ROWS = 10
+# How long a writer waits for SQLite's own locks (switching to WAL, a checkpoint) before
+# it gives up; readers never hold them for long.
+SQLITE_BUSY_MS = 10_000
+# Postgres advisory lock of the writer, per schema: (namespace, hashtext(schema)).
+PG_LOCK_NAMESPACE = 0x494C4D  # "ILM"
 
 
-class ExtractError(Exception):
-    """An extract broke the contract; `errors` lists where and how (capped)."""
+class WriterBusy(RuntimeError):
+    """Another demo build or import is writing to the same database."""
 
-    def __init__(self, errors: list[str], total: int) -> None:
-        self.errors = errors
-        self.total = total
-        more = f"\n... and {total - len(errors)} more" if total > len(errors) else ""
-        super().__init__(
-            f"the extract was not imported ({total} problem{'s' * (total != 1)}):\n"
-            + "\n".join(errors)
-            + more
-        )
+
+class DemoRefused(RuntimeError):
+    """The demo would replace an imported extract, and --force was not given."""
 
 
 def writable_engine(url: str) -> Engine:
-    if url.startswith("sqlite:///"):
-        Path(url.removeprefix("sqlite:///")).parent.mkdir(parents=True, exist_ok=True)
-    return create_engine(url)
+    """An engine for one writer: on SQLite, WAL mode and transactions that hold DDL too."""
+    parsed = make_url(url)
+    if parsed.get_backend_name() != "sqlite":
+        return create_engine(url, poolclass=NullPool)
+    if parsed.database and parsed.database != ":memory:":
+        Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
+    engine = create_engine(url, poolclass=NullPool)
+
+    @event.listens_for(engine, "connect")
+    def _connect(dbapi_connection, _record):
+        # pysqlite commits before DDL on its own; take transactions over (BEGIN below) so a
+        # demo's DROP and CREATE stay inside the transaction like every INSERT.
+        dbapi_connection.isolation_level = None
+        dbapi_connection.execute(f"PRAGMA busy_timeout = {SQLITE_BUSY_MS}")
+        mode = dbapi_connection.execute("PRAGMA journal_mode = WAL").fetchone()[0]
+        if str(mode).lower() != "wal":
+            raise WriterBusy(
+                f"could not switch {parsed.database} to WAL mode (it stayed {mode!r}); "
+                "is it on a network file system? Readers would be locked out during a write"
+            )
+        dbapi_connection.execute("PRAGMA cache_size = -131072")
+        # After a checkpoint, keep no more than 64 MB of write-ahead log on disk.
+        dbapi_connection.execute("PRAGMA journal_size_limit = 67108864")
+
+    @event.listens_for(engine, "begin")
+    def _begin(conn):
+        conn.exec_driver_sql("BEGIN IMMEDIATE")
+
+    return engine
+
+
+def _after_commit(engine: Engine) -> None:
+    """Fold the write-ahead log into the database file once readers let it (SQLite)."""
+    if engine.dialect.name != "sqlite":
+        return
+    with engine.connect() as conn:
+        raw = conn.connection.dbapi_connection
+        # Readers still on the previous version keep their pages; TRUNCATE waits for them
+        # up to the busy timeout, then the next write's checkpoint finishes the job.
+        raw.execute("PRAGMA busy_timeout = 2000")
+        raw.execute("PRAGMA wal_checkpoint(TRUNCATE)").fetchall()
+
+
+@contextmanager
+def writer_lock(url: str) -> Iterator[None]:
+    """Hold the database's single-writer lock, or raise WriterBusy at once."""
+    parsed = make_url(url)
+    backend = parsed.get_backend_name()
+    if backend == "sqlite" and parsed.database and parsed.database != ":memory:":
+        with _file_lock(Path(parsed.database)):
+            yield
+    elif backend == "postgresql":
+        with _advisory_lock(url):
+            yield
+    else:
+        yield
+
+
+@contextmanager
+def _file_lock(database: Path) -> Iterator[None]:
+    database.parent.mkdir(parents=True, exist_ok=True)
+    path = database.with_name(database.name + ".lock")
+    fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o600)
+    try:
+        try:
+            # flock is released by the kernel when the holder exits, killed or not: a
+            # lock file left behind never blocks the next writer.
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            holder = os.pread(fd, 200, 0).decode(errors="replace").strip() or "unknown"
+            raise WriterBusy(
+                f"another import is running on {database} ({holder}); "
+                "nothing was changed: try again when it has finished"
+            ) from None
+        os.ftruncate(fd, 0)
+        started = dt.datetime.now(dt.UTC).isoformat(timespec="seconds")
+        os.pwrite(fd, f"pid {os.getpid()}, started {started}".encode(), 0)
+        try:
+            yield
+        finally:
+            os.ftruncate(fd, 0)
+            fcntl.flock(fd, fcntl.LOCK_UN)
+    finally:
+        os.close(fd)
+
+
+@contextmanager
+def _advisory_lock(url: str) -> Iterator[None]:
+    engine = create_engine(url, poolclass=NullPool)
+    key = f"({PG_LOCK_NAMESPACE}, hashtext(current_schema()))"
+    try:
+        with engine.connect() as conn:
+            # A session lock on its own connection, outside the import's transaction; the
+            # server drops it when the connection goes, so a killed import leaves none.
+            got = conn.exec_driver_sql(f"SELECT pg_try_advisory_lock{key}").scalar_one()
+            conn.commit()
+            if not got:
+                holder = conn.exec_driver_sql(
+                    "SELECT a.pid, a.backend_start FROM pg_locks l "
+                    "JOIN pg_stat_activity a ON a.pid = l.pid "
+                    "WHERE l.locktype = 'advisory' AND l.granted "
+                    f"AND l.classid = {PG_LOCK_NAMESPACE} "
+                    "AND l.objid = (hashtext(current_schema())::bigint & 4294967295)::oid "
+                    "LIMIT 1"
+                ).first()
+                conn.rollback()
+                who = (
+                    f"server process {holder[0]}, connected {holder[1]:%Y-%m-%d %H:%M} UTC"
+                    if holder
+                    else "another session"
+                )
+                raise WriterBusy(
+                    f"another import is running on this database ({who}); "
+                    "nothing was changed: try again when it has finished"
+                )
+            try:
+                yield
+            finally:
+                conn.exec_driver_sql(f"SELECT pg_advisory_unlock{key}")
+                conn.commit()
+    finally:
+        engine.dispose()
 
 
 def _quiet(stage: str, done: int, total: int | None) -> None:
@@ -88,10 +225,72 @@ def _latest_version(conn: Connection) -> dict | None:
     return dict(row) if row else None
 
 
+def _schema_is_current(conn: Connection) -> bool:
+    """Whether every table and column this dashboard writes exists with its type."""
+    inspector = inspect(conn)
+    present = set(inspector.get_table_names())
+    if not set(schema.metadata.tables) <= present:
+        return False
+    dialect = conn.dialect
+    for name, table in schema.metadata.tables.items():
+        found = {c["name"]: c["type"] for c in inspector.get_columns(name)}
+        for column in table.columns:
+            if column.name not in found:
+                return False
+            if str(found[column.name].compile(dialect)) != str(column.type.compile(dialect)):
+                return False
+    return True
+
+
+def _prepare_schema(conn: Connection) -> None:
+    """Make every table current, inside the writer's transaction, keeping the history.
+
+    A current schema is kept (rows are deleted, not tables dropped: on PostgreSQL a DROP
+    would lock readers out until the commit). An older one is dropped and created anew;
+    its data version history is carried over so version numbers keep rising.
+    """
+    if _schema_is_current(conn):
+        return
+    history: list[dict] = []
+    if conn.dialect.has_table(conn, "data_versions"):
+        history = [dict(r) for r in conn.execute(select(schema.data_versions)).mappings()]
+    schema.metadata.drop_all(conn)
+    schema.metadata.create_all(conn)
+    if history:
+        conn.execute(insert(schema.data_versions), history)
+
+
 def _clear(conn: Connection) -> None:
     derived = [*schema.cube_tables.values(), schema.case_themes, *AUDIT_TABLES]
     for table in [*derived, *reversed(schema.EXTRACT_TABLES.values())]:
         conn.execute(delete(table))
+
+
+def _table_rows(conn: Connection) -> dict[str, int]:
+    """Rows of each extract table as loaded now (0 for a table that is not there)."""
+    present = set(inspect(conn).get_table_names())
+    return {
+        name: conn.execute(select(func.count()).select_from(table)).scalar_one()
+        if name in present
+        else 0
+        for name, table in schema.EXTRACT_TABLES.items()
+    }
+
+
+def shrinkage(before: dict[str, int], after: dict[str, int], version: int) -> list[str]:
+    """A problem per table with more than SHRINK_LIMIT fewer rows than the version loaded."""
+    problems = []
+    for name, old in before.items():
+        new = after.get(name, 0)
+        if old - new >= SHRINK_MIN_ROWS and new < old * (1 - SHRINK_LIMIT):
+            share = round(100 * (old - new) / old)
+            problems.append(
+                f"{contract.TABLES[name].filename}: {new:,} rows, {share}% fewer than the "
+                f"{old:,} of data version {version} (more than {SHRINK_LIMIT:.0%} fewer "
+                "looks like a file cut short); if the drop is expected, import again with "
+                "--accept-shrink"
+            )
+    return problems
 
 
 def build_cubes(conn: Connection, progress: Progress = _quiet) -> None:
@@ -191,22 +390,8 @@ def build_audit_reports(conn: Connection) -> None:
     ci, af = schema.case_issues.c, schema.audit_findings.c
     for table in AUDIT_TABLES:
         conn.execute(delete(table))
-    # A worksite's record key is the key of its case with the smallest id.
-    first_case = schema.cases.alias("first_case")
-    first = (
-        select(c.worksite_id, func.min(c.case_id).label("case_id"))
-        .where(c.worksite_id.is_not(None))
-        .group_by(c.worksite_id)
-        .subquery("first")
-    )
-    site_keys = (
-        select(first.c.worksite_id, first_case.c.record_key)
-        .join(first_case, first_case.c.case_id == first.c.case_id)
-        .subquery("site_keys")
-    )
     source = (
         schema.audits.join(schema.worksites, w.worksite_id == a.worksite_id)
-        .join(site_keys, site_keys.c.worksite_id == a.worksite_id)
         .join(schema.cases, c.worksite_id == a.worksite_id)
         .join(schema.case_issues, ci.case_id == c.case_id)
         .outerjoin(schema.audit_findings, (af.audit_id == a.audit_id) & (af.issue == ci.issue))
@@ -223,7 +408,7 @@ def build_audit_reports(conn: Connection) -> None:
             "country": w.country,
             "industry": w.industry,
             "found": case((af.audit_id.is_(None), 0), else_=1),
-            "worksite_key": site_keys.c.record_key,
+            "worksite_key": w.record_key,
             **{d: c[d] for d in schema.AUDIT_CASE_DIMS},
         }
         rows = select(*columns.values()).select_from(source).where(distance <= window)
@@ -288,46 +473,74 @@ def _record_version(conn: Connection, as_of: str, source: str, checksum: str) ->
 
 
 # -- the demo ---------------------------------------------------------------------
-def build_demo(url: str, spec: DemoSpec | None = None, progress: Progress = _quiet) -> int:
-    """Replace the database's extract with a generated one; returns the new version."""
+def build_demo(
+    url: str,
+    spec: DemoSpec | None = None,
+    progress: Progress = _quiet,
+    secret: bytes | None = None,
+    force: bool = False,
+) -> int:
+    """Replace the database's extract with a generated one; returns the new version.
+
+    Refuses (DemoRefused) when the database holds an imported extract, unless `force`.
+    """
     spec = spec or DemoSpec()
     gen = DemoGenerator(spec)
-    engine = writable_engine(url)
-    as_of = spec.as_of
-    with engine.begin() as conn:
-        previous = _latest_version(conn)
-        schema.metadata.drop_all(conn)
-        schema.metadata.create_all(conn)
-        if previous:
-            # Keep version numbers rising so caches keyed by version never serve old data.
-            conn.execute(insert(schema.data_versions).values(**previous))
-        worksites = {w["worksite_id"]: w for w in gen.worksites}
-        _insert_checked(conn, contract.WORKSITES, gen.worksites, as_of)
-        audits, findings = gen.audits()
-        _insert_checked(conn, contract.AUDITS, audits, as_of)
-        _insert_checked(conn, contract.AUDIT_FINDINGS, findings, as_of)
-        _insert_checked(conn, contract.CONTACTS, gen.contacts(), as_of, schema.contacts)
-        done = 0
-        for batch in gen.case_batches(progress):
-            issues = []
-            for row in batch:
-                errors = contract.check_row(contract.CASES, row, as_of)
-                errors += contract.check_case_against_worksite(
-                    row, worksites.get(row["worksite_id"])
-                )
-                if errors:
-                    raise AssertionError(
-                        f"demo case {row['case_id']} breaks the contract: {errors}"
+    secret = secret if secret is not None else load_secret()
+    with writer_lock(url):
+        engine = writable_engine(url)
+        try:
+            with engine.begin() as conn:
+                latest = _latest_version(conn)
+                if latest and latest["source"].startswith("import") and not force:
+                    raise DemoRefused(
+                        f"the database holds an imported extract (data version "
+                        f"{latest['version']}, as of {latest['as_of']}, {latest['source']}); "
+                        "the demo would replace it. Use another --database-url, or pass "
+                        "--force to replace it anyway"
                     )
-                issues.extend({"case_id": row["case_id"], "issue": i} for i in row.pop("issues"))
-            conn.execute(insert(schema.cases), batch)
-            _insert_checked(conn, contract.CASE_ISSUES, issues, as_of)
-            done += len(batch)
-            progress("cases", done, spec.cases)
-        progress("cells", 0, None)
-        build_cubes(conn, progress)
-        checksum = hashlib.sha256(repr(spec).encode()).hexdigest()
-        return _record_version(conn, as_of, f"demo cases={spec.cases} seed={spec.seed}", checksum)
+                _prepare_schema(conn)
+                _clear(conn)
+                version = _write_demo(conn, gen, secret, progress)
+            _after_commit(engine)
+        finally:
+            engine.dispose()
+    return version
+
+
+def _write_demo(conn: Connection, gen: DemoGenerator, secret: bytes, progress: Progress) -> int:
+    spec, as_of = gen.spec, gen.spec.as_of
+    worksites = {w["worksite_id"]: w for w in gen.worksites}
+    site_rows = [
+        w | {"record_key": record_key(secret, "worksite", w["worksite_id"])} for w in gen.worksites
+    ]
+    _insert_checked(conn, contract.WORKSITES, site_rows, as_of)
+    contacts = (
+        row | {"record_key": record_key(secret, "contacts", contacts_id(row))}
+        for row in gen.contacts()
+    )
+    _insert_checked(conn, contract.CONTACTS, contacts, as_of)
+    done = 0
+    for batch in gen.case_batches(progress):
+        issues = []
+        for row in batch:
+            errors = contract.check_row(contract.CASES, row, as_of)
+            errors += contract.check_case_against_worksite(row, worksites.get(row["worksite_id"]))
+            if errors:
+                raise AssertionError(f"demo case {row['case_id']} breaks the contract: {errors}")
+            issues.extend({"case_id": row["case_id"], "issue": i} for i in row.pop("issues"))
+            row["record_key"] = record_key(secret, "case", row["case_id"])
+        conn.execute(insert(schema.cases), batch)
+        _insert_checked(conn, contract.CASE_ISSUES, issues, as_of)
+        done += len(batch)
+        progress("cases", done, spec.cases)
+    audits, findings = gen.audits()
+    _insert_checked(conn, contract.AUDITS, audits, as_of)
+    _insert_checked(conn, contract.AUDIT_FINDINGS, findings, as_of)
+    progress("cells", 0, None)
+    build_cubes(conn, progress)
+    checksum = hashlib.sha256(repr(spec).encode()).hexdigest()
+    return _record_version(conn, as_of, f"demo cases={spec.cases} seed={spec.seed}", checksum)
 
 
 def _insert_checked(conn, table_spec, rows, as_of, table=None) -> None:
@@ -341,191 +554,100 @@ def _insert_checked(conn, table_spec, rows, as_of, table=None) -> None:
 
 
 # -- import -----------------------------------------------------------------------
-class _Errors:
-    def __init__(self) -> None:
-        self.shown: list[str] = []
-        self.total = 0
-
-    def add(self, where: str, column: str | None, message: str) -> None:
-        self.total += 1
-        if len(self.shown) < MAX_ERRORS:
-            col = f", column {column}" if column else ""
-            self.shown.append(f"{where}{col}: {message}")
-
-
-def _read_table(directory: Path, spec: contract.Table, errors: _Errors) -> list[tuple[int, dict]]:
-    path = directory / spec.filename
-    if not path.exists():
-        errors.add(spec.filename, None, "file is missing")
-        return []
-    rows: list[tuple[int, dict]] = []
-    try:
-        with path.open(newline="", encoding="utf-8-sig") as handle:
-            reader = csv.DictReader(handle)
-            header = reader.fieldnames or []
-            missing = [c for c in spec.column_names if c not in header]
-            unknown = [c for c in header if c not in spec.column_names]
-            if missing:
-                errors.add(f"{spec.filename}:1", None, f"missing columns: {', '.join(missing)}")
-            if unknown:
-                errors.add(
-                    f"{spec.filename}:1",
-                    None,
-                    f"columns not in the contract: {', '.join(unknown)}",
-                )
-            if missing or unknown:
-                return []
-            columns = spec.columns
-            for row in reader:
-                line = reader.line_num
-                if None in row:
-                    errors.add(f"{spec.filename}:{line}", None, "more fields than columns")
-                    continue
-                typed, ok = {}, True
-                for column in columns:
-                    value, problem = contract.parse_value(column, row[column.name] or "")
-                    if problem:
-                        errors.add(f"{spec.filename}:{line}", column.name, problem)
-                        ok = False
-                    typed[column.name] = value
-                if ok:
-                    rows.append((line, typed))
-    except UnicodeDecodeError:
-        # The decoder's own offset is within its read buffer, not the file: find the
-        # first bad byte again in the whole file to name its line and byte offset.
-        raw = path.read_bytes()
-        try:
-            raw.decode("utf-8")
-        except UnicodeDecodeError as exc:
-            line = raw.count(b"\n", 0, exc.start) + 1
-            errors.add(
-                f"{spec.filename}:{line}",
-                None,
-                f"is not UTF-8 text ({exc.reason} at byte {exc.start})",
-            )
-    return rows
-
-
-def validate_extract(directory: Path, as_of: str | None = None) -> tuple[dict, str]:
-    """Read and check every file; returns (rows by table, as-of) or raises ExtractError."""
-    errors = _Errors()
-    tables = {name: _read_table(directory, spec, errors) for name, spec in contract.TABLES.items()}
-    if as_of is None:
-        # Only well-formed months may set the as-of; a malformed one is reported below.
-        months = [r.get("month_received") for _, r in tables["cases"]]
-        months += [r.get("month") for _, r in tables["contacts"]]
-        months = [m for m in months if isinstance(m, str) and contract.MONTH_RE.match(m)]
-        as_of = max(months, default=None)
-    elif not contract.MONTH_RE.match(as_of):
-        errors.add("--as-of", None, f"must be a month as YYYY-MM, got {as_of!r}")
-        as_of = None
-    for name, rows in tables.items():
-        spec = contract.TABLES[name]
-        seen: dict[tuple, int] = {}
-        for line, row in rows:
-            where = f"{spec.filename}:{line}"
-            for column, message in contract.check_row(spec, row, as_of):
-                errors.add(where, column, message)
-            key = tuple(row[k] for k in spec.unique)
-            if key in seen:
-                errors.add(where, ",".join(spec.unique), f"duplicates line {seen[key]}")
-            else:
-                seen[key] = line
-    worksites = {r["worksite_id"]: r for _, r in tables["worksites"]}
-    audits = {r["audit_id"] for _, r in tables["audits"]}
-    case_ids = {r["case_id"] for _, r in tables["cases"]}
-    for line, row in tables["audits"]:
-        if row["worksite_id"] not in worksites:
-            errors.add(f"audits.csv:{line}", "worksite_id", "is not in worksites")
-    for line, row in tables["audit_findings"]:
-        if row["audit_id"] not in audits:
-            errors.add(f"audit_findings.csv:{line}", "audit_id", "is not in audits")
-    with_issue = set()
-    for line, row in tables["case_issues"]:
-        if row["case_id"] not in case_ids:
-            errors.add(f"case_issues.csv:{line}", "case_id", "is not in cases")
-        with_issue.add(row["case_id"])
-    for line, row in tables["cases"]:
-        for column, message in contract.check_case_against_worksite(
-            row, worksites.get(row["worksite_id"])
-        ):
-            errors.add(f"cases.csv:{line}", column, message)
-        if row["case_id"] not in with_issue:
-            errors.add(f"cases.csv:{line}", "case_id", "has no row in case_issues")
-    if errors.total:
-        raise ExtractError(errors.shown, errors.total)
-    return {name: [r for _, r in rows] for name, rows in tables.items()}, as_of
-
-
-def _checksum(directory: Path) -> str:
-    digest = hashlib.sha256()
-    for spec in contract.TABLES.values():
-        digest.update(spec.filename.encode())
-        digest.update((directory / spec.filename).read_bytes())
-    return digest.hexdigest()
-
-
 def import_extract(
-    url: str, directory: str | Path, as_of: str | None = None, progress: Progress = _quiet
+    url: str,
+    directory: str | Path,
+    as_of: str | None = None,
+    progress: Progress = _quiet,
+    secret: bytes | None = None,
+    accept_shrink: bool = False,
+    today: dt.date | None = None,
 ) -> tuple[int, bool]:
-    """Load an extract all-or-nothing. Returns (data version, whether anything changed)."""
+    """Load an extract all-or-nothing. Returns (data version, whether anything changed).
+
+    Raises ExtractError (nothing written) for a broken extract or an unexplained drop in
+    rows, WriterBusy when another writer holds the database.
+    """
     directory = Path(directory)
-    if not directory.is_dir():
-        raise ExtractError([f"{directory}: is not a directory"], 1)
-    progress("checking", 0, None)
-    tables, as_of = validate_extract(directory, as_of)
-    checksum = hashlib.sha256(f"{_checksum(directory)}|{as_of}".encode()).hexdigest()
-    engine = writable_engine(url)
-    with engine.begin() as conn:
-        schema.metadata.create_all(conn)
-        latest = _latest_version(conn)
-        if latest and latest["checksum"] == checksum:
-            return latest["version"], False
-        # Record keys stay with their case (and contacts cell) across versions, so
-        # comparing two versions shows no new noise for rows that did not change.
-        old_case_keys = dict(
-            conn.execute(select(schema.cases.c.case_id, schema.cases.c.record_key)).all()
+    secret = secret if secret is not None else load_secret()
+    with writer_lock(url):
+        progress("checking", 0, None)
+        extract = validate_extract(directory, as_of, today)
+        engine = writable_engine(url)
+        try:
+            with engine.begin() as conn:
+                version, changed = _write_extract(
+                    conn, extract, directory, secret, accept_shrink, progress
+                )
+            if changed:
+                _after_commit(engine)
+        finally:
+            engine.dispose()
+    return version, changed
+
+
+def _write_extract(conn, extract, directory, secret, accept_shrink, progress) -> tuple[int, bool]:
+    """The import's transaction: (version, False) when the extract is already loaded."""
+    latest = _latest_version(conn)
+    current = _schema_is_current(conn)
+    if current and latest and latest["checksum"] == extract.checksum:
+        return latest["version"], False
+    tables = extract.tables
+    source = f"import {directory.name}"
+    if latest:
+        shrunk = shrinkage(
+            _table_rows(conn), {n: len(rows) for n, rows in tables.items()}, latest["version"]
         )
-        ct = schema.contacts.c
-        old_contact_keys = {
-            tuple(r[:4]): r[4]
-            for r in conn.execute(
-                select(ct.month, ct.channel, ct.language, ct.nationality, ct.record_key)
-            ).tuples()
-        }
-        _clear(conn)
-        for row in tables["cases"]:
-            row["record_key"] = old_case_keys.get(row["case_id"], secrets.randbelow(256))
-        for row in tables["contacts"]:
-            natural = (row["month"], row["channel"], row["language"], row["nationality"])
-            row["record_key"] = old_contact_keys.get(natural, secrets.randbelow(256))
-        for name, table in schema.EXTRACT_TABLES.items():
-            done = 0
-            for chunk in _chunks(tables[name]):
-                conn.execute(insert(table), chunk)
-                done += len(chunk)
-                progress(name, done, len(tables[name]))
-        progress("cells", 0, None)
-        build_cubes(conn, progress)
-        version = _record_version(conn, as_of, f"import {directory.name}", checksum)
-    return version, True
+        if shrunk and not accept_shrink:
+            raise ExtractError(shrunk, len(shrunk))
+        if shrunk:
+            source += " (fewer rows accepted)"
+    _prepare_schema(conn)
+    _clear(conn)
+    # Keys come from the natural ids and the deployment's secret: the same extract gets
+    # the same keys, hence the same published numbers, on any database (keys.py).
+    for row in tables["worksites"]:
+        row["record_key"] = record_key(secret, "worksite", row["worksite_id"])
+    for row in tables["cases"]:
+        row["record_key"] = record_key(secret, "case", row["case_id"])
+    for row in tables["contacts"]:
+        row["record_key"] = record_key(secret, "contacts", contacts_id(row))
+    for name, table in schema.EXTRACT_TABLES.items():
+        done = 0
+        for chunk in _chunks(tables[name]):
+            conn.execute(insert(table), chunk)
+            done += len(chunk)
+            progress(name, done, len(tables[name]))
+    progress("cells", 0, None)
+    build_cubes(conn, progress)
+    return _record_version(conn, extract.as_of, source, extract.checksum), True
 
 
 def export_extract(url: str, directory: str | Path) -> None:
-    """Write the database's extract as contract CSV files (record keys stay behind)."""
+    """Write the database's extract as contract CSV files and their manifest.
+
+    Record keys stay behind. The manifest is written last, so a directory with a manifest
+    holds six complete files (an export stopped halfway has none).
+    """
     directory = Path(directory)
     directory.mkdir(parents=True, exist_ok=True)
-    engine = create_engine(url)
-    with engine.connect() as conn:
-        for name, spec in contract.TABLES.items():
-            table = schema.EXTRACT_TABLES[name]
-            columns = [table.c[c] for c in spec.column_names]
-            order = [table.c[c] for c in spec.unique]
-            with (directory / spec.filename).open("w", newline="", encoding="utf-8") as handle:
-                writer = csv.writer(handle)
-                writer.writerow(spec.column_names)
-                for row in conn.execute(select(*columns).order_by(*order)):
-                    writer.writerow(["" if v is None else v for v in row])
+    (directory / "manifest.csv").unlink(missing_ok=True)
+    engine = readonly_engine(url)
+    try:
+        with engine.connect() as conn:
+            for name, spec in contract.TABLES.items():
+                table = schema.EXTRACT_TABLES[name]
+                columns = [table.c[c] for c in spec.column_names]
+                order = [table.c[c] for c in spec.unique]
+                path = directory / spec.filename
+                with path.open("w", newline="", encoding="utf-8") as handle:
+                    writer = csv.writer(handle)
+                    writer.writerow(spec.column_names)
+                    for row in conn.execute(select(*columns).order_by(*order)):
+                        writer.writerow(["" if v is None else v for v in row])
+    finally:
+        engine.dispose()
+    write_manifest(directory)
 
 
 @dataclass(frozen=True)
@@ -543,6 +665,19 @@ def database_info(url: str) -> DatabaseInfo:
         versions = [dict(v) for v in conn.execute(select(dv).order_by(dv.c.version)).mappings()]
         counts = table_counts(conn)
     return DatabaseInfo(engine.url.render_as_string(hide_password=True), versions, counts)
+
+
+def has_data_version(url: str) -> bool:
+    """Whether the database holds at least one data version (read-only)."""
+    try:
+        engine = readonly_engine(url)
+    except NoData:
+        return False
+    try:
+        with engine.connect() as conn:
+            return _latest_version(conn) is not None
+    finally:
+        engine.dispose()
 
 
 def table_counts(conn: Connection) -> dict[str, int]:

@@ -1,8 +1,9 @@
 """Database tables: the extract as loaded, the pre-aggregated cells, and data versions.
 
-Raw tables mirror the contract (data_access.contract) plus a `record_key` per case and
-per contacts row, fixed when the row is first loaded and kept across data versions:
-the cell-key method of disclosure control needs it (docs/methodology.md).
+Raw tables mirror the contract (data_access.contract) plus a `record_key` per case,
+contacts row and worksite, derived from the row's natural id with the deployment's secret
+(data_access.keys), so the same extract gets the same keys on any database: the
+cell-key method of disclosure control needs it (docs/methodology.md).
 
 The `cube_*` tables hold exact counts, sums, maxima and record-key sums per fine cell.
 All of them are additive, so any union of cells (any filter, any breakdown) gets the
@@ -37,6 +38,7 @@ worksites = Table(
     _s("country", length=2),
     _s("industry"),
     _s("tier", length=2),
+    Column("record_key", BigInteger, nullable=False),
 )
 
 audits = Table(
@@ -76,7 +78,7 @@ cases = Table(
     Column("workers_remediated", Integer, nullable=False),
     _s("validated"),
     _s("route", nullable=True),
-    Column("record_key", Integer, nullable=False),
+    Column("record_key", BigInteger, nullable=False),
     Index("ix_cases_worksite", "worksite_id"),
 )
 
@@ -95,7 +97,7 @@ contacts = Table(
     Column("language", String(8), primary_key=True),
     Column("nationality", String(2), primary_key=True),
     Column("count", Integer, nullable=False),
-    Column("record_key", Integer, nullable=False),
+    Column("record_key", BigInteger, nullable=False),
 )
 
 data_versions = Table(
@@ -353,7 +355,7 @@ def _audit_columns() -> list[Column]:
         Column("country", String(2), nullable=False),
         Column("industry", String(40), nullable=False),
         Column("found", Integer, nullable=False),
-        Column("worksite_key", Integer, nullable=False),
+        Column("worksite_key", BigInteger, nullable=False),
     ]
 
 
@@ -361,8 +363,8 @@ def _audit_columns() -> list[Column]:
 # window (months before and after the audit month), audit and issue category that workers
 # at the audited worksite reported within the window. `found` is 1 when the audit also
 # found the category. The audit's month and its worksite's country and industry are
-# copied in, as the audit filters test them, and so is the worksite's record key (the key
-# of its case with the smallest id), which the disclosure rules need for every worksite.
+# copied in, as the audit filters test them, and so is the worksite's record key
+# (worksites.record_key), which the disclosure rules need for every worksite.
 # `audit_reports` serves selections that narrow only the audits (and the issue);
 # `audit_case_reports` adds the case dimensions a selection can narrow the reports by, one
 # row per distinct combination, so such a filter is a WHERE and a DISTINCT away from the
@@ -397,7 +399,7 @@ audit_site_issues = Table(
     Column("issue", String(40), primary_key=True),
     Column("country", String(2), nullable=False),
     Column("industry", String(40), nullable=False),
-    Column("worksite_key", Integer, nullable=False),
+    Column("worksite_key", BigInteger, nullable=False),
     Column("reported", Integer, nullable=False),
     Column("found", Integer, nullable=False),
     sqlite_with_rowid=False,

@@ -30,6 +30,11 @@ PG_ADMIN_URL = os.environ.get(
 )
 # The name of this run's PostgreSQL database and role; roles a test makes start with it.
 RUN_ID = f"ilm_test_{os.getpid()}_{secrets.token_hex(3)}"
+# A fixed record-key secret: every test database (and every command a test runs in a
+# subprocess, which inherits the variable) gets the same keys, and no test writes a
+# secret file into the instance folder.
+TEST_SECRET = b"ilm-dashboard-test-record-key-secret"
+os.environ["RECORD_KEY_SECRET"] = TEST_SECRET.hex()
 REDIS_URL = os.environ.get("TEST_REDIS_URL", "redis://127.0.0.1:6379/15")
 CHROME = os.environ.setdefault("DASH_TEST_CHROMEPATH", "/usr/bin/chromium")
 # Apps the tests build ask far faster than a reader: rate limits out of their way, except

@@ -8,12 +8,13 @@ from __future__ import annotations
 
 import hashlib
 import statistics
+from collections import Counter
 
 import pytest
 from sqlalchemy import create_engine, text
 
 from data_access import contract
-from data_access.demo import DemoSpec
+from data_access.demo import MANY_REPORTED, MAX_CASE_WORKERS, DemoGenerator, DemoSpec
 from data_access.load import build_demo
 from tests.conftest import TEST_AS_OF
 
@@ -127,7 +128,7 @@ def test_ca007_workers_affected_has_a_heavy_tail(sql):
     sizes = [n for (n,) in sql("select workers_affected from cases")]
     assert statistics.median(sizes) == 1
     assert sum(n >= 1_000 for n in sizes) >= 1
-    assert max(sizes) >= 1_000
+    assert 1_000 <= max(sizes) <= MAX_CASE_WORKERS
 
 
 def _case_hash(url: str) -> str:
@@ -151,3 +152,71 @@ def test_ca008_same_seed_gives_the_same_rows(tmp_path):
     first, second, other = (_case_hash(url) for url in urls)
     assert first == second
     assert other != first  # the hash does see the rows
+
+
+def test_ca009_every_year_has_the_same_workers_remediated_per_case(sql):
+    """Calibration generates the 2022-2024 volume: no step where the target years start."""
+    per_year = sql(
+        "select substr(month_resolved, 1, 4), count(*), sum(workers_remediated) from cases"
+        " where status = 'remediated' group by 1 order by 1"
+    )
+    means = {year: total / n for year, n, total in per_year}
+    assert set(means) >= {str(y) for y in range(2019, 2027)}
+    target = means["2023"]
+    assert all(abs(mean - target) / target < 0.01 for mean in means.values()), means
+
+
+def test_ca010_case_sizes_keep_their_documented_caps(sql):
+    [(largest, over)] = sql(
+        "select max(workers_affected), sum(workers_remediated > workers_affected) from cases"
+    )
+    assert largest == MAX_CASE_WORKERS and over == 0
+
+
+def test_ca011_no_worksite_dominates(sql):
+    [(n_cases,)] = sql("select count(*) from cases")
+    [(busiest,)] = sql(
+        "select max(n) from (select count(*) as n from cases"
+        " where worksite_id is not null group by worksite_id)"
+    )
+    assert busiest / n_cases < 0.02
+
+
+LEADING = {"apparel_footwear", "electronics", "food_beverage", "seafood"}
+
+
+def test_ca012_the_four_industries_the_network_names_lead(sql):
+    shares = dict(sql("select industry, count(*) from cases group by industry"))
+    assert set(sorted(shares, key=shares.get, reverse=True)[:4]) == LEADING
+
+
+@pytest.mark.parametrize("seed", [1, 7])
+def test_ca013_other_seeds_keep_the_shape(seed):
+    gen = DemoGenerator(DemoSpec(seed=seed, last_month=TEST_AS_OF))
+    industries, worksites = Counter(), Counter()
+    for batch in gen.case_batches():
+        industries.update(row["industry"] for row in batch)
+        worksites.update(row["worksite_id"] for row in batch if row["worksite_id"])
+    assert set(sorted(industries, key=industries.get, reverse=True)[:4]) == LEADING
+    assert worksites.most_common(1)[0][1] / sum(industries.values()) < 0.02
+
+
+def test_ca014_the_silent_audit_stands_out(sql):
+    """Of the audits that found none of what workers reported, A000016 heard the most."""
+    reported: dict[str, list[tuple[int, str]]] = {}
+    for worksite, month, issue in sql(
+        "select c.worksite_id, c.month_received, ci.issue from cases c"
+        " join case_issues ci on ci.case_id = c.case_id where c.worksite_id is not null"
+    ):
+        reported.setdefault(worksite, []).append((contract.month_index(month), issue))
+    found: dict[str, set[str]] = {}
+    for audit_id, issue in sql("select audit_id, issue from audit_findings"):
+        found.setdefault(audit_id, set()).add(issue)
+    missed_all = {}
+    for audit_id, worksite, month in sql("select audit_id, worksite_id, month from audits"):
+        at = contract.month_index(month)
+        near = {issue for m, issue in reported.get(worksite, []) if abs(m - at) <= 12}
+        if near and not near & found.get(audit_id, set()):
+            missed_all[audit_id] = len(near)
+    assert missed_all.pop("A000016") == 16
+    assert max(missed_all.values()) < MANY_REPORTED

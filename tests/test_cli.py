@@ -10,8 +10,11 @@ import sys
 import time
 import urllib.request
 from pathlib import Path
+from types import SimpleNamespace
 
 import pytest
+
+from dashboard import cli
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -174,3 +177,37 @@ def test_cl008_app_py_refuses_a_port_that_is_not_a_number():
     )
     assert result.returncode != 0
     assert "PORT='eighty' is not a port number" in result.stderr
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (("--as-of", "2099-01"), "--as-of 2099-01 is in the future"),
+        (("--as-of", "2024-06"), "--as-of must be 2024-12 or later"),
+        (("--cases", "999"), "the demo needs at least 1,000 cases"),
+    ],
+)
+def test_cl009_demo_refuses_a_spec_it_cannot_build_and_writes_nothing(tmp_path, args, message):
+    result = run("demo", *args, "--database-url", f"sqlite:///{tmp_path}/x.sqlite3")
+    assert result.returncode == 1
+    assert f"demo: {message}" in result.stderr
+    assert not (tmp_path / "x.sqlite3").exists()
+
+
+def test_cl010_help_of_the_writing_commands_names_their_overrides():
+    assert "--force" in run("demo", "--help").stdout
+    assert "--accept-shrink" in run("import", "--help").stdout
+
+
+def _app(url: str):
+    return SimpleNamespace(server=SimpleNamespace(config={"DATABASE_URL": url}))
+
+
+def test_cl011_first_run_builds_again_over_a_file_without_data(tmp_path, monkeypatch, small_url):
+    empty = f"sqlite:///{tmp_path}/ilm.sqlite3"
+    (tmp_path / "ilm.sqlite3").write_bytes(b"")  # a first build stopped before its commit
+    built = []
+    monkeypatch.setattr(cli, "build_demo", lambda url, spec, progress: built.append(url))
+    cli.ensure_database(_app(empty))
+    cli.ensure_database(_app(small_url))
+    assert built == [empty]

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from data_access import contract, demo, load, taxonomy
+from data_access import contract, demo, extract, taxonomy
 
 DOC = Path(__file__).resolve().parent.parent / "docs" / "data-contract.md"
 KINDS = {"id": "id", "code": "code", "month": "month", "int": "whole number"}
@@ -87,7 +87,7 @@ def test_cd005_load_order_is_the_contract_order(doc):
     [
         contract.FIRST_MONTH,
         f"{contract.MAX_WORKERS:,}",
-        f"at most {load.MAX_ERRORS} problems",
+        f"at most {extract.MAX_ERRORS} problems",
         f"{demo.REMEDIATED_TARGET:,}",
         f"{demo.DEFAULT_CASES:,} cases",
         f"seed {demo.DEFAULT_SEED}",

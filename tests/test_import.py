@@ -8,6 +8,8 @@ data_access/contract.py has a test that names the file, line, column and rule it
 from __future__ import annotations
 
 import csv
+import datetime as dt
+import hashlib
 import shutil
 from collections.abc import Callable
 from pathlib import Path
@@ -16,14 +18,10 @@ import pytest
 from sqlalchemy import create_engine, func, select
 
 from data_access import contract, schema, taxonomy
-from data_access.load import (
-    MAX_ERRORS,
-    ExtractError,
-    export_extract,
-    import_extract,
-    table_counts,
-)
-from tests.conftest import TEST_AS_OF
+from data_access.extract import MAX_ERRORS, ExtractError, write_manifest
+from data_access.keys import record_key
+from data_access.load import export_extract, import_extract, table_counts
+from tests.conftest import TEST_AS_OF, TEST_SECRET
 
 # The small demo's as-of month (the latest month of its cases and contacts), and its
 # neighbours.
@@ -71,11 +69,13 @@ def read_rows(directory: Path, table: str) -> list[dict]:
 
 
 def write_rows(directory: Path, table: str, rows: list[dict], columns=None) -> None:
+    """Rewrite a file, and the manifest with it (as the exporting system would)."""
     columns = columns or contract.TABLES[table].column_names
     with path_of(directory, table).open("w", newline="", encoding="utf-8") as handle:
         writer = csv.DictWriter(handle, fieldnames=columns)
         writer.writeheader()
         writer.writerows(rows)
+    write_manifest(directory)
 
 
 def line_of(index: int) -> int:
@@ -159,6 +159,17 @@ def contact_keys(url: str) -> dict[tuple, int]:
     return record_keys(url, schema.contacts, contract.CONTACTS.unique)
 
 
+def seal_bytes(directory: Path) -> None:
+    """Bring the manifest's checksums in line with files that cannot be read as CSV."""
+    manifest = directory / "manifest.csv"
+    lines = manifest.read_text(encoding="utf-8").splitlines()
+    for i, line in enumerate(lines[1:], start=1):
+        name, rows, _sha = line.split(",")
+        digest = hashlib.sha256((directory / name).read_bytes()).hexdigest()
+        lines[i] = f"{name},{rows},{digest}"
+    manifest.write_text("\n".join(lines) + "\n", encoding="utf-8")
+
+
 def employment(row: dict) -> bool:
     return row["stage"] == "employment"
 
@@ -207,7 +218,7 @@ def test_im006_changed_extract_becomes_version_2_with_stable_record_keys(extract
     assert after["counts"]["cases"] == len(cases_before) + 1
     cases_after = case_keys(loaded)
     assert {k: cases_after[k] for k in cases_before} == cases_before
-    assert 0 <= cases_after[("C99999999",)] < 256
+    assert cases_after[("C99999999",)] == record_key(TEST_SECRET, "case", "C99999999")
     assert contact_keys(loaded) == contacts_before
 
 
@@ -525,6 +536,7 @@ def test_im053_row_with_more_fields_than_columns_is_rejected(extract, db_url):
     lines = path.read_text(encoding="utf-8").splitlines(keepends=True)
     lines[4] = lines[4].rstrip("\r\n") + ",extra\r\n"
     path.write_text("".join(lines), encoding="utf-8", newline="")
+    write_manifest(extract)
     assert rejected(extract, db_url).errors == ["contacts.csv:5: more fields than columns"]
 
 
@@ -534,6 +546,7 @@ def test_im054_file_that_is_not_utf8_is_rejected(extract, db_url):
     offset = raw.rindex(b"\n", 0, len(raw) - 1) + 1  # start of the last line
     line = raw.count(b"\n", 0, offset) + 1
     path.write_bytes(raw[:offset] + b"\xff" + raw[offset + 1 :])
+    seal_bytes(extract)
     errors = rejected(extract, db_url).errors
     assert errors == [
         f"contacts.csv:{line}: is not UTF-8 text (invalid start byte at byte {offset})"
@@ -543,6 +556,7 @@ def test_im054_file_that_is_not_utf8_is_rejected(extract, db_url):
 def test_im055_utf8_with_byte_order_mark_is_accepted(extract, db_url):
     path = path_of(extract, "worksites")
     path.write_bytes(b"\xef\xbb\xbf" + path.read_bytes())
+    write_manifest(extract)
     assert import_extract(db_url, extract) == (1, True)
 
 
@@ -602,3 +616,104 @@ def test_im071_import_that_fails_while_writing_is_rolled_back(extract, loaded, m
     with pytest.raises(RuntimeError, match="disk full"):
         import_extract(loaded, extract)
     assert snapshot(loaded) == before
+
+
+# -- manifest, export round trip, shrinking, older databases ----------------------------
+def test_im080_export_writes_a_manifest_of_every_file(exported):
+    lines = (exported / "manifest.csv").read_text(encoding="utf-8").splitlines()
+    assert lines[0] == "file,rows,sha256"
+    listed = {line.split(",")[0]: line.split(",")[1:] for line in lines[1:]}
+    assert list(listed) == [spec.filename for spec in contract.TABLES.values()]
+    for name, (rows, sha) in listed.items():
+        data = (exported / name).read_bytes()
+        assert sha == hashlib.sha256(data).hexdigest()
+        assert int(rows) == len(read_rows(exported, name.removesuffix(".csv")))
+
+
+def test_im081_export_import_export_is_byte_identical(exported, loaded, tmp_path):
+    again = tmp_path / "again"
+    export_extract(loaded, again)
+    for name in [*(spec.filename for spec in contract.TABLES.values()), "manifest.csv"]:
+        assert (again / name).read_bytes() == (exported / name).read_bytes(), name
+
+
+def test_im082_a_file_cut_short_after_the_manifest_is_refused(extract, loaded):
+    before = snapshot(loaded)
+    path = path_of(extract, "contacts")
+    lines = path.read_text(encoding="utf-8").splitlines(keepends=True)
+    kept = 1 + (len(lines) - 1) * 6 // 10
+    path.write_text("".join(lines[:kept]), encoding="utf-8", newline="")
+    errors = rejected(extract, loaded).errors
+    assert errors == [
+        "manifest.csv:7, column sha256: does not match contacts.csv: "
+        "the file changed after the manifest was written",
+        f"manifest.csv:7, column rows: says {len(lines) - 1:,} rows, contacts.csv has "
+        f"{kept - 1:,} (is the file cut short?)",
+    ]
+    assert snapshot(loaded) == before
+
+
+def test_im083_fewer_rows_need_accept_shrink_and_are_noted(extract, loaded):
+    rows = read_rows(extract, "contacts")
+    write_rows(extract, "contacts", rows[: len(rows) // 2])
+    errors = rejected(extract, loaded).errors
+    assert errors == [
+        f"contacts.csv: {len(rows) // 2:,} rows, 50% fewer than the {len(rows):,} of data "
+        "version 1 (more than 10% fewer looks like a file cut short); if the drop is "
+        "expected, import again with --accept-shrink"
+    ]
+    assert import_extract(loaded, extract, accept_shrink=True) == (2, True)
+    latest = snapshot(loaded)["versions"][-1]
+    assert latest["source"] == "import extract (fewer rows accepted)"
+
+
+def test_im084_a_few_rows_fewer_need_nothing(extract, loaded):
+    rows = read_rows(extract, "contacts")
+    write_rows(extract, "contacts", rows[: len(rows) - len(rows) // 20])
+    assert import_extract(loaded, extract) == (2, True)
+
+
+def test_im085_a_database_of_an_older_dashboard_is_rebuilt_keeping_its_history(extract, loaded):
+    engine = create_engine(loaded)
+    with engine.begin() as conn:
+        conn.exec_driver_sql("ALTER TABLE worksites DROP COLUMN record_key")
+    engine.dispose()
+    # The same extract: its checksum matches version 1, but the tables are not current.
+    assert import_extract(loaded, extract) == (2, True)
+    keys = record_keys(loaded, schema.worksites, ("worksite_id",))
+    assert keys and all(k == record_key(TEST_SECRET, "worksite", w) for (w,), k in keys.items())
+    assert [v["version"] for v in snapshot(loaded)["versions"]] == [1, 2]
+
+
+def test_im086_months_in_the_future_never_set_the_as_of(extract, db_url):
+    line = change_row(extract, "contacts", lambda row: True, month="2204-06")
+    errors = rejected(extract, db_url).errors
+    assert errors[0].startswith(f"contacts.csv:{line}, column month: 2204-06 is in the future")
+
+
+def test_im087_the_as_of_follows_today(extract, db_url):
+    """An extract whose data reach this month is not 'in the future' the month after."""
+    with pytest.raises(ExtractError, match="is in the future"):
+        import_extract(db_url, extract, today=dt.date(2026, 5, 31))
+    assert import_extract(db_url, extract, today=dt.date(2026, 6, 1)) == (1, True)
+
+
+def test_im089_valid_variants_load_the_same_rows_and_keys(exported, extract, tmp_path):
+    """Quoting every field, LF line endings, reordered columns and a BOM change nothing."""
+    for table in contract.TABLES:
+        rows = read_rows(extract, table)
+        columns = list(reversed(contract.TABLES[table].column_names))
+        path = path_of(extract, table)
+        with path.open("w", newline="", encoding="utf-8-sig") as handle:
+            writer = csv.DictWriter(
+                handle, fieldnames=columns, quoting=csv.QUOTE_ALL, lineterminator="\n"
+            )
+            writer.writeheader()
+            writer.writerows(rows)
+    write_manifest(extract)
+    urls = [f"sqlite:///{tmp_path}/{name}.sqlite3" for name in ("plain", "variant")]
+    import_extract(urls[0], exported)
+    import_extract(urls[1], extract)
+    plain, variant = snapshot(urls[0]), snapshot(urls[1])
+    assert variant["counts"] == plain["counts"] and variant["key_sums"] == plain["key_sums"]
+    assert case_keys(urls[1]) == case_keys(urls[0])
