@@ -206,7 +206,13 @@ def test_api026_a_too_sparse_table_is_a_400_naming_the_rule_and_what_to_drop(cli
 def test_api027_empty_and_small_cells_read_the_same(client):
     """Every row of the code list is listed; no row says 0: a zero cell and a cell of a
     few cases are the same "withheld, fewer than K"."""
-    body = _get(client, measure="cases", by="nationality", country="GB").get_json()
+    answered = [
+        body
+        for country in ("MY", "TH", "SA", "KW", "GB")
+        if "rows"
+        in (body := _get(client, measure="cases", by="nationality", country=country).get_json())
+    ]
+    body = next(b for b in answered if any(r["value"] is None for r in b["rows"]))
     assert len(body["rows"]) == len(taxonomy.NATIONALITIES)
     for row in body["rows"]:
         assert row["value"] is None or row["value"] >= 10

@@ -25,7 +25,7 @@ from data_access import contract, schema
 from data_access.demo import DemoSpec
 from data_access.extract import write_manifest
 from data_access.load import build_demo, export_extract, import_extract, writer_lock
-from tests.conftest import PG_URL, TEST_AS_OF, TEST_SECRET
+from tests.conftest import TEST_AS_OF, TEST_SECRET
 
 SCHEMA = "ilm_corpus"
 FILES = [spec.filename for spec in contract.TABLES.values()]
@@ -572,11 +572,11 @@ def corpus_sqlite(corpus_base, tmp_path_factory) -> str:
 
 @pytest.fixture(scope="module")
 def corpus_postgresql(corpus_base, pg_small_url) -> str:
-    engine = create_engine(PG_URL)
+    engine = create_engine(pg_small_url)
     with engine.begin() as conn:
         conn.execute(text(f"DROP SCHEMA IF EXISTS {SCHEMA} CASCADE"))
         conn.execute(text(f"CREATE SCHEMA {SCHEMA}"))
-    url = f"{PG_URL}?options=-csearch_path%3D{SCHEMA}"
+    url = f"{pg_small_url}?options=-csearch_path%3D{SCHEMA}"
     import_extract(url, corpus_base, secret=TEST_SECRET)
     yield url
     with engine.begin() as conn:

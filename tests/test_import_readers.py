@@ -22,7 +22,7 @@ from sqlalchemy import create_engine, text
 from dashboard.factory import create_app
 from data_access.demo import DemoSpec
 from data_access.load import build_demo, export_extract, import_extract
-from tests.conftest import PG_URL, TEST_AS_OF, TEST_SECRET
+from tests.conftest import TEST_AS_OF, TEST_SECRET
 
 ROOT = Path(__file__).resolve().parent.parent
 SCHEMA = "ilm_readers"
@@ -51,12 +51,12 @@ def empty_url(request, tmp_path):
     if request.param == "sqlite":
         yield f"sqlite:///{tmp_path}/readers.sqlite3"
         return
-    request.getfixturevalue("pg_small_url")
-    engine = create_engine(PG_URL)
+    pg_url = request.getfixturevalue("pg_small_url")
+    engine = create_engine(pg_url)
     with engine.begin() as conn:
         conn.execute(text(f"DROP SCHEMA IF EXISTS {SCHEMA} CASCADE"))
         conn.execute(text(f"CREATE SCHEMA {SCHEMA}"))
-    yield f"{PG_URL}?options=-csearch_path%3D{SCHEMA}"
+    yield f"{pg_url}?options=-csearch_path%3D{SCHEMA}"
     with engine.begin() as conn:
         conn.execute(text(f"DROP SCHEMA IF EXISTS {SCHEMA} CASCADE"))
     engine.dispose()
