@@ -40,7 +40,13 @@
     });
   }
 
-  function table(payload) {
+  /* A chart's "View as table": built only while its <details> is open (an odd number of
+     clicks on its summary; Enter and Space click a summary too), dropped when closed, so
+     the page carries no hidden table through every later update. */
+  function table(payload, clicks) {
+    if (!clicks || clicks % 2 === 0) {
+      return null;
+    }
     return build(payload, function (row) {
       return [el("Th", { children: row[0], scope: "row" })].concat(
         row.slice(1).map(function (text) {

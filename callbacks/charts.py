@@ -150,8 +150,11 @@ def register_chart(app, data: DataAccess, chart: Chart) -> None:
     def _chart(stored_filters, stored_options):
         return run(chart, data, stored_filters, stored_options)
 
+    # Hundreds of cells in closed tables made every later update of the page slow (each
+    # component is checked on each update): a table exists only while a reader opens it.
     app.clientside_callback(
         ClientsideFunction("ilm", "table"),
         Output(ids.table(chart.id), "children"),
         Input(ids.table_data(chart.id), "data"),
+        Input(ids.table_toggle(chart.id), "n_clicks"),
     )

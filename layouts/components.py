@@ -103,9 +103,10 @@ def chart_card(
                 html.Details(
                     className="chart-table mt-2",
                     children=[
-                        html.Summary(_("View as table")),
+                        html.Summary(_("View as table"), id=ids.table_toggle(chart_id)),
                         html.Div(table, id=ids.table(chart_id), className="table-responsive"),
-                        # Filled by the chart's callback unless the card comes filled.
+                        # Filled by the chart's callback unless the card comes filled; the
+                        # browser builds the table only while it is open (04_tables.js).
                         dcc.Store(id=ids.table_data(chart_id)) if table is None else None,
                     ],
                 ),

@@ -54,6 +54,11 @@ def note(chart: str) -> str:
     return f"{chart}-note"
 
 
+def table_toggle(chart: str) -> str:
+    """The "View as table" summary: its clicks open and close the chart's table."""
+    return f"{chart}-table-toggle"
+
+
 def table_data(chart: str) -> str:
     """The store holding a chart's table as strings; the browser renders it."""
     return f"{chart}-table-data"

@@ -23,6 +23,7 @@ from sqlalchemy import create_engine, make_url, text
 
 from data_access.demo import DemoSpec
 from data_access.load import build_demo, export_extract, import_extract
+from layouts import ids
 
 IN_CI = os.environ.get("CI", "").lower() in ("1", "true", "yes")
 PG_ADMIN_URL = os.environ.get(
@@ -234,6 +235,14 @@ class PatientDashComposite(DashComposite):
 
     def wait_for_page(self, url=None, timeout=WAIT):
         return super().wait_for_page(url, timeout)
+
+    def open_table(self, chart: str) -> str:
+        """Open a chart's "View as table" as a reader does (the browser builds a table only
+        while it is open) and return the selector of its container."""
+        summary = self.wait_for_element(f"#{ids.table_toggle(chart)}", timeout=WAIT)
+        # A script's click: the page stays where it is, so later clicks find their targets.
+        self.driver.execute_script("arguments[0].click();", summary)
+        return f"#{ids.table(chart)}"
 
 
 @pytest.fixture

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 from dash.testing.wait import until
+from selenium.webdriver.common.by import By
 
 from dashboard.factory import create_app
 from layouts import ids
@@ -83,8 +84,11 @@ def test_br005_back_button_restores_the_previous_filters(dash_duo, app):
 def test_br006_view_as_table_opens_from_the_keyboard(dash_duo, app):
     dash_duo.start_server(app, port=free_port())
     table = f"#{ids.table(ids.ISSUES_CHART)}"
-    dash_duo.wait_for_element(f"{table} table", timeout=WAIT)
+    dash_duo.wait_for_element(f"#{ids.graph(ids.ISSUES_CHART)} .main-svg", timeout=WAIT)
+    assert not dash_duo.driver.find_elements(By.CSS_SELECTOR, f"{table} table")
     summary = dash_duo.find_element(f"#{ids.ISSUES_CHART}-title ~ details summary")
     summary.send_keys(" ")
     dash_duo.wait_for_element(f"{table} caption", timeout=WAIT)
     assert dash_duo.find_element(f"{table} caption").is_displayed()
+    summary.send_keys(" ")  # closed again: the table is dropped, not merely hidden
+    until(lambda: not dash_duo.driver.find_elements(By.CSS_SELECTOR, f"{table} table"), WAIT)

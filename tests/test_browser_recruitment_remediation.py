@@ -61,7 +61,7 @@ def test_erb001_pick_a_corridor_in_the_table_reload_and_compare(dash_duo, app):
     _choose(dash_duo, _option_selector("compare"), "Nepal → Saudi Arabia")
     until(lambda: "compare=NP-SA" in dash_duo.driver.current_url, timeout=WAIT)
     assert "corridor=NP-KW" in dash_duo.driver.current_url
-    table = f"#{ids.table(ids.RECRUITMENT_COMPARE_THEMES)}"
+    table = dash_duo.open_table(ids.RECRUITMENT_COMPARE_THEMES)
     until(lambda: "Nepal → Saudi Arabia" in _text(dash_duo, table), timeout=WAIT)
     assert "Nepal → Kuwait" in _text(dash_duo, table)
     dash_duo.wait_for_element(f"#{ids.graph(ids.RECRUITMENT_COMPARE_TREND)} .main-svg", 10)
@@ -73,7 +73,7 @@ def test_erb002_compare_link_opens_with_both_corridors(dash_duo, app):
     dash_duo.driver.get(
         dash_duo.server_url + ids.PATH_RECRUITMENT + "?corridor=NP-KW&compare=NP-SA"
     )
-    table = f"#{ids.table(ids.RECRUITMENT_COMPARE_TREND)}"
+    table = dash_duo.open_table(ids.RECRUITMENT_COMPARE_TREND)
     until(lambda: "Nepal → Saudi Arabia" in _text(dash_duo, table), timeout=WAIT)
     dash_duo.wait_for_element(f"#{ids.graph(ids.RECRUITMENT_MAP)} .main-svg", timeout=WAIT)
     compare = dash_duo.find_element(_option_selector("compare"))
@@ -85,7 +85,7 @@ def test_rmb001_period_change_moves_headline_and_funnel(dash_duo, app):
     dash_duo.start_server(app, port=free_port())
     dash_duo.driver.get(dash_duo.server_url + ids.PATH_REMEDIATION + "?period=2024")
     dash_duo.wait_for_contains_text(f"#{ids.REMEDIATION_KPI}", "Workers remediated", timeout=WAIT)
-    funnel = f"#{ids.table(ids.REMEDIATION_FUNNEL)}"
+    funnel = dash_duo.open_table(ids.REMEDIATION_FUNNEL)
     until(lambda: "Reported" in _text(dash_duo, funnel), timeout=WAIT)
     kpis, stages = _text(dash_duo, f"#{ids.REMEDIATION_KPI}"), _text(dash_duo, funnel)
 

@@ -41,6 +41,7 @@ def _journey(dash_duo, path: str, chart: str, chips: str, table: str) -> None:
     url = dash_duo.driver.current_url
     dash_duo.wait_for_element(f"#{chips} .filter-chip", timeout=WAIT)
     chip_text = dash_duo.find_element(f"#{chips}").text
+    dash_duo.open_table(table)
     dash_duo.wait_for_element(f"#{ids.table(table)} table", timeout=WAIT)
     until(lambda: dash_duo.find_element(f"#{ids.table(table)}").get_attribute("innerHTML"), 10)
 
@@ -75,6 +76,5 @@ def test_bw003_theme_click_drills_down_and_goes_in_the_url(start, app):
     dash_duo.driver.get(dash_duo.server_url + ids.PATH_SUPPLY_CHAINS)
     _click_bar(dash_duo, ids.SC_THEME_CHART, -1)  # the first theme: wages
     until(lambda: "theme=wages" in dash_duo.driver.current_url, timeout=WAIT)
-    table = dash_duo.find_element(f"#{ids.table(ids.SC_THEME_CHART)}")
-    # The table sits in a closed <details>: read its text content, not its visible text.
+    table = dash_duo.find_element(dash_duo.open_table(ids.SC_THEME_CHART))
     until(lambda: "Illegal wage deductions" in table.get_attribute("textContent"), timeout=WAIT)
