@@ -1,0 +1,99 @@
+"""What a reader would see wrong on a drawn page, found in the browser (no pixels compared).
+
+`PROBLEMS` runs in the page and lists:
+- `overflow`: the page is wider than the window (a reader must scroll sideways);
+- `clipped`: text cut by its container: an HTML element that hides what overflows it
+  while its text is wider or taller than its box, or a chart's tick, legend, title or
+  annotation text that runs past the edge of the chart's drawing;
+- `overlap`: a chart's legend on top of its tick labels or axis titles.
+Each problem names the element ("#id" of the chart or a CSS path) and what it says.
+"""
+
+from __future__ import annotations
+
+import base64
+from pathlib import Path
+
+PROBLEMS = r"""
+function describe(el) {
+  var graph = el.closest && el.closest('.dash-graph, .js-plotly-plot');
+  var where = graph ? '#' + (graph.id || (graph.parentElement && graph.parentElement.id) || '?')
+                    : (el.id ? '#' + el.id : el.tagName.toLowerCase() + '.' + (el.className || ''));
+  return where;
+}
+function box(el) { var r = el.getBoundingClientRect(); return r; }
+function meets(a, b, slack) {
+  return a.left < b.right - slack && b.left < a.right - slack &&
+         a.top < b.bottom - slack && b.top < a.bottom - slack;
+}
+var found = [];
+var doc = document.documentElement;
+if (doc.scrollWidth > window.innerWidth + 1) {
+  found.push({kind: 'overflow', where: 'page', text: doc.scrollWidth + ' px wide in a ' +
+              window.innerWidth + ' px window'});
+}
+var cutting = ['hidden', 'clip'];
+document.querySelectorAll('main *, header *, nav *').forEach(function (el) {
+  if (el.closest('svg') || !el.textContent.trim() || el.children.length > 2) { return; }
+  var style = getComputedStyle(el);
+  if (style.display === 'none' || style.visibility === 'hidden') { return; }
+  if (el.closest('details:not([open])')) { return; }
+  if (el.closest('.visually-hidden, .sr-only')) { return; }
+  var cutsX = cutting.indexOf(style.overflowX) >= 0 || style.textOverflow === 'ellipsis';
+  var cutsY = cutting.indexOf(style.overflowY) >= 0;
+  if ((cutsX && el.scrollWidth > el.clientWidth + 1) ||
+      (cutsY && el.scrollHeight > el.clientHeight + 1)) {
+    found.push({kind: 'clipped', where: describe(el), text: el.textContent.trim().slice(0, 60)});
+  }
+});
+document.querySelectorAll('.js-plotly-plot').forEach(function (plot) {
+  var svg = plot.querySelector('svg.main-svg');
+  if (!svg) { return; }
+  var edge = box(svg);
+  var texts = plot.querySelectorAll(
+    'g.xtick text, g.ytick text, g.legend text, g.infolayer .gtitle, g.annotation-text-g text, ' +
+    'g.g-xtitle text, g.g-ytitle text, g.colorbar text');
+  texts.forEach(function (t) {
+    if (!t.textContent.trim()) { return; }
+    var r = box(t);
+    if (r.width === 0) { return; }
+    if (r.left < edge.left - 1 || r.right > edge.right + 1 ||
+        r.top < edge.top - 1 || r.bottom > edge.bottom + 1) {
+      found.push({kind: 'clipped', where: describe(plot), text: t.textContent.trim()});
+    }
+  });
+  var legend = plot.querySelector('g.legend');
+  if (legend && legend.getBoundingClientRect().width > 0) {
+    var lr = box(legend.querySelector('rect.bg') || legend);
+    plot.querySelectorAll('g.xtick text, g.ytick text, g.g-xtitle text, g.g-ytitle text')
+      .forEach(function (t) {
+        if (t.textContent.trim() && meets(lr, box(t), 1)) {
+          found.push({kind: 'overlap', where: describe(plot),
+                      text: 'legend over "' + t.textContent.trim() + '"'});
+        }
+      });
+  }
+});
+return found;
+"""
+
+
+def problems(driver) -> list[dict]:
+    return driver.execute_script(PROBLEMS)
+
+
+def save_page(driver, path: Path) -> None:
+    """The whole page, not only the window, as one PNG (Chromium's DevTools capture)."""
+    size = driver.execute_script(
+        "return [document.documentElement.scrollWidth, document.documentElement.scrollHeight]"
+    )
+    shot = driver.execute_cdp_cmd(
+        "Page.captureScreenshot",
+        {
+            "format": "png",
+            "captureBeyondViewport": True,
+            "clip": {"x": 0, "y": 0, "width": size[0], "height": size[1], "scale": 1},
+        },
+    )
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_bytes(base64.b64decode(shot["data"]))
