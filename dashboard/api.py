@@ -11,7 +11,6 @@ Any bad parameter is a 400 naming it and its allowed values.
 from __future__ import annotations
 
 import csv
-import hashlib
 import io
 from collections.abc import Iterator
 from html import escape
@@ -181,12 +180,6 @@ def parse_request(args: list[tuple[str, str]]) -> tuple[str, tuple[str, ...], Fi
 def url_filters(filters: Filters) -> dict[str, str]:
     """The active filters under their URL names."""
     return {name: filters.value_of(name) for name in PARAMS if filters.value_of(name)}
-
-
-def etag(data: DataAccess) -> str:
-    info = data.version()
-    text = f"{info.version}:{info.checksum}:{data.params}"
-    return f"v{info.version}-{hashlib.sha1(text.encode()).hexdigest()[:16]}"
 
 
 def disclosure(data: DataAccess) -> dict:
@@ -578,16 +571,6 @@ def blueprint(data: DataAccess) -> Blueprint:
             )
         return response
 
-    def _cached(build):
-        """Answer 304 when the client holds the current data version, else build."""
-        tag = etag(data)
-        current = request.if_none_match.contains(tag)
-        response = Response(status=304) if current else build()
-        response.set_etag(tag)
-        response.headers["Cache-Control"] = "public, max-age=300"
-        response.headers["X-Data-Version"] = str(data.version().version)
-        return response
-
     @bp.get("/openapi.json")
     def _openapi():
         return jsonify(openapi(data))
@@ -599,75 +582,69 @@ def blueprint(data: DataAccess) -> Blueprint:
 
     @bp.get("/meta")
     def _meta():
-        def build():
-            info = data.version()
-            return jsonify(
-                data_version=info.version,
-                as_of=info.as_of,
-                **provenance(info),
-                loaded_at=info.loaded_at,
-                disclosure=disclosure(data),
-                taxonomies=taxonomy.CODE_LISTS,
-                measures=measures(),
-                breakdowns={m: breakdowns(m) for m in measures()},
-                filters=filter_names(),
-                corridors=list(data.corridors()),
-                licence=f"{LICENCE} ({LICENCE_URL})",
-            )
-
-        return _cached(build)
+        info = data.version()
+        return jsonify(
+            data_version=info.version,
+            as_of=info.as_of,
+            **provenance(info),
+            loaded_at=info.loaded_at,
+            disclosure=disclosure(data),
+            taxonomies=taxonomy.CODE_LISTS,
+            measures=measures(),
+            breakdowns={m: breakdowns(m) for m in measures()},
+            filters=filter_names(),
+            corridors=list(data.corridors()),
+            licence=f"{LICENCE} ({LICENCE_URL})",
+        )
 
     @bp.get("/aggregates")
     def _aggregates():
         pairs = parse_qsl(request.query_string.decode(errors="replace"), keep_blank_values=True)
         measure, by, filters, fmt = parse_request(pairs)
 
-        def build():
-            try:
-                result = data.aggregate(measure, by, filters)
-            except InvalidParameter as exc:  # the query layer has the last word
-                raise BadRequest(exc.parameter, exc.value, exc.allowed, rule=exc.rule) from None
-            if result.refused:
-                drop = [n for n in filters.fine()] + (["period"] if filters.period else [])
-                raise BadRequest(
-                    "by",
-                    ",".join(by),
-                    breakdowns(measure),
-                    "too sparse to publish: most of this table's cells would be withheld; "
-                    "drop one of the filters, choose all years, or a coarser breakdown",
-                    RULE_SPARSITY,
-                    drop_one_of=drop,
-                )
-            info = data.version()
-            if fmt == "csv":
-                name = f"ilm-{measure}-v{info.version}{file_suffix(info.synthetic)}.csv"
-                return Response(
-                    stream_with_context(_csv_rows(result, data.params.k, info.synthetic)),
-                    mimetype="text/csv",
-                    headers={"Content-Disposition": f'inline; filename="{name}"'},
-                )
-            rows = [
-                {
-                    **dict(zip(by, keys)),
-                    "value": p.value,
-                    "suppressed": p.suppressed,
-                    "reason": p.reason,
-                }
-                for keys, p in result.rows
-            ]
-            return jsonify(
-                measure=measure,
-                by=list(by),
-                filters=url_filters(filters),
-                ignored_filters=[_PARAM_OF_FIELD.get(f, f) for f in result.ignored_filters],
-                data_version=info.version,
-                as_of=info.as_of,
-                **provenance(info),
-                disclosure=disclosure(data),
-                licence=f"{LICENCE} ({LICENCE_URL})",
-                rows=rows,
+        try:
+            result = data.aggregate(measure, by, filters)
+        except InvalidParameter as exc:  # the query layer has the last word
+            raise BadRequest(exc.parameter, exc.value, exc.allowed, rule=exc.rule) from None
+        if result.refused:
+            drop = [n for n in filters.fine()] + (["period"] if filters.period else [])
+            raise BadRequest(
+                "by",
+                ",".join(by),
+                breakdowns(measure),
+                "too sparse to publish: most of this table's cells would be withheld; "
+                "drop one of the filters, choose all years, or a coarser breakdown",
+                RULE_SPARSITY,
+                drop_one_of=drop,
             )
-
-        return _cached(build)
+        info = data.version()
+        if fmt == "csv":
+            name = f"ilm-{measure}-v{info.version}{file_suffix(info.synthetic)}.csv"
+            return Response(
+                stream_with_context(_csv_rows(result, data.params.k, info.synthetic)),
+                mimetype="text/csv",
+                headers={"Content-Disposition": f'inline; filename="{name}"'},
+            )
+        rows = [
+            {
+                **dict(zip(by, keys)),
+                "value": p.value,
+                "suppressed": p.suppressed,
+                "reason": p.reason,
+            }
+            for keys, p in result.rows
+        ]
+        return jsonify(
+            measure=measure,
+            by=list(by),
+            filters=url_filters(filters),
+            ignored_filters=[_PARAM_OF_FIELD.get(f, f) for f in result.ignored_filters],
+            data_version=info.version,
+            as_of=info.as_of,
+            **provenance(info),
+            disclosure=disclosure(data),
+            licence=f"{LICENCE} ({LICENCE_URL})",
+            rows=rows,
+        )
 
     return bp

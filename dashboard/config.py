@@ -47,6 +47,8 @@ def from_env(env=None) -> dict:
         # callbacks another (a filter change asks for every chart of a view at once).
         "DOWNLOAD_RATE_LIMIT": env.get("DOWNLOAD_RATE_LIMIT") or "120 per minute",
         "CALLBACK_RATE_LIMIT": env.get("CALLBACK_RATE_LIMIT") or "600 per minute",
+        # How long a shared cache or CDN may serve an answer before revalidating it.
+        "HTTP_MAX_AGE": _int(env, "HTTP_MAX_AGE", 300),
         # Reverse proxies in front of the app whose X-Forwarded-For may be trusted.
         "TRUSTED_PROXIES": _int(env, "TRUSTED_PROXIES", 0),
         # Flask refuses larger request bodies (413) before reading them. The largest

@@ -13,7 +13,7 @@ from flask_caching import Cache
 
 from callbacks import share as share_callbacks
 from callbacks import shell as shell_callbacks
-from dashboard import api, exports, limits
+from dashboard import api, exports, http_cache, limits
 from dashboard import config as configuration
 from dashboard.views import all_views, find_view, sample_context
 from data_access import taxonomy
@@ -158,6 +158,7 @@ def create_app(test_config: dict | None = None) -> Dash:
     limits.limit_blueprint(limiter, public_api, config["API_RATE_LIMIT"], "api")
     server.register_blueprint(public_api)
     limits.limit_callbacks(limiter, server, config["CALLBACK_RATE_LIMIT"])
+    http_cache.install(server, data, config["HTTP_MAX_AGE"])
 
     @server.get("/healthz")
     def _health():
