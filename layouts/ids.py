@@ -12,6 +12,9 @@ SYNTHETIC_BANNER = "synthetic-banner"
 FOOTER_SOURCE = "footer-source"
 RESET = "filters-reset"
 ACTIVE_FILTERS = "active-filters"
+# On phones the filter fields fold away behind this button (assets/02_dashboard.css).
+FILTER_TOGGLE = "filters-toggle"
+FILTER_FIELDS = "filter-fields"
 
 OPTIONS = "view-options-store"
 # Views write {filter parameter: value} here to set a filter (cross-filtering).

@@ -1,0 +1,65 @@
+"""Phones: the folding filter panel, and what the reader is told while filters change."""
+
+from __future__ import annotations
+
+from dash import html
+
+from callbacks.shell import toggle_label
+from layouts import ids
+from layouts.shell import filter_panel
+
+
+def _text(component) -> str:
+    if isinstance(component, str):
+        return component
+    if isinstance(component, list | tuple):
+        return "".join(_text(c) for c in component)
+    children = getattr(component, "children", None)
+    return "" if children is None else _text(children)
+
+
+def _find(component, component_id):
+    if getattr(component, "id", None) == component_id:
+        return component
+    children = getattr(component, "children", None)
+    for child in children if isinstance(children, list | tuple) else [children]:
+        if child is not None and not isinstance(child, str):
+            found = _find(child, component_id)
+            if found is not None:
+                return found
+    return None
+
+
+def _panel():
+    options = {p: [] for p in ids.FILTER_CONTROLS}
+    return filter_panel(options)
+
+
+def test_ph101_the_filter_button_says_filters_alone_when_none_is_set():
+    assert _text(toggle_label({})) == "Filters"
+
+
+def test_ph102_the_filter_button_counts_the_active_filters():
+    label = toggle_label({"period": "2025", "origin": "NP", "destination": "KW"})
+    # The period and the corridor: two chips, so two on the button.
+    assert _text(label) == "Filters 2(2 active)"
+
+
+def test_ph103_a_forged_filter_store_leaves_the_button_without_a_count():
+    assert _text(toggle_label({"country": "XX"})) == "Filters"
+
+
+def test_ph104_the_filter_button_controls_the_fields_and_starts_closed():
+    panel = _panel()
+    button = _find(panel, ids.FILTER_TOGGLE)
+    fields = _find(panel, ids.FILTER_FIELDS)
+    assert isinstance(button, html.Button)
+    assert getattr(button, "aria-controls") == ids.FILTER_FIELDS
+    assert getattr(button, "aria-expanded") == "false"
+    assert "open" not in fields.className.split()
+
+
+def test_ph105_the_chips_are_outside_the_folding_fields():
+    fields = _find(_panel(), ids.FILTER_FIELDS)
+    assert _find(fields, ids.ACTIVE_FILTERS) is None
+    assert _find(_panel(), ids.ACTIVE_FILTERS) is not None
