@@ -522,7 +522,7 @@ def render_profile(data: DataAccess, stored: dict | None, stored_filters, option
         html.Section(
             className="mb-3",
             **{"aria-label": _("Headline numbers for your footprint")},
-            children=html.Div(headline(profile, k), className="row g-2"),
+            children=html.Div(headline(profile, k), className="row g-2 kpi-row"),
         ),
         layout.section(
             _("Where your footprint is most exposed"),

@@ -23,7 +23,7 @@ from layouts.context import PageContext
 from layouts.format import month_label
 from layouts.i18n import _
 from layouts.selection import filter_items
-from layouts.shell import filter_toggle_label
+from layouts.shell import RESET_CLASS, filter_toggle_label
 
 CONTROL_PARAMS = list(ids.FILTER_CONTROLS)
 
@@ -124,13 +124,24 @@ def sync_state(
     }
 
 
-def toggle_label(stored_filters) -> list:
-    """The phone's filter button for the filter store: "Filters" and the active count."""
+def _active(stored_filters) -> int:
     try:
         filters = filters_from_store(stored_filters)
     except (InvalidParameter, TypeError):
-        filters = Filters()
-    return filter_toggle_label(len(filter_items(filters)))
+        return 0
+    return len(filter_items(filters))
+
+
+def toggle_label(stored_filters) -> list:
+    """The phone's filter button for the filter store: "Filters" and the active count."""
+    return filter_toggle_label(_active(stored_filters))
+
+
+def reset_class(stored_filters) -> str:
+    """ "Clear all filters" is left out on phones while nothing is set, so that the
+    button and "No filters" share one line there."""
+    hidden = "" if _active(stored_filters) else " d-none d-md-inline-block"
+    return RESET_CLASS + hidden
 
 
 # Opens and closes the filter fields on phones without a round trip to the server; the
@@ -155,9 +166,13 @@ def register(app, data: DataAccess, find_view) -> None:
         prevent_initial_call=True,
     )
 
-    @app.callback(Output(ids.FILTER_TOGGLE, "children"), Input(ids.FILTERS, "data"))
+    @app.callback(
+        Output(ids.FILTER_TOGGLE, "children"),
+        Output(ids.RESET, "className"),
+        Input(ids.FILTERS, "data"),
+    )
     def _toggle_label(stored_filters):
-        return toggle_label(stored_filters)
+        return toggle_label(stored_filters), reset_class(stored_filters)
 
     @app.callback(
         Output(ids.PAGE, "children"),

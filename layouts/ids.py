@@ -79,6 +79,7 @@ AU_BINS_CHART = "audits-bins"
 AU_ISSUE_CHART = "audits-by-issue"
 AU_INDUSTRY_CHART = "audits-by-industry"
 AU_COUNTRY_CHART = "audits-by-country"
+AU_EXPLANATION = "audits-explanation"
 
 
 # Ethical Recruitment view

@@ -36,7 +36,8 @@ def header(as_of_label: str) -> html.Header:
     return html.Header(
         className="site-header py-2 py-md-3 mb-2 mb-md-3",
         children=html.Div(
-            className="container-xl d-flex flex-wrap align-items-baseline column-gap-3 row-gap-1",
+            className="container-xl d-flex flex-wrap align-items-baseline column-gap-2 "
+            "column-gap-md-3 row-gap-1",
             children=[
                 html.A(
                     _("ILM Community Dashboard"),
@@ -95,6 +96,9 @@ def _dropdown(param: str, label: str, options: list[dict], placeholder: str) -> 
             ),
         ],
     )
+
+
+RESET_CLASS = "btn btn-link btn-sm p-0"
 
 
 def filter_toggle_label(active: int) -> list:
@@ -157,7 +161,7 @@ def filter_panel(options: dict[str, list[dict]]) -> html.Section:
                             html.Button(
                                 _("Clear all filters"),
                                 id=ids.RESET,
-                                className="btn btn-link btn-sm p-0",
+                                className=RESET_CLASS,
                                 n_clicks=0,
                             ),
                         ],

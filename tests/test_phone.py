@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dash import html
 
-from callbacks.shell import toggle_label
+from callbacks.shell import reset_class, toggle_label
 from layouts import ids
 from layouts.shell import filter_panel
 
@@ -63,3 +63,8 @@ def test_ph105_the_chips_are_outside_the_folding_fields():
     fields = _find(_panel(), ids.FILTER_FIELDS)
     assert _find(fields, ids.ACTIVE_FILTERS) is None
     assert _find(_panel(), ids.ACTIVE_FILTERS) is not None
+
+
+def test_ph106_clear_all_is_left_out_on_phones_only_while_nothing_is_set():
+    assert reset_class({}).split()[-2:] == ["d-none", "d-md-inline-block"]
+    assert "d-none" not in reset_class({"channel": "line"}).split()
