@@ -527,13 +527,13 @@ def render_profile(data: DataAccess, stored: dict | None, stored_filters, option
         layout.section(
             _("Where your footprint is most exposed"),
             ids.EX_RANKING,
-            [render_table(built[ids.EX_RANKING], k, "")],
+            [layout.scrolling(render_table(built[ids.EX_RANKING], k, ""))],
             layout.score_formula(),
         ),
         layout.section(
             _("Each row's segment"),
             ids.EX_SEGMENTS,
-            [render_table(built[ids.EX_SEGMENTS], k, "")],
+            [layout.scrolling(render_table(built[ids.EX_SEGMENTS], k, ""))],
             _(
                 "A segment is every case reported at worksites in the row's country and "
                 "industry. Nationalities show how many of those cases came from the workers "
@@ -571,7 +571,13 @@ def render_profile(data: DataAccess, stored: dict | None, stored_filters, option
         layout.section(
             _("Recruitment corridors that feed your segments"),
             ids.EX_CORRIDORS,
-            [render_table(corridors, k, _("No workers from abroad reported in these segments."))],
+            [
+                layout.scrolling(
+                    render_table(
+                        corridors, k, _("No workers from abroad reported in these segments.")
+                    )
+                )
+            ],
             _(
                 "Origins of the workers who reported in each segment (your nationalities "
                 "when you gave them), and the recruitment-stage cases on that corridor, in "

@@ -276,6 +276,11 @@ def themes_meta() -> ChartMeta:
     )
 
 
+def scrolling(table) -> html.Div:
+    """A wide table in its own sideways scroll, so a phone scrolls the table, not the page."""
+    return html.Div(table, className="table-responsive")
+
+
 def section(title: str, section_id: str, children: list, definition: str = "") -> html.Section:
     """A titled section of the profile (a table with its explanation)."""
     heading = f"{section_id}-title"
