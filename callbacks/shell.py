@@ -99,7 +99,10 @@ def sync_state(
         else:
             filters, notices = from_controls(controls)
     elif _is_option(trigger):
-        filters, notices = url_filters, []
+        # A view's option controls fire as soon as the view is drawn, before the reader
+        # has done anything: the link's notices stay, or the rewritten URL would show
+        # unfiltered numbers with nothing saying that a value of the link was ignored.
+        filters = url_filters
         for name, value in (option_controls or {}).items():
             if name in OPTIONS and value is not None and OPTIONS[name].valid(str(value)):
                 options[name] = str(value)

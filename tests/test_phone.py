@@ -68,3 +68,49 @@ def test_ph105_the_chips_are_outside_the_folding_fields():
 def test_ph106_clear_all_is_left_out_on_phones_only_while_nothing_is_set():
     assert reset_class({}).split()[-2:] == ["d-none", "d-md-inline-block"]
     assert "d-none" not in reset_class({"channel": "line"}).split()
+
+
+def test_ph107_a_links_notices_stay_when_the_views_options_rewrite_the_url():
+    from callbacks.shell import sync_state
+
+    # The view's option radios fire once the view is drawn, and the URL is rewritten
+    # without the ignored value: the reader must still be told it was ignored.
+    state = sync_state(ids.option("measure"), "?country=XX", {}, {"measure": "cases"})
+    assert state["url"] == ""
+    assert any("XX" in notice for notice in state["notices"])
+
+
+def test_ph108_the_row_form_empties_once_its_row_is_added():
+    from callbacks import exposure as ex
+
+    form = {"country": "TH", "industry": "seafood", "nationalities": ["MM"], "weight": 3}
+    result = ex.edit(ids.EX_ADD, None, form=form)
+    assert ex.form_after(ids.EX_ADD, result) == [None, None, None, None]
+
+
+def test_ph109_a_refused_row_keeps_the_form_to_fix_it():
+    from dash import no_update
+
+    from callbacks import exposure as ex
+
+    form = {"country": None, "industry": "seafood", "nationalities": ["MM"], "weight": 3}
+    result = ex.edit(ids.EX_ADD, None, form=form)
+    assert result[0] is no_update
+    assert ex.form_after(ids.EX_ADD, result) == [no_update] * 4
+
+
+def test_ph110_typing_a_country_finds_its_nationals_in_every_nationality_menu(small_url):
+    from dashboard.factory import filter_options
+    from data_access import taxonomy
+    from data_access.query import DataAccess
+    from layouts.exposure import row_form
+
+    menu = _find(row_form(), ids.EX_NATIONALITIES)
+    exposure_labels = {o["value"]: o["label"] for o in menu.options}
+    panel = filter_options(DataAccess(small_url))["nationality"]
+    panel_labels = {o["value"]: o["label"] for o in panel}
+    for code in taxonomy.NATIONALITIES:
+        country = taxonomy.COUNTRIES[code].casefold()
+        assert country in exposure_labels[code].casefold(), code
+        assert country in panel_labels[code].casefold(), code
+    assert panel_labels["MM"] == "Burmese (Myanmar)"
