@@ -114,3 +114,12 @@ def test_ph110_typing_a_country_finds_its_nationals_in_every_nationality_menu(sm
         assert country in exposure_labels[code].casefold(), code
         assert country in panel_labels[code].casefold(), code
     assert panel_labels["MM"] == "Burmese (Myanmar)"
+
+
+def test_ph111_compare_cards_offer_downloads_only_with_two_corridors():
+    from callbacks.recruitment import compare_cards_class
+
+    empty = compare_cards_class({"origin": "NP", "destination": "KW"}, {"compare": ""})
+    comparing = compare_cards_class({"origin": "NP", "destination": "KW"}, {"compare": "NP-SA"})
+    assert "compare-empty" in empty.split()
+    assert "compare-empty" not in comparing.split()
