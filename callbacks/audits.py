@@ -219,6 +219,14 @@ def register(app, data: DataAccess) -> None:
             data, "audits-kpis", filters, options, lambda: kpi_cards(data, filters, options)
         )
 
+    # The explanation starts folded below 768 px (the same breakpoint as the CSS), where
+    # its two paragraphs would fill the first screen before the headline numbers.
+    app.clientside_callback(
+        "function (_id) { return !window.matchMedia('(max-width: 767.98px)').matches; }",
+        Output(ids.AU_EXPLANATION, "open"),
+        Input(ids.AU_EXPLANATION, "id"),
+    )
+
     for chart in charts():
         register_chart(app, data, chart)
     crossfilter.register(app, [ids.AU_ISSUE_CHART, ids.AU_INDUSTRY_CHART, ids.AU_COUNTRY_CHART])

@@ -128,6 +128,17 @@ def edit(
     raise PreventUpdate
 
 
+FORM_FIELDS = ("country", "industry", "nationalities", "weight")
+
+
+def form_after(trigger, result: tuple) -> list:
+    """The row form's values after an edit: emptied once its row was added, so that the
+    next row never silently takes this one's nationalities or weight; kept when the row
+    was refused (its message says what to fix) or another control acted."""
+    added = trigger == ids.EX_ADD and result[0] is not no_update
+    return [None] * len(FORM_FIELDS) if added else [no_update] * len(FORM_FIELDS)
+
+
 def _from_link(current: fp.Footprint, source: str, code: str) -> tuple:
     """The link wins on load and back/forward; a menu-built footprint goes into the link."""
     if code:
@@ -522,18 +533,18 @@ def render_profile(data: DataAccess, stored: dict | None, stored_filters, option
         html.Section(
             className="mb-3",
             **{"aria-label": _("Headline numbers for your footprint")},
-            children=html.Div(headline(profile, k), className="row g-2"),
+            children=html.Div(headline(profile, k), className="row g-2 kpi-row"),
         ),
         layout.section(
             _("Where your footprint is most exposed"),
             ids.EX_RANKING,
-            [render_table(built[ids.EX_RANKING], k, "")],
+            [layout.scrolling(render_table(built[ids.EX_RANKING], k, ""))],
             layout.score_formula(),
         ),
         layout.section(
             _("Each row's segment"),
             ids.EX_SEGMENTS,
-            [render_table(built[ids.EX_SEGMENTS], k, "")],
+            [layout.scrolling(render_table(built[ids.EX_SEGMENTS], k, ""))],
             _(
                 "A segment is every case reported at worksites in the row's country and "
                 "industry. Nationalities show how many of those cases came from the workers "
@@ -571,7 +582,13 @@ def render_profile(data: DataAccess, stored: dict | None, stored_filters, option
         layout.section(
             _("Recruitment corridors that feed your segments"),
             ids.EX_CORRIDORS,
-            [render_table(corridors, k, _("No workers from abroad reported in these segments."))],
+            [
+                layout.scrolling(
+                    render_table(
+                        corridors, k, _("No workers from abroad reported in these segments.")
+                    )
+                )
+            ],
             _(
                 "Origins of the workers who reported in each segment (your nationalities "
                 "when you gave them), and the recruitment-stage cases on that corridor, in "
@@ -640,6 +657,10 @@ def register(app, data: DataAccess) -> None:
         Output(ids.option("fp"), "value", allow_duplicate=True),
         Output(ids.EX_MESSAGE, "children"),
         Output(ids.EX_UPLOAD, "contents"),
+        Output(ids.EX_COUNTRY, "value"),
+        Output(ids.EX_INDUSTRY, "value"),
+        Output(ids.EX_NATIONALITIES, "value"),
+        Output(ids.EX_WEIGHT, "value"),
         Input(ids.EX_ADD, "n_clicks"),
         Input({"type": ids.EX_REMOVE, "index": ALL}, "n_clicks"),
         Input(ids.EX_CLEAR, "n_clicks"),
@@ -659,7 +680,7 @@ def register(app, data: DataAccess) -> None:
             raise PreventUpdate  # the upload was just emptied, after reading a file
         if isinstance(trigger, dict) and not any(removes or ()):
             raise PreventUpdate  # the table was re-rendered: nothing was clicked
-        form = dict(zip(("country", "industry", "nationalities", "weight"), form_values))
+        form = dict(zip(FORM_FIELDS, form_values))
         code = (options or {}).get("fp") or ""
         if code and not OPTIONS["fp"].valid(code):
             code = ""
@@ -672,7 +693,8 @@ def register(app, data: DataAccess) -> None:
             url_code=code,
         )
         # The file's content is dropped from the page once read, whatever the outcome.
-        return (*result, None if trigger == ids.EX_UPLOAD else no_update)
+        upload = None if trigger == ids.EX_UPLOAD else no_update
+        return (*result, upload, *form_after(trigger, result))
 
     @app.callback(
         Output(ids.EX_ROWS, "children"),

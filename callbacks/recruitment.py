@@ -36,11 +36,12 @@ from callbacks.urlstate import OPTIONS
 from data_access import taxonomy
 from data_access.centroids import CENTROIDS
 from data_access.disclosure import SUPPRESSED, Published, share
-from data_access.filters import Filters
+from data_access.filters import Filters, InvalidParameter
 from data_access.query import DataAccess
 from layouts import ids
 from layouts.i18n import _
 from layouts.recruitment import (
+    compare_charts_class,
     compare_themes_meta,
     compare_trend_meta,
     corridor_name,
@@ -454,6 +455,15 @@ def compare_pair(filters: Filters, options: dict) -> tuple[Filters, Filters] | N
     return filters, replace(filters, origin=origin, destination=destination)
 
 
+def compare_cards_class(stored_filters, options: dict | None) -> str:
+    """The compare cards' row class for the filter store and the view options."""
+    try:
+        filters = filters_from_store(stored_filters)
+    except (InvalidParameter, TypeError):
+        return compare_charts_class(False)
+    return compare_charts_class(compare_pair(filters, options or {}) is not None)
+
+
 def _compare_missing() -> ChartResult:
     return ChartResult(
         figures.empty_figure(),
@@ -608,6 +618,14 @@ def register(app, data: DataAccess) -> None:
         Output(ids.RECRUITMENT_CORRIDORS, "children"),
         Input(ids.table_data(ids.RECRUITMENT_CORRIDORS), "data"),
     )
+
+    @app.callback(
+        Output(ids.RECRUITMENT_COMPARE_CHARTS, "className"),
+        Input(ids.FILTERS, "data"),
+        Input(ids.OPTIONS, "data"),
+    )
+    def _compare_cards(stored_filters, options):
+        return compare_cards_class(stored_filters, options)
 
     @app.callback(
         Output(ids.option("compare"), "options"),

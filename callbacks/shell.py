@@ -5,6 +5,7 @@ from __future__ import annotations
 from dash import ALL, Input, Output, State, ctx, html, no_update
 
 from callbacks import crossfilter
+from callbacks.charts import filters_from_store
 from callbacks.urlstate import (
     OPTIONS,
     PARAMS,
@@ -15,12 +16,14 @@ from callbacks.urlstate import (
     to_controls,
     to_query,
 )
-from data_access.filters import FINE_FILTERS, MAX_FINE_FILTERS, Filters
+from data_access.filters import FINE_FILTERS, MAX_FINE_FILTERS, Filters, InvalidParameter
 from data_access.query import DataAccess
 from layouts import ids
 from layouts.context import PageContext
 from layouts.format import month_label
 from layouts.i18n import _
+from layouts.selection import filter_items
+from layouts.shell import RESET_CLASS, filter_toggle_label
 
 CONTROL_PARAMS = list(ids.FILTER_CONTROLS)
 
@@ -96,7 +99,10 @@ def sync_state(
         else:
             filters, notices = from_controls(controls)
     elif _is_option(trigger):
-        filters, notices = url_filters, []
+        # A view's option controls fire as soon as the view is drawn, before the reader
+        # has done anything: the link's notices stay, or the rewritten URL would show
+        # unfiltered numbers with nothing saying that a value of the link was ignored.
+        filters = url_filters
         for name, value in (option_controls or {}).items():
             if name in OPTIONS and value is not None and OPTIONS[name].valid(str(value)):
                 options[name] = str(value)
@@ -121,8 +127,55 @@ def sync_state(
     }
 
 
+def _active(stored_filters) -> int:
+    try:
+        filters = filters_from_store(stored_filters)
+    except (InvalidParameter, TypeError):
+        return 0
+    return len(filter_items(filters))
+
+
+def toggle_label(stored_filters) -> list:
+    """The phone's filter button for the filter store: "Filters" and the active count."""
+    return filter_toggle_label(_active(stored_filters))
+
+
+def reset_class(stored_filters) -> str:
+    """ "Clear all filters" is left out on phones while nothing is set, so that the
+    button and "No filters" share one line there."""
+    hidden = "" if _active(stored_filters) else " d-none d-md-inline-block"
+    return RESET_CLASS + hidden
+
+
+# Opens and closes the filter fields on phones without a round trip to the server; the
+# button's aria-expanded says which, and the CSS folds the fields only below 768 px.
+TOGGLE_FILTERS = """
+function (_clicks, expanded) {
+    var open = expanded !== "true";
+    return [open ? "true" : "false", "row g-2 filter-fields" + (open ? " open" : "")];
+}
+"""
+
+
 def register(app, data: DataAccess, find_view) -> None:
     crossfilter.register_chip_removal(app)
+
+    app.clientside_callback(
+        TOGGLE_FILTERS,
+        Output(ids.FILTER_TOGGLE, "aria-expanded"),
+        Output(ids.FILTER_FIELDS, "className"),
+        Input(ids.FILTER_TOGGLE, "n_clicks"),
+        State(ids.FILTER_TOGGLE, "aria-expanded"),
+        prevent_initial_call=True,
+    )
+
+    @app.callback(
+        Output(ids.FILTER_TOGGLE, "children"),
+        Output(ids.RESET, "className"),
+        Input(ids.FILTERS, "data"),
+    )
+    def _toggle_label(stored_filters):
+        return toggle_label(stored_filters), reset_class(stored_filters)
 
     @app.callback(
         Output(ids.PAGE, "children"),

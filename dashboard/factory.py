@@ -19,7 +19,7 @@ from dashboard.views import all_views, find_view, sample_context
 from data_access import taxonomy
 from data_access.query import DataAccess, NoData
 from layouts import ids
-from layouts.format import corridor_label, month_label, period_label
+from layouts.format import corridor_label, month_label, nationality_option, period_label
 from layouts.i18n import _, set_language
 from layouts.provenance import synthetic_label
 from layouts.shell import shell
@@ -55,7 +55,10 @@ def filter_options(data: DataAccess) -> dict[str, list[dict]]:
             {"value": year, "label": period_label(year, as_of)} for year in reversed(data.periods())
         ],
         "country": coded(taxonomy.COUNTRIES),
-        "nationality": coded(taxonomy.NATIONALITIES),
+        "nationality": sorted(
+            ({"value": code, "label": nationality_option(code)} for code in taxonomy.NATIONALITIES),
+            key=lambda o: o["label"],
+        ),
         "industry": coded(taxonomy.INDUSTRIES),
         "corridor": sorted(
             ({"value": c, "label": corridor_label(c)} for c in data.corridors()),

@@ -49,8 +49,11 @@ def country_meta() -> ChartMeta:
 
 
 def explanation(window: str) -> html.Details:
+    """Open on wide screens; callbacks.audits folds it on phones, where it would fill the
+    first screen before any number."""
     return html.Details(
-        className="mb-3",
+        id=ids.AU_EXPLANATION,
+        className="mb-3 audits-explanation",
         open=True,
         children=[
             html.Summary(_("How the comparison is made, and its limits")),
@@ -85,13 +88,15 @@ def audits_page(context) -> html.Div:
             html.H1(_("Audits vs worker voice"), className="h3 mb-2"),
             html.P(
                 _("What do social audits miss that workers report?"),
-                className="text-body-secondary",
+                className="text-body-secondary audits-intro",
             ),
             explanation(str(DEFAULT_WINDOW)),
             html.Section(
                 className="mb-3",
                 **{"aria-label": _("Headline numbers")},
-                children=html.Div(id=ids.AU_KPI, className="row g-2", **{"aria-live": "polite"}),
+                children=html.Div(
+                    id=ids.AU_KPI, className="row g-2 kpi-row", **{"aria-live": "polite"}
+                ),
             ),
             chart_card(bins_meta(), as_of),
             chart_card(issue_meta(), as_of),

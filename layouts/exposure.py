@@ -12,6 +12,7 @@ from data_access import taxonomy
 from data_access.exposure import MAX_BYTES, MAX_ROWS, MAX_URL_ROWS
 from layouts import ids
 from layouts.components import ChartMeta, option_radios
+from layouts.format import nationality_option
 from layouts.i18n import _
 
 
@@ -60,18 +61,23 @@ def privacy_note() -> html.Div:
 
 
 def _select(control_id: str, label: str, options: dict[str, str], multi: bool = False):
+    """A menu of `options` ({code: label}, labels already translated)."""
     return html.Div(
         className="col-12 col-md-3",
         children=[
             html.Label(label, htmlFor=control_id, className="form-label small mb-1"),
             dcc.Dropdown(
                 id=control_id,
-                options=[{"value": code, "label": _(name)} for code, name in options.items()],
+                options=[{"value": code, "label": name} for code, name in options.items()],
                 multi=multi,
                 placeholder=_("Choose…"),
             ),
         ],
     )
+
+
+def _translated(names: dict[str, str]) -> dict[str, str]:
+    return {code: _(name) for code, name in names.items()}
 
 
 def row_form() -> html.Div:
@@ -81,12 +87,12 @@ def row_form() -> html.Div:
         role="group",
         **{"aria-label": _("Add a row to your footprint")},
         children=[
-            _select(ids.EX_COUNTRY, _("Worksite country"), taxonomy.COUNTRIES),
-            _select(ids.EX_INDUSTRY, _("Industry"), taxonomy.INDUSTRIES),
+            _select(ids.EX_COUNTRY, _("Worksite country"), _translated(taxonomy.COUNTRIES)),
+            _select(ids.EX_INDUSTRY, _("Industry"), _translated(taxonomy.INDUSTRIES)),
             _select(
                 ids.EX_NATIONALITIES,
                 _("Worker nationalities (optional)"),
-                {code: name for code, name in taxonomy.NATIONALITIES.items()},
+                {code: nationality_option(code) for code in taxonomy.NATIONALITIES},
                 multi=True,
             ),
             html.Div(
@@ -274,6 +280,11 @@ def themes_meta() -> ChartMeta:
             "against the network-wide share."
         ),
     )
+
+
+def scrolling(table) -> html.Div:
+    """A wide table in its own sideways scroll, so a phone scrolls the table, not the page."""
+    return html.Div(table, className="table-responsive")
 
 
 def section(title: str, section_id: str, children: list, definition: str = "") -> html.Section:

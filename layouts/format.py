@@ -91,6 +91,15 @@ def corridor_label(code: str) -> str:
     )
 
 
+def nationality_option(code: str) -> str:
+    """A nationality as a menu offers it: with its country when the adjective does not
+    start with the country's name ("Burmese (Myanmar)"), so typing the country finds it."""
+    nationality, country = _(taxonomy.NATIONALITIES[code]), _(taxonomy.COUNTRIES[code])
+    if nationality.casefold().startswith(country.casefold()):
+        return nationality
+    return _("{nationality} ({country})").format(nationality=nationality, country=country)
+
+
 def period_label(period: str | None, as_of: str | None = None) -> str:
     """A period as readers write it: "2024", "2026 (to Jun)" for the year still under
     way, "all years" for none."""

@@ -12,6 +12,9 @@ SYNTHETIC_BANNER = "synthetic-banner"
 FOOTER_SOURCE = "footer-source"
 RESET = "filters-reset"
 ACTIVE_FILTERS = "active-filters"
+# On phones the filter fields fold away behind this button (assets/02_dashboard.css).
+FILTER_TOGGLE = "filters-toggle"
+FILTER_FIELDS = "filter-fields"
 
 OPTIONS = "view-options-store"
 # Views write {filter parameter: value} here to set a filter (cross-filtering).
@@ -81,6 +84,7 @@ AU_BINS_CHART = "audits-bins"
 AU_ISSUE_CHART = "audits-by-issue"
 AU_INDUSTRY_CHART = "audits-by-industry"
 AU_COUNTRY_CHART = "audits-by-country"
+AU_EXPLANATION = "audits-explanation"
 
 
 # Ethical Recruitment view
@@ -91,6 +95,7 @@ RECRUITMENT_CORRIDORS = "recruitment-corridors"  # the sortable corridor table
 RECRUITMENT_COMPARE = "recruitment-compare"  # the compare section
 RECRUITMENT_COMPARE_TREND = "recruitment-compare-trend"
 RECRUITMENT_COMPARE_THEMES = "recruitment-compare-themes"
+RECRUITMENT_COMPARE_CHARTS = "recruitment-compare-charts"  # both compare cards
 # Pattern-matching id type of a corridor table row button: {"type": ..., "corridor": ...}.
 CORRIDOR_PICK = "corridor-pick"
 

@@ -362,7 +362,7 @@ def methodology_layout(
                 )
             ),
             html.H3(_("Data-version history"), className="h6 mt-3"),
-            version_history(versions)
+            html.Div(version_history(versions), className="table-responsive")
             if versions
             else html.P(_("Data version {version}.").format(version=version)),
             html.H2(_("Definitions"), className="h5 mt-4"),

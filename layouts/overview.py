@@ -47,7 +47,7 @@ def kpi_row() -> html.Section:
     return html.Section(
         className="mb-3",
         **{"aria-label": _("Headline numbers")},
-        children=html.Div(id=ids.KPI, className="row g-2", **{"aria-live": "polite"}),
+        children=html.Div(id=ids.KPI, className="row g-2 kpi-row", **{"aria-live": "polite"}),
     )
 
 

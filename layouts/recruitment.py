@@ -127,6 +127,12 @@ def corridor_table_section(as_of_label: str, sort: str) -> html.Section:
     )
 
 
+def compare_charts_class(comparing: bool) -> str:
+    """The compare cards' row: without two corridors to compare the cards are empty, and
+    their download and embed links (of an empty table) are left out."""
+    return "row" if comparing else "row compare-empty"
+
+
 def compare_section(as_of_label: str, compare: str) -> html.Section:
     return html.Section(
         id=ids.RECRUITMENT_COMPARE,
@@ -152,7 +158,8 @@ def compare_section(as_of_label: str, compare: str) -> html.Section:
                 className="mb-3",
             ),
             html.Div(
-                className="row",
+                id=ids.RECRUITMENT_COMPARE_CHARTS,
+                className=compare_charts_class(False),
                 children=[
                     html.Div(
                         className="col-12 col-lg-6",
@@ -187,12 +194,14 @@ def recruitment_page(context) -> html.Div:
                             ("employment", _("Employment")),
                         ],
                         options.get("map_stage", "all"),
+                        "me-4 mb-2 option-row",
                     ),
                     option_radios(
                         "measure",
                         _("Width shows"),
                         [("cases", _("Cases")), ("workers", _("Workers affected"))],
                         options.get("measure", "cases"),
+                        "me-4 mb-2 option-row",
                     ),
                 ],
             ),

@@ -97,7 +97,7 @@ def remediation_page(context) -> html.Div:
                 className="mb-3",
                 **{"aria-label": _("Headline numbers")},
                 children=html.Div(
-                    id=ids.REMEDIATION_KPI, className="row g-2", **{"aria-live": "polite"}
+                    id=ids.REMEDIATION_KPI, className="row g-2 kpi-row", **{"aria-live": "polite"}
                 ),
             ),
             option_radios(
@@ -105,7 +105,7 @@ def remediation_page(context) -> html.Div:
                 _("Show"),
                 [("cases", _("Cases remediated")), ("workers", _("Workers remediated"))],
                 options.get("measure", "cases"),
-                "mb-2",
+                "mb-2 option-row",
             ),
             chart_card(monthly_meta(), as_of),
             html.Div(
@@ -132,7 +132,7 @@ def remediation_page(context) -> html.Div:
                     ("theme", _("Issue theme")),
                 ],
                 options.get("rate_by", "country"),
-                "mb-2",
+                "mb-2 option-row",
             ),
             chart_card(rate_meta(), as_of),
             chart_card(validated_meta(), as_of),

@@ -34,9 +34,10 @@ def synthetic_banner() -> html.Div:
 
 def header(as_of_label: str) -> html.Header:
     return html.Header(
-        className="site-header py-3 mb-3",
+        className="site-header py-2 py-md-3 mb-2 mb-md-3",
         children=html.Div(
-            className="container-xl d-flex flex-wrap align-items-baseline gap-3",
+            className="container-xl d-flex flex-wrap align-items-baseline column-gap-2 "
+            "column-gap-md-3 row-gap-1",
             children=[
                 html.A(
                     _("ILM Community Dashboard"),
@@ -58,12 +59,16 @@ def header(as_of_label: str) -> html.Header:
 
 
 def navigation(views: list[tuple[str, str]]) -> html.Nav:
-    """Links to the views, as (path, label)."""
+    """Links to the views, as (path, label).
+
+    On phones the links stay on one line that scrolls sideways, so the view's numbers
+    are not pushed below the first screen by five lines of navigation.
+    """
     return html.Nav(
-        className="container-xl mb-3",
+        className="container-xl mb-2 mb-md-3 site-nav",
         **{"aria-label": _("Views")},
         children=html.Ul(
-            className="nav nav-pills flex-wrap",
+            className="nav nav-pills flex-nowrap flex-md-wrap",
             children=[
                 html.Li(
                     dcc.Link(label, href=path, className="nav-link"),
@@ -93,8 +98,32 @@ def _dropdown(param: str, label: str, options: list[dict], placeholder: str) -> 
     )
 
 
+RESET_CLASS = "btn btn-link btn-sm p-0"
+
+
+def filter_toggle_label(active: int) -> list:
+    """The phone's filter button: "Filters" and how many are active."""
+    if not active:
+        return [_("Filters")]
+    return [
+        _("Filters"),
+        " ",
+        html.Span(
+            str(active), className="badge rounded-pill text-bg-primary", **{"aria-hidden": "true"}
+        ),
+        html.Span(
+            _("({n} active)").format(n=active),
+            className="visually-hidden",
+        ),
+    ]
+
+
 def filter_panel(options: dict[str, list[dict]]) -> html.Section:
-    """The global filters; `options` maps each URL parameter to its dropdown options."""
+    """The global filters; `options` maps each URL parameter to its dropdown options.
+
+    Below 768 px the fields fold behind one button (the count of active filters on it)
+    and only the chips of the active filters stay in view; wider screens show the fields.
+    """
     everything = _("All")
     fields = [
         ("period", _("Period"), _("All years")),
@@ -106,7 +135,7 @@ def filter_panel(options: dict[str, list[dict]]) -> html.Section:
         ("channel", _("Channel"), everything),
     ]
     return html.Section(
-        className="container-xl mb-3 filter-panel",
+        className="container-xl mb-2 mb-md-3 filter-panel",
         **{"aria-labelledby": "filters-title"},
         children=html.Div(
             className="card",
@@ -114,19 +143,32 @@ def filter_panel(options: dict[str, list[dict]]) -> html.Section:
                 className="card-body",
                 children=[
                     html.Div(
-                        className="d-flex align-items-baseline gap-3 mb-2",
+                        className="d-flex align-items-center gap-3 mb-md-2",
                         children=[
-                            html.H2(_("Filters"), id="filters-title", className="h6 mb-0"),
+                            html.H2(
+                                _("Filters"),
+                                id="filters-title",
+                                className="h6 mb-0 d-none d-md-block",
+                            ),
+                            html.Button(
+                                filter_toggle_label(0),
+                                id=ids.FILTER_TOGGLE,
+                                type="button",
+                                n_clicks=0,
+                                className="btn btn-outline-primary btn-sm d-md-none",
+                                **{"aria-expanded": "false", "aria-controls": ids.FILTER_FIELDS},
+                            ),
                             html.Button(
                                 _("Clear all filters"),
                                 id=ids.RESET,
-                                className="btn btn-link btn-sm p-0",
+                                className=RESET_CLASS,
                                 n_clicks=0,
                             ),
                         ],
                     ),
                     html.Div(
-                        className="row g-2",
+                        id=ids.FILTER_FIELDS,
+                        className="row g-2 filter-fields",
                         children=[
                             _dropdown(param, label, options[param], placeholder)
                             for param, label, placeholder in fields

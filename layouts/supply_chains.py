@@ -88,10 +88,10 @@ def controls(options: dict) -> html.Div:
                 _("Count"),
                 [("cases", _("Cases")), ("workers", _("Workers affected"))],
                 options.get("measure", "cases"),
-                "col-12 col-md-auto",
+                "col-12 col-md-auto option-row",
             ),
             html.Div(
-                className="col-12 col-md-4",
+                className="col-12 col-md-4 option-row",
                 role="group",
                 **{"aria-label": _("Theme")},
                 children=[
@@ -120,7 +120,7 @@ def supply_chains_page(context) -> html.Div:
                     "employed (employment-stage cases). Numbers below the disclosure threshold "
                     "are shown as “<K”."
                 ),
-                className="text-body-secondary",
+                className="text-body-secondary view-intro",
             ),
             controls(context.options),
             html.Div(
