@@ -26,9 +26,9 @@ from data_access.disclosure import NEAR_TOTAL, SUPPRESSED, Published
 from data_access.exposure import RECRUITMENT_ISSUES, TOP_ISSUES, Exposure, Profile, Segment
 from data_access.filters import Filters, InvalidParameter
 from data_access.query import DataAccess
+from layouts import colours, ids
 from layouts import exposure as layout
 from layouts import format as fmt
-from layouts import ids
 from layouts.components import chart_card, empty_state, kpi_card
 from layouts.format import month_label, period_label
 from layouts.i18n import _, ngettext
@@ -350,7 +350,7 @@ def trend_figure(table: TableData | None) -> dict:
             None if cell is None or cell.suppressed else cell.value
             for cell in (row[col] for row in table.rows)
         ]
-        color = "#000000" if is_total else figures.PALETTE[(col - 1) % 7]
+        color = colours.BLACK if is_total else colours.series(col - 1)
         data.append(
             {
                 "type": "scatter",
@@ -383,7 +383,8 @@ def compare_figure(table: TableData) -> dict:
     labels = [row[0] for row in table.rows][::-1]
     data = []
     for col, (name, color) in enumerate(
-        ((table.header[1], figures.PALETTE[0]), (table.header[2], figures.PALETTE[1])), start=1
+        ((table.header[1], colours.CATEGORICAL[0]), (table.header[2], colours.CATEGORICAL[1])),
+        start=1,
     ):
         values = [row[col].value for row in table.rows][::-1]
         data.append(
@@ -400,7 +401,7 @@ def compare_figure(table: TableData) -> dict:
     layout_ = figures.base_layout(
         height=max(240, 44 * len(labels) + 80),
         barmode="group",
-        xaxis={"title": {"text": _("% of cases")}, "ticksuffix": "%", "gridcolor": "#ddd"},
+        xaxis={"title": {"text": _("% of cases")}, "ticksuffix": "%", "gridcolor": colours.GRID},
         yaxis={"automargin": True},
     )
     layout_["margin"]["l"] = 8

@@ -30,7 +30,7 @@ from callbacks.protected import (
     grain_note,
     is_thin,
     selection_state,
-    time_label,
+    timeline,
 )
 from callbacks.urlstate import OPTIONS
 from data_access import taxonomy
@@ -38,7 +38,7 @@ from data_access.centroids import CENTROIDS
 from data_access.disclosure import SUPPRESSED, Published, share
 from data_access.filters import Filters
 from data_access.query import DataAccess
-from layouts import ids
+from layouts import colours, ids
 from layouts.i18n import _
 from layouts.recruitment import (
     compare_themes_meta,
@@ -106,7 +106,7 @@ def map_chart(data: DataAccess, filters: Filters, options: dict) -> ChartResult:
         selected = code == filters.corridor
         label = corridor_label(code)
         lon, lat = arc(code)
-        colour = figures.PALETTE[5] if selected else figures.PALETTE[0]
+        colour = colours.HIGHLIGHT if selected else colours.CONTEXT
         middle = len(lon) // 2
         traces.append(
             {
@@ -140,7 +140,7 @@ def map_chart(data: DataAccess, filters: Filters, options: dict) -> ChartResult:
             "text": [country(c) for c in places],
             "textposition": "top center",
             "textfont": {"size": 11},
-            "marker": {"size": 7, "color": "#555"},
+            "marker": {"size": 7, "color": colours.NEUTRAL},
             "hoverinfo": "skip",
             "showlegend": False,
             "meta": "geometry",
@@ -213,14 +213,18 @@ def sankey_chart(data: DataAccess, filters: Filters, options: dict) -> ChartResu
     o_index = {o: i for i, o in enumerate(origins)}
     d_index = {d: len(origins) + i for i, d in enumerate(destinations)}
     t_index = {t: len(origins) + len(destinations) + i for i, t in enumerate(themes)}
-    source, target, value, custom, colours = [], [], [], [], []
+    source, target, value, custom, link_colours = [], [], [], [], []
     rows: list[tuple] = []
     for code, p in sorted(corridors.items()):
         source.append(o_index[code[:2]])
         target.append(d_index[code[3:]])
         value.append(p.value)
         custom.append(code)
-        colours.append("rgba(213,94,0,0.6)" if code == filters.corridor else "rgba(0,114,178,0.35)")
+        link_colours.append(
+            colours.rgba(colours.HIGHLIGHT, 0.6)
+            if code == filters.corridor
+            else colours.rgba(colours.CONTEXT, 0.35)
+        )
         rows.append((corridor_label(code), p))
     theme_cells = {key: p for key, p in by_theme.rows if key[0] in d_index and p.value != 0}
     for (destination, theme), p in sorted(theme_cells.items()):
@@ -229,7 +233,7 @@ def sankey_chart(data: DataAccess, filters: Filters, options: dict) -> ChartResu
             target.append(t_index[theme])
             value.append(p.value)
             custom.append("")
-            colours.append("rgba(0,158,115,0.35)")
+            link_colours.append(colours.rgba(colours.GREEN, 0.35))
         rows.append(
             (
                 _("{destination} → {theme}").format(
@@ -245,13 +249,13 @@ def sankey_chart(data: DataAccess, filters: Filters, options: dict) -> ChartResu
             {
                 "type": "sankey",
                 "arrangement": "snap",
-                "node": {"label": labels, "pad": 12, "thickness": 14, "color": "#777"},
+                "node": {"label": labels, "pad": 12, "thickness": 14, "color": colours.NEUTRAL},
                 "link": {
                     "source": source,
                     "target": target,
                     "value": value,
                     "customdata": custom,
-                    "color": colours,
+                    "color": link_colours,
                     "hovertemplate": "%{source.label} → %{target.label}: %{value:,}<extra></extra>",
                 },
             }
@@ -402,8 +406,8 @@ def _lines(x: list, series: list[tuple[str, list]], xaxis: str = "x", yaxis: str
             "xaxis": xaxis,
             "yaxis": yaxis,
             "connectgaps": False,
-            "marker": {"color": figures.PALETTE[i], "size": 5},
-            "line": {"color": figures.PALETTE[i], "dash": ("solid", "dot")[i % 2]},
+            "marker": {"color": colours.series(i), "size": 5},
+            "line": {"color": colours.series(i), "dash": ("solid", "dot")[i % 2]},
             "hovertemplate": "%{x}: %{y:,}<extra>" + name + "</extra>",
         }
         for i, (name, y) in enumerate(series)
@@ -420,24 +424,24 @@ def fees_chart(data: DataAccess, filters: Filters, options: dict | None = None) 
         return ChartResult(figures.empty_figure(), None, why)
     grain, cells = _issue_series(data, filters)
     periods = sorted({key[0] for c in cells for key in c})
-    x = [time_label(grain, p) for p in periods]
+    line = timeline(data, grain, periods)
+    x = line.labels
     names = _issue_names()
     series = [(n, [_v(c.get((p,))) for p in periods]) for n, c in zip(names, cells)]
     figure = {
         "data": _lines(x, series),
-        "layout": figures.base_layout(y_title=_("Cases")),
+        "layout": figures.base_layout(y_title=_("Cases"), x_title=line.axis_title),
     }
-    rows = tuple((time_label(grain, p), *(c.get((p,), SUPPRESSED) for c in cells)) for p in periods)
+    if line.partial:
+        figures.mark_partial(figure)
+    rows = tuple((label, *(c.get((p,), SUPPRESSED) for c in cells)) for label, p in zip(x, periods))
     title = corridor_label(filters.corridor) if filters.corridor else _("All corridors")
     table = TableData(
         _("Cases reporting fees and debt, and deception: {what}").format(what=title),
         (_("Period"), *names),
         rows,
     )
-    notes = [grain_note(grain)]
-    if filters.issue:
-        notes.append(_("The issue filter is replaced by the two issues shown."))
-    return ChartResult(figure, table, " ".join(n for n in notes if n))
+    return ChartResult(figure, table, " ".join(n for n in (grain_note(grain), line.note) if n))
 
 
 def _v(p: Published | None) -> int | None:
@@ -472,7 +476,8 @@ def compare_trend_chart(data: DataAccess, filters: Filters, options: dict) -> Ch
         if grain == GRAINS[-1] or not any(_thin_cells(c) for cells in parts for c in cells):
             break
     periods = sorted({key[0] for cells in parts for c in cells for key in c})
-    x = [time_label(grain, p) for p in periods]
+    line = timeline(data, grain, periods)
+    x = line.labels
     names = _issue_names()
     codes = [f.corridor for f in pair]
     data_traces = []
@@ -483,24 +488,27 @@ def compare_trend_chart(data: DataAccess, filters: Filters, options: dict) -> Ch
         ]
         data_traces += _lines(x, series, "x" + axis, "y" + axis)
     top = max((v for trace in data_traces for v in trace["y"] if v is not None), default=0)
-    shared = {"range": [0, top * 1.1 or 1], "tickformat": ",d", "gridcolor": "#ddd"}
+    shared = {"range": [0, top * 1.1 or 1], "tickformat": ",d", "gridcolor": colours.GRID}
     layout = figures.base_layout(
         height=380,
         xaxis={"domain": [0, 0.47], "title": {"text": corridor_label(codes[0])}},
         xaxis2={"domain": [0.53, 1], "anchor": "y2", "title": {"text": corridor_label(codes[1])}},
         yaxis={**shared, "title": {"text": _("Cases")}},
-        yaxis2={**shared, "anchor": "x2", "matches": "y"},
+        yaxis2={**shared, "anchor": "x2", "matches": "y", "title": {"text": _("Cases")}},
     )
     zero = SUPPRESSED
     header = [_("Period")]
     for code in codes:
         header += [f"{corridor_label(code)}: {name}" for name in names]
     rows = tuple(
-        (time_label(grain, p), *(c.get((p,), zero) for cells in parts for c in cells))
-        for p in periods
+        (label, *(c.get((p,), zero) for cells in parts for c in cells))
+        for label, p in zip(x, periods)
     )
     table = TableData(_("Fees, debt and deception in two corridors"), tuple(header), rows)
-    return ChartResult({"data": data_traces, "layout": layout}, table, grain_note(grain))
+    figure = {"data": data_traces, "layout": layout}
+    if line.partial:
+        figures.mark_partial(figure)
+    return ChartResult(figure, table, " ".join(n for n in (grain_note(grain), line.note) if n))
 
 
 def _thin_cells(cells: dict) -> bool:
@@ -526,15 +534,15 @@ def compare_themes_chart(data: DataAccess, filters: Filters, options: dict) -> C
                 "name": label,
                 "y": names[::-1],
                 "x": [_v(cells.get((t,))) for t in taxonomy.THEMES][::-1],
-                "marker": {"color": figures.PALETTE[n * 5]},
+                "marker": {"color": (colours.CONTEXT, colours.HIGHLIGHT)[n]},
                 "hovertemplate": "%{y}: %{x:,}<extra>" + label + "</extra>",
             }
         )
     layout = figures.base_layout(
         height=400,
         barmode="group",
-        xaxis={"title": {"text": _("Cases")}, "tickformat": ",d", "gridcolor": "#ddd"},
-        yaxis={"automargin": True},
+        xaxis={"title": {"text": _("Cases")}, "tickformat": ",d", "gridcolor": colours.GRID},
+        yaxis={"automargin": True, "title": {"text": _("Issue theme")}},
     )
     layout["margin"]["l"] = 8
     zero = SUPPRESSED
@@ -576,9 +584,11 @@ def corridor_from_click(click: dict | None) -> str | None:
 
 def charts() -> list[Chart]:
     return [
-        Chart(map_meta(), map_chart),
-        Chart(sankey_meta(), sankey_chart),
-        Chart(fees_meta(), fees_chart),
+        # Every corridor is drawn so that another can be picked; the chosen one is marked.
+        Chart(map_meta(), map_chart, ("corridor",), ("corridor",)),
+        Chart(sankey_meta(), sankey_chart, ("corridor",), ("corridor",)),
+        # Its two series are two issues: the issue filter is replaced by them.
+        Chart(fees_meta(), fees_chart, ("issue",)),
         Chart(compare_trend_meta(), compare_trend_chart),
         Chart(compare_themes_meta(), compare_themes_chart),
     ]
