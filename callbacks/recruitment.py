@@ -90,6 +90,34 @@ def _stage_note(options: dict) -> str:
 
 
 # -- flow map ---------------------------------------------------------------------------
+# Where each country's name sits beside its dot: the Gulf and mainland South-East Asia
+# put several dots a few degrees apart, so their names go to different sides.
+LABEL_SIDE = {
+    "KW": "top center",
+    "SA": "middle left",
+    "QA": "bottom left",
+    "AE": "bottom right",
+    "GR": "bottom center",
+    "HR": "top center",
+    "BG": "top right",
+    "GB": "top center",
+    "IN": "bottom left",
+    "NP": "top center",
+    "BD": "bottom center",
+    "MM": "top left",
+    "LA": "top center",
+    "TH": "bottom left",
+    "KH": "bottom center",
+    "VN": "middle right",
+    "MY": "bottom center",
+    "ID": "bottom center",
+}
+# A destination is named on the map when it receives at least this share of the
+# largest destination's total (or is an end of the selected corridor); the rest are
+# named on hover.
+LABEL_SHARE = 0.15
+
+
 def map_chart(data: DataAccess, filters: Filters, options: dict) -> ChartResult:
     measure = _measure(options)
     selection = _all_corridors(filters, options)
@@ -102,60 +130,75 @@ def map_chart(data: DataAccess, filters: Filters, options: dict) -> ChartResult:
     largest = max((p.value for p in shown.values()), default=1)
     title = _("Cases") if measure == "cases" else _("Workers affected")
     traces = []
-    for code, p in sorted(shown.items(), key=lambda item: item[1].value):
+    # The selected corridor last, so it is drawn over every other arc.
+    order = sorted(shown.items(), key=lambda item: (item[0] == filters.corridor, item[1].value))
+    for code, p in order:
         selected = code == filters.corridor
         label = corridor_label(code)
         lon, lat = arc(code)
-        colour = colours.HIGHLIGHT if selected else colours.CONTEXT
+        width = max(1.0, MAX_WIDTH * p.value / largest)
         middle = len(lon) // 2
+        amount = f"{p.value:,} {title.lower()}"
         traces.append(
             {
-                "type": "scatter",
-                "mode": "lines+markers",
-                "x": lon,
-                "y": lat,
-                "line": {"width": max(1.0, MAX_WIDTH * p.value / largest), "color": colour},
-                "opacity": 0.95 if selected else 0.6,
+                "type": "scattergeo",
+                "mode": "lines+markers+text" if selected else "lines+markers",
+                "lon": lon,
+                "lat": lat,
+                "line": {
+                    "width": max(width, 3.0) + 2 if selected else width,
+                    "color": colours.HIGHLIGHT if selected else colours.CONTEXT,
+                },
+                "opacity": 1.0 if selected else 0.55,
                 # One visible dot mid-arc: the target for hovering and selecting.
                 "marker": {
-                    "size": [10 if i == middle else 0 for i in range(len(lon))],
-                    "color": colour,
+                    "size": [
+                        (12 if selected else 9) if i == middle else 0 for i in range(len(lon))
+                    ],
+                    "color": colours.HIGHLIGHT if selected else colours.CONTEXT,
+                    "line": {"width": 1, "color": colours.BORDER},
                 },
+                # The selected corridor is named on the map, at its mid-arc dot.
+                "text": [
+                    f"<b>{label}</b>: {amount}" if selected and i == middle else ""
+                    for i in range(len(lon))
+                ],
+                "textposition": "top center",
+                "textfont": {"size": 13, "color": colours.HIGHLIGHT},
                 "customdata": [code] * len(lon),
-                "text": [label] * len(lon),
-                "hovertemplate": "%{text}: " + f"{p.value:,} {title.lower()}<extra></extra>",
+                "hovertemplate": f"{label}: {amount}<extra></extra>",
                 "name": label,
                 "showlegend": False,
                 # Coordinates, not numbers: downloads and their tests skip these traces.
                 "meta": "geometry",
             }
         )
-    places = sorted({part for code in shown for part in code.split("-")})
-    traces.append(
-        {
-            "type": "scatter",
-            "mode": "markers+text",
-            "x": [CENTROIDS[c][1] for c in places],
-            "y": [CENTROIDS[c][0] for c in places],
-            "text": [country(c) for c in places],
-            "textposition": "top center",
-            "textfont": {"size": 11},
-            "marker": {"size": 7, "color": colours.NEUTRAL},
-            "hoverinfo": "skip",
-            "showlegend": False,
-            "meta": "geometry",
-        }
-    )
-    hidden = {"visible": False, "fixedrange": True}
+    traces.append(_places(shown, filters.corridor))
     figure = {
         "data": traces,
         "layout": figures.base_layout(
-            height=440,
-            margin={"l": 4, "r": 4, "t": 4, "b": 4},
-            xaxis={**hidden, "range": [-8, 122]},
-            yaxis={**hidden, "range": [-8, 58], "scaleanchor": "x"},
+            height=460,
+            margin={"l": 0, "r": 0, "t": 0, "b": 0},
+            geo={
+                "projection": {"type": "natural earth"},
+                "lonaxis": {"range": [-12, 124]},
+                "lataxis": {"range": [-10, 60]},
+                "showland": True,
+                "landcolor": colours.LAND,
+                "showcountries": True,
+                "countrycolor": colours.BORDER,
+                "countrywidth": 0.8,
+                "showcoastlines": True,
+                "coastlinecolor": colours.COASTLINE,
+                "coastlinewidth": 0.5,
+                "showocean": False,
+                "showlakes": False,
+                "showframe": False,
+                "bgcolor": colours.TRANSPARENT,
+            },
             clickmode="event",
             hovermode="closest",
+            dragmode=False,
         ),
     }
     ranked = sorted(shown.items(), key=lambda item: (-item[1].value, item[0]))
@@ -171,7 +214,38 @@ def map_chart(data: DataAccess, filters: Filters, options: dict) -> ChartResult:
                 n=len(withheld), k=data.params.k
             )
         )
+    notes.append(_("Line width: {what} in the corridor.").format(what=title.lower()))
     return ChartResult(figure, table, " ".join(n for n in notes if n))
+
+
+def _places(shown: dict[str, Published], selected: str | None) -> dict:
+    """One dot per country on a drawn corridor; named are the origins, the destinations
+    that receive most, and both ends of the selected corridor."""
+    received: dict[str, int] = {}
+    for code, p in shown.items():
+        received[code[3:]] = received.get(code[3:], 0) + p.value
+    top = max(received.values(), default=0)
+    origins = {code[:2] for code in shown}
+    ends = set(selected.split("-")) if selected else set()
+    places = sorted({part for code in shown for part in code.split("-")})
+
+    def named(c: str) -> bool:
+        return c in origins or c in ends or received.get(c, 0) >= LABEL_SHARE * top
+
+    return {
+        "type": "scattergeo",
+        "mode": "markers+text",
+        "lon": [CENTROIDS[c][1] for c in places],
+        "lat": [CENTROIDS[c][0] for c in places],
+        "text": [country(c) if named(c) else "" for c in places],
+        "hovertext": [country(c) for c in places],
+        "textposition": [LABEL_SIDE.get(c, "top center") for c in places],
+        "textfont": {"size": 11, "color": colours.TEXT},
+        "marker": {"size": 6, "color": colours.NEUTRAL},
+        "hovertemplate": "%{hovertext}<extra></extra>",
+        "showlegend": False,
+        "meta": "geometry",
+    }
 
 
 def arc(code: str, steps: int = 12) -> tuple[list[float], list[float]]:

@@ -8,7 +8,7 @@ import re
 
 import pytest
 
-from callbacks import figures, protected
+from callbacks import figures, protected, recruitment
 from callbacks import worksite_figures as wf
 from callbacks.urlstate import parse_query
 from dashboard.config import ROOT
@@ -233,3 +233,33 @@ def test_en016_no_figure_module_writes_its_own_hex_colours():
     hexes = re.compile(r"[\"']#[0-9A-Fa-f]{3,6}[\"']|(?<![.\w])rgba\(")
     for path in (ROOT / "callbacks").glob("*.py"):
         assert not hexes.search(path.read_text()), f"{path}: take colours from layouts/colours.py"
+
+
+def test_en017_corridor_map_is_drawn_on_country_shapes(data):
+    figure = recruitment.map_chart(data, Filters(), {}).figure
+    assert {t["type"] for t in figure["data"]} == {"scattergeo"}
+    geo = figure["layout"]["geo"]
+    assert geo["projection"]["type"] == "natural earth"
+    assert geo["showland"] and geo["showcountries"]
+
+
+def test_en018_the_selected_corridor_is_unmistakable(data):
+    figure = recruitment.map_chart(data, Filters(origin="NP", destination="KW"), {}).figure
+    arcs = [t for t in figure["data"] if "customdata" in t]
+    chosen = [t for t in arcs if t["customdata"][0] == "NP-KW"]
+    assert len(chosen) == 1 and arcs[-1] is chosen[0]  # drawn last, on top
+    others = [t for t in arcs if t is not chosen[0]]
+    assert chosen[0]["line"]["color"] == colours.HIGHLIGHT
+    assert all(t["line"]["color"] != colours.HIGHLIGHT for t in others)
+    # Width still says how many (a small corridor stays thinner than the largest), but
+    # never thinner than a clear stroke, and every other arc is faded beside it.
+    assert chosen[0]["line"]["width"] >= 5
+    assert chosen[0]["opacity"] == 1 > max(t["opacity"] for t in others)
+    assert any("Nepal → Kuwait" in text for text in chosen[0]["text"])
+
+
+def test_en019_small_destinations_are_named_on_hover_not_on_the_map(data):
+    places = recruitment.map_chart(data, Filters(), {}).figure["data"][-1]
+    named = {h for h, t in zip(places["hovertext"], places["text"]) if t}
+    assert set(places["hovertext"]) > named  # some only on hover
+    assert {"Nepal", "Myanmar"} <= named  # origins always named
