@@ -91,6 +91,11 @@ def mark_partial(figure: dict) -> dict:
             trace["legendgroup"] = trace.get("name", "")
             extra.append(tail)
     figure["data"] = figure["data"] + extra
+    # "2026 (to Nov)" is no number: on an axis plotly typed as numbers from "2019",
+    # "2020"..., it would silently drop the point.
+    layout = figure.setdefault("layout", {})
+    for name in [k for k in layout if k.startswith("xaxis")] or ["xaxis"]:
+        layout[name] = {**layout.get(name, {}), "type": "category"}
     return figure
 
 

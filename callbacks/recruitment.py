@@ -103,12 +103,12 @@ LABEL_SIDE = {
     "GB": "top center",
     "IN": "bottom left",
     "NP": "top center",
-    "BD": "bottom center",
+    "BD": "middle left",
     "MM": "top left",
-    "LA": "top center",
+    "LA": "middle right",
     "TH": "bottom left",
     "KH": "bottom center",
-    "VN": "middle right",
+    "VN": "bottom right",
     "MY": "bottom center",
     "ID": "bottom center",
 }
@@ -163,7 +163,8 @@ def map_chart(data: DataAccess, filters: Filters, options: dict) -> ChartResult:
                     f"<b>{label}</b>: {amount}" if selected and i == middle else ""
                     for i in range(len(lon))
                 ],
-                "textposition": "top center",
+                # On the outer side of the bend, clear of the arc itself.
+                "textposition": "bottom center" if lon[-1] < lon[0] else "top center",
                 "textfont": {"size": 13, "color": colours.HIGHLIGHT},
                 "customdata": [code] * len(lon),
                 "hovertemplate": f"{label}: {amount}<extra></extra>",

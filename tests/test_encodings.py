@@ -212,6 +212,8 @@ def test_en012_a_line_ends_in_a_dotted_faded_segment_for_a_period_under_way():
     whole, tail = figures.mark_partial(figure)["data"]
     assert whole["y"] == [30, 40] and tail["y"] == [40, 12]
     assert tail["line"]["dash"] == "dot" and tail["showlegend"] is False
+    # Years alone would make plotly read the axis as numbers and drop "2026 (to Nov)".
+    assert figure["layout"]["xaxis"]["type"] == "category"
 
 
 def test_en013_trends_compare_complete_periods_only():
