@@ -349,12 +349,14 @@ def sankey_chart(data: DataAccess, filters: Filters, options: dict) -> ChartResu
 # -- corridor table ------------------------------------------------------------------------
 def trend_years(data: DataAccess, filters: Filters) -> tuple[str, str] | None:
     """The two years the trend column compares: the period's year (or, for all years,
-    the latest complete one) against the year before; None when there is no such pair."""
+    the latest complete one) against the year before; None when there is no such pair,
+    or when the period's year is still under way (part of a year against a whole one
+    would read as a fall)."""
     years = data.periods()
     as_of = data.version().as_of
     complete = [y for y in years if y < as_of[:4] or as_of.endswith("-12")]
     recent = filters.period or (complete[-1] if complete else None)
-    if recent is None or str(int(recent) - 1) not in years:
+    if recent is None or recent not in complete or str(int(recent) - 1) not in years:
         return None
     return recent, str(int(recent) - 1)
 

@@ -265,3 +265,12 @@ def test_en019_small_destinations_are_named_on_hover_not_on_the_map(data):
     named = {h for h, t in zip(places["hovertext"], places["text"]) if t}
     assert set(places["hovertext"]) > named  # some only on hover
     assert {"Nepal", "Myanmar"} <= named  # origins always named
+
+
+def test_en020_the_corridor_trend_never_compares_a_year_under_way(data):
+    as_of = data.version().as_of
+    under_way = as_of[:4]
+    assert not as_of.endswith("-12"), "the test data (tests/conftest.py) ends mid-year"
+    assert recruitment.trend_years(data, Filters(period=under_way)) is None
+    recent, before = recruitment.trend_years(data, Filters())
+    assert recent < under_way and int(before) == int(recent) - 1
