@@ -8,7 +8,7 @@ import re
 
 import pytest
 
-from callbacks import figures, protected, recruitment
+from callbacks import figures, overview, protected, recruitment
 from callbacks import worksite_figures as wf
 from callbacks.urlstate import parse_query
 from dashboard.config import ROOT
@@ -274,3 +274,13 @@ def test_en020_the_corridor_trend_never_compares_a_year_under_way(data):
     assert recruitment.trend_years(data, Filters(period=under_way)) is None
     recent, before = recruitment.trend_years(data, Filters())
     assert recent < under_way and int(before) == int(recent) - 1
+
+
+def test_en021_a_chart_shown_by_year_marks_the_year_under_way(data):
+    result = overview.cases_chart(data, Filters(origin="NP", destination="KW"), {})
+    as_of = data.version().as_of
+    label = result.table.rows[-1][0]
+    assert label == f"{as_of[:4]} (to Jun)"  # the test data ends in June
+    bars = result.figure["data"][0]
+    assert bars["x"][-1] == label and bars["marker"]["pattern"]["shape"][-1]
+    assert "not comparable with the full periods" in result.note
