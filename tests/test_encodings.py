@@ -1,4 +1,4 @@
-"""Charts that say their scope right: every chart, every filter, the CSV against the data."""
+"""Charts a reader reads right: scope against the data, colours, axes, partial periods, the map."""
 
 from __future__ import annotations
 
@@ -8,13 +8,15 @@ import re
 
 import pytest
 
-from callbacks import figures, overview, protected, recruitment
+from callbacks import exposure, figures, overview, protected, recruitment
 from callbacks import worksite_figures as wf
+from callbacks.charts import TableData
 from callbacks.urlstate import parse_query
 from dashboard.config import ROOT
 from dashboard.exports import view_slug
 from dashboard.factory import create_app
 from dashboard.views import all_views
+from data_access.disclosure import Published
 from data_access.filters import Filters
 from data_access.query import DataAccess
 from layouts import colours, ids
@@ -284,3 +286,18 @@ def test_en021_a_chart_shown_by_year_marks_the_year_under_way(data):
     bars = result.figure["data"][0]
     assert bars["x"][-1] == label and bars["marker"]["pattern"]["shape"][-1]
     assert "not comparable with the full periods" in result.note
+
+
+def test_en022_exposure_trend_marks_a_quarter_under_way():
+    table = TableData(
+        "Cases reported per quarter",
+        ("Quarter", "TH seafood", "Footprint"),
+        (
+            ("2026-Q2", Published(40), Published(40)),
+            ("2026-Q3 (to Aug)", Published(12), Published(12)),
+        ),
+    )
+    figure = exposure.trend_figure(table, partial=True)
+    tails = [t for t in figure["data"] if t.get("showlegend") is False]
+    assert len(tails) == 2 and all(t["line"]["dash"] == "dot" for t in tails)
+    assert figure["layout"]["xaxis"]["title"]["text"] == "Quarter"
