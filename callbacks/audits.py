@@ -84,7 +84,12 @@ def bins_chart(data: DataAccess, filters: Filters, options: dict | None = None) 
     if why:
         return ChartResult(figures.empty_figure(), None, why)
     labels = [bin_label(b) for b in result.bins]
-    figure = wf.vbars(labels, [b.worksites.value for b in result.bins], _("Audited worksites"))
+    figure = wf.vbars(
+        labels,
+        [b.worksites.value for b in result.bins],
+        _("Audited worksites"),
+        _("Share of worker-reported issues the audits found"),
+    )
     table = TableData(
         _("Audited worksites by the share of worker-reported issues their audits found"),
         (_("Detection rate"), _("Audited worksites")),
@@ -132,6 +137,7 @@ def _rate_chart(
         percent=True,
         bounds=[r.rate is None for _c, r in shown],
         bound_text=_("at least") if missed else _("under"),
+        y_title=first,
     )
     rows = tuple(
         (_(names[code]), r.reported, r.found, Share(r.rate, r.below), r.worksites)

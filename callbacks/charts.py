@@ -8,7 +8,7 @@ file can only show the same protected numbers.
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass, fields
+from dataclasses import dataclass, fields, replace
 from typing import Any
 
 from dash import ClientsideFunction, Input, Output, html
@@ -20,6 +20,7 @@ from layouts import format as fmt
 from layouts import ids
 from layouts.components import ChartMeta, data_table, empty_state
 from layouts.i18n import _, language
+from layouts.selection import scope_note, without
 
 
 @dataclass(frozen=True)
@@ -54,12 +55,36 @@ class ChartResult:
 
 @dataclass(frozen=True)
 class Chart:
+    """A chart and its scope.
+
+    `not_applied` names the filters (URL names) the chart is drawn without, declared once
+    here: the note on the chart, the CSV header, the image and the embed all say it from
+    this declaration, and tests/test_encodings.py checks it against the numbers (an
+    undeclared filter must change them, a declared one must not). `highlighted` are
+    those of them whose value the chart marks among the rest (a corridor on the map).
+    """
+
     meta: ChartMeta
     build: Callable[[DataAccess, Filters, dict], ChartResult]
+    not_applied: tuple[str, ...] = ()
+    highlighted: tuple[str, ...] = ()
 
     @property
     def id(self) -> str:
         return self.meta.id
+
+    def applied(self, filters: Filters) -> Filters:
+        """The selection the chart's numbers are for."""
+        return without(filters, self.not_applied)
+
+    def scope_note(self, filters: Filters) -> str:
+        return scope_note(filters, self.not_applied, self.highlighted)
+
+    def answer(self, data: DataAccess, filters: Filters, options: dict) -> ChartResult:
+        """The chart built for a selection, its note opening with what it does not apply."""
+        result = self.build(data, filters, options)
+        note = " ".join(n for n in (self.scope_note(filters), result.note) if n)
+        return replace(result, note=note)
 
 
 def format_cell(cell: Cell, k: int) -> str:
@@ -131,7 +156,7 @@ def run(chart: Chart, data: DataAccess, stored_filters: Any, stored_options: Any
     options = stored_options or {}
 
     def build() -> tuple:
-        result = chart.build(data, filters, options)
+        result = chart.answer(data, filters, options)
         table = table_payload(result.table, data.params.k, result.note or _("Nothing to show."))
         return result.figure, table, result.note
 

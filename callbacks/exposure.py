@@ -20,15 +20,16 @@ from dash.exceptions import PreventUpdate
 from callbacks import figures
 from callbacks import footprint as fp
 from callbacks.charts import Share, TableData, csv_cell, filters_from_store, render_table
+from callbacks.protected import partial_to, time_label
 from callbacks.urlstate import OPTIONS
 from data_access import taxonomy
 from data_access.disclosure import NEAR_TOTAL, SUPPRESSED, Published
 from data_access.exposure import RECRUITMENT_ISSUES, TOP_ISSUES, Exposure, Profile, Segment
 from data_access.filters import Filters, InvalidParameter
 from data_access.query import DataAccess
+from layouts import colours, ids
 from layouts import exposure as layout
 from layouts import format as fmt
-from layouts import ids
 from layouts.components import chart_card, empty_state, kpi_card
 from layouts.format import month_label, period_label
 from layouts.i18n import _, ngettext
@@ -330,14 +331,15 @@ def corridors_table(profile: Profile) -> TableData | None:
     )
 
 
-def trend_table(profile: Profile) -> TableData | None:
+def trend_table(profile: Profile, as_of: str | None = None) -> TableData | None:
+    """Cases per quarter; a quarter the data ends partway through is labelled so."""
     if not profile.quarters:
         return None
     shown = [s for s in profile.segments if s.published]
     total = dict(profile.trend())
     rows = tuple(
         (
-            q,
+            time_label("quarter", q, as_of),
             *(s.trend.get(q, SUPPRESSED) for s in shown),
             None if total[q] is None else Published(total[q]),
         )
@@ -350,7 +352,8 @@ def trend_table(profile: Profile) -> TableData | None:
     )
 
 
-def trend_figure(table: TableData | None) -> dict:
+def trend_figure(table: TableData | None, partial: bool = False) -> dict:
+    """`partial`: the last quarter is one the data ends partway through."""
     if table is None:
         return figures.empty_figure()
     x = [row[0] for row in table.rows]
@@ -361,7 +364,7 @@ def trend_figure(table: TableData | None) -> dict:
             None if cell is None or cell.suppressed else cell.value
             for cell in (row[col] for row in table.rows)
         ]
-        color = "#000000" if is_total else figures.PALETTE[(col - 1) % 7]
+        color = colours.BLACK if is_total else colours.series(col - 1)
         data.append(
             {
                 "type": "scatter",
@@ -375,7 +378,8 @@ def trend_figure(table: TableData | None) -> dict:
                 "hovertemplate": "%{x}: %{y:,}<extra>" + name + "</extra>",
             }
         )
-    return {"data": data, "layout": figures.base_layout(y_title=_("Cases"))}
+    figure = {"data": data, "layout": figures.base_layout(y_title=_("Cases"), x_title=_("Quarter"))}
+    return figures.mark_partial(figure) if partial else figure
 
 
 def profile_table(items, names: dict[str, str], caption: str, limit: int | None) -> TableData:
@@ -394,7 +398,8 @@ def compare_figure(table: TableData) -> dict:
     labels = [row[0] for row in table.rows][::-1]
     data = []
     for col, (name, color) in enumerate(
-        ((table.header[1], figures.PALETTE[0]), (table.header[2], figures.PALETTE[1])), start=1
+        ((table.header[1], colours.CATEGORICAL[0]), (table.header[2], colours.CATEGORICAL[1])),
+        start=1,
     ):
         values = [row[col].value for row in table.rows][::-1]
         data.append(
@@ -411,7 +416,7 @@ def compare_figure(table: TableData) -> dict:
     layout_ = figures.base_layout(
         height=max(240, 44 * len(labels) + 80),
         barmode="group",
-        xaxis={"title": {"text": _("% of cases")}, "ticksuffix": "%", "gridcolor": "#ddd"},
+        xaxis={"title": {"text": _("% of cases")}, "ticksuffix": "%", "gridcolor": colours.GRID},
         yaxis={"automargin": True},
     )
     layout_["margin"]["l"] = 8
@@ -422,12 +427,14 @@ def issue_names() -> dict[str, str]:
     return {code: issue.name for code, issue in taxonomy.ISSUES.items()}
 
 
-def tables(profile: Profile, footprint: fp.Footprint, kind: str, k: int) -> dict:
+def tables(
+    profile: Profile, footprint: fp.Footprint, kind: str, k: int, as_of: str | None = None
+) -> dict:
     """Every table of the profile, by section id: the page and the report show these."""
     return {
         ids.EX_RANKING: ranking_table(profile, kind, footprint.weighted, k),
         ids.EX_SEGMENTS: segments_table(profile, k),
-        ids.EX_TREND: trend_table(profile),
+        ids.EX_TREND: trend_table(profile, as_of),
         ids.EX_ISSUES: profile_table(
             profile.issue_profile(),
             issue_names(),
@@ -525,8 +532,12 @@ def render_profile(data: DataAccess, stored: dict | None, stored_filters, option
         return empty_state(_("Add rows or upload a file to see the exposure profile."))
     footprint, period, ignored, kind, profile = prepared
     k = data.params.k
-    built = tables(profile, footprint, kind, k)
-    as_of = month_label(data.version().as_of)
+    last_month = data.version().as_of
+    built = tables(profile, footprint, kind, k, last_month)
+    as_of = month_label(last_month)
+    partial = bool(profile.quarters) and bool(
+        partial_to("quarter", profile.quarters[-1], last_month)
+    )
     corridors = built[ids.EX_CORRIDORS]
     return [
         _note(ignored),
@@ -557,7 +568,7 @@ def render_profile(data: DataAccess, stored: dict | None, stored_filters, option
             layout.trend_meta(),
             as_of,
             downloads=False,
-            figure=trend_figure(built[ids.EX_TREND]),
+            figure=trend_figure(built[ids.EX_TREND], partial),
             table=render_table(built[ids.EX_TREND], k, _("Nothing to show.")),
         ),
         html.Div(
@@ -639,7 +650,7 @@ def report_csv(
         header.append(("not applied", ", ".join(ignored)))
     for name, value in header:
         out.write(f"# {name}: {' '.join(value.split())}\n")
-    for table in tables(profile, footprint, kind, k).values():
+    for table in tables(profile, footprint, kind, k, info.as_of).values():
         if table is None:
             continue
         out.write("\n")

@@ -2,23 +2,24 @@
 
 from __future__ import annotations
 
+from layouts import colours
 from layouts.i18n import _
 
-# Okabe-Ito: distinguishable with the common colour-vision deficiencies.
-PALETTE = (
-    "#0072B2",
-    "#E69F00",
-    "#009E73",
-    "#CC79A7",
-    "#56B4E9",
-    "#D55E00",
-    "#F0E442",
-    "#000000",
-)
+# Legends sit above the plot area, left-aligned: below it they fell on rotated tick labels.
+LEGEND_ON_TOP = {
+    "orientation": "h",
+    "x": 0,
+    "xanchor": "left",
+    "y": 1.02,
+    "yanchor": "bottom",
+}
 
 
-def base_layout(height: int = 340, y_title: str | None = None, **extra) -> dict:
-    """The common layout; `extra` replaces top-level keys, `y_title` titles the y axis.
+def base_layout(
+    height: int = 340, y_title: str | None = None, x_title: str | None = None, **extra
+) -> dict:
+    """The common layout; `extra` replaces top-level keys, `y_title` and `x_title` title
+    the axes (every drawn axis has a title: tests/test_encodings.py).
 
     Keys are plotly.js's own (nested dicts): plotly.py's "magic underscore" shorthands
     such as `yaxis_title` mean nothing to plotly.js, which drops them silently
@@ -28,18 +29,74 @@ def base_layout(height: int = 340, y_title: str | None = None, **extra) -> dict:
         "height": height,
         "margin": {"l": 56, "r": 16, "t": 16, "b": 48},
         "font": {"family": "system-ui, -apple-system, 'Segoe UI', Roboto, sans-serif"},
-        "paper_bgcolor": "rgba(0,0,0,0)",
-        "plot_bgcolor": "rgba(0,0,0,0)",
-        "legend": {"orientation": "h", "y": -0.2},
+        "paper_bgcolor": colours.TRANSPARENT,
+        "plot_bgcolor": colours.TRANSPARENT,
+        "legend": dict(LEGEND_ON_TOP),
         "separators": ".,",
-        "yaxis": {"tickformat": ",d", "gridcolor": "#ddd", "rangemode": "tozero"},
-        "xaxis": {"gridcolor": "#eee"},
+        "yaxis": {
+            "tickformat": ",d",
+            "gridcolor": colours.GRID,
+            "rangemode": "tozero",
+            "automargin": True,
+        },
+        "xaxis": {"gridcolor": colours.GRID_LIGHT, "automargin": True},
         "hoverlabel": {"namelength": -1},
     }
     layout.update(extra)
     if y_title:
         layout["yaxis"] = {**layout.get("yaxis", {}), "title": {"text": y_title}}
+    if x_title:
+        layout["xaxis"] = {**layout.get("xaxis", {}), "title": {"text": x_title}}
     return layout
+
+
+def count_axis(values: list) -> dict:
+    """Tick settings for a count axis: whole numbers only, so a short range never shows
+    the same rounded number twice ("0 1 1 2 2")."""
+    top = max((v for v in values if v is not None), default=0)
+    return {"tickformat": ",d", "dtick": 1} if top <= 8 else {"tickformat": ",d"}
+
+
+def mark_partial(figure: dict) -> dict:
+    """Draw the last period of every trace as one still under way (the data stops
+    partway through it): bars faded and hatched, a line's last segment dotted and faded.
+
+    A line's last segment is a trace of its own, without legend entry, so the rest of
+    the line keeps its style and every point keeps its hover.
+    """
+    extra = []
+    for trace in figure["data"]:
+        n = len(trace.get("x") or [])
+        if n == 0:
+            continue
+        if trace.get("type") == "bar":
+            marker = trace.setdefault("marker", {})
+            marker["opacity"] = [1.0] * (n - 1) + [colours.PARTIAL_OPACITY]
+            marker["pattern"] = {"shape": [""] * (n - 1) + [colours.PARTIAL_PATTERN]}
+        elif trace.get("type") == "scatter" and n > 1:
+            tail = {
+                **trace,
+                "x": trace["x"][-2:],
+                "y": trace["y"][-2:],
+                "line": {**trace.get("line", {}), "dash": "dot"},
+                "opacity": colours.PARTIAL_OPACITY,
+                "showlegend": False,
+                "legendgroup": trace.get("name", ""),
+            }
+            if isinstance(trace.get("customdata"), list):
+                tail["customdata"] = trace["customdata"][-2:]
+            trace["x"], trace["y"] = trace["x"][:-1], trace["y"][:-1]
+            if isinstance(trace.get("customdata"), list):
+                trace["customdata"] = trace["customdata"][:-1]
+            trace["legendgroup"] = trace.get("name", "")
+            extra.append(tail)
+    figure["data"] = figure["data"] + extra
+    # "2026 (to Nov)" is no number: on an axis plotly typed as numbers from "2019",
+    # "2020"..., it would silently drop the point.
+    layout = figure.setdefault("layout", {})
+    for name in [k for k in layout if k.startswith("xaxis")] or ["xaxis"]:
+        layout[name] = {**layout.get(name, {}), "type": "category"}
+    return figure
 
 
 def empty_figure() -> dict:
@@ -53,29 +110,29 @@ def empty_figure() -> dict:
     }
 
 
-def stacked_bars(x: list, series: list[tuple[str, list]], y_title: str) -> dict:
+def stacked_bars(x: list, series: list[tuple[str, list]], y_title: str, x_title: str) -> dict:
     data = [
         {
             "type": "bar",
             "name": name,
             "x": x,
             "y": y,
-            "marker": {"color": PALETTE[i % len(PALETTE)]},
+            "marker": {"color": colours.series(i)},
             "hovertemplate": "%{x}: %{y:,}<extra>" + name + "</extra>",
         }
         for i, (name, y) in enumerate(series)
     ]
-    return {"data": data, "layout": base_layout(barmode="stack", y_title=y_title)}
+    return {"data": data, "layout": base_layout(barmode="stack", y_title=y_title, x_title=x_title)}
 
 
-def bars_and_line(x: list, bars: tuple[str, list], line: tuple[str, list]) -> dict:
+def bars_and_line(x: list, bars: tuple[str, list], line: tuple[str, list], x_title: str) -> dict:
     data = [
         {
             "type": "bar",
             "name": bars[0],
             "x": x,
             "y": bars[1],
-            "marker": {"color": PALETTE[0]},
+            "marker": {"color": colours.CATEGORICAL[0]},
             "hovertemplate": "%{x}: %{y:,}<extra>" + bars[0] + "</extra>",
         },
         {
@@ -85,13 +142,14 @@ def bars_and_line(x: list, bars: tuple[str, list], line: tuple[str, list]) -> di
             "x": x,
             "y": line[1],
             "yaxis": "y2",
-            "marker": {"color": PALETTE[5], "symbol": "diamond", "size": 5},
-            "line": {"color": PALETTE[5], "dash": "dot"},
+            "marker": {"color": colours.CATEGORICAL[5], "symbol": "diamond", "size": 5},
+            "line": {"color": colours.CATEGORICAL[5], "dash": "dot"},
             "connectgaps": False,
             "hovertemplate": "%{x}: %{y:,}<extra>" + line[0] + "</extra>",
         },
     ]
     layout = base_layout(
+        x_title=x_title,
         yaxis={"title": {"text": bars[0]}, "tickformat": ",d", "rangemode": "tozero"},
         yaxis2={
             "title": {"text": line[0]},
@@ -106,7 +164,7 @@ def bars_and_line(x: list, bars: tuple[str, list], line: tuple[str, list]) -> di
     return {"data": data, "layout": layout}
 
 
-def ranked_bars(labels: list[str], values: list[int], x_title: str) -> dict:
+def ranked_bars(labels: list[str], values: list, x_title: str, y_title: str) -> dict:
     # Largest at the top: plotly draws horizontal categories bottom-up.
     data = [
         {
@@ -114,15 +172,15 @@ def ranked_bars(labels: list[str], values: list[int], x_title: str) -> dict:
             "orientation": "h",
             "x": values[::-1],
             "y": labels[::-1],
-            "marker": {"color": PALETTE[0]},
+            "marker": {"color": colours.CATEGORICAL[0]},
             "hovertemplate": "%{y}: %{x:,}<extra></extra>",
             "name": x_title,
         }
     ]
     layout = base_layout(
         height=max(220, 34 * len(labels) + 60),
-        xaxis={"title": {"text": x_title}, "tickformat": ",d", "gridcolor": "#ddd"},
-        yaxis={"automargin": True},
+        xaxis={"title": {"text": x_title}, "gridcolor": colours.GRID, **count_axis(values)},
+        yaxis={"automargin": True, "title": {"text": y_title}},
         showlegend=False,
     )
     layout["margin"]["l"] = 8

@@ -18,7 +18,7 @@ from callbacks.protected import (
     refused_note,
     selection_state,
     series,
-    time_label,
+    timeline,
 )
 from data_access import taxonomy
 from data_access.disclosure import SUPPRESSED, Published
@@ -98,14 +98,16 @@ def contacts_chart(data: DataAccess, filters: Filters, options: dict | None = No
     series_values = [
         (name, [_value(cells.get((p, c))) for p in periods]) for name, c in zip(names, channels)
     ]
-    x = periods if grain == "month" else [time_label(grain, p) for p in periods]
-    figure = figures.stacked_bars(x, series_values, _("Contacts"))
-    rows = tuple((time_label(grain, p), *(cells[(p, c)] for c in channels)) for p in periods)
+    line = timeline(data, grain, periods)
+    x = periods if grain == "month" else line.labels
+    figure = figures.stacked_bars(x, series_values, _("Contacts"), line.axis_title)
+    if line.partial:
+        figures.mark_partial(figure)
+    rows = tuple(
+        (label, *(cells[(p, c)] for c in channels)) for label, p in zip(line.labels, periods)
+    )
     table = TableData(_("Worker contacts by channel"), (_("Period"), *names), rows)
-    notes = [grain_note(grain)]
-    if result.ignored_filters:
-        notes.append(_("Only the period, nationality and channel filters apply to contacts."))
-    return ChartResult(figure, table, " ".join(n for n in notes if n))
+    return ChartResult(figure, table, " ".join(n for n in (grain_note(grain), line.note) if n))
 
 
 def _value(p: Published) -> int | None:
@@ -122,19 +124,25 @@ def cases_chart(data: DataAccess, filters: Filters, options: dict | None = None)
     remediated = data.aggregate("workers_remediated", (grain,), filters)
     c, r = cases.as_dict(), remediated.as_dict()
     periods = sorted(key[0] for key in c)
-    x = periods if grain == "month" else [time_label(grain, p) for p in periods]
+    line = timeline(data, grain, periods)
+    x = periods if grain == "month" else line.labels
     figure = figures.bars_and_line(
         x,
         (_("Cases received"), [_value(c[(p,)]) for p in periods]),
         (_("Workers remediated"), [_value(r.get((p,), SUPPRESSED)) for p in periods]),
+        line.axis_title,
     )
-    rows = tuple((time_label(grain, p), c[(p,)], r.get((p,), SUPPRESSED)) for p in periods)
+    if line.partial:
+        figures.mark_partial(figure)
+    rows = tuple(
+        (label, c[(p,)], r.get((p,), SUPPRESSED)) for label, p in zip(line.labels, periods)
+    )
     table = TableData(
         _("Cases received and workers remediated"),
         (_("Period"), _("Cases received"), _("Workers remediated")),
         rows,
     )
-    notes = [grain_note(grain)]
+    notes = [grain_note(grain), line.note]
     if remediated.refused:
         notes.append(_("Workers remediated are too few per period to publish in this selection."))
     return ChartResult(figure, table, " ".join(n for n in notes if n))
@@ -154,13 +162,13 @@ def issues_chart(
     withheld = [(key[0], p) for key, p in result.rows if p.suppressed]
     ranked = sorted(published, key=lambda item: (-item[1].value, item[0]))[:top]
     names = [_(taxonomy.ISSUES[code].name) for code, _p in ranked]
-    figure = figures.ranked_bars(names, [p.value for _c, p in ranked], _("Cases"))
+    figure = figures.ranked_bars(
+        names, [p.value for _c, p in ranked], _("Cases"), _("Issue category")
+    )
     rows = [(name, p) for name, (_c, p) in zip(names, ranked)]
     rows += [(_(taxonomy.ISSUES[code].name), p) for code, p in sorted(withheld)]
     table = TableData(_("Cases by issue category"), (_("Issue category"), _("Cases")), tuple(rows))
     notes = []
-    if filters.issue:
-        notes.append(_("Every issue category is shown: the issue filter does not apply here."))
     if withheld:
         notes.append(
             ngettext(
@@ -174,9 +182,11 @@ def issues_chart(
 
 def charts() -> list[Chart]:
     return [
-        Chart(contacts_meta(), contacts_chart),
+        # Contacts are counted by channel and nationality, never by case attributes.
+        Chart(contacts_meta(), contacts_chart, ("country", "industry", "corridor", "issue")),
         Chart(cases_meta(), cases_chart),
-        Chart(issues_meta(), issues_chart),
+        # Every category is ranked, so the one picked can be seen among the rest.
+        Chart(issues_meta(), issues_chart, ("issue",)),
     ]
 
 

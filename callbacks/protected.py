@@ -3,6 +3,8 @@ tables the release refuses, in the same words on every chart."""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 from data_access.disclosure import NEAR_TOTAL, Published
 from data_access.filters import Filters
 from data_access.query import DataAccess, Result
@@ -15,8 +17,52 @@ THIN_SHARE = 0.25
 GRAINS = ("month", "quarter", "year")
 
 
-def time_label(grain: str, key: str) -> str:
-    return month_label(key) if grain == "month" else key
+def partial_to(grain: str, key: str, as_of: str | None) -> str | None:
+    """The last month of data ("Nov") when `key` is a quarter or year the data stops
+    partway through, else None. The as-of month itself counts as a whole month."""
+    if not as_of or grain == "month":
+        return None
+    month = int(as_of[5:7])
+    if grain == "quarter" and key == f"{as_of[:4]}-Q{(month - 1) // 3 + 1}" and month % 3:
+        return month_label(as_of).split()[0]
+    if grain == "year" and key == as_of[:4] and month != 12:
+        return month_label(as_of).split()[0]
+    return None
+
+
+def time_label(grain: str, key: str, as_of: str | None = None) -> str:
+    """A period for readers; a period still under way says so: "2024-Q4 (to Nov)"."""
+    label = month_label(key) if grain == "month" else key
+    to = partial_to(grain, key, as_of)
+    return _("{period} (to {month})").format(period=label, month=to) if to else label
+
+
+@dataclass(frozen=True)
+class Timeline:
+    """The periods of a series as drawn: labels, and whether the last is under way."""
+
+    labels: list[str]
+    partial: bool  # the last period holds fewer months than the others
+    note: str  # what the chart says about it, or ""
+    axis_title: str  # "Month", "Quarter" or "Year"
+
+    def complete(self, periods: list) -> list:
+        """`periods` less a last one still under way: what trends may compare."""
+        return periods[:-1] if self.partial else list(periods)
+
+
+def timeline(data: DataAccess, grain: str, periods: list[str]) -> Timeline:
+    as_of = data.version().as_of
+    labels = [time_label(grain, p, as_of) for p in periods]
+    title = {"month": _("Month"), "quarter": _("Quarter"), "year": _("Year")}[grain]
+    to = partial_to(grain, periods[-1], as_of) if periods else None
+    if not to:
+        return Timeline(labels, False, "", title)
+    note = _(
+        "{period} holds data only to {month}: drawn faded and hatched, it is not "
+        "comparable with the full periods before it."
+    ).format(period=labels[-1], month=month_label(as_of))
+    return Timeline(labels, True, note, title)
 
 
 def is_thin(result: Result) -> bool:

@@ -30,7 +30,7 @@ from callbacks.protected import (
     grain_note,
     is_thin,
     selection_state,
-    time_label,
+    timeline,
 )
 from callbacks.urlstate import OPTIONS
 from data_access import taxonomy
@@ -38,7 +38,7 @@ from data_access.centroids import CENTROIDS
 from data_access.disclosure import SUPPRESSED, Published, share
 from data_access.filters import Filters, InvalidParameter
 from data_access.query import DataAccess
-from layouts import ids
+from layouts import colours, ids
 from layouts.i18n import _
 from layouts.recruitment import (
     compare_charts_class,
@@ -91,6 +91,34 @@ def _stage_note(options: dict) -> str:
 
 
 # -- flow map ---------------------------------------------------------------------------
+# Where each country's name sits beside its dot: the Gulf and mainland South-East Asia
+# put several dots a few degrees apart, so their names go to different sides.
+LABEL_SIDE = {
+    "KW": "top center",
+    "SA": "middle left",
+    "QA": "bottom left",
+    "AE": "bottom right",
+    "GR": "bottom center",
+    "HR": "top center",
+    "BG": "top right",
+    "GB": "top center",
+    "IN": "bottom left",
+    "NP": "top center",
+    "BD": "middle left",
+    "MM": "top left",
+    "LA": "middle right",
+    "TH": "bottom left",
+    "KH": "bottom center",
+    "VN": "bottom right",
+    "MY": "bottom center",
+    "ID": "bottom center",
+}
+# A destination is named on the map when it receives at least this share of the
+# largest destination's total (or is an end of the selected corridor); the rest are
+# named on hover.
+LABEL_SHARE = 0.15
+
+
 def map_chart(data: DataAccess, filters: Filters, options: dict) -> ChartResult:
     measure = _measure(options)
     selection = _all_corridors(filters, options)
@@ -103,60 +131,76 @@ def map_chart(data: DataAccess, filters: Filters, options: dict) -> ChartResult:
     largest = max((p.value for p in shown.values()), default=1)
     title = _("Cases") if measure == "cases" else _("Workers affected")
     traces = []
-    for code, p in sorted(shown.items(), key=lambda item: item[1].value):
+    # The selected corridor last, so it is drawn over every other arc.
+    order = sorted(shown.items(), key=lambda item: (item[0] == filters.corridor, item[1].value))
+    for code, p in order:
         selected = code == filters.corridor
         label = corridor_label(code)
         lon, lat = arc(code)
-        colour = figures.PALETTE[5] if selected else figures.PALETTE[0]
+        width = max(1.0, MAX_WIDTH * p.value / largest)
         middle = len(lon) // 2
+        amount = f"{p.value:,} {title.lower()}"
         traces.append(
             {
-                "type": "scatter",
-                "mode": "lines+markers",
-                "x": lon,
-                "y": lat,
-                "line": {"width": max(1.0, MAX_WIDTH * p.value / largest), "color": colour},
-                "opacity": 0.95 if selected else 0.6,
+                "type": "scattergeo",
+                "mode": "lines+markers+text" if selected else "lines+markers",
+                "lon": lon,
+                "lat": lat,
+                "line": {
+                    "width": max(width, 3.0) + 2 if selected else width,
+                    "color": colours.HIGHLIGHT if selected else colours.CONTEXT,
+                },
+                "opacity": 1.0 if selected else 0.55,
                 # One visible dot mid-arc: the target for hovering and selecting.
                 "marker": {
-                    "size": [10 if i == middle else 0 for i in range(len(lon))],
-                    "color": colour,
+                    "size": [
+                        (12 if selected else 9) if i == middle else 0 for i in range(len(lon))
+                    ],
+                    "color": colours.HIGHLIGHT if selected else colours.CONTEXT,
+                    "line": {"width": 1, "color": colours.BORDER},
                 },
+                # The selected corridor is named on the map, at its mid-arc dot.
+                "text": [
+                    f"<b>{label}</b>: {amount}" if selected and i == middle else ""
+                    for i in range(len(lon))
+                ],
+                # On the outer side of the bend, clear of the arc itself.
+                "textposition": "bottom center" if lon[-1] < lon[0] else "top center",
+                "textfont": {"size": 13, "color": colours.HIGHLIGHT},
                 "customdata": [code] * len(lon),
-                "text": [label] * len(lon),
-                "hovertemplate": "%{text}: " + f"{p.value:,} {title.lower()}<extra></extra>",
+                "hovertemplate": f"{label}: {amount}<extra></extra>",
                 "name": label,
                 "showlegend": False,
                 # Coordinates, not numbers: downloads and their tests skip these traces.
                 "meta": "geometry",
             }
         )
-    places = sorted({part for code in shown for part in code.split("-")})
-    traces.append(
-        {
-            "type": "scatter",
-            "mode": "markers+text",
-            "x": [CENTROIDS[c][1] for c in places],
-            "y": [CENTROIDS[c][0] for c in places],
-            "text": [country(c) for c in places],
-            "textposition": "top center",
-            "textfont": {"size": 11},
-            "marker": {"size": 7, "color": "#555"},
-            "hoverinfo": "skip",
-            "showlegend": False,
-            "meta": "geometry",
-        }
-    )
-    hidden = {"visible": False, "fixedrange": True}
+    traces.append(_places(shown, filters.corridor))
     figure = {
         "data": traces,
         "layout": figures.base_layout(
-            height=440,
-            margin={"l": 4, "r": 4, "t": 4, "b": 4},
-            xaxis={**hidden, "range": [-8, 122]},
-            yaxis={**hidden, "range": [-8, 58], "scaleanchor": "x"},
+            height=460,
+            margin={"l": 0, "r": 0, "t": 0, "b": 0},
+            geo={
+                "projection": {"type": "natural earth"},
+                "lonaxis": {"range": [-12, 124]},
+                "lataxis": {"range": [-10, 60]},
+                "showland": True,
+                "landcolor": colours.LAND,
+                "showcountries": True,
+                "countrycolor": colours.BORDER,
+                "countrywidth": 0.8,
+                "showcoastlines": True,
+                "coastlinecolor": colours.COASTLINE,
+                "coastlinewidth": 0.5,
+                "showocean": False,
+                "showlakes": False,
+                "showframe": False,
+                "bgcolor": colours.TRANSPARENT,
+            },
             clickmode="event",
             hovermode="closest",
+            dragmode=False,
         ),
     }
     ranked = sorted(shown.items(), key=lambda item: (-item[1].value, item[0]))
@@ -172,7 +216,38 @@ def map_chart(data: DataAccess, filters: Filters, options: dict) -> ChartResult:
                 n=len(withheld), k=data.params.k
             )
         )
+    notes.append(_("Line width: {what} in the corridor.").format(what=title.lower()))
     return ChartResult(figure, table, " ".join(n for n in notes if n))
+
+
+def _places(shown: dict[str, Published], selected: str | None) -> dict:
+    """One dot per country on a drawn corridor; named are the origins, the destinations
+    that receive most, and both ends of the selected corridor."""
+    received: dict[str, int] = {}
+    for code, p in shown.items():
+        received[code[3:]] = received.get(code[3:], 0) + p.value
+    top = max(received.values(), default=0)
+    origins = {code[:2] for code in shown}
+    ends = set(selected.split("-")) if selected else set()
+    places = sorted({part for code in shown for part in code.split("-")})
+
+    def named(c: str) -> bool:
+        return c in origins or c in ends or received.get(c, 0) >= LABEL_SHARE * top
+
+    return {
+        "type": "scattergeo",
+        "mode": "markers+text",
+        "lon": [CENTROIDS[c][1] for c in places],
+        "lat": [CENTROIDS[c][0] for c in places],
+        "text": [country(c) if named(c) else "" for c in places],
+        "hovertext": [country(c) for c in places],
+        "textposition": [LABEL_SIDE.get(c, "top center") for c in places],
+        "textfont": {"size": 11, "color": colours.TEXT},
+        "marker": {"size": 6, "color": colours.NEUTRAL},
+        "hovertemplate": "%{hovertext}<extra></extra>",
+        "showlegend": False,
+        "meta": "geometry",
+    }
 
 
 def arc(code: str, steps: int = 12) -> tuple[list[float], list[float]]:
@@ -214,14 +289,18 @@ def sankey_chart(data: DataAccess, filters: Filters, options: dict) -> ChartResu
     o_index = {o: i for i, o in enumerate(origins)}
     d_index = {d: len(origins) + i for i, d in enumerate(destinations)}
     t_index = {t: len(origins) + len(destinations) + i for i, t in enumerate(themes)}
-    source, target, value, custom, colours = [], [], [], [], []
+    source, target, value, custom, link_colours = [], [], [], [], []
     rows: list[tuple] = []
     for code, p in sorted(corridors.items()):
         source.append(o_index[code[:2]])
         target.append(d_index[code[3:]])
         value.append(p.value)
         custom.append(code)
-        colours.append("rgba(213,94,0,0.6)" if code == filters.corridor else "rgba(0,114,178,0.35)")
+        link_colours.append(
+            colours.rgba(colours.HIGHLIGHT, 0.6)
+            if code == filters.corridor
+            else colours.rgba(colours.CONTEXT, 0.35)
+        )
         rows.append((corridor_label(code), p))
     theme_cells = {key: p for key, p in by_theme.rows if key[0] in d_index and p.value != 0}
     for (destination, theme), p in sorted(theme_cells.items()):
@@ -230,7 +309,7 @@ def sankey_chart(data: DataAccess, filters: Filters, options: dict) -> ChartResu
             target.append(t_index[theme])
             value.append(p.value)
             custom.append("")
-            colours.append("rgba(0,158,115,0.35)")
+            link_colours.append(colours.rgba(colours.GREEN, 0.35))
         rows.append(
             (
                 _("{destination} → {theme}").format(
@@ -246,13 +325,13 @@ def sankey_chart(data: DataAccess, filters: Filters, options: dict) -> ChartResu
             {
                 "type": "sankey",
                 "arrangement": "snap",
-                "node": {"label": labels, "pad": 12, "thickness": 14, "color": "#777"},
+                "node": {"label": labels, "pad": 12, "thickness": 14, "color": colours.NEUTRAL},
                 "link": {
                     "source": source,
                     "target": target,
                     "value": value,
                     "customdata": custom,
-                    "color": colours,
+                    "color": link_colours,
                     "hovertemplate": "%{source.label} → %{target.label}: %{value:,}<extra></extra>",
                 },
             }
@@ -271,12 +350,14 @@ def sankey_chart(data: DataAccess, filters: Filters, options: dict) -> ChartResu
 # -- corridor table ------------------------------------------------------------------------
 def trend_years(data: DataAccess, filters: Filters) -> tuple[str, str] | None:
     """The two years the trend column compares: the period's year (or, for all years,
-    the latest complete one) against the year before; None when there is no such pair."""
+    the latest complete one) against the year before; None when there is no such pair,
+    or when the period's year is still under way (part of a year against a whole one
+    would read as a fall)."""
     years = data.periods()
     as_of = data.version().as_of
     complete = [y for y in years if y < as_of[:4] or as_of.endswith("-12")]
     recent = filters.period or (complete[-1] if complete else None)
-    if recent is None or str(int(recent) - 1) not in years:
+    if recent is None or recent not in complete or str(int(recent) - 1) not in years:
         return None
     return recent, str(int(recent) - 1)
 
@@ -403,8 +484,8 @@ def _lines(x: list, series: list[tuple[str, list]], xaxis: str = "x", yaxis: str
             "xaxis": xaxis,
             "yaxis": yaxis,
             "connectgaps": False,
-            "marker": {"color": figures.PALETTE[i], "size": 5},
-            "line": {"color": figures.PALETTE[i], "dash": ("solid", "dot")[i % 2]},
+            "marker": {"color": colours.series(i), "size": 5},
+            "line": {"color": colours.series(i), "dash": ("solid", "dot")[i % 2]},
             "hovertemplate": "%{x}: %{y:,}<extra>" + name + "</extra>",
         }
         for i, (name, y) in enumerate(series)
@@ -421,24 +502,24 @@ def fees_chart(data: DataAccess, filters: Filters, options: dict | None = None) 
         return ChartResult(figures.empty_figure(), None, why)
     grain, cells = _issue_series(data, filters)
     periods = sorted({key[0] for c in cells for key in c})
-    x = [time_label(grain, p) for p in periods]
+    line = timeline(data, grain, periods)
+    x = line.labels
     names = _issue_names()
     series = [(n, [_v(c.get((p,))) for p in periods]) for n, c in zip(names, cells)]
     figure = {
         "data": _lines(x, series),
-        "layout": figures.base_layout(y_title=_("Cases")),
+        "layout": figures.base_layout(y_title=_("Cases"), x_title=line.axis_title),
     }
-    rows = tuple((time_label(grain, p), *(c.get((p,), SUPPRESSED) for c in cells)) for p in periods)
+    if line.partial:
+        figures.mark_partial(figure)
+    rows = tuple((label, *(c.get((p,), SUPPRESSED) for c in cells)) for label, p in zip(x, periods))
     title = corridor_label(filters.corridor) if filters.corridor else _("All corridors")
     table = TableData(
         _("Cases reporting fees and debt, and deception: {what}").format(what=title),
         (_("Period"), *names),
         rows,
     )
-    notes = [grain_note(grain)]
-    if filters.issue:
-        notes.append(_("The issue filter is replaced by the two issues shown."))
-    return ChartResult(figure, table, " ".join(n for n in notes if n))
+    return ChartResult(figure, table, " ".join(n for n in (grain_note(grain), line.note) if n))
 
 
 def _v(p: Published | None) -> int | None:
@@ -482,7 +563,8 @@ def compare_trend_chart(data: DataAccess, filters: Filters, options: dict) -> Ch
         if grain == GRAINS[-1] or not any(_thin_cells(c) for cells in parts for c in cells):
             break
     periods = sorted({key[0] for cells in parts for c in cells for key in c})
-    x = [time_label(grain, p) for p in periods]
+    line = timeline(data, grain, periods)
+    x = line.labels
     names = _issue_names()
     codes = [f.corridor for f in pair]
     data_traces = []
@@ -493,24 +575,27 @@ def compare_trend_chart(data: DataAccess, filters: Filters, options: dict) -> Ch
         ]
         data_traces += _lines(x, series, "x" + axis, "y" + axis)
     top = max((v for trace in data_traces for v in trace["y"] if v is not None), default=0)
-    shared = {"range": [0, top * 1.1 or 1], "tickformat": ",d", "gridcolor": "#ddd"}
+    shared = {"range": [0, top * 1.1 or 1], "tickformat": ",d", "gridcolor": colours.GRID}
     layout = figures.base_layout(
         height=380,
         xaxis={"domain": [0, 0.47], "title": {"text": corridor_label(codes[0])}},
         xaxis2={"domain": [0.53, 1], "anchor": "y2", "title": {"text": corridor_label(codes[1])}},
         yaxis={**shared, "title": {"text": _("Cases")}},
-        yaxis2={**shared, "anchor": "x2", "matches": "y"},
+        yaxis2={**shared, "anchor": "x2", "matches": "y", "title": {"text": _("Cases")}},
     )
     zero = SUPPRESSED
     header = [_("Period")]
     for code in codes:
         header += [f"{corridor_label(code)}: {name}" for name in names]
     rows = tuple(
-        (time_label(grain, p), *(c.get((p,), zero) for cells in parts for c in cells))
-        for p in periods
+        (label, *(c.get((p,), zero) for cells in parts for c in cells))
+        for label, p in zip(x, periods)
     )
     table = TableData(_("Fees, debt and deception in two corridors"), tuple(header), rows)
-    return ChartResult({"data": data_traces, "layout": layout}, table, grain_note(grain))
+    figure = {"data": data_traces, "layout": layout}
+    if line.partial:
+        figures.mark_partial(figure)
+    return ChartResult(figure, table, " ".join(n for n in (grain_note(grain), line.note) if n))
 
 
 def _thin_cells(cells: dict) -> bool:
@@ -536,15 +621,15 @@ def compare_themes_chart(data: DataAccess, filters: Filters, options: dict) -> C
                 "name": label,
                 "y": names[::-1],
                 "x": [_v(cells.get((t,))) for t in taxonomy.THEMES][::-1],
-                "marker": {"color": figures.PALETTE[n * 5]},
+                "marker": {"color": (colours.CONTEXT, colours.HIGHLIGHT)[n]},
                 "hovertemplate": "%{y}: %{x:,}<extra>" + label + "</extra>",
             }
         )
     layout = figures.base_layout(
         height=400,
         barmode="group",
-        xaxis={"title": {"text": _("Cases")}, "tickformat": ",d", "gridcolor": "#ddd"},
-        yaxis={"automargin": True},
+        xaxis={"title": {"text": _("Cases")}, "tickformat": ",d", "gridcolor": colours.GRID},
+        yaxis={"automargin": True, "title": {"text": _("Issue theme")}},
     )
     layout["margin"]["l"] = 8
     zero = SUPPRESSED
@@ -586,9 +671,11 @@ def corridor_from_click(click: dict | None) -> str | None:
 
 def charts() -> list[Chart]:
     return [
-        Chart(map_meta(), map_chart),
-        Chart(sankey_meta(), sankey_chart),
-        Chart(fees_meta(), fees_chart),
+        # Every corridor is drawn so that another can be picked; the chosen one is marked.
+        Chart(map_meta(), map_chart, ("corridor",), ("corridor",)),
+        Chart(sankey_meta(), sankey_chart, ("corridor",), ("corridor",)),
+        # Its two series are two issues: the issue filter is replaced by them.
+        Chart(fees_meta(), fees_chart, ("issue",)),
         Chart(compare_trend_meta(), compare_trend_chart),
         Chart(compare_themes_meta(), compare_themes_chart),
     ]

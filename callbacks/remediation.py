@@ -24,7 +24,7 @@ from callbacks.protected import (
     refused_note,
     selection_state,
     series,
-    time_label,
+    timeline,
     withheld_note,
 )
 from data_access import outcomes, taxonomy
@@ -32,8 +32,8 @@ from data_access.disclosure import share
 from data_access.filters import Filters
 from data_access.outcomes import medians as median_by
 from data_access.query import DataAccess
+from layouts import colours, ids
 from layouts import format as fmt
-from layouts import ids
 from layouts.components import kpi_card
 from layouts.i18n import _
 from layouts.remediation import (
@@ -58,6 +58,12 @@ RATE_NAMES = {
     "industry": taxonomy.INDUSTRIES,
     "nationality": taxonomy.NATIONALITIES,
     "theme": taxonomy.THEMES,
+}
+RATE_TITLES = {
+    "country": lambda: _("Country of work"),
+    "industry": lambda: _("Industry"),
+    "nationality": lambda: _("Nationality"),
+    "theme": lambda: _("Issue theme"),
 }
 VALIDATION = {
     "yes": "Validated by the workers",
@@ -151,15 +157,19 @@ def monthly_chart(data: DataAccess, filters: Filters, options: dict | None = Non
     for p in periods:
         running += cells[(p,)].value or 0
         cumulative.append(running)
-    x = [time_label(grain, p) for p in periods]
+    line = timeline(data, grain, periods)
+    x = line.labels
     figure = figures.bars_and_line(
         x,
         (name, [cells[(p,)].value for p in periods]),
         (_("Cumulative"), cumulative),
+        line.axis_title,
     )
-    rows = tuple((time_label(grain, p), cells[(p,)], c) for p, c in zip(periods, cumulative))
+    if line.partial:
+        figures.mark_partial(figure)
+    rows = tuple((label, cells[(p,)], c) for label, p, c in zip(x, periods, cumulative))
     table = TableData(name, (_("Period"), name, _("Cumulative")), rows)
-    notes = [grain_note(grain)]
+    notes = [grain_note(grain), line.note]
     if any(p.suppressed for p in cells.values()):
         notes.append(
             _(
@@ -184,12 +194,16 @@ def funnel_chart(data: DataAccess, filters: Filters, options: dict | None = None
                 "x": [v.value for v in values],
                 # Thousands separators, never SI suffixes ("60,003", not "60.003k").
                 "texttemplate": "%{value:,}<br>%{percentInitial:.0%}",
-                "marker": {"color": [figures.PALETTE[i] for i in range(len(values))]},
+                "marker": {"color": [colours.series(i) for i in range(len(values))]},
                 "hovertemplate": "%{y}: %{x:,}<extra></extra>",
             }
         ],
         "layout": figures.base_layout(
-            height=320, yaxis={"automargin": True}, margin={"l": 8, "r": 8, "t": 8, "b": 8}
+            height=320,
+            # Each stage is labelled with its count and share: no value axis to read.
+            xaxis={"visible": False},
+            yaxis={"automargin": True, "title": {"text": _("Stage")}},
+            margin={"l": 8, "r": 8, "t": 8, "b": 8},
         ),
     }
     rows = tuple((n, v, Share(share(v, reported))) for n, v in zip(names, values))
@@ -217,6 +231,7 @@ def routes_chart(data: DataAccess, filters: Filters, options: dict | None = None
         names,
         [None if s is None else round(100 * s, 1) for s in shares],
         _("% of cases remediated"),
+        _("Route"),
     )
     figure["layout"]["xaxis"]["tickformat"] = ",.0f"
     rows = tuple((n, cells[(r,)], Share(s)) for n, r, s in zip(names, routes, shares))
@@ -234,7 +249,9 @@ def ttr_median_chart(
     themes = [t for t in taxonomy.THEMES if (t,) in medians]
     shown = [t for t in themes if medians[(t,)][1] is not None]
     names = [_(taxonomy.THEMES[t]) for t in shown]
-    figure = figures.ranked_bars(names, [medians[(t,)][1] for t in shown], _("Median months"))
+    figure = figures.ranked_bars(
+        names, [medians[(t,)][1] for t in shown], _("Median months"), _("Issue theme")
+    )
     rows = tuple(
         (_(taxonomy.THEMES[t]), medians[(t,)][0], _months(medians[(t,)][1])) for t in themes
     )
@@ -248,8 +265,6 @@ def ttr_median_chart(
         notes.append(
             _("Themes with fewer than {k} remediated cases have no median.").format(k=data.params.k)
         )
-    if filters.issue:
-        notes.append(_("The issue filter does not apply to themes."))
     return ChartResult(figure, table, " ".join(notes))
 
 
@@ -272,7 +287,7 @@ def ttr_distribution_chart(
                 "type": "bar",
                 "x": list(buckets),
                 "y": [v.value for v in values],
-                "marker": {"color": figures.PALETTE[0]},
+                "marker": {"color": colours.CATEGORICAL[0]},
                 "hovertemplate": "%{x}: %{y:,}<extra></extra>",
                 "name": _("Cases remediated"),
             }
@@ -315,6 +330,7 @@ def rate_chart(data: DataAccess, filters: Filters, options: dict | None = None) 
         [_(names[c]) for c in ranked],
         [round(100 * rates[c], 1) for c in ranked],
         _("% of cases received remediated"),
+        RATE_TITLES[by](),
     )
     figure["layout"]["xaxis"]["tickformat"] = ",.0f"
     withheld = [c for c in codes if rates[c] is None]
@@ -347,7 +363,7 @@ def validated_chart(data: DataAccess, filters: Filters, options: dict | None = N
     series_values = [
         (_(label), [cells[(y, code)].value for y in years]) for code, label in VALIDATION.items()
     ]
-    figure = figures.stacked_bars(years, series_values, _("Cases remediated"))
+    figure = figures.stacked_bars(years, series_values, _("Cases remediated"), _("Year"))
     rows = tuple((y, *(cells[(y, code)] for code in VALIDATION)) for y in years)
     table = TableData(
         _("Cases remediated by validation"),
@@ -362,7 +378,8 @@ def charts() -> list[Chart]:
         Chart(monthly_meta(), monthly_chart),
         Chart(funnel_meta(), funnel_chart),
         Chart(routes_meta(), routes_chart),
-        Chart(ttr_median_meta(), ttr_median_chart),
+        # A median per theme: an issue filter would leave one theme of one category.
+        Chart(ttr_median_meta(), ttr_median_chart, ("issue",)),
         Chart(ttr_distribution_meta(), ttr_distribution_chart),
         Chart(rate_meta(), rate_chart),
         Chart(validated_meta(), validated_chart),

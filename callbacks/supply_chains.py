@@ -15,7 +15,7 @@ from dash import Input, Output, no_update
 from callbacks import crossfilter, figures
 from callbacks import worksite_figures as wf
 from callbacks.charts import Chart, ChartResult, Share, TableData, register_chart
-from callbacks.protected import grain_note, refused_note, selection_state, series, time_label
+from callbacks.protected import grain_note, refused_note, selection_state, series, timeline
 from data_access import taxonomy
 from data_access.disclosure import SUPPRESSED, Published, share
 from data_access.filters import Filters
@@ -100,7 +100,9 @@ def issues_chart(data: DataAccess, f: Filters, options: dict | None = None) -> C
         values = [split.get((c, nat)) for c in codes]
         if any(v is not None and not v.suppressed and v.value for v in values):
             series.append((_(taxonomy.NATIONALITIES[nat]), [_v(v) for v in values]))
-    figure = wf.hbars(names, series, title, [_custom(issue=c) for c in codes])
+    figure = wf.hbars(
+        names, series, title, [_custom(issue=c) for c in codes], y_title=_("Issue category")
+    )
     shown = [n for n in nats if _(taxonomy.NATIONALITIES[n]) in {s[0] for s in series}]
     rows = tuple(
         (name, total, *(split.get((code, n), SUPPRESSED) for n in shown))
@@ -139,6 +141,8 @@ def heatmap_chart(data: DataAccess, f: Filters, options: dict | None = None) -> 
         shares,
         [[_custom(issue=c, industry=i) for i in industries] for c in issues],
         _("Share of cases"),
+        _("withheld: too few cases to publish"),
+        (_("Industry"), _("Issue category")),
     )
     rows = tuple(
         (_(taxonomy.ISSUES[c].name), *(Share(s) for s in row)) for c, row in zip(issues, shares)
@@ -146,7 +150,7 @@ def heatmap_chart(data: DataAccess, f: Filters, options: dict | None = None) -> 
     header = (_("Issue category"), *(_(taxonomy.INDUSTRIES[i]) for i in industries))
     table = TableData(_("Share of each industry's cases reporting each issue"), header, rows)
     return ChartResult(
-        figure, table, _("Empty cells: too few cases to publish. A case can report several.")
+        figure, table, _("Grey cells: too few cases to publish. A case can report several.")
     )
 
 
@@ -165,16 +169,19 @@ def trend_chart(data: DataAccess, f: Filters, options: dict | None = None) -> Ch
         return _empty(refused_note(f))
     cells = result.as_dict()
     periods = sorted({key[0] for key in cells})
-    x = [time_label(grain, p) for p in periods]
+    line = timeline(data, grain, periods)
+    x = line.labels
     lines = [
         (_(taxonomy.ISSUES[c].name), [_v(cells[(p, c)]) for p in periods], _custom(issue=c))
         for c in top
     ]
-    figure = wf.lines(x, lines, title)
+    figure = wf.lines(x, lines, title, line.axis_title)
+    if line.partial:
+        figures.mark_partial(figure)
     rows = tuple((label, *(cells[(p, c)] for c in top)) for label, p in zip(x, periods))
     header = (_("Period"), *(_(taxonomy.ISSUES[c].name) for c in top))
     table = TableData(_("{m} per period, top five issues").format(m=title), header, rows)
-    return ChartResult(figure, table, grain_note(grain))
+    return ChartResult(figure, table, " ".join(n for n in (grain_note(grain), line.note) if n))
 
 
 # -- map of worksite countries --------------------------------------------------------
@@ -194,6 +201,11 @@ def map_chart(data: DataAccess, f: Filters, options: dict | None = None) -> Char
         [_(taxonomy.COUNTRIES[c]) for c, _p in shown],
         [_custom(country=c) for c, _p in shown],
         title,
+        (
+            [taxonomy.ISO3[c] for c in withheld],
+            [_(taxonomy.COUNTRIES[c]) for c in withheld],
+        ),
+        _("fewer than {k}: withheld").format(k=data.params.k),
     )
     rows = tuple((_(taxonomy.COUNTRIES[key[0]]), p) for key, p in result.rows)
     table = TableData(
@@ -235,7 +247,8 @@ def theme_chart(data: DataAccess, f: Filters, options: dict | None = None) -> Ch
             "A case is counted once per theme, however many of its categories it reports. "
             "Click a theme to see its categories."
         )
-    figure = wf.hbars(names, [(title, [_v(p) for _c, p in items])], title, custom)
+    axis = _("Issue category") if theme in taxonomy.THEMES else _("Issue theme")
+    figure = wf.hbars(names, [(title, [_v(p) for _c, p in items])], title, custom, y_title=axis)
     rows = tuple((name, p) for name, (_c, p) in zip(names, items))
     return ChartResult(figure, TableData(caption, (_("Theme or category"), title), rows), note)
 
@@ -251,7 +264,7 @@ def tier_chart(data: DataAccess, f: Filters, options: dict | None = None) -> Cha
     tiers = list(taxonomy.TIERS)
     values = [cells[(t,)] for t in tiers]
     names = [_(taxonomy.TIERS[t]) for t in tiers]
-    figure = wf.hbars(names, [(title, [_v(p) for p in values])], title)
+    figure = wf.hbars(names, [(title, [_v(p) for p in values])], title, y_title=_("Tier"))
     table = TableData(
         _("{m} by supply-chain tier of the worksite").format(m=title),
         (_("Tier"), title),
@@ -262,9 +275,10 @@ def tier_chart(data: DataAccess, f: Filters, options: dict | None = None) -> Cha
 
 def charts() -> list[Chart]:
     return [
-        Chart(layout.issues_meta(), issues_chart),
+        # Issues are what these two rank and follow: all are drawn, whatever the filter.
+        Chart(layout.issues_meta(), issues_chart, ("issue",)),
         Chart(layout.heatmap_meta(), heatmap_chart),
-        Chart(layout.trend_meta(), trend_chart),
+        Chart(layout.trend_meta(), trend_chart, ("issue",)),
         Chart(layout.map_meta(), map_chart),
         Chart(layout.theme_meta(), theme_chart),
         Chart(layout.tier_meta(), tier_chart),

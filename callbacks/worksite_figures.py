@@ -7,7 +7,8 @@ option) a click on it sets, e.g. "issue=deception" or "issue=deception&industry=
 
 from __future__ import annotations
 
-from callbacks.figures import PALETTE, base_layout
+from callbacks.figures import base_layout
+from layouts import colours
 
 
 def hbars(
@@ -16,6 +17,8 @@ def hbars(
     x_title: str,
     customdata: list[str] | None = None,
     percent: bool = False,
+    *,
+    y_title: str,
     bounds: list[bool] | None = None,
     bound_text: str = "",
 ) -> dict:
@@ -32,7 +35,7 @@ def hbars(
             "name": name,
             "x": values[::-1],
             "y": labels[::-1],
-            "marker": {"color": PALETTE[i % len(PALETTE)]},
+            "marker": {"color": colours.series(i)},
             "hovertemplate": "%{y}: "
             + value_format
             + "<extra>"
@@ -54,14 +57,14 @@ def hbars(
         if customdata is not None:
             trace["customdata"] = customdata[::-1]
         data.append(trace)
-    axis = {"title": {"text": x_title}, "gridcolor": "#ddd"}
+    axis = {"title": {"text": x_title}, "gridcolor": colours.GRID}
     axis["tickformat"] = ".0%" if percent else ",d"
     if percent:
         axis["range"] = [0, 1]
     layout = base_layout(
         height=max(220, 30 * len(labels) + 90),
         xaxis=axis,
-        yaxis={"automargin": True},
+        yaxis={"automargin": True, "title": {"text": y_title}},
         barmode="stack",
         showlegend=len(series) > 1,
     )
@@ -69,34 +72,88 @@ def hbars(
     return {"data": data, "layout": layout}
 
 
+def no_data_key(text: str) -> dict:
+    """A key above the plot saying what the grey of NO_DATA means (above: below the
+    plot it would fall on rotated tick labels)."""
+    return {
+        "text": f'<span style="color:{colours.NO_DATA}">■</span> ' + text,
+        "xref": "paper",
+        "yref": "paper",
+        "x": 0,
+        "y": 1,
+        "yshift": 4,
+        "xanchor": "left",
+        "yanchor": "bottom",
+        "showarrow": False,
+        "font": {"size": 12},
+    }
+
+
 def heatmap(
-    x: list[str], y: list[str], z: list[list], customdata: list[list[str]], title: str
+    x: list[str],
+    y: list[str],
+    z: list[list],
+    customdata: list[list[str]],
+    title: str,
+    withheld_text: str,
+    axis_titles: tuple[str, str] = ("", ""),
 ) -> dict:
-    """Shares in [0, 1]; a withheld cell is None and shows as a gap."""
-    data = [
+    """Shares in [0, 1], light (low) to dark (high); a withheld cell is None.
+
+    Withheld cells are drawn grey by a trace of their own beneath the shares, with the
+    grey named under the plot: a gap would show the page's white, which is the colour
+    of "low" on most scales.
+    """
+    withheld = [[1 if v is None else None for v in row] for row in z]
+    data = []
+    if any(v is not None for row in withheld for v in row):
+        data.append(
+            {
+                "type": "heatmap",
+                "x": x,
+                "y": y,
+                "z": withheld,
+                "colorscale": [[0, colours.NO_DATA], [1, colours.NO_DATA]],
+                "showscale": False,
+                "hoverongaps": False,
+                "xgap": 1,
+                "ygap": 1,
+                "hovertemplate": "%{y} · %{x}: " + withheld_text + "<extra></extra>",
+                "name": withheld_text,
+                # A flag, not a number: downloads and their tests skip it.
+                "meta": "no-data",
+            }
+        )
+    data.append(
         {
             "type": "heatmap",
             "x": x,
             "y": y,
             "z": z,
             "customdata": customdata,
-            "colorscale": "Blues",
+            "colorscale": colours.SEQUENTIAL,
             "zmin": 0,
+            "xgap": 1,
+            "ygap": 1,
             "hoverongaps": False,
-            "colorbar": {"title": {"text": title}, "tickformat": ".0%"},
+            "colorbar": {"title": {"text": title}, "tickformat": ".0%", "thickness": 14},
             "hovertemplate": "%{y} · %{x}: %{z:.0%}<extra></extra>",
+            "name": title,
         }
-    ]
+    )
     layout = base_layout(
-        height=max(300, 26 * len(y) + 140),
-        xaxis={"automargin": True, "tickangle": -30},
-        yaxis={"automargin": True, "autorange": "reversed"},
+        height=max(300, 26 * len(y) + 160),
+        xaxis={"automargin": True, "tickangle": -30, "title": {"text": axis_titles[0]}},
+        yaxis={"automargin": True, "autorange": "reversed", "title": {"text": axis_titles[1]}},
+        annotations=[no_data_key(withheld_text)] if len(data) > 1 else [],
+        plot_bgcolor=colours.BORDER,
     )
     layout["margin"]["l"] = 8
+    layout["margin"]["t"] = 32 if len(data) > 1 else 16
     return {"data": data, "layout": layout}
 
 
-def lines(x: list[str], series: list[tuple[str, list, str]], y_title: str) -> dict:
+def lines(x: list[str], series: list[tuple[str, list, str]], y_title: str, x_title: str) -> dict:
     """One line per (name, values, customdata); None values leave a gap."""
     data = [
         {
@@ -107,19 +164,47 @@ def lines(x: list[str], series: list[tuple[str, list, str]], y_title: str) -> di
             "y": values,
             "customdata": [custom] * len(x),
             "connectgaps": False,
-            "marker": {"color": PALETTE[i % len(PALETTE)], "size": 5},
-            "line": {"color": PALETTE[i % len(PALETTE)]},
+            "marker": {"color": colours.series(i), "size": 5},
+            "line": {"color": colours.series(i)},
             "hovertemplate": "%{x}: %{y:,}<extra>" + name + "</extra>",
         }
         for i, (name, values, custom) in enumerate(series)
     ]
-    return {"data": data, "layout": base_layout(y_title=y_title)}
+    return {"data": data, "layout": base_layout(y_title=y_title, x_title=x_title)}
 
 
 def choropleth(
-    locations: list[str], values: list, names: list[str], customdata: list[str], title: str
+    locations: list[str],
+    values: list,
+    names: list[str],
+    customdata: list[str],
+    title: str,
+    withheld: tuple[list[str], list[str]] = ([], []),
+    withheld_text: str = "",
 ) -> dict:
-    data = [
+    """Countries light (few) to dark (many); `withheld` (ISO-3 codes, names) grey.
+
+    Countries outside the data keep the pale land colour; withheld ones are grey and
+    named as such under the map, so neither reads as "few".
+    """
+    data = []
+    if withheld[0]:
+        data.append(
+            {
+                "type": "choropleth",
+                "locationmode": "ISO-3",
+                "locations": withheld[0],
+                "z": [1] * len(withheld[0]),
+                "text": withheld[1],
+                "colorscale": [[0, colours.NO_DATA], [1, colours.NO_DATA]],
+                "showscale": False,
+                "marker": {"line": {"color": colours.BORDER, "width": 0.5}},
+                "hovertemplate": "%{text}: " + withheld_text + "<extra></extra>",
+                "name": withheld_text,
+                "meta": "no-data",
+            }
+        )
+    data.append(
         {
             "type": "choropleth",
             "locationmode": "ISO-3",
@@ -127,37 +212,50 @@ def choropleth(
             "z": values,
             "text": names,
             "customdata": customdata,
-            "colorscale": "Blues",
+            "colorscale": colours.SEQUENTIAL,
             "zmin": 0,
-            "marker": {"line": {"color": "#666", "width": 0.5}},
-            "colorbar": {"title": {"text": title}, "tickformat": ",d"},
+            "marker": {"line": {"color": colours.BORDER, "width": 0.5}},
+            "colorbar": {
+                "title": {"text": title},
+                "tickformat": ",d",
+                "thickness": 14,
+                "len": 0.8,
+            },
             "hovertemplate": "%{text}: %{z:,}<extra></extra>",
+            "name": title,
         }
-    ]
+    )
     layout = base_layout(
         height=380,
         geo={
             "scope": "asia",
             "showframe": False,
             "showcountries": True,
-            "countrycolor": "#bbb",
+            "countrycolor": colours.BORDER,
+            "showland": True,
+            "landcolor": colours.LAND,
+            "coastlinecolor": colours.COASTLINE,
             "fitbounds": "locations",
             "projection": {"type": "natural earth"},
         },
+        annotations=[no_data_key(withheld_text)] if withheld[0] else [],
     )
-    layout["margin"] = {"l": 0, "r": 0, "t": 0, "b": 0}
+    layout["margin"] = {"l": 0, "r": 0, "t": 28 if withheld[0] else 0, "b": 0}
     return {"data": data, "layout": layout}
 
 
-def vbars(labels: list[str], values: list, y_title: str) -> dict:
+def vbars(labels: list[str], values: list, y_title: str, x_title: str) -> dict:
     data = [
         {
             "type": "bar",
             "x": labels,
             "y": values,
-            "marker": {"color": PALETTE[0]},
+            "marker": {"color": colours.CATEGORICAL[0]},
             "hovertemplate": "%{x}: %{y:,}<extra></extra>",
             "name": y_title,
         }
     ]
-    return {"data": data, "layout": base_layout(y_title=y_title, showlegend=False)}
+    return {
+        "data": data,
+        "layout": base_layout(y_title=y_title, x_title=x_title, showlegend=False),
+    }

@@ -83,6 +83,12 @@ class Built:
     def as_of_label(self) -> str:
         return month_label(self.info.as_of)
 
+    @property
+    def scope(self) -> str:
+        """The filters the chart applies, in words, then those it does not."""
+        applied = describe(self.filters, not_applied=self.chart.not_applied)
+        return " ".join(n for n in (applied, self.chart.scope_note(self.filters)) if n)
+
 
 def build(data: DataAccess, slug: str, chart_id: str, search: str) -> Built:
     """Rebuild a chart from a query string; 404 for an unknown view or chart."""
@@ -93,7 +99,7 @@ def build(data: DataAccess, slug: str, chart_id: str, search: str) -> Built:
     filters, notices = parse_query(search)
     options, option_notices = parse_options(search)
     info = data.version()
-    result = chart.build(data, filters, options)
+    result = chart.answer(data, filters, options)
     return Built(view, chart, filters, options, notices + option_notices, info, result, data.params)
 
 
@@ -106,7 +112,8 @@ def header_block(built: Built, url: str, accessed: dt.date) -> list[tuple[str, s
         ("title", meta.title),
         ("definition", meta.definition),
         ("view", built.view.label()),
-        ("filters", describe(built.filters)),
+        ("filters", describe(built.filters, not_applied=built.chart.not_applied)),
+        ("not applied", built.chart.scope_note(built.filters) or _("none")),
         ("data version", str(built.info.version)),
         ("data as of", built.info.as_of),
         ("disclosure", disclosure_rule(built.params)),
@@ -245,7 +252,7 @@ def export_payload(built: Built) -> dict:
         "figure": export_figure(
             built.result.figure,
             meta.title,
-            describe(built.filters),
+            built.scope,
             built.as_of_label,
             source_line(built.info.version, built.info.synthetic),
             synthetic_label() if built.info.synthetic else "",
@@ -311,7 +318,7 @@ th[scope=row] {{ text-align: left; }}
 <body>
 {banner}
 <h1 id="embed-title">{escape(meta.title)}</h1>
-<p class="meta" id="embed-filters">{escape(describe(built.filters))}</p>
+<p class="meta" id="embed-filters">{escape(built.scope)}</p>
 {note}
 <div id="chart" role="img" aria-label="{escape(meta.title)}"></div>
 {table_html}

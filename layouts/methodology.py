@@ -399,6 +399,24 @@ def methodology_layout(
                     "licence (CC BY 4.0): cite the dashboard, the data version and the as-of date."
                 )
             ),
+            html.P(
+                _(
+                    "A chart drawn without one of the filters you set says so above it (for "
+                    "example “All corridors shown; Nepal → Kuwait highlighted.”), and its CSV "
+                    "lists the filters it applies and, apart, those it does not."
+                )
+            ),
+            html.H2(_("Reading the charts"), className="h5 mt-4"),
+            html.P(
+                _(
+                    "Colours are chosen to stay distinguishable with the common forms of colour "
+                    "blindness. On maps and heatmaps, darker means more; grey means no "
+                    "published number (fewer than {k} cases, or none), never “few”. A quarter "
+                    "or year that the data ends partway through is labelled with its last month, "
+                    "such as “2026-Q4 (to Nov)”, drawn faded and hatched, and never compared with "
+                    "whole periods."
+                ).format(k=k)
+            ),
             html.H2(_("Known limitations"), className="h5 mt-4"),
             html.Ul(
                 [
@@ -418,6 +436,12 @@ def methodology_layout(
                         _(
                             "Recent months are incomplete: cases opened recently may not be "
                             "resolved yet."
+                        )
+                    ),
+                    html.Li(
+                        _(
+                            "The last quarter or year runs only to the month the data is as of: "
+                            "it is marked on the charts and left out of trends."
                         )
                     ),
                 ]

@@ -81,7 +81,8 @@ def corridor_table_section(as_of_label: str, sort: str) -> html.Section:
                         "Cases and workers affected received in the period, the three issues "
                         "reported most, the share of those cases remediated so far, and the "
                         "trend: the period's year (for all years, the latest complete year) "
-                        "against the year before. "
+                        "against the year before; none for a year still under way, which "
+                        "holds fewer months than the year before it. "
                         "Select a corridor's name to follow it."
                     ),
                     className="chart-definition text-body-secondary small",

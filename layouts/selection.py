@@ -31,9 +31,49 @@ def filter_items(filters: Filters, as_of: str | None = None) -> list[tuple[str, 
     return items
 
 
-def describe(filters: Filters, as_of: str | None = None) -> str:
-    """The active filters in one sentence, for citations, downloads and screen readers."""
-    items = filter_items(filters, as_of)
+def describe(filters: Filters, as_of: str | None = None, not_applied: tuple[str, ...] = ()) -> str:
+    """The active filters in one sentence, for citations, downloads and screen readers;
+    for a chart, only those it applies (`not_applied` are said by scope_note)."""
+    items = [(p, label) for p, label in filter_items(filters, as_of) if p not in not_applied]
+    if not items and without(filters, not_applied) != filters:
+        return _("Showing everything: none of the filters set applies to this chart.")
     if not items:
         return _("Showing everything: no filters are set.")
     return _("Showing: {filters}.").format(filters="; ".join(label for _p, label in items))
+
+
+def without(filters: Filters, names: tuple[str, ...]) -> Filters:
+    """`filters` less the named ones (URL names: "corridor" clears both its ends)."""
+    fields_ = [f for n in names for f in (("origin", "destination") if n == "corridor" else (n,))]
+    return filters.without(*fields_) if fields_ else filters
+
+
+def scope_note(
+    filters: Filters, not_applied: tuple[str, ...], highlighted: tuple[str, ...] = ()
+) -> str:
+    """What a chart says of the active filters it does not apply: "All corridors shown;
+    Nepal → Kuwait highlighted.", "Not applied to this chart: Malaysia." Empty when it
+    applies every active filter."""
+    items = [(p, label) for p, label in filter_items(filters) if p in not_applied]
+    notes = []
+    for param, label in items:
+        if param in highlighted:
+            notes.append(
+                _("All {what} shown; {value} highlighted.").format(what=_all_of(param), value=label)
+            )
+    plain = [label for p, label in items if p not in highlighted]
+    if plain:
+        notes.append(_("Not applied to this chart: {filters}.").format(filters="; ".join(plain)))
+    return " ".join(notes)
+
+
+def _all_of(param: str) -> str:
+    return {
+        "corridor": _("corridors"),
+        "issue": _("issue categories"),
+        "country": _("countries"),
+        "nationality": _("nationalities"),
+        "industry": _("industries"),
+        "channel": _("channels"),
+        "period": _("years"),
+    }[param]

@@ -28,6 +28,8 @@ WAIT = 120
 # Every view, and the selections that draw the figures a plain visit does not.
 PAGES = [view.path for view in all_views()] + [
     ids.PATH_RECRUITMENT + "?corridor=NP-KW&compare=NP-SA",
+    # Thin enough to be shown by year, the last one under way: faded, hatched bars.
+    ids.PATH_OVERVIEW + "?corridor=NP-KW",
     ids.PATH_EXPOSURE + "?fp=TH:seafood:12:KH,MM~MY:electronics:30:",
 ]
 # Plotly.validate's codes that lose nothing: "invisible" (a trace hidden on purpose) and

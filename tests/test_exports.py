@@ -91,8 +91,8 @@ def _same_value(csv_text: str, shown: str, k: int) -> bool:
 def _figure_numbers(figure: dict) -> list[float]:
     numbers = []
     for trace in figure.get("data", []):
-        if trace.get("meta") == "geometry":
-            continue  # map coordinates, not published numbers
+        if trace.get("meta") in ("geometry", "no-data"):
+            continue  # map coordinates, or the flag of withheld cells: not published numbers
         for key in ("x", "y", "z", "values", "value"):
             values = trace.get(key)
             values = values if isinstance(values, (list, tuple)) else [values]
@@ -171,7 +171,9 @@ def test_ex004_csv_header_block_says_what_where_when_and_under_which_rules(
     info = data.version()
     assert header["title"] == chart.meta.title
     assert header["definition"] == " ".join(chart.meta.definition.split())
-    assert "Malaysia" in header["filters"]
+    # A chart lists the country as applied, or as not applied where it says so.
+    where = "not applied" if "country" in chart.not_applied else "filters"
+    assert "Malaysia" in header[where]
     assert header["data version"] == str(info.version)
     assert header["data as of"] == info.as_of
     assert f"below {data.params.k}" in header["disclosure"]

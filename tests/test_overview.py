@@ -84,8 +84,9 @@ def test_ov004_issue_chart_figure_equals_its_table(data):
 
 
 def test_ov005_contacts_chart_notes_filters_that_do_not_apply(data):
-    note = overview.contacts_chart(data, Filters(country="TH")).note
-    assert "Only the period, nationality and channel filters apply" in note
+    chart = next(c for c in overview.charts() if c.id.endswith("contacts"))
+    note = chart.answer(data, Filters(country="TH"), {}).note
+    assert "Not applied to this chart: Thailand." in note
 
 
 def test_ov006_thin_series_falls_back_to_quarters_or_years(data):

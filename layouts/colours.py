@@ -1,0 +1,67 @@
+"""The product's one colour system: every figure takes its colours from here.
+
+Why these colours (docs/colours.md says the same for readers and designers):
+
+- CATEGORICAL is Okabe-Ito, whose eight colours stay distinguishable under the common
+  colour-vision deficiencies (protanopia, deuteranopia, tritanopia). Series take them in
+  order; the eighth (black) is kept for totals.
+- SEQUENTIAL runs from light (few) to dark (many) in one hue, so "more" reads as "darker"
+  and the order survives grey-scale printing and any colour-vision deficiency: lightness
+  alone carries it. Its lightest step is a visible blue, never white, so a low value is
+  never mistaken for an empty cell.
+- NO_DATA is a neutral grey with no hue, used only for "no published number" (withheld
+  or not in the data), always with a legend or annotation saying so, and never a step of
+  any scale, so "withheld" and "low" cannot be confused.
+- HIGHLIGHT (vermilion) marks the reader's own selection (a corridor, a bar); CONTEXT is
+  the muted blue of everything else drawn beside it.
+- PARTIAL_OPACITY fades a period that is still under way (with a hatch on bars).
+"""
+
+from __future__ import annotations
+
+# Okabe & Ito (2008), "Color Universal Design".
+BLUE = "#0072B2"
+ORANGE = "#E69F00"
+GREEN = "#009E73"
+PINK = "#CC79A7"
+SKY = "#56B4E9"
+VERMILION = "#D55E00"
+YELLOW = "#F0E442"
+BLACK = "#000000"
+CATEGORICAL = (BLUE, ORANGE, GREEN, PINK, SKY, VERMILION, YELLOW, BLACK)
+
+# ColorBrewer "Blues" (Brewer, colorbrewer2.org), light to dark, its near-white first step
+# dropped so the lowest value still shows colour.
+SEQUENTIAL_STEPS = ("#c6dbef", "#9ecae1", "#6baed6", "#4292c6", "#2171b5", "#08519c", "#08306b")
+SEQUENTIAL = [
+    [round(i / (len(SEQUENTIAL_STEPS) - 1), 4), colour] for i, colour in enumerate(SEQUENTIAL_STEPS)
+]
+
+NO_DATA = "#bdbdbd"  # withheld or absent: a grey of no hue, never on the scale
+NO_DATA_PATTERN = "x"  # the hatch that marks it where a pattern can be drawn
+HIGHLIGHT = VERMILION
+CONTEXT = BLUE
+NEUTRAL = "#595959"  # markers and labels that are not data (places, nodes)
+LAND = "#f2f2f2"  # basemap land outside the data
+COASTLINE = "#9e9e9e"
+BORDER = "#ffffff"  # borders between coloured areas
+
+GRID = "#dddddd"
+GRID_LIGHT = "#eeeeee"
+TEXT = "#1d2733"
+TRANSPARENT = "rgba(0,0,0,0)"
+
+PARTIAL_OPACITY = 0.45
+PARTIAL_PATTERN = "/"
+
+
+def rgba(colour: str, alpha: float) -> str:
+    """A "#rrggbb" colour with transparency, for overlapping marks (flows, links)."""
+    red, green, blue = (int(colour[i : i + 2], 16) for i in (1, 3, 5))
+    return f"rgba({red},{green},{blue},{alpha})"
+
+
+def series(i: int) -> str:
+    """The i-th categorical colour; after the seventh, the order starts again (black is
+    for totals)."""
+    return CATEGORICAL[i % (len(CATEGORICAL) - 1)]
