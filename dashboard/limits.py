@@ -41,6 +41,10 @@ def install(server: Flask) -> Limiter:
         swallow_errors=True,
     )
 
+    # Flask-Limiter keeps only a weak reference to itself when RATELIMIT_ENABLED is off;
+    # the limited views would then fail once the limiter is collected.
+    server.extensions["ilm_limiter"] = limiter
+
     @server.errorhandler(429)
     def _too_many(exc):
         message = f"rate limit exceeded ({exc.description}); retry later"

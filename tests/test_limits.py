@@ -7,6 +7,7 @@ of trusted proxies) and shared by every process through Redis when it is configu
 
 from __future__ import annotations
 
+import gc
 import uuid
 
 import redis
@@ -87,3 +88,13 @@ def test_li005_budgets_are_shared_by_every_process_through_redis(small_url, redi
     keys = store.keys(f"*{prefix}*")
     assert keys, "the limiter did not write to Redis"
     store.delete(*keys)
+
+
+def test_li006_limits_switched_off_still_answer_every_surface(small_url):
+    """RATELIMIT_ENABLED=False (a benchmark's own client): no 429, and no 500 once the
+    app factory has returned and its locals are gone."""
+    client = _client(small_url, RATELIMIT_ENABLED=False, CALLBACK_RATE_LIMIT="1 per minute")
+    gc.collect()
+    for _ in range(3):
+        assert client.post("/_dash-update-component", json=KPI_CALL).status_code == 200
+    assert client.get("/download/overview/overview-issues.csv").status_code == 200
