@@ -84,8 +84,10 @@ def problems(driver) -> list[dict]:
 
 def save_page(driver, path: Path) -> None:
     """The whole page, not only the window, as one PNG (Chromium's DevTools capture)."""
+    # The capture lays the page out without a vertical scroll bar: as wide as the window.
     size = driver.execute_script(
-        "return [document.documentElement.scrollWidth, document.documentElement.scrollHeight]"
+        "var d = document.documentElement;"
+        "return [Math.max(d.scrollWidth, window.innerWidth), d.scrollHeight]"
     )
     shot = driver.execute_cdp_cmd(
         "Page.captureScreenshot",
