@@ -129,14 +129,17 @@ def check_window(window: int | str) -> int:
 class _Group:
     """Exact sums of a group of (worksite, category) rows, and who contributes."""
 
-    def __init__(self, rows: Iterable[SiteIssue]) -> None:
+    def __init__(self, rows: Iterable[SiteIssue] = ()) -> None:
         self.reported: dict[str, int] = defaultdict(int)  # per worksite
         self.found: dict[str, int] = defaultdict(int)
         self.keys: dict[str, int] = {}
         for row in rows:
-            self.reported[row.worksite_id] += row.reported
-            self.found[row.worksite_id] += row.found
-            self.keys[row.worksite_id] = row.key
+            self.add(row)
+
+    def add(self, row: SiteIssue) -> None:
+        self.reported[row.worksite_id] += row.reported
+        self.found[row.worksite_id] += row.found
+        self.keys[row.worksite_id] = row.key
 
     def sites(self) -> int:
         return len(self.reported)
@@ -254,22 +257,24 @@ class AuditGaps:
         # The selections this one nests in, one condition relaxed each.
         wider = [self.rows(f, w) for f, w in _relaxed(filters, window)]
         prefix = f"audit|w={window}|{sorted(filters.active().items())}"
-
-        def guarded(keep) -> tuple[_Group, bool]:
-            group = _Group(r for r in rows if keep(r))
-            near = any(
-                self.data.protector.near(_Group(r for r in other if keep(r)).more_than(group))
-                for other in wider
-            )
-            return group, near
-
-        overall, overall_near = guarded(lambda r: True)
+        overall = _Group(rows)
+        overall_near = any(
+            self.data.protector.near(_Group(other).more_than(overall)) for other in wider
+        )
         overall_rate = self._rate(prefix, overall, overall_near)
 
-        def breakdown(attr: str, values: Iterable[str]) -> tuple[tuple[str, Rate], ...]:
+        def breakdown(attr: str) -> tuple[tuple[str, Rate], ...]:
+            # One pass over each row set splits it by the attribute's value, so the cost
+            # does not grow with the number of values.
+            groups = _split(rows, attr)
+            around = [_split(other, attr) for other in wider]
             out = []
-            for value in sorted(set(values)):
-                group, near = guarded(lambda r, v=value: getattr(r, attr) == v)
+            for value in sorted(groups):
+                group = groups[value]
+                near = any(
+                    self.data.protector.near(split.get(value, _Group()).more_than(group))
+                    for split in around
+                )
                 # Within the selection, a row nests in the selection's whole: the rest of
                 # its worksites' pairs must come from at least K worksites too.
                 near = near or self.data.protector.near(overall.more_than(group))
@@ -292,9 +297,9 @@ class AuditGaps:
         return AuditGap(
             window,
             overall_rate,
-            breakdown("issue", (r.issue for r in rows)),
-            breakdown("industry", (r.industry for r in rows)),
-            breakdown("country", (r.country for r in rows)),
+            breakdown("issue"),
+            breakdown("industry"),
+            breakdown("country"),
             tuple(bins),
             bins[0].worksites,
             version,
@@ -334,6 +339,14 @@ class AuditGaps:
         if published_found.suppressed and not published_reported.suppressed:
             below = min(1.0, self.data.params.k / published_reported.value)
         return Rate(published_reported, published_found, n_sites, below)
+
+
+def _split(rows: Iterable[SiteIssue], attr: str) -> dict[str, _Group]:
+    """The rows' groups by the value of one attribute (issue, industry or country)."""
+    groups: dict[str, _Group] = defaultdict(_Group)
+    for row in rows:
+        groups[getattr(row, attr)].add(row)
+    return groups
 
 
 def _site_issue(row) -> SiteIssue:
