@@ -78,6 +78,31 @@ SELECTIONS: dict[str, dict] = {
 for _selection in SELECTIONS.values():
     Filters(**_selection)  # a typo here would measure an error page
 
+
+def _footprint(rows: int) -> dict:
+    """A brand's footprint as the exposure view keeps it: `rows` (country, industry) rows
+    with weights and two nationalities each, in a fixed order."""
+    pairs = [(c, i) for c in sorted(taxonomy.COUNTRIES) for i in sorted(taxonomy.INDUSTRIES)]
+    nationalities = sorted(taxonomy.NATIONALITIES)
+    return {
+        "source": "ui",
+        "rows": [
+            [country, industry, n + 1, nationalities[n % len(nationalities) :][:2]]
+            for n, (country, industry) in enumerate(pairs[:rows])
+        ],
+    }
+
+
+# A view's own controls at a value a reader gives them, not empty: an empty footprint or
+# no second corridor would time a callback that has nothing to do.
+VIEW_INPUTS: dict[tuple[str, str], object] = {(ids.EX_FOOTPRINT, "data"): _footprint(20)}
+# The compare cards draw when a corridor is selected (two selections above) and a second
+# one is chosen here.
+EXERCISED_OPTIONS = {"compare": "NP-SA"}
+# An answer this close to the do-nothing floor, or this small, did no real work.
+NOT_EXERCISED_RATIO = 1.5
+NOT_EXERCISED_BYTES = 1000
+
 # The targets of issue 7, with the size at which each applies.
 TARGETS = {
     "cold_p95_ms": 50.0,  # at 1M cases
@@ -239,13 +264,13 @@ def _entry(component_id: str, prop: str, selection: dict, options: dict):
             return {"id": wire, "property": prop, "value": options.get(wire.get("name"))}
         return {"id": wire, "property": prop, "value": None}
     else:
-        value = None  # a view's own control at its initial (empty) value
+        value = VIEW_INPUTS.get((component_id, prop))
     return {"id": component_id, "property": prop, "value": value}
 
 
 def payload(target: Target, selection: dict, options: dict | None = None) -> dict:
     """The body the Dash renderer POSTs when the filter store changes."""
-    options = default_options() if options is None else options
+    options = {**default_options(), **EXERCISED_OPTIONS} if options is None else options
     return {
         "output": target.key,
         "outputs": target.outputs,
@@ -1046,6 +1071,14 @@ SECTIONS = (
 )
 
 
+def exercised(s: CallbackStats) -> str:
+    if not s.cold:
+        return "–"
+    small = p50(s.raw_bytes) < NOT_EXERCISED_BYTES
+    idle = p50(s.cold_over_floor) < NOT_EXERCISED_RATIO
+    return "**not exercised**" if small or idle else "yes"
+
+
 def _ms(value) -> str:
     if value is None or value != value:
         return "–"
@@ -1145,16 +1178,23 @@ def report(cases: list[Case], bundles: dict | None, header: str) -> str:
         f"{len(SELECTIONS)} filter selections: " + ", ".join(SELECTIONS) + ".",
         "",
         "| cases | backend | view | callback | cold p50 | cold p95 | warm p50 | warm p95 "
-        "| response KB (gzip) |",
-        "| ---: | --- | --- | --- | ---: | ---: | ---: | ---: | ---: |",
+        "| response KB (gzip) | exercised |",
+        "| ---: | --- | --- | --- | ---: | ---: | ---: | ---: | ---: | --- |",
     ]
     for c in cases:
         for s in c.callbacks:
             out.append(
                 f"| {c.cases:,} | {c.backend} | {s.view} | {s.name} | {_ms(p50(s.cold))} "
                 f"| {_ms(percentile(s.cold, 0.95))} | {_ms(p50(s.warm))} "
-                f"| {_ms(percentile(s.warm, 0.95))} | {p50(s.gzip_bytes) / 1000:.1f} |"
+                f"| {_ms(percentile(s.warm, 0.95))} | {p50(s.gzip_bytes) / 1000:.1f} "
+                f"| {exercised(s)} |"
             )
+    out += [
+        "",
+        f"“not exercised”: the answer's median is within {NOT_EXERCISED_RATIO}× of the floor "
+        f"or under {NOT_EXERCISED_BYTES / 1000:g} KB raw: the callback had little to do for "
+        "these inputs, so its time says little about its cost.",
+    ]
     for c in cases:
         for s in c.callbacks:
             if s.unanswered:

@@ -86,7 +86,7 @@ def summary(title: str, results: list) -> None:
         size = max((r[3] for r in rows), default=0)
         print(
             f"| {name} | {len(rows)} | {len(errors)} | {', '.join(statuses)} "
-            f"| {percentile(times, 50):.0f} | {percentile(times, 95):.0f} | {max(times):.0f} "
+            f"| {percentile(times, 0.5):.0f} | {percentile(times, 0.95):.0f} | {max(times):.0f} "
             f"| {size:,} |"
         )
 
