@@ -7,7 +7,8 @@
      heatmap gets the whole width (a 336 px map beside a full-height bar was 150 px tall).
    - Long category labels of horizontal bars and heatmap rows wrap onto two lines, so
      they are neither cut ("ithheld, late or underpaid") nor squeeze the bars to 70 px.
-   - A legend lies flat above the plot, clear of the axis labels. */
+   - A legend lies flat above the plot, clear of the axis labels.
+   - A funnel keeps room on its right for the numbers written beside its stages. */
 (function () {
   "use strict";
 
@@ -38,7 +39,8 @@
     var seen = [];
     data.forEach(function (trace) {
       var horizontal = trace.type === "bar" && trace.orientation === "h";
-      if ((horizontal || trace.type === "heatmap") && Array.isArray(trace.y)) {
+      var rows = horizontal || trace.type === "heatmap" || trace.type === "funnel";
+      if (rows && Array.isArray(trace.y)) {
         trace.y.forEach(function (y) {
           if (typeof y === "string" && seen.indexOf(y) < 0) {
             seen.push(y);
@@ -85,6 +87,10 @@
       yaxis.tickfont = Object.assign({ size: 11 }, yaxis.tickfont);
     }
     var legend = 0;
+    if (data.some(function (trace) { return trace.type === "funnel"; })) {
+      // Room on the right for the count written beside the narrowest stage ("19,07").
+      margin.r = Math.max(margin.r || 0, 48);
+    }
     if (out.showlegend !== false && data.length > 1) {
       // Two entries a line, at worst, above the plot.
       legend = Math.ceil(data.length / 2) * LEGEND_ITEM;
