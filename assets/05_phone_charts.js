@@ -8,6 +8,7 @@
    - Long category labels of horizontal bars and heatmap rows wrap onto two lines, so
      they are neither cut ("ithheld, late or underpaid") nor squeeze the bars to 70 px.
    - A legend lies flat above the plot, clear of the axis labels.
+   - Turned month labels get the bottom margin they need instead of being cut.
    - A funnel keeps room on its right for the numbers written beside its stages. */
 (function () {
   "use strict";
@@ -86,10 +87,14 @@
       yaxis.ticktext = wrapped;
       yaxis.tickfont = Object.assign({ size: 11 }, yaxis.tickfont);
     }
+    if (!out.geo && data.some(function (trace) { return trace.type !== "sankey"; })) {
+      // Month labels turn on a narrow chart: let the bottom margin grow to hold them.
+      out.xaxis = Object.assign(copy(out.xaxis), { automargin: true });
+    }
     var legend = 0;
     if (data.some(function (trace) { return trace.type === "funnel"; })) {
       // Room on the right for the count written beside the narrowest stage ("19,07").
-      margin.r = Math.max(margin.r || 0, 48);
+      margin.r = Math.max(margin.r || 0, 36);
     }
     if (out.showlegend !== false && data.length > 1) {
       // Two entries a line, at worst, above the plot.

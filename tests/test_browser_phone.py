@@ -217,3 +217,46 @@ def test_ph006_a_links_warning_stays_after_the_url_is_rewritten(start, app):
     # ...and the reader is still told why the numbers are unfiltered.
     dash_duo.wait_for_contains_text(f"#{ids.NOTICE}", "“XX” is not a valid value", timeout=WAIT)
     assert dash_duo.get_logs() == []
+
+
+# Per chart on the page: its width, its plot area's, colour bars standing upright, tick
+# labels starting left of the chart or ending below it (cut), and whether plotly's
+# toolbar shows.
+CHART_FIT = """
+return [...document.querySelectorAll('.chart-graph .js-plotly-plot')].map(gd => {
+  const box = gd.getBoundingClientRect();
+  const ticks = [...gd.querySelectorAll('.ytick text, .xtick text')];
+  const toolbar = gd.querySelector('.modebar-container');
+  return {
+    id: gd.parentElement.id || gd.id,
+    width: box.width,
+    plot: gd._fullLayout ? gd._fullLayout._size.w : 0,
+    upright: (gd._fullData || []).filter(t => t.colorbar && t.showscale !== false
+      && t.colorbar.orientation !== 'h').length,
+    cut: ticks.filter(t => t.getBoundingClientRect().left < box.left - 1
+      || t.getBoundingClientRect().bottom > box.bottom + 1).length,
+    toolbar: !!toolbar && getComputedStyle(toolbar).display !== 'none',
+  };
+});
+"""
+
+
+def test_ph007_charts_on_a_phone_use_the_width_and_show_no_toolbar(start, app):
+    dash_duo = start(app)
+    _phone_screen(dash_duo)
+    problems = []
+    for path in (ids.PATH_OVERVIEW, ids.PATH_SUPPLY_CHAINS, ids.PATH_REMEDIATION):
+        dash_duo.driver.get(dash_duo.server_url + path)
+        until(lambda: _drawn(dash_duo), timeout=WAIT)
+        until(lambda: _settled(dash_duo), timeout=WAIT)
+        for chart in dash_duo.driver.execute_script(CHART_FIT):
+            if chart["plot"] and chart["plot"] < 0.45 * chart["width"]:
+                problems.append((path, chart["id"], "plot squeezed", chart["plot"]))
+            if chart["upright"]:
+                problems.append((path, chart["id"], "colour bar beside the plot"))
+            if chart["cut"]:
+                problems.append((path, chart["id"], "tick labels cut", chart["cut"]))
+            if chart["toolbar"]:
+                problems.append((path, chart["id"], "toolbar over the chart"))
+    assert problems == []
+    assert dash_duo.get_logs() == []
