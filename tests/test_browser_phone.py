@@ -63,3 +63,200 @@ def test_ph002_keyboard_reaches_the_filters_and_every_view_as_table(start, app):
                 break
         assert filters_reached, (view.path, "the country filter is not reachable by Tab")
         assert table_reached, (view.path, "no “View as table” is reachable by Tab")
+
+
+# The views whose first screen must hold the headline numbers and the first chart.
+FIRST_SCREEN_VIEWS = (
+    ids.PATH_OVERVIEW,
+    ids.PATH_SUPPLY_CHAINS,
+    ids.PATH_RECRUITMENT,
+    ids.PATH_REMEDIATION,
+    ids.PATH_AUDITS,
+)
+PHONE = {"width": 360, "height": 740}
+
+
+def _phone(dash_duo) -> None:
+    """A 360 × 740 viewport: the window is that plus whatever the browser draws around it."""
+    driver = dash_duo.driver
+    driver.set_window_size(PHONE["width"], PHONE["height"])
+    extra = driver.execute_script("return window.outerHeight - window.innerHeight")
+    driver.set_window_size(PHONE["width"], PHONE["height"] + extra)
+    inner = driver.execute_script("return [window.innerWidth, window.innerHeight]")
+    assert inner == [PHONE["width"], PHONE["height"]]
+
+
+def _phone_screen(dash_duo) -> None:
+    """A phone's screen as Chromium emulates it: 360 × 740 CSS pixels and scrollbars
+    drawn over the page, as on phones (a desktop window's scrollbar takes 15 px of the
+    width). Clicks go by the window's own coordinates, so journeys use _phone."""
+    dash_duo.driver.execute_cdp_cmd(
+        "Emulation.setDeviceMetricsOverride", {**PHONE, "deviceScaleFactor": 1, "mobile": True}
+    )
+
+
+def _overflow(dash_duo) -> int:
+    return dash_duo.driver.execute_script(
+        "return document.documentElement.scrollWidth - document.documentElement.clientWidth"
+    )
+
+
+def _top(dash_duo, selector: str) -> float | None:
+    return dash_duo.driver.execute_script(
+        "const e = document.querySelector(arguments[0]);"
+        "return e ? e.getBoundingClientRect().top + window.scrollY : null;",
+        selector,
+    )
+
+
+def _centre(dash_duo, selector: str):
+    """The element, scrolled to mid-screen: at the top the demo's sticky banner covers it."""
+    element = dash_duo.find_element(selector)
+    dash_duo.driver.execute_script("arguments[0].scrollIntoView({block: 'center'})", element)
+    return element
+
+
+def _tap(dash_duo, element) -> None:
+    dash_duo.driver.execute_script("arguments[0].click()", element)
+
+
+def _choose(dash_duo, selector: str, typed: str, label: str) -> None:
+    """Open a menu, type into its search, and pick the one option `label` it leaves."""
+    _tap(dash_duo, _centre(dash_duo, selector))
+    menu = dash_duo.find_element(".dash-dropdown-options")
+    ActionChains(dash_duo.driver).send_keys(typed).perform()
+    until(lambda: menu.text.strip() == label, timeout=WAIT)
+    _tap(dash_duo, menu.find_element("css selector", ".dash-dropdown-option"))
+    ActionChains(dash_duo.driver).send_keys(Keys.ESCAPE).perform()
+
+
+def _drawn(dash_duo) -> bool:
+    return _settled(dash_duo) and bool(
+        dash_duo.driver.find_elements("css selector", ".chart-graph .main-svg")
+    )
+
+
+def test_ph003_the_first_screen_of_a_phone_holds_the_numbers_and_the_first_chart(start, app):
+    dash_duo = start(app)
+    _phone_screen(dash_duo)
+    too_low, too_wide = {}, {}
+    for path in FIRST_SCREEN_VIEWS:
+        dash_duo.driver.get(dash_duo.server_url + path)
+        until(lambda: _drawn(dash_duo), timeout=WAIT)
+        if path in (ids.PATH_OVERVIEW, ids.PATH_REMEDIATION, ids.PATH_AUDITS):
+            until(lambda: _top(dash_duo, ".kpi-card") is not None, timeout=WAIT)
+        # The layout is final once the charts have drawn and the numbers are in.
+        until(lambda: _settled(dash_duo), timeout=WAIT)
+        kpi, chart = _top(dash_duo, ".kpi-card"), _top(dash_duo, ".chart-graph")
+        if chart is None or chart >= PHONE["height"] or (kpi or 0) >= PHONE["height"]:
+            too_low[path] = {"first number": kpi, "first chart": chart}
+        if _overflow(dash_duo) > 0:
+            too_wide[path] = _overflow(dash_duo)
+    assert too_low == {}, f"below the first {PHONE['height']} px: {too_low}"
+    assert too_wide == {}, f"sideways scrolling: {too_wide}"
+    assert dash_duo.get_logs() == []
+
+
+def test_ph004_the_filter_button_opens_the_fields_and_a_chip_removes_its_filter(start, app):
+    dash_duo = start(app)
+    _phone(dash_duo)
+    dash_duo.driver.get(dash_duo.server_url + "/?channel=line&period=2025")
+    dash_duo.wait_for_contains_text(f"#{ids.ACTIVE_FILTERS}", "Line", timeout=WAIT)
+    button = dash_duo.find_element(f"#{ids.FILTER_TOGGLE}")
+    fields = dash_duo.find_element(f"#{ids.FILTER_FIELDS}")
+    until(lambda: "2" in button.text, timeout=WAIT)
+    assert button.get_attribute("aria-controls") == ids.FILTER_FIELDS
+    assert button.get_attribute("aria-expanded") == "false" and not fields.is_displayed()
+
+    button.click()
+    until(lambda: button.get_attribute("aria-expanded") == "true", timeout=WAIT)
+    assert fields.is_displayed()
+    button.click()
+    until(lambda: button.get_attribute("aria-expanded") == "false", timeout=WAIT)
+    assert not fields.is_displayed()
+
+    # The chips stay in view with the fields folded; one removes its filter.
+    dash_duo.find_element("button[aria-label='Remove the filter Line']").click()
+    until(lambda: "channel=" not in dash_duo.driver.current_url, timeout=WAIT)
+    until(lambda: "Line" not in dash_duo.find_element(f"#{ids.ACTIVE_FILTERS}").text, WAIT)
+    until(lambda: "1" in button.text, timeout=WAIT)
+    assert _overflow(dash_duo) == 0
+    assert dash_duo.get_logs() == []
+
+
+def test_ph005_exposure_fits_a_phone_after_a_row_is_added_and_the_form_empties(start, app):
+    dash_duo = start(app)
+    _phone(dash_duo)
+    dash_duo.driver.get(dash_duo.server_url + ids.PATH_EXPOSURE)
+    dash_duo.wait_for_element(f"#{ids.EX_ADD}", timeout=WAIT)
+    assert _overflow(dash_duo) == 0
+
+    _choose(dash_duo, f"#{ids.EX_COUNTRY}", "Thailand", "Thailand")
+    _choose(dash_duo, f"#{ids.EX_INDUSTRY}", "Seafood", "Seafood")
+    # The nationality menu finds Myanmar's nationals by the country's name.
+    _choose(dash_duo, f"#{ids.EX_NATIONALITIES}", "Myanmar", "Burmese (Myanmar)")
+    _tap(dash_duo, _centre(dash_duo, f"#{ids.EX_ADD}"))
+
+    dash_duo.wait_for_contains_text(f"#{ids.EX_ROWS}", "Thailand · Seafood", timeout=WAIT)
+    assert "Burmese" in dash_duo.find_element(f"#{ids.EX_ROWS}").text
+    dash_duo.wait_for_contains_text(f"#{ids.EX_RANKING}", "Exposure score", timeout=WAIT)
+    until(lambda: _settled(dash_duo), timeout=WAIT)
+    assert _overflow(dash_duo) == 0
+    # The next row starts from an empty form, not from this row's nationalities.
+    until(lambda: "Burmese" not in dash_duo.find_element(f"#{ids.EX_NATIONALITIES}").text, WAIT)
+    assert "Thailand" not in dash_duo.find_element(f"#{ids.EX_COUNTRY}").text
+    assert dash_duo.get_logs() == []
+
+
+def test_ph006_a_links_warning_stays_after_the_url_is_rewritten(start, app):
+    dash_duo = start(app)
+    dash_duo.driver.get(dash_duo.server_url + ids.PATH_RECRUITMENT + "?country=XX")
+    # The view's options rewrite the URL without the ignored value...
+    until(lambda: "country=" not in dash_duo.driver.current_url, timeout=WAIT)
+    until(lambda: _settled(dash_duo), timeout=WAIT)
+    # ...and the reader is still told why the numbers are unfiltered.
+    dash_duo.wait_for_contains_text(f"#{ids.NOTICE}", "“XX” is not a valid value", timeout=WAIT)
+    assert dash_duo.get_logs() == []
+
+
+# Per chart on the page: its width, its plot area's, colour bars standing upright, tick
+# labels starting left of the chart or ending below it (cut), and whether plotly's
+# toolbar shows.
+CHART_FIT = """
+return [...document.querySelectorAll('.chart-graph .js-plotly-plot')].map(gd => {
+  const box = gd.getBoundingClientRect();
+  const ticks = [...gd.querySelectorAll('.ytick text, .xtick text')];
+  const toolbar = gd.querySelector('.modebar-container');
+  return {
+    id: gd.parentElement.id || gd.id,
+    width: box.width,
+    plot: gd._fullLayout ? gd._fullLayout._size.w : 0,
+    upright: (gd._fullData || []).filter(t => t.colorbar && t.showscale !== false
+      && t.colorbar.orientation !== 'h').length,
+    cut: ticks.filter(t => t.getBoundingClientRect().left < box.left - 1
+      || t.getBoundingClientRect().bottom > box.bottom + 1).length,
+    toolbar: !!toolbar && getComputedStyle(toolbar).display !== 'none',
+  };
+});
+"""
+
+
+def test_ph007_charts_on_a_phone_use_the_width_and_show_no_toolbar(start, app):
+    dash_duo = start(app)
+    _phone_screen(dash_duo)
+    problems = []
+    for path in (ids.PATH_OVERVIEW, ids.PATH_SUPPLY_CHAINS, ids.PATH_REMEDIATION):
+        dash_duo.driver.get(dash_duo.server_url + path)
+        until(lambda: _drawn(dash_duo), timeout=WAIT)
+        until(lambda: _settled(dash_duo), timeout=WAIT)
+        for chart in dash_duo.driver.execute_script(CHART_FIT):
+            if chart["plot"] and chart["plot"] < 0.45 * chart["width"]:
+                problems.append((path, chart["id"], "plot squeezed", chart["plot"]))
+            if chart["upright"]:
+                problems.append((path, chart["id"], "colour bar beside the plot"))
+            if chart["cut"]:
+                problems.append((path, chart["id"], "tick labels cut", chart["cut"]))
+            if chart["toolbar"]:
+                problems.append((path, chart["id"], "toolbar over the chart"))
+    assert problems == []
+    assert dash_duo.get_logs() == []

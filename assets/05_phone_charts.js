@@ -1,0 +1,164 @@
+/* Charts on a phone: the server sends one figure for every screen, and this adapts its
+   layout where the chart is drawn narrower than 540 px, before plotly draws it. Only
+   the drawing changes: the data, the hover text, the "View as table" table and the
+   downloads (built from the server's figure) stay exactly as sent.
+
+   - A colour bar lies flat above the plot instead of standing beside it, so a map or a
+     heatmap gets the whole width (a 336 px map beside a full-height bar was 150 px tall).
+   - Long category labels of horizontal bars and heatmap rows wrap onto two lines, so
+     they are neither cut ("ithheld, late or underpaid") nor squeeze the bars to 70 px.
+   - A legend lies flat above the plot, clear of the axis labels.
+   - Turned month labels get the bottom margin they need instead of being cut.
+   - A funnel keeps room on its right for the numbers written beside its stages. */
+(function () {
+  "use strict";
+
+  var NARROW = 540; // px: the chart's own width, whatever the screen
+  var WRAP = 18; // characters per line of a category label
+  var BAR = 56; // px: a flat colour bar with its title
+  var ROW = 36; // px: a category row whose label takes two lines
+  var LEGEND_ITEM = 20; // px: a legend entry's line
+
+  function wrap(label) {
+    if (typeof label !== "string" || label.length <= WRAP || label.indexOf("<br>") >= 0) {
+      return label;
+    }
+    var words = label.split(" ");
+    var first = "";
+    while (words.length && (first + " " + words[0]).trim().length <= WRAP) {
+      first = (first + " " + words.shift()).trim();
+    }
+    return words.length && first ? first + "<br>" + words.join(" ") : label;
+  }
+
+  function copy(object) {
+    return Object.assign({}, object || {});
+  }
+
+  /* Categories drawn along the y axis: horizontal bars' and heatmaps' y values. */
+  function rowCategories(data) {
+    var seen = [];
+    data.forEach(function (trace) {
+      var horizontal = trace.type === "bar" && trace.orientation === "h";
+      var rows = horizontal || trace.type === "heatmap" || trace.type === "funnel";
+      if (rows && Array.isArray(trace.y)) {
+        trace.y.forEach(function (y) {
+          if (typeof y === "string" && seen.indexOf(y) < 0) {
+            seen.push(y);
+          }
+        });
+      }
+    });
+    return seen;
+  }
+
+  function adapt(data, layout, width) {
+    var out = copy(layout);
+    var margin = (out.margin = copy(out.margin));
+    var extra = 0;
+    var traces = data.map(function (trace) {
+      var scaled = trace.type === "heatmap" || trace.type === "choropleth";
+      if (!scaled || trace.showscale === false) {
+        return trace;
+      }
+      var flat = copy(trace);
+      var bar = copy(flat.colorbar);
+      bar.orientation = "h";
+      bar.x = 0;
+      bar.xanchor = "left";
+      bar.y = 1;
+      bar.yanchor = "bottom";
+      bar.len = 1;
+      bar.thickness = 10;
+      bar.title = Object.assign(copy(bar.title), { side: "top" });
+      flat.colorbar = bar;
+      extra = BAR;
+      return flat;
+    });
+    if (extra) {
+      margin.t = (margin.t || 0) + extra;
+    }
+    var categories = rowCategories(data);
+    var wrapped = categories.map(wrap);
+    if (categories.some(function (c, i) { return wrapped[i] !== c; })) {
+      var yaxis = (out.yaxis = copy(out.yaxis));
+      yaxis.tickmode = "array";
+      yaxis.tickvals = categories;
+      yaxis.ticktext = wrapped;
+      yaxis.tickfont = Object.assign({ size: 11 }, yaxis.tickfont);
+    }
+    if (!out.geo && data.some(function (trace) { return trace.type !== "sankey"; })) {
+      // Month labels turn on a narrow chart: let the bottom margin grow to hold them.
+      out.xaxis = Object.assign(copy(out.xaxis), { automargin: true });
+    }
+    var legend = 0;
+    if (data.some(function (trace) { return trace.type === "funnel"; })) {
+      // Room on the right for the count written beside the narrowest stage ("19,07").
+      margin.r = Math.max(margin.r || 0, 36);
+    }
+    if (out.showlegend !== false && data.length > 1) {
+      // Two entries a line, at worst, above the plot.
+      legend = Math.ceil(data.length / 2) * LEGEND_ITEM;
+      out.legend = Object.assign(copy(out.legend), {
+        orientation: "h",
+        x: 0,
+        xanchor: "left",
+        y: 1.02,
+        yanchor: "bottom",
+      });
+    }
+    if (typeof out.height === "number") {
+      out.height += extra;
+      if (wrapped.some(function (w, i) { return w !== categories[i]; })) {
+        var needed = categories.length * ROW + (margin.t || 0) + (margin.b || 48) + legend;
+        out.height = Math.max(out.height, needed);
+      }
+      if (out.geo) {
+        // A map is about as tall as it is wide: the rest of a desktop height stayed empty.
+        out.height = Math.min(out.height, Math.round(width * 0.8) + extra);
+      }
+    }
+    return { data: traces, layout: out };
+  }
+
+  function narrow(gd) {
+    return (
+      gd &&
+      gd.closest &&
+      gd.closest(".chart-graph") !== null &&
+      gd.clientWidth > 0 &&
+      gd.clientWidth < NARROW
+    );
+  }
+
+  function patch(Plotly) {
+    if (!Plotly || Plotly.__ilmPhone) {
+      return;
+    }
+    var react = Plotly.react;
+    Plotly.react = function (gd, data, layout, config) {
+      if (narrow(gd)) {
+        if (data && !Array.isArray(data) && data.data) {
+          // The one-object form dcc.Graph uses: {data, layout, config, frames}.
+          var fitted = adapt(data.data || [], data.layout, gd.clientWidth);
+          return react.call(this, gd, Object.assign({}, data, fitted));
+        }
+        if (Array.isArray(data)) {
+          var fit = adapt(data, layout, gd.clientWidth);
+          return react.call(this, gd, fit.data, fit.layout, config);
+        }
+      }
+      return react.apply(this, arguments);
+    };
+    Plotly.__ilmPhone = true;
+  }
+
+  // plotly.js is a later asset (assets/vendor/): patch it once every script has run.
+  if (window.Plotly) {
+    patch(window.Plotly);
+  } else {
+    document.addEventListener("DOMContentLoaded", function () {
+      patch(window.Plotly);
+    });
+  }
+})();
