@@ -363,14 +363,19 @@ def validated_chart(data: DataAccess, filters: Filters, options: dict | None = N
     series_values = [
         (_(label), [cells[(y, code)].value for y in years]) for code, label in VALIDATION.items()
     ]
-    figure = figures.stacked_bars(years, series_values, _("Cases remediated"), _("Year"))
-    rows = tuple((y, *(cells[(y, code)] for code in VALIDATION)) for y in years)
+    line = timeline(data, "year", years)
+    figure = figures.stacked_bars(line.labels, series_values, _("Cases remediated"), _("Year"))
+    if line.partial:
+        figures.mark_partial(figure)
+    rows = tuple(
+        (label, *(cells[(y, code)] for code in VALIDATION)) for label, y in zip(line.labels, years)
+    )
     table = TableData(
         _("Cases remediated by validation"),
         (_("Year closed"), *(_(label) for label in VALIDATION.values())),
         rows,
     )
-    return ChartResult(figure, table, _(WHY_VALIDATION))
+    return ChartResult(figure, table, " ".join(n for n in (_(WHY_VALIDATION), line.note) if n))
 
 
 def charts() -> list[Chart]:

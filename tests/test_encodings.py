@@ -8,7 +8,7 @@ import re
 
 import pytest
 
-from callbacks import exposure, figures, overview, protected, recruitment
+from callbacks import exposure, figures, overview, protected, recruitment, remediation
 from callbacks import worksite_figures as wf
 from callbacks.charts import TableData
 from callbacks.urlstate import parse_query
@@ -301,3 +301,9 @@ def test_en022_exposure_trend_marks_a_quarter_under_way():
     tails = [t for t in figure["data"] if t.get("showlegend") is False]
     assert len(tails) == 2 and all(t["line"]["dash"] == "dot" for t in tails)
     assert figure["layout"]["xaxis"]["title"]["text"] == "Quarter"
+
+
+def test_en023_validation_by_year_marks_the_year_under_way(data):
+    result = remediation.validated_chart(data, Filters(), {})
+    assert result.table.rows[-1][0] == "2026 (to Jun)"  # the test data ends in June
+    assert result.figure["data"][0]["marker"]["pattern"]["shape"][-1]
