@@ -27,7 +27,7 @@ from dashboard.views import View, all_views, find_chart
 from data_access.disclosure import DisclosureParams
 from data_access.filters import Filters
 from data_access.query import DataAccess, VersionInfo
-from layouts import ids
+from layouts import colours, ids
 from layouts.format import month_label
 from layouts.i18n import _
 from layouts.provenance import (
@@ -170,6 +170,17 @@ def export_figure(
     top = 124 if notice else 90
     margin.update({"t": top, "b": max(int(margin.get("b") or 0), 40) + 90})
     annotations = list(layout.get("annotations") or [])
+    # The page's legend sits above the plot, where the image writes its filters and
+    # notice: in the image it goes to the right of the plot instead.
+    if layout.get("legend"):
+        layout["legend"] = {
+            **layout["legend"],
+            "orientation": "v",
+            "x": 1.02,
+            "xanchor": "left",
+            "y": 1,
+            "yanchor": "top",
+        }
     if notice:
         annotations.append(
             {
@@ -182,9 +193,9 @@ def export_figure(
                 "xanchor": "left",
                 "yanchor": "bottom",
                 "showarrow": False,
-                "font": {"size": 13, "color": "#4d3a00"},
-                "bgcolor": "#fff3cd",
-                "bordercolor": "#b58100",
+                "font": {"size": 13, "color": colours.NOTICE_TEXT},
+                "bgcolor": colours.NOTICE_BACKGROUND,
+                "bordercolor": colours.NOTICE_BORDER,
                 "borderwidth": 1,
                 "borderpad": 3,
             }
@@ -237,7 +248,7 @@ def export_figure(
             },
             "margin": margin,
             "annotations": annotations,
-            "paper_bgcolor": "#ffffff",
+            "paper_bgcolor": colours.PAPER,
             "width": 1000,
             "height": 600,
         }
