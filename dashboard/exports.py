@@ -105,7 +105,8 @@ def build(data: DataAccess, slug: str, chart_id: str, search: str) -> Built:
 
 def header_block(built: Built, url: str, accessed: dt.date) -> list[tuple[str, str]]:
     meta = built.chart.meta
-    cite = citation(built.view.label(), built.filters, built.info, url, accessed)
+    # Cited as the chart's numbers are: its filters, and those it does not apply.
+    cite = citation(built.view.label(), built.filters, built.info, url, accessed, built.scope)
     # Demonstration data says so on the first line, before any number can be read.
     lines = [("notice", synthetic_label())] if built.info.synthetic else []
     lines += [

@@ -307,3 +307,11 @@ def test_en023_validation_by_year_marks_the_year_under_way(data):
     result = remediation.validated_chart(data, Filters(), {})
     assert result.table.rows[-1][0] == "2026 (to Jun)"  # the test data ends in June
     assert result.figure["data"][0]["marker"]["pattern"]["shape"][-1]
+
+
+def test_en024_a_chart_csv_cites_the_scope_its_numbers_have(client):
+    url = f"/download/recruitment/{ids.RECRUITMENT_MAP}.csv?corridor=NP-KW"
+    header = _header(_csv(client, url))
+    assert header["filters"] == "Showing everything."
+    assert "All corridors shown; Nepal → Kuwait highlighted." in header["citation"]
+    assert "Showing: Nepal → Kuwait" not in header["citation"]
