@@ -346,8 +346,6 @@ def rate_chart(data: DataAccess, filters: Filters, options: dict | None = None) 
     notes = []
     if withheld:
         notes.append(_("{n} rows have too few cases for a rate.").format(n=len(withheld)))
-    if by == "theme" and filters.issue:
-        notes.append(_("The issue filter does not apply to themes."))
     return ChartResult(figure, table, " ".join(notes))
 
 
@@ -378,6 +376,10 @@ def validated_chart(data: DataAccess, filters: Filters, options: dict | None = N
     return ChartResult(figure, table, " ".join(n for n in (_(WHY_VALIDATION), line.note) if n))
 
 
+def _issue_dropped_by_theme(options: dict) -> tuple[str, ...]:
+    return ("issue",) if options.get("rate_by") == "theme" else ()
+
+
 def charts() -> list[Chart]:
     return [
         Chart(monthly_meta(), monthly_chart),
@@ -386,7 +388,8 @@ def charts() -> list[Chart]:
         # A median per theme: an issue filter would leave one theme of one category.
         Chart(ttr_median_meta(), ttr_median_chart, ("issue",)),
         Chart(ttr_distribution_meta(), ttr_distribution_chart),
-        Chart(rate_meta(), rate_chart),
+        # By theme, a rate per theme: the issue filter would leave one theme.
+        Chart(rate_meta(), rate_chart, not_applied_with=_issue_dropped_by_theme),
         Chart(validated_meta(), validated_chart),
     ]
 

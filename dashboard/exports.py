@@ -86,8 +86,12 @@ class Built:
     @property
     def scope(self) -> str:
         """The filters the chart applies, in words, then those it does not."""
-        applied = describe(self.filters, not_applied=self.chart.not_applied)
-        return " ".join(n for n in (applied, self.chart.scope_note(self.filters)) if n)
+        applied = describe(self.filters, not_applied=self.chart.ignored(self.options))
+        return " ".join(n for n in (applied, self.not_applied) if n)
+
+    @property
+    def not_applied(self) -> str:
+        return self.chart.scope_note(self.filters, self.options)
 
 
 def build(data: DataAccess, slug: str, chart_id: str, search: str) -> Built:
@@ -113,8 +117,8 @@ def header_block(built: Built, url: str, accessed: dt.date) -> list[tuple[str, s
         ("title", meta.title),
         ("definition", meta.definition),
         ("view", built.view.label()),
-        ("filters", describe(built.filters, not_applied=built.chart.not_applied)),
-        ("not applied", built.chart.scope_note(built.filters) or _("none")),
+        ("filters", describe(built.filters, not_applied=built.chart.ignored(built.options))),
+        ("not applied", built.not_applied or _("none")),
         ("data version", str(built.info.version)),
         ("data as of", built.info.as_of),
         ("disclosure", disclosure_rule(built.params)),

@@ -315,3 +315,23 @@ def test_en024_a_chart_csv_cites_the_scope_its_numbers_have(client):
     assert header["filters"] == "Showing everything."
     assert "All corridors shown; Nepal → Kuwait highlighted." in header["citation"]
     assert "Showing: Nepal → Kuwait" not in header["citation"]
+
+
+# Charts whose scope a view option changes: the option, and a filter it drops.
+OPTION_SCOPES = [
+    ("supply-chains", ids.SC_THEME_CHART, "theme=wages", "issue"),
+    ("remediation", ids.REMEDIATION_RATE, "rate_by=theme", "issue"),
+]
+
+
+@pytest.mark.parametrize(("slug", "chart_id", "option", "name"), OPTION_SCOPES)
+def test_en025_a_view_option_that_drops_a_filter_is_stated_too(
+    client, slug, chart_id, option, name
+):
+    path = f"/download/{slug}/{chart_id}.csv?{option}"
+    everything = _csv(client, path)
+    filtered = _csv(client, path + "&" + FILTER_QUERIES[name])
+    header = _header(filtered)
+    label = dict(filter_items(parse_query("?" + FILTER_QUERIES[name])[0]))[name]
+    assert _rows(filtered) == _rows(everything)
+    assert label in header["not applied"] and label not in header["filters"]
