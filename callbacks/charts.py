@@ -62,28 +62,35 @@ class Chart:
     this declaration, and tests/test_encodings.py checks it against the numbers (an
     undeclared filter must change them, a declared one must not). `highlighted` are
     those of them whose value the chart marks among the rest (a corridor on the map).
+    `not_applied_with` adds those a view option drops (issue themes by theme).
     """
 
     meta: ChartMeta
     build: Callable[[DataAccess, Filters, dict], ChartResult]
     not_applied: tuple[str, ...] = ()
     highlighted: tuple[str, ...] = ()
+    not_applied_with: Callable[[dict], tuple[str, ...]] = lambda options: ()
 
     @property
     def id(self) -> str:
         return self.meta.id
 
-    def applied(self, filters: Filters) -> Filters:
-        """The selection the chart's numbers are for."""
-        return without(filters, self.not_applied)
+    def ignored(self, options: dict | None = None) -> tuple[str, ...]:
+        """The filters the chart is drawn without under these view options."""
+        extra = self.not_applied_with(options or {})
+        return self.not_applied + tuple(n for n in extra if n not in self.not_applied)
 
-    def scope_note(self, filters: Filters) -> str:
-        return scope_note(filters, self.not_applied, self.highlighted)
+    def applied(self, filters: Filters, options: dict | None = None) -> Filters:
+        """The selection the chart's numbers are for."""
+        return without(filters, self.ignored(options))
+
+    def scope_note(self, filters: Filters, options: dict | None = None) -> str:
+        return scope_note(filters, self.ignored(options), self.highlighted)
 
     def answer(self, data: DataAccess, filters: Filters, options: dict) -> ChartResult:
         """The chart built for a selection, its note opening with what it does not apply."""
         result = self.build(data, filters, options)
-        note = " ".join(n for n in (self.scope_note(filters), result.note) if n)
+        note = " ".join(n for n in (self.scope_note(filters, options), result.note) if n)
         return replace(result, note=note)
 
 

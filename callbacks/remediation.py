@@ -346,8 +346,6 @@ def rate_chart(data: DataAccess, filters: Filters, options: dict | None = None) 
     notes = []
     if withheld:
         notes.append(_("{n} rows have too few cases for a rate.").format(n=len(withheld)))
-    if by == "theme" and filters.issue:
-        notes.append(_("The issue filter does not apply to themes."))
     return ChartResult(figure, table, " ".join(notes))
 
 
@@ -363,14 +361,23 @@ def validated_chart(data: DataAccess, filters: Filters, options: dict | None = N
     series_values = [
         (_(label), [cells[(y, code)].value for y in years]) for code, label in VALIDATION.items()
     ]
-    figure = figures.stacked_bars(years, series_values, _("Cases remediated"), _("Year"))
-    rows = tuple((y, *(cells[(y, code)] for code in VALIDATION)) for y in years)
+    line = timeline(data, "year", years)
+    figure = figures.stacked_bars(line.labels, series_values, _("Cases remediated"), _("Year"))
+    if line.partial:
+        figures.mark_partial(figure)
+    rows = tuple(
+        (label, *(cells[(y, code)] for code in VALIDATION)) for label, y in zip(line.labels, years)
+    )
     table = TableData(
         _("Cases remediated by validation"),
         (_("Year closed"), *(_(label) for label in VALIDATION.values())),
         rows,
     )
-    return ChartResult(figure, table, _(WHY_VALIDATION))
+    return ChartResult(figure, table, " ".join(n for n in (_(WHY_VALIDATION), line.note) if n))
+
+
+def _issue_dropped_by_theme(options: dict) -> tuple[str, ...]:
+    return ("issue",) if options.get("rate_by") == "theme" else ()
 
 
 def charts() -> list[Chart]:
@@ -381,7 +388,8 @@ def charts() -> list[Chart]:
         # A median per theme: an issue filter would leave one theme of one category.
         Chart(ttr_median_meta(), ttr_median_chart, ("issue",)),
         Chart(ttr_distribution_meta(), ttr_distribution_chart),
-        Chart(rate_meta(), rate_chart),
+        # By theme, a rate per theme: the issue filter would leave one theme.
+        Chart(rate_meta(), rate_chart, not_applied_with=_issue_dropped_by_theme),
         Chart(validated_meta(), validated_chart),
     ]
 

@@ -273,6 +273,10 @@ def tier_chart(data: DataAccess, f: Filters, options: dict | None = None) -> Cha
     return ChartResult(figure, table, "")
 
 
+def _issue_dropped_in_a_theme(options: dict) -> tuple[str, ...]:
+    return ("issue",) if options.get("theme", "all") in taxonomy.THEMES else ()
+
+
 def charts() -> list[Chart]:
     return [
         # Issues are what these two rank and follow: all are drawn, whatever the filter.
@@ -280,7 +284,8 @@ def charts() -> list[Chart]:
         Chart(layout.heatmap_meta(), heatmap_chart),
         Chart(layout.trend_meta(), trend_chart, ("issue",)),
         Chart(layout.map_meta(), map_chart),
-        Chart(layout.theme_meta(), theme_chart),
+        # Drilled into a theme, it lists the theme's categories, whatever the issue filter.
+        Chart(layout.theme_meta(), theme_chart, not_applied_with=_issue_dropped_in_a_theme),
         Chart(layout.tier_meta(), tier_chart),
     ]
 

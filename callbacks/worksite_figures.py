@@ -7,7 +7,7 @@ option) a click on it sets, e.g. "issue=deception" or "issue=deception&industry=
 
 from __future__ import annotations
 
-from callbacks.figures import base_layout
+from callbacks.figures import base_layout, count_axis
 from layouts import colours
 
 
@@ -58,7 +58,10 @@ def hbars(
             trace["customdata"] = customdata[::-1]
         data.append(trace)
     axis = {"title": {"text": x_title}, "gridcolor": colours.GRID}
-    axis["tickformat"] = ".0%" if percent else ",d"
+    if percent:
+        axis["tickformat"] = ".0%"
+    else:
+        axis.update(count_axis([v for _name, values in series for v in values]))
     if percent:
         axis["range"] = [0, 1]
     layout = base_layout(
@@ -255,7 +258,6 @@ def vbars(labels: list[str], values: list, y_title: str, x_title: str) -> dict:
             "name": y_title,
         }
     ]
-    return {
-        "data": data,
-        "layout": base_layout(y_title=y_title, x_title=x_title, showlegend=False),
-    }
+    layout = base_layout(y_title=y_title, x_title=x_title, showlegend=False)
+    layout["yaxis"].update(count_axis(values))
+    return {"data": data, "layout": layout}

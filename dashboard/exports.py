@@ -27,7 +27,7 @@ from dashboard.views import View, all_views, find_chart
 from data_access.disclosure import DisclosureParams
 from data_access.filters import Filters
 from data_access.query import DataAccess, VersionInfo
-from layouts import ids
+from layouts import colours, ids
 from layouts.format import month_label
 from layouts.i18n import _
 from layouts.provenance import (
@@ -86,8 +86,12 @@ class Built:
     @property
     def scope(self) -> str:
         """The filters the chart applies, in words, then those it does not."""
-        applied = describe(self.filters, not_applied=self.chart.not_applied)
-        return " ".join(n for n in (applied, self.chart.scope_note(self.filters)) if n)
+        applied = describe(self.filters, not_applied=self.chart.ignored(self.options))
+        return " ".join(n for n in (applied, self.not_applied) if n)
+
+    @property
+    def not_applied(self) -> str:
+        return self.chart.scope_note(self.filters, self.options)
 
 
 def build(data: DataAccess, slug: str, chart_id: str, search: str) -> Built:
@@ -105,15 +109,16 @@ def build(data: DataAccess, slug: str, chart_id: str, search: str) -> Built:
 
 def header_block(built: Built, url: str, accessed: dt.date) -> list[tuple[str, str]]:
     meta = built.chart.meta
-    cite = citation(built.view.label(), built.filters, built.info, url, accessed)
+    # Cited as the chart's numbers are: its filters, and those it does not apply.
+    cite = citation(built.view.label(), built.filters, built.info, url, accessed, built.scope)
     # Demonstration data says so on the first line, before any number can be read.
     lines = [("notice", synthetic_label())] if built.info.synthetic else []
     lines += [
         ("title", meta.title),
         ("definition", meta.definition),
         ("view", built.view.label()),
-        ("filters", describe(built.filters, not_applied=built.chart.not_applied)),
-        ("not applied", built.chart.scope_note(built.filters) or _("none")),
+        ("filters", describe(built.filters, not_applied=built.chart.ignored(built.options))),
+        ("not applied", built.not_applied or _("none")),
         ("data version", str(built.info.version)),
         ("data as of", built.info.as_of),
         ("disclosure", disclosure_rule(built.params)),
@@ -170,6 +175,17 @@ def export_figure(
     top = 124 if notice else 90
     margin.update({"t": top, "b": max(int(margin.get("b") or 0), 40) + 90})
     annotations = list(layout.get("annotations") or [])
+    # The page's legend sits above the plot, where the image writes its filters and
+    # notice: in the image it goes to the right of the plot instead.
+    if layout.get("legend"):
+        layout["legend"] = {
+            **layout["legend"],
+            "orientation": "v",
+            "x": 1.02,
+            "xanchor": "left",
+            "y": 1,
+            "yanchor": "top",
+        }
     if notice:
         annotations.append(
             {
@@ -182,9 +198,9 @@ def export_figure(
                 "xanchor": "left",
                 "yanchor": "bottom",
                 "showarrow": False,
-                "font": {"size": 13, "color": "#4d3a00"},
-                "bgcolor": "#fff3cd",
-                "bordercolor": "#b58100",
+                "font": {"size": 13, "color": colours.NOTICE_TEXT},
+                "bgcolor": colours.NOTICE_BACKGROUND,
+                "bordercolor": colours.NOTICE_BORDER,
                 "borderwidth": 1,
                 "borderpad": 3,
             }
@@ -237,7 +253,7 @@ def export_figure(
             },
             "margin": margin,
             "annotations": annotations,
-            "paper_bgcolor": "#ffffff",
+            "paper_bgcolor": colours.PAPER,
             "width": 1000,
             "height": 600,
         }

@@ -46,6 +46,12 @@ LAND = "#f2f2f2"  # basemap land outside the data
 COASTLINE = "#9e9e9e"
 BORDER = "#ffffff"  # borders between coloured areas
 
+# The demonstration-data stamp on images (as the page's banner: assets/02_dashboard.css).
+NOTICE_TEXT = "#4d3a00"
+NOTICE_BACKGROUND = "#fff3cd"
+NOTICE_BORDER = "#b58100"
+PAPER = "#ffffff"  # an image's background
+
 GRID = "#dddddd"
 GRID_LIGHT = "#eeeeee"
 TEXT = "#1d2733"

@@ -77,14 +77,20 @@ class Citation:
 
 
 def citation(
-    view_label: str, filters: Filters, info: VersionInfo, url: str, accessed: dt.date
+    view_label: str,
+    filters: Filters,
+    info: VersionInfo,
+    url: str,
+    accessed: dt.date,
+    scope: str | None = None,
 ) -> Citation:
-    """A citation of one view with its selection, in plain text and BibTeX.
+    """A citation of one view with its selection, in plain text and BibTeX; `scope`
+    replaces the selection in words for one chart that does not apply all of it.
 
     A citation of demonstration data says so first and names no ILM author: the numbers
     are the demo's, not the network's.
     """
-    words = describe(filters)
+    words = scope or describe(filters)
     as_of = month_label(info.as_of)
     year = info.as_of[:4]
     label = synthetic_label() if info.synthetic else ""

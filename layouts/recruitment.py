@@ -22,9 +22,9 @@ def map_meta() -> ChartMeta:
         ids.RECRUITMENT_MAP,
         _("Corridor flow map"),
         _(
-            "Arcs join the country of origin and the country of work (placed by their "
-            "latitude and longitude); their width shows the cases (or workers affected) "
-            "received in the period. Select an arc's middle dot to follow that corridor."
+            "Arcs join the country of origin and the country of work on a map; their width "
+            "shows the cases (or workers affected) received in the period. Select an arc's "
+            "middle dot to follow that corridor."
         ),
     )
 

@@ -36,7 +36,8 @@ def describe(filters: Filters, as_of: str | None = None, not_applied: tuple[str,
     for a chart, only those it applies (`not_applied` are said by scope_note)."""
     items = [(p, label) for p, label in filter_items(filters, as_of) if p not in not_applied]
     if not items and without(filters, not_applied) != filters:
-        return _("Showing everything: none of the filters set applies to this chart.")
+        # What it does not apply is said next to this (scope_note).
+        return _("Showing everything.")
     if not items:
         return _("Showing everything: no filters are set.")
     return _("Showing: {filters}.").format(filters="; ".join(label for _p, label in items))

@@ -6,6 +6,7 @@ import json
 
 import pytest
 from dash.testing.wait import until
+from selenium.webdriver.common.action_chains import ActionChains
 from selenium.webdriver.common.by import By
 from selenium.webdriver.common.keys import Keys
 
@@ -93,4 +94,25 @@ def test_rmb001_period_change_moves_headline_and_funnel(dash_duo, app):
     until(lambda: "period=2022" in dash_duo.driver.current_url, timeout=WAIT)
     until(lambda: _text(dash_duo, f"#{ids.REMEDIATION_KPI}") not in ("", kpis), timeout=WAIT)
     until(lambda: _text(dash_duo, funnel) not in ("", stages), timeout=WAIT)
+    assert dash_duo.get_logs() == []
+
+
+def test_erb003_a_click_on_an_arc_of_the_geographic_map_sets_its_corridor(dash_duo, app):
+    dash_duo.start_server(app, port=free_port())
+    dash_duo.driver.get(dash_duo.server_url + ids.PATH_RECRUITMENT)
+    graph = f"#{ids.graph(ids.RECRUITMENT_MAP)}"
+    # The arcs' mid dots on the map (scattergeo draws each point as a path.point).
+    dots = f"{graph} .scattergeo path.point"
+    until(lambda: len(dash_duo.driver.find_elements(By.CSS_SELECTOR, dots)) > 3, timeout=WAIT)
+    # A real click on an arc's mid dot (the largest dots: the places' are smaller), in
+    # the middle of the window, clear of the sticky filter panel.
+    dot = max(
+        dash_duo.driver.find_elements(By.CSS_SELECTOR, dots),
+        key=lambda e: e.size["width"] * e.size["height"],
+    )
+    dash_duo.driver.execute_script("arguments[0].scrollIntoView({block: 'center'})", dot)
+    ActionChains(dash_duo.driver).move_to_element(dot).click().perform()
+    until(lambda: "corridor=" in dash_duo.driver.current_url, timeout=WAIT)
+    note = f"#{ids.note(ids.RECRUITMENT_MAP)}"
+    until(lambda: "highlighted" in _text(dash_duo, note), timeout=WAIT)
     assert dash_duo.get_logs() == []

@@ -8,7 +8,7 @@ import re
 
 import pytest
 
-from callbacks import exposure, figures, overview, protected, recruitment
+from callbacks import exposure, figures, overview, protected, recruitment, remediation
 from callbacks import worksite_figures as wf
 from callbacks.charts import TableData
 from callbacks.urlstate import parse_query
@@ -301,3 +301,37 @@ def test_en022_exposure_trend_marks_a_quarter_under_way():
     tails = [t for t in figure["data"] if t.get("showlegend") is False]
     assert len(tails) == 2 and all(t["line"]["dash"] == "dot" for t in tails)
     assert figure["layout"]["xaxis"]["title"]["text"] == "Quarter"
+
+
+def test_en023_validation_by_year_marks_the_year_under_way(data):
+    result = remediation.validated_chart(data, Filters(), {})
+    assert result.table.rows[-1][0] == "2026 (to Jun)"  # the test data ends in June
+    assert result.figure["data"][0]["marker"]["pattern"]["shape"][-1]
+
+
+def test_en024_a_chart_csv_cites_the_scope_its_numbers_have(client):
+    url = f"/download/recruitment/{ids.RECRUITMENT_MAP}.csv?corridor=NP-KW"
+    header = _header(_csv(client, url))
+    assert header["filters"] == "Showing everything."
+    assert "All corridors shown; Nepal → Kuwait highlighted." in header["citation"]
+    assert "Showing: Nepal → Kuwait" not in header["citation"]
+
+
+# Charts whose scope a view option changes: the option, and a filter it drops.
+OPTION_SCOPES = [
+    ("supply-chains", ids.SC_THEME_CHART, "theme=wages", "issue"),
+    ("remediation", ids.REMEDIATION_RATE, "rate_by=theme", "issue"),
+]
+
+
+@pytest.mark.parametrize(("slug", "chart_id", "option", "name"), OPTION_SCOPES)
+def test_en025_a_view_option_that_drops_a_filter_is_stated_too(
+    client, slug, chart_id, option, name
+):
+    path = f"/download/{slug}/{chart_id}.csv?{option}"
+    everything = _csv(client, path)
+    filtered = _csv(client, path + "&" + FILTER_QUERIES[name])
+    header = _header(filtered)
+    label = dict(filter_items(parse_query("?" + FILTER_QUERIES[name])[0]))[name]
+    assert _rows(filtered) == _rows(everything)
+    assert label in header["not applied"] and label not in header["filters"]
