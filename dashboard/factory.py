@@ -22,6 +22,7 @@ from dashboard import api, exports, http_cache, limits
 from dashboard import config as configuration
 from dashboard.views import all_views, find_view, sample_context
 from data_access import taxonomy
+from data_access.cache import FailOpenCache
 from data_access.query import OUTAGES, DataAccess, NoData
 from layouts import ids
 from layouts.format import corridor_label, month_label, period_label
@@ -33,6 +34,9 @@ from layouts.status import no_data_page, unavailable_page
 ASSETS = configuration.ROOT / "assets"
 # Seconds a client is told to wait before asking again while the database is down.
 RETRY_AFTER = 30
+# Seconds to wait on Redis before answering without the cache: a host that drops packets
+# would otherwise hold every request for the socket's default (no) timeout.
+CACHE_SOCKET_TIMEOUT = 1.0
 
 log = logging.getLogger(__name__)
 
@@ -40,7 +44,15 @@ log = logging.getLogger(__name__)
 def _cache_config(config: dict) -> dict:
     common = {"CACHE_DEFAULT_TIMEOUT": config["CACHE_TIMEOUT"], "CACHE_KEY_PREFIX": "ilm:"}
     if config["CACHE_REDIS_URL"]:
-        return {**common, "CACHE_TYPE": "RedisCache", "CACHE_REDIS_URL": config["CACHE_REDIS_URL"]}
+        return {
+            **common,
+            "CACHE_TYPE": "RedisCache",
+            "CACHE_REDIS_URL": config["CACHE_REDIS_URL"],
+            "CACHE_OPTIONS": {
+                "socket_timeout": CACHE_SOCKET_TIMEOUT,
+                "socket_connect_timeout": CACHE_SOCKET_TIMEOUT,
+            },
+        }
     return {**common, "CACHE_TYPE": "SimpleCache", "CACHE_THRESHOLD": 5000}
 
 
@@ -112,7 +124,7 @@ def create_app(test_config: dict | None = None) -> Dash:
     server.config.update(config)
     # No connection is opened here or at worker boot: a database or Redis that is down
     # when a worker starts must cost answers (503s until it returns), not the worker.
-    cache = Cache(server, config=_cache_config(config))
+    cache = FailOpenCache(Cache(server, config=_cache_config(config)))
     data = DataAccess(
         config["DATABASE_URL"],
         configuration.disclosure_params(config),

@@ -7,21 +7,27 @@ Every wait is for a condition, with a generous bound: the machine running CI is 
 
 from __future__ import annotations
 
+import contextlib
+import logging
 import os
 import shutil
 import signal
+import socket
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 import urllib.error
 import urllib.request
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import pytest
 from sqlalchemy import create_engine, make_url, text
 
 from dashboard.factory import create_app
+from data_access.filters import Filters
 from layouts import ids
 from tests.conftest import free_port
 
@@ -153,6 +159,92 @@ class _refusing:
     def __exit__(self, *exc) -> None:
         self._run(f'ALTER DATABASE "{self.name}" ALLOW_CONNECTIONS true')
         self.admin.dispose()
+
+
+# -- the cache -------------------------------------------------------------------------
+class _Proxy:
+    """A TCP forwarder to Redis that a test can cut and restore on the same port."""
+
+    def __init__(self, target: tuple[str, int]) -> None:
+        self.target = target
+        self.port = free_port()
+        self._listener: socket.socket | None = None
+        self._conns: list[socket.socket] = []
+
+    def start(self) -> None:
+        listener = socket.create_server(("127.0.0.1", self.port))
+        self._listener = listener
+        threading.Thread(target=self._accept, args=(listener,), daemon=True).start()
+
+    def stop(self) -> None:
+        if self._listener is not None:
+            self._listener.close()
+            self._listener = None
+        for conn in self._conns:
+            with contextlib.suppress(OSError):
+                conn.shutdown(socket.SHUT_RDWR)
+            conn.close()
+        self._conns.clear()
+
+    def _accept(self, listener: socket.socket) -> None:
+        while True:
+            try:
+                client, _addr = listener.accept()
+            except OSError:
+                return
+            upstream = socket.create_connection(self.target)
+            self._conns += [client, upstream]
+            for a, b in ((client, upstream), (upstream, client)):
+                threading.Thread(target=self._pipe, args=(a, b), daemon=True).start()
+
+    @staticmethod
+    def _pipe(source: socket.socket, sink: socket.socket) -> None:
+        try:
+            while chunk := source.recv(65536):
+                sink.sendall(chunk)
+        except OSError:
+            pass
+        finally:
+            for s in (source, sink):
+                with contextlib.suppress(OSError):
+                    s.shutdown(socket.SHUT_RDWR)
+
+
+def test_fa010_redis_down_at_boot_answers_without_the_cache(imported_url, caplog):
+    url = f"redis://127.0.0.1:{_closed_port()}/0"
+    app = create_app({"DATABASE_URL": imported_url, "CACHE_REDIS_URL": url})
+    client = app.server.test_client()
+    with caplog.at_level(logging.WARNING, logger="data_access.cache"):
+        _assert_serving(client)
+        _assert_serving(client)
+    told = [r for r in caplog.records if "cache unavailable" in r.getMessage()]
+    assert len(told) == 1, "an outage is logged once, not per request"
+
+
+def test_fa011_redis_lost_mid_serving_then_back(imported_url, redis_url, caplog):
+    parsed = urlsplit(redis_url)
+    proxy = _Proxy((parsed.hostname or "127.0.0.1", parsed.port or 6379))
+    proxy.start()
+    url = f"redis://127.0.0.1:{proxy.port}{parsed.path}"
+    app = create_app({"DATABASE_URL": imported_url, "CACHE_REDIS_URL": url})
+    client = app.server.test_client()
+    data = app.server.extensions["ilm_data"]
+    try:
+        _assert_serving(client)
+        assert data.cache.available
+        proxy.stop()
+        with caplog.at_level(logging.WARNING, logger="data_access.cache"):
+            _assert_serving(client)
+            assert data.aggregate("cases", ("issue",), Filters(country="MY")).rows
+            assert not data.cache.available
+            proxy.start()
+            data.cache._next_try = 0  # no need to wait out the back-off in a test
+            _wait(lambda: client.get(API).status_code == 200 and data.cache.available)
+        messages = [r.getMessage() for r in caplog.records]
+        assert sum("cache unavailable" in m for m in messages) == 1
+        assert sum("cache available again" in m for m in messages) == 1
+    finally:
+        proxy.stop()
 
 
 # -- the production server -------------------------------------------------------------
