@@ -29,7 +29,7 @@ from layouts.format import corridor_label, month_label, period_label
 from layouts.i18n import _, set_language
 from layouts.provenance import synthetic_label
 from layouts.shell import shell
-from layouts.status import no_data_page, unavailable_page
+from layouts.status import no_data_page, not_found_html, unavailable_page
 
 ASSETS = configuration.ROOT / "assets"
 # Seconds a client is told to wait before asking again while the database is down.
@@ -190,6 +190,15 @@ def create_app(test_config: dict | None = None) -> Dash:
         if view.register is not None:
             view.register(app, data)
 
+    @server.before_request
+    def _not_found():
+        # Dash answers every path with its page; only the views' paths have one.
+        rule = request.url_rule
+        if rule is not None and rule.rule == "/<path:path>" and find_view(request.path) is None:
+            page = not_found_html(_("ILM Community Dashboard"), navigation())
+            return server.response_class(page, status=404, mimetype="text/html")
+        return None
+
     @server.after_request
     def _headers(response):
         # Only embed pages may be framed by other sites (exports sets their own policy).
@@ -236,7 +245,8 @@ def create_app(test_config: dict | None = None) -> Dash:
             return {"status": "no data", "ready": False, "detail": str(exc)}, 503
         except OUTAGES as exc:
             outage.failed(exc)
-            return {"status": "unavailable", "ready": False, "detail": str(exc)}, 503
+            # The driver's message names hosts, databases or paths: the log has it.
+            return {"status": "unavailable", "ready": False, "detail": "database unavailable"}, 503
         outage.ok()
         body = {
             "status": "ok",

@@ -1,10 +1,12 @@
 """Pages for when there is nothing to show: the data cannot be read now (the page reloads
-itself until it can), or no data is loaded yet.
+itself until it can), no data is loaded yet, or no view lives at an address.
 
 None of them names the database, its file or its host: that is for the operator's log.
 """
 
 from __future__ import annotations
+
+from html import escape
 
 from dash import dcc, html
 
@@ -45,3 +47,18 @@ def unavailable_page() -> html.Div:
 
 def no_data_page(message: str) -> html.Div:
     return _retrying([html.P(_("No data is loaded yet.")), html.Pre(message)])
+
+
+def not_found_html(title: str, views: list[tuple[str, str]]) -> str:
+    """A plain page (no scripts) for an address where no view lives, linking every view."""
+    links = "".join(
+        f'<li><a href="{escape(path)}">{escape(label)}</a></li>' for path, label in views
+    )
+    return (
+        f'<!DOCTYPE html><html lang="en"><head><meta charset="utf-8">'
+        f'<meta name="viewport" content="width=device-width, initial-scale=1">'
+        f"<title>{escape(_('Page not found'))} · {escape(title)}</title></head><body>"
+        f"<main><h1>{escape(_('Page not found'))}</h1>"
+        f"<p>{escape(_('There is no view at this address. The views are:'))}</p>"
+        f"<ul>{links}</ul></main></body></html>"
+    )
