@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+from urllib.parse import urlencode
+
 import pytest
 
+from callbacks.urlstate import parse_query
 from dashboard.factory import create_app
 from layouts import ids
 
@@ -25,3 +28,32 @@ def test_rl001_an_unknown_page_is_a_404_that_links_every_view(client):
 @pytest.mark.parametrize("path", [ids.PATH_OVERVIEW, ids.PATH_AUDITS, ids.PATH_AUDITS + "/"])
 def test_rl002_views_still_answer_200(client, path):
     assert client.get(path).status_code == 200
+
+
+LAX_YEARS = ["２０２３", "٢٠٢٣", "2023\n", "2023 ", "+2023", "2023\x00"]
+
+
+@pytest.mark.parametrize("value", LAX_YEARS)
+def test_rl003_the_api_takes_a_year_only_in_ascii_digits(client, value):
+    response = client.get("/api/v1/aggregates", query_string={"measure": "cases", "period": value})
+    assert response.status_code == 400 and response.get_json()["parameter"] == "period"
+
+
+@pytest.mark.parametrize("value", LAX_YEARS)
+def test_rl004_a_link_with_a_lax_year_is_ignored_with_a_notice(value):
+    filters, notices = parse_query("?" + urlencode({"period": value}))
+    assert filters.period is None and notices
+
+
+@pytest.mark.parametrize("year", ["２０２３", "2023\n"])
+def test_rl005_a_legacy_month_range_takes_only_ascii_digits(year):
+    filters, notices = parse_query("?" + urlencode({"from": f"{year}-01", "to": f"{year}-12"}))
+    assert filters.period is None and notices
+
+
+@pytest.mark.parametrize("value", LAX_YEARS)
+def test_rl006_a_download_with_a_lax_year_says_it_was_ignored(client, value):
+    response = client.get("/download/overview/overview-cases.csv", query_string={"period": value})
+    body = response.get_data(as_text=True)
+    response.close()
+    assert response.status_code == 200 and "it was ignored" in body
