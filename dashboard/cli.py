@@ -203,6 +203,15 @@ def cmd_serve(args) -> int:
             print(refusal, file=sys.stderr)
             return 2
 
+    settings = configuration.from_env()
+    if not settings["PUBLIC_URL"] and not settings["TRUSTED_HOSTS"]:
+        print(
+            "PUBLIC_URL is not set (nor TRUSTED_HOSTS): citations in CSV files and the links "
+            "back from embeds will be relative, since a request's Host header cannot be "
+            "trusted. Set PUBLIC_URL=https://your.site to make them absolute.",
+            file=sys.stderr,
+        )
+
     class Server(BaseApplication):
         def load_config(self):
             self.cfg.set("bind", args.bind)

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import re
 from urllib.parse import urlencode
 
 import pytest
 
 from callbacks.urlstate import parse_query
+from dashboard.config import from_env
 from dashboard.factory import create_app
 from layouts import ids
 
@@ -57,3 +59,44 @@ def test_rl006_a_download_with_a_lax_year_says_it_was_ignored(client, value):
     body = response.get_data(as_text=True)
     response.close()
     assert response.status_code == 200 and "it was ignored" in body
+
+
+CSV = "/download/overview/overview-cases.csv?country=TH"
+EMBED = "/embed/overview/overview-cases?country=TH"
+
+
+def _links(client, host: str) -> tuple[int, str, str]:
+    """The status, the CSV's `# url:` line and the embed's link back, asked as `host`."""
+    answer = client.get(CSV, headers={"Host": host})
+    text = answer.get_data(as_text=True)
+    answer.close()
+    url = next((line for line in text.splitlines() if line.startswith("# url:")), "")
+    embed = client.get(EMBED, headers={"Host": host}).get_data(as_text=True)
+    link = re.search(r'id="embed-link" href="([^"]*)"', embed)
+    return answer.status_code, url, link.group(1) if link else ""
+
+
+def test_rl007_without_public_url_a_forged_host_is_not_written_into_links(imported_url):
+    client = create_app({"DATABASE_URL": imported_url}).server.test_client()
+    status, url, link = _links(client, "evil.example")
+    assert status == 200 and url == "# url: /?country=TH" and link == "/?country=TH"
+
+
+def test_rl008_public_url_is_the_address_in_links(imported_url):
+    app = create_app({"DATABASE_URL": imported_url, "PUBLIC_URL": "https://dash.example.org"})
+    _status, url, link = _links(app.server.test_client(), "evil.example")
+    assert url == "# url: https://dash.example.org/?country=TH"
+    assert link == "https://dash.example.org/?country=TH"
+
+
+def test_rl009_trusted_hosts_are_the_only_hosts_served_and_written(imported_url):
+    app = create_app({"DATABASE_URL": imported_url, "TRUSTED_HOSTS": ["dash.example.org"]})
+    client = app.server.test_client()
+    _status, url, link = _links(client, "dash.example.org")
+    assert url == "# url: http://dash.example.org/?country=TH"
+    assert client.get(CSV, headers={"Host": "evil.example"}).status_code == 400
+
+
+def test_rl010_trusted_hosts_come_from_the_environment(monkeypatch):
+    monkeypatch.setenv("TRUSTED_HOSTS", "dash.example.org, .example.net")
+    assert from_env()["TRUSTED_HOSTS"] == ["dash.example.org", ".example.net"]
