@@ -722,13 +722,14 @@ class Production:
                 raise RuntimeError(f"serve exited with {self.process.returncode}:\n{tail}")
             try:
                 remaining = max(deadline - time.monotonic(), 1.0)
-                answer = requests.get(self.base + "/healthz", timeout=(5, remaining))
+                # /healthz answers as soon as a worker runs; /readyz once it can read data.
+                answer = requests.get(self.base + "/readyz", timeout=(5, remaining))
                 if answer.status_code == 200:
                     return self
             except requests.RequestException:  # not listening yet, or no answer in time
                 pass
             time.sleep(0.2)
-        raise RuntimeError(f"serve did not answer /healthz within {limit} s")
+        raise RuntimeError(f"serve was not ready (/readyz) within {limit} s")
 
     def __exit__(self, *exc) -> None:
         self.process.terminate()

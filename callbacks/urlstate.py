@@ -13,6 +13,7 @@ from urllib.parse import parse_qsl, urlencode
 
 from callbacks import footprint
 from data_access import taxonomy
+from data_access.contract import MONTH_RE
 from data_access.filters import FINE_FILTERS, MAX_FINE_FILTERS, Filters, InvalidParameter
 from data_access.taxonomy import COUNTRIES
 from layouts.i18n import _
@@ -95,7 +96,10 @@ def field_values(name: str, value: str) -> dict:
 
 def legacy_period(start: str | None, end: str | None) -> str | None:
     """The year a legacy `from`/`to` pair names, or None when it is not one whole year."""
-    if start and end and start[:4] == end[:4] and start[4:] == "-01" and end[4:] == "-12":
+    # MONTH_RE takes ASCII digits only: "２０２３-01" must not become the year "２０２３".
+    if not (start and end and MONTH_RE.match(start) and MONTH_RE.match(end)):
+        return None
+    if start[:4] == end[:4] and start[4:] == "-01" and end[4:] == "-12":
         return start[:4]
     return None
 

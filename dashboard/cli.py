@@ -23,7 +23,7 @@ from data_access.load import (
     has_data_version,
     import_extract,
 )
-from data_access.query import DataAccess, NoData
+from data_access.query import OUTAGES, DataAccess, NoData, Unavailable
 
 # Exit statuses: 1 for a refusal that needs the operator (a broken extract, a demo over an
 # import), 75 (EX_TEMPFAIL) when another writer holds the database: try again later.
@@ -121,6 +121,9 @@ def cmd_export(args) -> int:
     except NoData as exc:
         print(str(exc), file=sys.stderr)
         return 1
+    except Unavailable as exc:
+        print(exc.detail, file=sys.stderr)
+        return 1
     print(f"Wrote the extract and its manifest to {args.directory}.")
     return 0
 
@@ -131,6 +134,9 @@ def cmd_info(args) -> int:
         info = database_info(url)
     except NoData as exc:
         print(str(exc), file=sys.stderr)
+        return 1
+    except Unavailable as exc:
+        print(exc.detail, file=sys.stderr)
         return 1
     if not info.versions:
         print("No data version is loaded.", file=sys.stderr)
@@ -151,13 +157,17 @@ def default_workers() -> int:
 
 
 def demo_refusal(url: str) -> str | None:
-    """Why `serve` will not publish this database, or None: it holds the demo's data."""
+    """Why `serve` will not publish this database, or None: it holds the demo's data.
+
+    Raises one of OUTAGES when the database cannot be read now.
+    """
     data = DataAccess(url)
     try:
         info = data.version()
     except NoData:
         return None  # nothing to publish yet; pages and /healthz say so until an import
-    data.engine.dispose()  # the workers open their own; none crosses the fork
+    finally:
+        data.close()  # the workers open their own; none crosses the fork
     if not info.synthetic:
         return None
     return (
@@ -173,11 +183,34 @@ def demo_refusal(url: str) -> str | None:
 def cmd_serve(args) -> int:
     if args.database_url:
         os.environ["DATABASE_URL"] = args.database_url
+    # A demo loaded after the start (or behind an outage at the start) is refused too.
+    app_config = {"REFUSE_DEMO": not args.allow_demo}
     if not args.allow_demo:
-        refusal = demo_refusal(_database_url(args))
+        try:
+            refusal = demo_refusal(_database_url(args))
+        except OUTAGES as exc:
+            # Start anyway, answering 503 until the database returns: a server that will
+            # not start during an outage needs an operator to bring it back. What could
+            # not be checked now is checked on every answer instead.
+            detail = getattr(exc, "detail", "") or str(exc).splitlines()[0]
+            print(
+                f"The database cannot be read now ({detail}); serving 503s until it can. "
+                "Demonstration data found then is refused (no --allow-demo).",
+                file=sys.stderr,
+            )
+            refusal = None
         if refusal:
             print(refusal, file=sys.stderr)
             return 2
+
+    settings = configuration.from_env()
+    if not settings["PUBLIC_URL"] and not settings["TRUSTED_HOSTS"]:
+        print(
+            "PUBLIC_URL is not set (nor TRUSTED_HOSTS): citations in CSV files and the links "
+            "back from embeds will be relative, since a request's Host header cannot be "
+            "trusted. Set PUBLIC_URL=https://your.site to make them absolute.",
+            file=sys.stderr,
+        )
 
     class Server(BaseApplication):
         def load_config(self):
@@ -188,7 +221,7 @@ def cmd_serve(args) -> int:
 
         def load(self):
             # Each worker builds its own app, so no database connection crosses a fork.
-            return create_app().server
+            return create_app(app_config).server
 
     Server().run()
     return 0

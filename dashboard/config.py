@@ -41,6 +41,9 @@ def from_env(env=None) -> dict:
         "DISCLOSURE_SPARSITY": _float(env, "DISCLOSURE_SPARSITY", 0.5),
         "LANGUAGE": env.get("DASHBOARD_LANGUAGE") or "en",
         "PUBLIC_URL": env.get("PUBLIC_URL") or "",
+        # Flask answers 400 to a Host header not listed (None: any host is served).
+        "TRUSTED_HOSTS": [h.strip() for h in env.get("TRUSTED_HOSTS", "").split(",") if h.strip()]
+        or None,
         "API_RATE_LIMIT": env.get("API_RATE_LIMIT") or "120 per minute",
         "RATELIMIT_STORAGE_URI": env.get("RATELIMIT_STORAGE_URI") or None,
         # Downloads, exports and embeds share one budget per client; the dashboard's own

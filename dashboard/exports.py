@@ -57,8 +57,14 @@ def find_view_by_slug(slug: str) -> View | None:
 
 
 def public_url(path: str, query: str) -> str:
-    """An absolute URL for a path and query, on PUBLIC_URL when it is configured."""
-    base = current_app.config.get("PUBLIC_URL") or request.host_url
+    """The URL of a path and query: on PUBLIC_URL when it is configured, else on the
+    request's host when TRUSTED_HOSTS is (Flask refuses any other Host), else relative.
+
+    The Host header is the client's to write: taken blindly, a forged one would put
+    another site's address in an embed's link back or a CSV's citation.
+    """
+    config = current_app.config
+    base = config.get("PUBLIC_URL") or (request.host_url if config.get("TRUSTED_HOSTS") else "")
     return base.rstrip("/") + path + query
 
 

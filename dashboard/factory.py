@@ -7,31 +7,80 @@ layer and the callbacks, and touches no database until the first request, so imp
 
 from __future__ import annotations
 
+import logging
+import threading
+import time
+
 from dash import Dash, html
 from flask import Flask, jsonify, request
 from flask_caching import Cache
 
 from callbacks import share as share_callbacks
 from callbacks import shell as shell_callbacks
+from callbacks import status as status_callbacks
 from dashboard import api, exports, http_cache, limits
 from dashboard import config as configuration
 from dashboard.views import all_views, find_view, sample_context
 from data_access import taxonomy
-from data_access.query import DataAccess, NoData
+from data_access.cache import FailOpenCache
+from data_access.query import OUTAGES, DataAccess, NoData
 from layouts import ids
 from layouts.format import corridor_label, month_label, nationality_option, period_label
 from layouts.i18n import _, set_language
 from layouts.provenance import synthetic_label
 from layouts.shell import shell
+from layouts.status import no_data_page, not_found_html, unavailable_page
 
 ASSETS = configuration.ROOT / "assets"
+# Seconds a client is told to wait before asking again while the database is down.
+RETRY_AFTER = 30
+# Seconds to wait on Redis before answering without the cache: a host that drops packets
+# would otherwise hold every request for the socket's default (no) timeout.
+CACHE_SOCKET_TIMEOUT = 1.0
+
+log = logging.getLogger(__name__)
 
 
 def _cache_config(config: dict) -> dict:
     common = {"CACHE_DEFAULT_TIMEOUT": config["CACHE_TIMEOUT"], "CACHE_KEY_PREFIX": "ilm:"}
     if config["CACHE_REDIS_URL"]:
-        return {**common, "CACHE_TYPE": "RedisCache", "CACHE_REDIS_URL": config["CACHE_REDIS_URL"]}
+        return {
+            **common,
+            "CACHE_TYPE": "RedisCache",
+            "CACHE_REDIS_URL": config["CACHE_REDIS_URL"],
+            "CACHE_OPTIONS": {
+                "socket_timeout": CACHE_SOCKET_TIMEOUT,
+                "socket_connect_timeout": CACHE_SOCKET_TIMEOUT,
+            },
+        }
     return {**common, "CACHE_TYPE": "SimpleCache", "CACHE_THRESHOLD": 5000}
+
+
+class OutageLog:
+    """Logs a database outage when it starts, not on every request it fails."""
+
+    def __init__(self) -> None:
+        self.down = False
+        self._lock = threading.Lock()
+        self._since = 0.0
+
+    def failed(self, exc: BaseException) -> None:
+        with self._lock:
+            if self.down:
+                return
+            self.down, self._since = True, time.monotonic()
+        # The detail (a path, a host) goes to the operator's log, never to a reader.
+        detail = getattr(exc, "detail", "") or str(exc).splitlines()[0]
+        log.warning("database unavailable: %s: %s", type(exc).__name__, detail)
+
+    def ok(self) -> None:
+        if not self.down:
+            return
+        with self._lock:
+            if not self.down:
+                return
+            self.down = False
+        log.warning("database available again after %.0f s", time.monotonic() - self._since)
 
 
 def navigation() -> list[tuple[str, str]]:
@@ -69,17 +118,6 @@ def filter_options(data: DataAccess) -> dict[str, list[dict]]:
     }
 
 
-def _no_data_page(message: str) -> html.Div:
-    return html.Div(
-        className="container py-5",
-        children=[
-            html.H1(_("ILM Community Dashboard"), className="h3"),
-            html.P(_("No data is loaded yet.")),
-            html.Pre(message),
-        ],
-    )
-
-
 def create_app(test_config: dict | None = None) -> Dash:
     config = configuration.from_env()
     config.update(test_config or {})
@@ -87,15 +125,19 @@ def create_app(test_config: dict | None = None) -> Dash:
 
     server = Flask(__name__)
     server.config.update(config)
-    cache = Cache(server, config=_cache_config(config))
+    # No connection is opened here or at worker boot: a database or Redis that is down
+    # when a worker starts must cost answers (503s until it returns), not the worker.
+    cache = FailOpenCache(Cache(server, config=_cache_config(config)))
     data = DataAccess(
         config["DATABASE_URL"],
         configuration.disclosure_params(config),
         cache=cache,
         version_ttl=config["DATA_VERSION_TTL"],
         cache_timeout=config["CACHE_TIMEOUT"],
+        refuse_synthetic=bool(config.get("REFUSE_DEMO")),
     )
     server.extensions["ilm_data"] = data
+    outage = OutageLog()
 
     app = Dash(
         __name__,
@@ -113,13 +155,26 @@ def create_app(test_config: dict | None = None) -> Dash:
         ],
     )
 
+    # Set before the layout: Dash otherwise calls a layout function once to validate it,
+    # which would read the database while the worker boots.
+    empty = {param: [] for param in ids.FILTER_CONTROLS}
+    app.validation_layout = html.Div(
+        [shell("", navigation(), empty, 10, 0), unavailable_page()]
+        + [view.layout(sample_context()) for view in all_views()]
+    )
+
     def serve_layout():
-        # Built per page load, so a new data version shows without a restart.
+        # Built per page load, so a new data version shows without a restart, and never
+        # raises: a page that cannot be built says why and tries again by itself.
         try:
             info = data.version()
             options = filter_options(data)
         except NoData as exc:
-            return _no_data_page(str(exc))
+            return no_data_page(str(exc))
+        except OUTAGES as exc:
+            outage.failed(exc)
+            return unavailable_page()
+        outage.ok()
         return shell(
             month_label(info.as_of),
             navigation(),
@@ -130,17 +185,22 @@ def create_app(test_config: dict | None = None) -> Dash:
         )
 
     app.layout = serve_layout
-    empty = {param: [] for param in ids.FILTER_CONTROLS}
-    app.validation_layout = html.Div(
-        [shell("", navigation(), empty, 10, 0)]
-        + [view.layout(sample_context()) for view in all_views()]
-    )
 
+    status_callbacks.register(app)
     shell_callbacks.register(app, data, find_view)
     share_callbacks.register(app, data, find_view)
     for view in all_views():
         if view.register is not None:
             view.register(app, data)
+
+    @server.before_request
+    def _not_found():
+        # Dash answers every path with its page; only the views' paths have one.
+        rule = request.url_rule
+        if rule is not None and rule.rule == "/<path:path>" and find_view(request.path) is None:
+            page = not_found_html(_("ILM Community Dashboard"), navigation())
+            return server.response_class(page, status=404, mimetype="text/html")
+        return None
 
     @server.after_request
     def _headers(response):
@@ -163,20 +223,60 @@ def create_app(test_config: dict | None = None) -> Dash:
     limits.limit_callbacks(limiter, server, config["CALLBACK_RATE_LIMIT"])
     http_cache.install(server, data, config["HTTP_MAX_AGE"])
 
-    @server.get("/healthz")
-    def _health():
+    def _unavailable(exc):
+        outage.failed(exc)
+        message = _("The data is temporarily unavailable; try again in a minute.")
+        if request.path.startswith(ids.PATH_API):
+            response = jsonify(
+                error="database unavailable; retry later", parameter=None, value=None, allowed=[]
+            )
+        else:
+            response = server.response_class(message + "\n", mimetype="text/plain")
+        response.status_code = 503
+        response.headers["Retry-After"] = str(RETRY_AFTER)
+        response.headers["Cache-Control"] = "no-store"
+        return response
+
+    for kind in OUTAGES:
+        server.register_error_handler(kind, _unavailable)
+
+    def readiness() -> tuple[dict, int]:
+        """Whether this process can answer with numbers: database reachable, data loaded."""
         try:
             info = data.version()
         except NoData as exc:
-            return jsonify(status="no data", detail=str(exc)), 503
+            return {"status": "no data", "ready": False, "detail": str(exc)}, 503
+        except OUTAGES as exc:
+            outage.failed(exc)
+            # The driver's message names hosts, databases or paths: the log has it.
+            return {"status": "unavailable", "ready": False, "detail": "database unavailable"}, 503
+        outage.ok()
         body = {
             "status": "ok",
+            "ready": True,
             "data_version": info.version,
             "as_of": info.as_of,
             "synthetic": info.synthetic,
         }
         if info.synthetic:
             body["notice"] = synthetic_label()
+        return body, 200
+
+    @server.get("/healthz")
+    def _health():
+        # Liveness: 200 while the process answers, whatever the database does, so a
+        # supervisor never restarts workers that would only wait for the same database.
+        # It carries what /readyz knows (data version, synthetic or not, or why not).
+        body, _status = readiness()
         return jsonify(body)
+
+    @server.get("/readyz")
+    def _ready():
+        body, status = readiness()
+        response = jsonify(body)
+        response.status_code = status
+        if status != 200:
+            response.headers["Retry-After"] = str(RETRY_AFTER)
+        return response
 
     return app

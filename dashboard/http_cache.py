@@ -20,7 +20,7 @@ import hashlib
 
 from flask import Flask, Response, request
 
-from data_access.query import DataAccess, NoData
+from data_access.query import OUTAGES, DataAccess, NoData
 from layouts import ids
 from layouts.i18n import language
 
@@ -73,8 +73,8 @@ def install(server: Flask, data: DataAccess, max_age: int) -> None:
         try:
             current = tag(data, request.full_path)
             version = data.version().version
-        except NoData:
-            return response
+        except (NoData, *OUTAGES):
+            return response  # answered, but not marked cacheable: its version is unknown
         response.set_etag(current)
         response.headers["Cache-Control"] = f"public, max-age={max_age}"
         response.headers["X-Data-Version"] = str(version)

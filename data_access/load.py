@@ -50,7 +50,7 @@ from data_access.demo import DemoGenerator, DemoSpec
 from data_access.disclosure import EZS_HIGH, EZS_LOW
 from data_access.extract import ExtractError, validate_extract, write_manifest
 from data_access.keys import contacts_id, load_secret, record_key
-from data_access.query import NoData, readonly_engine
+from data_access.query import NoData, Unavailable, readonly_engine
 
 Progress = Callable[[str, int, int | None], None]
 INSERT_CHUNK = 5_000
@@ -671,7 +671,7 @@ def has_data_version(url: str) -> bool:
     """Whether the database holds at least one data version (read-only)."""
     try:
         engine = readonly_engine(url)
-    except NoData:
+    except (NoData, Unavailable):
         return False
     try:
         with engine.connect() as conn:

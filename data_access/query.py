@@ -21,7 +21,7 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import Engine, create_engine, event, func, inspect, select
+from sqlalchemy import Engine, create_engine, event, exc, func, inspect, select
 from sqlalchemy.engine import make_url
 
 from data_access import cells as cl
@@ -46,6 +46,32 @@ from data_access.outcomes import TTR_BUCKETS
 
 class NoData(RuntimeError):
     """The database holds no loaded data version."""
+
+
+class Unavailable(RuntimeError):
+    """The database cannot be reached now (down, refusing connections, its file gone).
+
+    Its message is what the public may read ("database unavailable"); `detail` (a path,
+    a host) is for the operator's log only.
+    """
+
+    def __init__(self, detail: str = "") -> None:
+        super().__init__("database unavailable")
+        self.detail = detail
+
+
+# What a request meets while the database is down: every surface answers these with a
+# 503 and a retry, never a 500. OperationalError and InterfaceError are how SQLAlchemy
+# reports a refused or dropped connection; TimeoutError a pool that found none in time.
+OUTAGES: tuple[type[BaseException], ...] = (
+    Unavailable,
+    exc.OperationalError,
+    exc.InterfaceError,
+    exc.TimeoutError,
+)
+# Seconds to wait for a PostgreSQL connection before calling the database unavailable:
+# a host that drops packets would otherwise hold a worker until gunicorn kills it.
+CONNECT_TIMEOUT = 5
 
 
 @dataclass(frozen=True)
@@ -218,19 +244,22 @@ def readonly_engine(url: str) -> Engine:
     if parsed.get_backend_name() == "sqlite":
         path = Path(parsed.database or "")
         if not path.exists():
-            raise NoData(f"no database at {path}; build one with `python -m dashboard demo`")
+            raise Unavailable(f"no database at {path}; build one with `python -m dashboard demo`")
         return create_engine(
             f"sqlite+pysqlite:///file:{path.resolve()}?mode=ro&uri=true",
             connect_args={"check_same_thread": False},
         )
-    engine = create_engine(url, pool_pre_ping=True)
-    if parsed.get_backend_name() == "postgresql":
+    if parsed.get_backend_name() != "postgresql":
+        return create_engine(url, pool_pre_ping=True)
+    engine = create_engine(
+        url, pool_pre_ping=True, connect_args={"connect_timeout": CONNECT_TIMEOUT}
+    )
 
-        @event.listens_for(engine, "connect")
-        def _read_only(dbapi_connection, _record):
-            with dbapi_connection.cursor() as cursor:
-                cursor.execute("SET SESSION CHARACTERISTICS AS TRANSACTION READ ONLY")
-            dbapi_connection.commit()
+    @event.listens_for(engine, "connect")
+    def _read_only(dbapi_connection, _record):
+        with dbapi_connection.cursor() as cursor:
+            cursor.execute("SET SESSION CHARACTERISTICS AS TRANSACTION READ ONLY")
+        dbapi_connection.commit()
 
     return engine
 
@@ -245,8 +274,12 @@ class DataAccess:
         cache: Any = None,
         version_ttl: float = 2.0,
         cache_timeout: int = 3600,
+        refuse_synthetic: bool = False,
     ) -> None:
         self.database_url = database_url
+        # Set by `serve` without --allow-demo when the database could not be checked at
+        # start: a demo found later is then refused here, on every surface.
+        self.refuse_synthetic = refuse_synthetic
         self.protector = Protector(params)
         self.cache = cache
         self.cache_timeout = cache_timeout
@@ -277,12 +310,19 @@ class DataAccess:
                     self._pid = os.getpid()
         return self._engine
 
+    def close(self) -> None:
+        """Close the connections this object opened, if any (before a fork, say)."""
+        with self._lock:
+            if self._engine is not None:
+                self._engine.dispose()
+                self._engine = None
+
     # -- data version -------------------------------------------------------------
     def version(self) -> VersionInfo:
         """The newest data version, re-read at most every `version_ttl` seconds."""
         now = time.monotonic()
         if self._version and now - self._version[0] < self.version_ttl:
-            return self._version[1]
+            return self._refused(self._version[1])
         dv = schema.data_versions
         with self.engine.connect() as conn:
             if not conn.dialect.has_table(conn, "data_versions"):
@@ -299,6 +339,14 @@ class DataAccess:
                 self._check_tables(conn)
                 self._checked = (info.version, info.checksum)
         self._version = (now, info)
+        return self._refused(info)
+
+    def _refused(self, info: VersionInfo) -> VersionInfo:
+        if self.refuse_synthetic and info.synthetic:
+            raise NoData(
+                "the database holds demonstration data, which `python -m dashboard serve` "
+                "publishes only with --allow-demo; import an extract"
+            )
         return info
 
     @staticmethod

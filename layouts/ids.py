@@ -161,3 +161,6 @@ EX_CORRIDORS = "exposure-corridors"
 EX_REMOVE = "exposure-remove"
 # The footprint template, served as a file (it holds no reader's data).
 PATH_TEMPLATE = "/download/exposure/footprint-template"
+
+# The page shown while the data cannot be read reloads itself on this timer.
+RETRY = "unavailable-retry"

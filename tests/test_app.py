@@ -61,10 +61,12 @@ def test_ap004_health_names_the_data_version(small_url):
     assert body["status"] == "ok" and body["data_version"] >= 1 and body["as_of"] == "2026-06"
 
 
-def test_ap005_without_a_database_the_page_says_how_to_build_one(tmp_path):
-    app = create_app({"DATABASE_URL": f"sqlite:///{tmp_path}/missing.sqlite3"})
+def test_ap005_without_data_the_page_says_how_to_build_it(tmp_path):
+    path = tmp_path / "empty.sqlite3"
+    create_engine(f"sqlite:///{path}").connect().close()  # a database with no tables
+    app = create_app({"DATABASE_URL": f"sqlite:///{path}"})
     client = app.server.test_client()
-    assert client.get("/healthz").status_code == 503
+    assert client.get("/readyz").status_code == 503
     layout = client.get("/_dash-layout").get_data(as_text=True)
     assert "No data is loaded yet" in layout and "python -m dashboard demo" in layout
 
@@ -150,7 +152,7 @@ def test_ap012_a_database_from_an_older_dashboard_says_how_to_rebuild(db_copy):
         conn.execute(text("DROP TABLE cube_received_theme_0"))
     engine.dispose()
     client = create_app({"DATABASE_URL": db_copy}).server.test_client()
-    response = client.get("/healthz")
+    response = client.get("/readyz")
     assert response.status_code == 503
     assert "cube_received_theme_0" in response.get_json()["detail"]
     assert "python -m dashboard demo" in response.get_json()["detail"]
