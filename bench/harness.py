@@ -371,7 +371,7 @@ class NaivePeer:
         )
         x = [str(m) for m in grouped.index]
         return figures.stacked_bars(
-            x, [(str(c), grouped[c].tolist()) for c in grouped.columns], "Contacts"
+            x, [(str(c), grouped[c].tolist()) for c in grouped.columns], "Contacts", "Month"
         )
 
     def cases_chart(self, s: dict) -> dict:
@@ -389,6 +389,7 @@ class NaivePeer:
             months,
             ("Cases received", [c.get(m, 0) for m in months]),
             ("Workers remediated", [r.get(m, 0) for m in months]),
+            "Month",
         )
 
     def issues_chart(self, s: dict) -> dict:
@@ -397,7 +398,7 @@ class NaivePeer:
         cases = self._period(self._cases(s), "month_received", s)
         issues = self.issues[self.issues["case_id"].isin(cases["case_id"])]
         top = issues["issue"].value_counts().head(10)
-        return figures.ranked_bars([str(i) for i in top.index], top.tolist(), "Cases")
+        return figures.ranked_bars([str(i) for i in top.index], top.tolist(), "Cases", "Issue category")
 
     def builds(self) -> dict[str, Callable[[dict], object]]:
         return {

@@ -97,3 +97,22 @@ def test_bh008_targets_apply_at_the_sizes_the_issue_sets_them():
     assert harness.target_applies(10_000_000, "cold p95 ≤ 200 ms per callback")
     assert not harness.target_applies(10_000_000, "cold p50 ≤ 5 × the floor")
     assert not harness.target_applies(50_000, "cold p95 ≤ 50 ms per callback")
+
+
+def test_bh009_view_inputs_are_given_a_readers_value_not_left_empty(small_url):
+    targets = harness.callback_targets(create_app({"DATABASE_URL": small_url}))
+    profile = next(t for t in targets if (ids.EX_FOOTPRINT, "data") in t.inputs)
+    sent = harness.payload(profile, {})
+    footprint = next(i["value"] for i in sent["inputs"] if i["id"] == ids.EX_FOOTPRINT)
+    assert len(footprint["rows"]) == 20
+    assert harness.payload(targets[0], {})["inputs"][0] is not None
+    options = next(i["value"] for i in sent["inputs"] if i["id"] == ids.OPTIONS)
+    assert options["compare"] == "NP-SA"
+
+
+def test_bh010_an_idle_answer_is_flagged_not_exercised():
+    idle = harness.CallbackStats("/", "x", cold=[1.0], cold_over_floor=[1.1], raw_bytes=[5000])
+    small = harness.CallbackStats("/", "y", cold=[9.0], cold_over_floor=[9.0], raw_bytes=[200])
+    busy = harness.CallbackStats("/", "z", cold=[9.0], cold_over_floor=[9.0], raw_bytes=[5000])
+    assert harness.exercised(idle) == harness.exercised(small) == "**not exercised**"
+    assert harness.exercised(busy) == "yes"
