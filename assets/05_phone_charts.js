@@ -9,7 +9,9 @@
      they are neither cut ("ithheld, late or underpaid") nor squeeze the bars to 70 px.
    - A legend lies flat above the plot, clear of the axis labels.
    - Turned month labels get the bottom margin they need instead of being cut.
-   - A funnel keeps room on its right for the numbers written beside its stages. */
+   - A funnel keeps room on its right for the numbers written beside its stages.
+   - Axis titles, legend entries and notes longer than a narrow chart is wide wrap onto
+     two lines instead of running past its edge ("% of cases received remedi"). */
 (function () {
   "use strict";
 
@@ -19,16 +21,48 @@
   var ROW = 36; // px: a category row whose label takes two lines
   var LEGEND_ITEM = 20; // px: a legend entry's line
 
-  function wrap(label) {
-    if (typeof label !== "string" || label.length <= WRAP || label.indexOf("<br>") >= 0) {
+  var LINE = 28; // characters per line of an axis title, legend entry or note
+
+  /* A label on two lines, broken at the last space (outside any markup such as a
+     coloured <span>) that keeps the first line within `width` visible characters. */
+  function wrap(label, width) {
+    width = width || WRAP;
+    if (typeof label !== "string" || label.indexOf("<br>") >= 0) {
       return label;
     }
-    var words = label.split(" ");
-    var first = "";
-    while (words.length && (first + " " + words[0]).trim().length <= WRAP) {
-      first = (first + " " + words.shift()).trim();
+    var visible = 0;
+    var inTag = false;
+    var cut = -1;
+    for (var i = 0; i < label.length; i++) {
+      var ch = label.charAt(i);
+      if (ch === "<") {
+        inTag = true;
+      } else if (ch === ">") {
+        inTag = false;
+      } else if (!inTag) {
+        if (ch === " " && visible <= width) {
+          cut = i;
+        }
+        visible += 1;
+      }
     }
-    return words.length && first ? first + "<br>" + words.join(" ") : label;
+    if (visible <= width || cut <= 0) {
+      return label;
+    }
+    return label.slice(0, cut) + "<br>" + label.slice(cut + 1);
+  }
+
+  /* An axis whose title is longer than a narrow chart is wide: the title on two lines,
+     and the margin grown to hold them. */
+  function titled(axis) {
+    var text = axis && axis.title && axis.title.text;
+    if (typeof text !== "string" || text.length <= LINE) {
+      return axis;
+    }
+    var out = copy(axis);
+    out.title = Object.assign(copy(axis.title), { text: wrap(text, LINE) });
+    out.automargin = true;
+    return out;
   }
 
   function copy(object) {
@@ -78,8 +112,38 @@
     if (extra) {
       margin.t = (margin.t || 0) + extra;
     }
+    traces = traces.map(function (trace) {
+      var name = wrap(trace.name, LINE);
+      return name === trace.name ? trace : Object.assign(copy(trace), { name: name });
+    });
+    Object.keys(out).forEach(function (key) {
+      if (/^[xy]axis\d*$/.test(key)) {
+        out[key] = titled(out[key]);
+      }
+    });
+    var keyRoom = 0;
+    if (Array.isArray(out.annotations)) {
+      out.annotations = out.annotations.map(function (note) {
+        var text = wrap(note && note.text, LINE);
+        var fitted = text === (note && note.text) ? note : Object.assign(copy(note), { text: text });
+        if (fitted && fitted.xref === "paper" && fitted.yref === "paper" && fitted.y >= 1) {
+          // A key above the plot: aligned on its right edge, so it spreads over the
+          // label margin instead of past the chart's edge when the labels are wide.
+          fitted = Object.assign(copy(fitted), { x: 1, xanchor: "right", align: "right" });
+          if (extra) {
+            // Above the flat colour bar, not on it.
+            fitted.yshift = (fitted.yshift || 0) + extra;
+            keyRoom = 2 * LEGEND_ITEM;
+          }
+        }
+        return fitted;
+      });
+    }
+    margin.t = (margin.t || 0) + keyRoom;
     var categories = rowCategories(data);
-    var wrapped = categories.map(wrap);
+    var wrapped = categories.map(function (c) {
+      return wrap(c, WRAP);
+    });
     if (categories.some(function (c, i) { return wrapped[i] !== c; })) {
       var yaxis = (out.yaxis = copy(out.yaxis));
       yaxis.tickmode = "array";
@@ -108,7 +172,7 @@
       });
     }
     if (typeof out.height === "number") {
-      out.height += extra;
+      out.height += extra + keyRoom;
       if (wrapped.some(function (w, i) { return w !== categories[i]; })) {
         var needed = categories.length * ROW + (margin.t || 0) + (margin.b || 48) + legend;
         out.height = Math.max(out.height, needed);

@@ -5,7 +5,8 @@
 - `clipped`: text cut by its container: an HTML element that hides what overflows it
   while its text is wider or taller than its box, or a chart's tick, legend, title or
   annotation text that runs past the edge of the chart's drawing;
-- `overlap`: a chart's legend on top of its tick labels or axis titles.
+- `overlap`: a chart's legend on top of its tick labels or axis titles, or a note
+  written on its colour bar.
 Each problem names the element ("#id" of the chart or a CSS path) and what it says.
 """
 
@@ -62,6 +63,15 @@ document.querySelectorAll('.js-plotly-plot').forEach(function (plot) {
       found.push({kind: 'clipped', where: describe(plot), text: t.textContent.trim()});
     }
   });
+  var bar = plot.querySelector('g.colorbar');
+  if (bar && bar.getBoundingClientRect().width > 0) {
+    plot.querySelectorAll('g.annotation').forEach(function (note) {
+      if (note.textContent.trim() && meets(box(bar), box(note), 1)) {
+        found.push({kind: 'overlap', where: describe(plot),
+                    text: 'colour bar under "' + note.textContent.trim() + '"'});
+      }
+    });
+  }
   var legend = plot.querySelector('g.legend');
   if (legend && legend.getBoundingClientRect().width > 0) {
     var lr = box(legend.querySelector('rect.bg') || legend);
