@@ -86,6 +86,38 @@
     return seen;
   }
 
+  /* A map a phone's width holds no room for every country's name: with a corridor
+     selected only its two ends keep their names (the rest on hover), and names are
+     smaller. The selected arc's own label stays. */
+  function placeNames(traces) {
+    var ends = [];
+    traces.forEach(function (t) {
+      // The selected corridor is the one arc (a line) that carries a label.
+      var arc = t.type === "scattergeo" && /lines/.test(t.mode || "");
+      if (arc && /text/.test(t.mode || "") && Array.isArray(t.lon) && t.lon.length) {
+        var last = t.lon.length - 1;
+        ends.push([t.lon[0], t.lat[0]], [t.lon[last], t.lat[last]]);
+      }
+    });
+    return traces.map(function (t) {
+      // The places: named markers, no line.
+      if (t.type !== "scattergeo" || /lines/.test(t.mode || "") || !Array.isArray(t.text)) {
+        return t;
+      }
+      var named = copy(t);
+      named.textfont = Object.assign(copy(t.textfont), { size: 10 });
+      if (ends.length) {
+        named.text = t.text.map(function (name, i) {
+          var end = ends.some(function (e) {
+            return Math.abs(e[0] - t.lon[i]) < 1e-6 && Math.abs(e[1] - t.lat[i]) < 1e-6;
+          });
+          return end ? name : "";
+        });
+      }
+      return named;
+    });
+  }
+
   function adapt(data, layout, width) {
     var out = copy(layout);
     var margin = (out.margin = copy(out.margin));
@@ -138,6 +170,9 @@
         }
         return fitted;
       });
+    }
+    if (out.geo) {
+      traces = placeNames(traces);
     }
     margin.t = (margin.t || 0) + keyRoom;
     var categories = rowCategories(data);
