@@ -177,18 +177,21 @@ def test_en008_heatmap_draws_withheld_cells_grey_and_says_so():
     figure = wf.heatmap(
         ["A", "B"], ["x"], [[0.5, None]], [["a", "b"]], "Share", "withheld", ("I", "J")
     )
-    grey, shares = figure["data"]
+    grey, shares, key = figure["data"]
     assert grey["z"] == [[None, 1]] and grey["colorscale"][0][1] == colours.NO_DATA
     assert shares["colorscale"] == colours.SEQUENTIAL
-    assert "withheld" in figure["layout"]["annotations"][0]["text"]
+    # The grey is named in the legend.
+    assert key["name"] == "withheld" and key["marker"]["color"] == colours.NO_DATA
+    assert figure["layout"]["showlegend"] is True
 
 
 def test_en009_map_draws_withheld_countries_grey_and_keeps_land_for_the_rest():
     figure = wf.choropleth(
         ["THA"], [100], ["Thailand"], ["country=TH"], "Cases", (["LAO"], ["Laos"]), "withheld"
     )
-    grey, values = figure["data"]
+    grey, values, key = figure["data"]
     assert grey["locations"] == ["LAO"] and grey["showscale"] is False
+    assert key["type"] == "scattergeo" and key["marker"]["color"] == colours.NO_DATA
     assert values["colorscale"] == colours.SEQUENTIAL
     assert figure["layout"]["geo"]["landcolor"] == colours.LAND != colours.NO_DATA
 
