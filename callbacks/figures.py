@@ -6,11 +6,11 @@ from layouts import colours
 from layouts.i18n import _
 
 # Legends sit above the plot area, left-aligned: below it they fell on rotated tick labels.
-# From the figure's left edge (not the plot's), so that on a narrow screen it wraps
-# across the whole width rather than in the strip right of long category labels.
+# Anchored to the plot area: anchored to the figure's edge ("xref": "container") it
+# would wrap wider on phones, but at 360 px plotly.js then failed with "Something went
+# wrong with axis scaling" on /supply-chains.
 LEGEND_ON_TOP = {
     "orientation": "h",
-    "xref": "container",
     "x": 0,
     "xanchor": "left",
     "y": 1.02,
