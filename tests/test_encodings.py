@@ -8,7 +8,15 @@ import re
 
 import pytest
 
-from callbacks import exposure, figures, overview, protected, recruitment, remediation
+from callbacks import (
+    exposure,
+    figures,
+    overview,
+    protected,
+    recruitment,
+    remediation,
+    supply_chains,
+)
 from callbacks import worksite_figures as wf
 from callbacks.charts import TableData
 from callbacks.urlstate import parse_query
@@ -338,3 +346,9 @@ def test_en025_a_view_option_that_drops_a_filter_is_stated_too(
     label = dict(filter_items(parse_query("?" + FILTER_QUERIES[name])[0]))[name]
     assert _rows(filtered) == _rows(everything)
     assert label in header["not applied"] and label not in header["filters"]
+
+
+def test_en026_the_worksite_map_says_withheld_countries_are_grey(data):
+    result = supply_chains.map_chart(data, Filters(), {})
+    grey = [t for t in result.figure["data"] if t.get("meta") == "no-data" and "z" in t]
+    assert grey and "grey on the map" in result.note
