@@ -6,6 +6,9 @@ from layouts import colours
 from layouts.i18n import _
 
 # Legends sit above the plot area, left-aligned: below it they fell on rotated tick labels.
+# Anchored to the plot area: anchored to the figure's edge ("xref": "container") it
+# would wrap wider on phones, but at 360 px plotly.js then failed with "Something went
+# wrong with axis scaling" on /supply-chains.
 LEGEND_ON_TOP = {
     "orientation": "h",
     "x": 0,

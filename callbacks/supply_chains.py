@@ -76,7 +76,7 @@ def _employment_chart(build):
 def _withheld_note(n: int, k: int, what: str) -> str:
     if not n:
         return ""
-    return _("{n} {what} are withheld (see the table) and are not shown in the chart.").format(
+    return _("{n} {what} are withheld: grey on the map (see the table).").format(
         n=n, what=what, k=k
     )
 

@@ -75,20 +75,19 @@ def hbars(
     return {"data": data, "layout": layout}
 
 
-def no_data_key(text: str) -> dict:
-    """A key above the plot saying what the grey of NO_DATA means (above: below the
-    plot it would fall on rotated tick labels)."""
+def no_data_key(text: str, kind: str = "scatter") -> dict:
+    """A legend entry saying what the grey of NO_DATA means: a trace with no points,
+    only a grey square in the legend (a legend wraps on a narrow screen, where a free
+    annotation would run off the chart)."""
     return {
-        "text": f'<span style="color:{colours.NO_DATA}">■</span> ' + text,
-        "xref": "paper",
-        "yref": "paper",
-        "x": 0,
-        "y": 1,
-        "yshift": 4,
-        "xanchor": "left",
-        "yanchor": "bottom",
-        "showarrow": False,
-        "font": {"size": 12},
+        "type": kind,
+        "mode": "markers",
+        **({"lon": [None], "lat": [None]} if kind == "scattergeo" else {"x": [None], "y": [None]}),
+        "marker": {"symbol": "square", "size": 12, "color": colours.NO_DATA},
+        "name": text,
+        "showlegend": True,
+        "hoverinfo": "skip",
+        "meta": "no-data",
     }
 
 
@@ -144,15 +143,18 @@ def heatmap(
             "name": title,
         }
     )
+    if len(data) > 1:
+        # Last: a trace without points before a heatmap leaves plotly.js computing the
+        # heatmap's image size as NaN.
+        data.append(no_data_key(withheld_text))
     layout = base_layout(
         height=max(300, 26 * len(y) + 160),
         xaxis={"automargin": True, "tickangle": -30, "title": {"text": axis_titles[0]}},
         yaxis={"automargin": True, "autorange": "reversed", "title": {"text": axis_titles[1]}},
-        annotations=[no_data_key(withheld_text)] if len(data) > 1 else [],
+        showlegend=len(data) > 2,
         plot_bgcolor=colours.BORDER,
     )
     layout["margin"]["l"] = 8
-    layout["margin"]["t"] = 32 if len(data) > 1 else 16
     return {"data": data, "layout": layout}
 
 
@@ -228,8 +230,11 @@ def choropleth(
             "name": title,
         }
     )
+    if withheld[0]:
+        data.append(no_data_key(withheld_text, "scattergeo"))
     layout = base_layout(
         height=380,
+        showlegend=bool(withheld[0]),
         geo={
             "scope": "asia",
             "showframe": False,
@@ -241,9 +246,8 @@ def choropleth(
             "fitbounds": "locations",
             "projection": {"type": "natural earth"},
         },
-        annotations=[no_data_key(withheld_text)] if withheld[0] else [],
     )
-    layout["margin"] = {"l": 0, "r": 0, "t": 28 if withheld[0] else 0, "b": 0}
+    layout["margin"] = {"l": 0, "r": 0, "t": 0, "b": 0}
     return {"data": data, "layout": layout}
 
 

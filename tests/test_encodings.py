@@ -8,7 +8,15 @@ import re
 
 import pytest
 
-from callbacks import exposure, figures, overview, protected, recruitment, remediation
+from callbacks import (
+    exposure,
+    figures,
+    overview,
+    protected,
+    recruitment,
+    remediation,
+    supply_chains,
+)
 from callbacks import worksite_figures as wf
 from callbacks.charts import TableData
 from callbacks.urlstate import parse_query
@@ -177,18 +185,21 @@ def test_en008_heatmap_draws_withheld_cells_grey_and_says_so():
     figure = wf.heatmap(
         ["A", "B"], ["x"], [[0.5, None]], [["a", "b"]], "Share", "withheld", ("I", "J")
     )
-    grey, shares = figure["data"]
+    grey, shares, key = figure["data"]
     assert grey["z"] == [[None, 1]] and grey["colorscale"][0][1] == colours.NO_DATA
     assert shares["colorscale"] == colours.SEQUENTIAL
-    assert "withheld" in figure["layout"]["annotations"][0]["text"]
+    # The grey is named in the legend.
+    assert key["name"] == "withheld" and key["marker"]["color"] == colours.NO_DATA
+    assert figure["layout"]["showlegend"] is True
 
 
 def test_en009_map_draws_withheld_countries_grey_and_keeps_land_for_the_rest():
     figure = wf.choropleth(
         ["THA"], [100], ["Thailand"], ["country=TH"], "Cases", (["LAO"], ["Laos"]), "withheld"
     )
-    grey, values = figure["data"]
+    grey, values, key = figure["data"]
     assert grey["locations"] == ["LAO"] and grey["showscale"] is False
+    assert key["type"] == "scattergeo" and key["marker"]["color"] == colours.NO_DATA
     assert values["colorscale"] == colours.SEQUENTIAL
     assert figure["layout"]["geo"]["landcolor"] == colours.LAND != colours.NO_DATA
 
@@ -335,3 +346,9 @@ def test_en025_a_view_option_that_drops_a_filter_is_stated_too(
     label = dict(filter_items(parse_query("?" + FILTER_QUERIES[name])[0]))[name]
     assert _rows(filtered) == _rows(everything)
     assert label in header["not applied"] and label not in header["filters"]
+
+
+def test_en026_the_worksite_map_says_withheld_countries_are_grey(data):
+    result = supply_chains.map_chart(data, Filters(), {})
+    grey = [t for t in result.figure["data"] if t.get("meta") == "no-data" and "z" in t]
+    assert grey and "grey on the map" in result.note

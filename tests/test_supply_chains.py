@@ -128,8 +128,8 @@ def test_sc009_suppressed_cells_read_less_than_k_in_the_table(data):
 
 def test_sc010_map_uses_iso3_and_sets_the_country(data):
     result = view.map_chart(data, Filters(), {})
-    # The published values are the last trace, drawn over the grey of the withheld ones.
-    trace = result.figure["data"][-1]
+    # The published values: the trace a click reads (the grey ones and the key carry none).
+    trace = next(t for t in result.figure["data"] if "customdata" in t)
     assert trace["locationmode"] == "ISO-3"
     assert set(trace["locations"]) <= set(taxonomy.ISO3.values())
     assert "THA" in trace["locations"]
@@ -139,7 +139,7 @@ def test_sc010_map_uses_iso3_and_sets_the_country(data):
 
 def test_sc011_heatmap_cells_are_shares_and_set_two_filters(data):
     result = view.heatmap_chart(data, Filters(), {})
-    trace = result.figure["data"][-1]
+    trace = next(t for t in result.figure["data"] if "customdata" in t)
     values = [v for row in trace["z"] for v in row if v is not None]
     assert values and all(0 <= v <= 1 for v in values)
     click = {"points": [{"customdata": trace["customdata"][0][0]}]}
