@@ -336,7 +336,8 @@ def exposure_page(context) -> html.Div:
                     "workers report in exactly those parts of the supply chain: how much, which "
                     "issues, how much gets fixed, what audits there miss, and the recruitment "
                     "corridors that feed them. For brands, investors and journalists."
-                )
+                ),
+                className="view-intro",
             ),
             privacy_note(),
             footprint_section(context.options),
