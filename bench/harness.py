@@ -398,7 +398,9 @@ class NaivePeer:
         cases = self._period(self._cases(s), "month_received", s)
         issues = self.issues[self.issues["case_id"].isin(cases["case_id"])]
         top = issues["issue"].value_counts().head(10)
-        return figures.ranked_bars([str(i) for i in top.index], top.tolist(), "Cases", "Issue category")
+        return figures.ranked_bars(
+            [str(i) for i in top.index], top.tolist(), "Cases", "Issue category"
+        )
 
     def builds(self) -> dict[str, Callable[[dict], object]]:
         return {
