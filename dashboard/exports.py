@@ -11,6 +11,7 @@ from __future__ import annotations
 import csv
 import datetime as dt
 import functools
+import hashlib
 import io
 import json
 from collections.abc import Iterator
@@ -22,6 +23,7 @@ from flask import Blueprint, Response, abort, current_app, request, stream_with_
 from callbacks import footprint
 from callbacks.charts import csv_cell, format_cell
 from callbacks.urlstate import parse_options, parse_query, to_query
+from dashboard import http_cache
 from dashboard.config import PLOTLY_BUNDLE
 from dashboard.views import View, all_views, find_chart
 from data_access.disclosure import DisclosureParams
@@ -284,9 +286,12 @@ def export_payload(built: Built) -> dict:
 
 
 @functools.cache
-def _plotly_js() -> str:
-    """The dashboard's own plotly.js, as on its pages: embeds make no third-party requests."""
-    return PLOTLY_BUNDLE.read_text(encoding="utf-8")
+@functools.cache
+def _plotly_js() -> tuple[str, str]:
+    """The dashboard's own plotly.js, as on its pages (embeds make no third-party
+    requests), and its tag: the bundle's hash."""
+    text = PLOTLY_BUNDLE.read_text(encoding="utf-8")
+    return text, hashlib.sha256(text.encode()).hexdigest()[:24]
 
 
 def embed_html(built: Built, full_view_url: str) -> str:
@@ -399,8 +404,13 @@ def blueprint(data: DataAccess) -> Blueprint:
 
     @bp.get(f"{ids.PATH_EMBED}plotly.min.js")
     def plotly_js():
-        response = Response(_plotly_js(), mimetype="application/javascript")
+        text, tag = _plotly_js()
+        response = Response(text, mimetype="application/javascript")
         response.headers["Cache-Control"] = "public, max-age=86400"
+        # The same bytes until the bundle changes: a returning reader's cache revalidates.
+        response.set_etag(tag)
+        if http_cache.matches(request.headers.get("If-None-Match", ""), tag):
+            return http_cache.not_modified(response)
         return response
 
     @bp.get(f"{ids.PATH_EMBED}<slug>/<chart_id>")

@@ -119,3 +119,16 @@ def test_hc007_if_none_match_forms():
     assert matches("*", "v1-abc")
     assert not matches('"v1-abd"', "v1-abc")
     assert not matches("", "v1-abc")
+
+
+def test_hc008_the_embeds_plotly_js_revalidates_too(client):
+    first = _get(client, f"{ids.PATH_EMBED}plotly.min.js", **{"Accept-Encoding": "gzip"})
+    assert first.headers["ETag"].endswith(':gzip"')
+    assert first.status_code == 200 and "max-age=86400" in first.headers["Cache-Control"]
+    tag = first.headers["ETag"]
+    again = _get(
+        client,
+        f"{ids.PATH_EMBED}plotly.min.js",
+        **{"Accept-Encoding": "gzip", "If-None-Match": tag},
+    )
+    assert again.status_code == 304 and again.get_data() == b""
