@@ -311,12 +311,22 @@ class _Serve:
         except subprocess.TimeoutExpired:
             os.killpg(self.process.pid, signal.SIGKILL)
             self.process.wait()
+        if exc[0] is not None:
+            print(self.stderr())  # pytest shows it beside the failure
         self.log.close()
 
 
 def _all(server: _Serve, status: int, times: int = 6) -> bool:
-    """Several answers in a row (both workers, most likely) have this status."""
-    return all(server.get("/readyz")[0] == status for _ in range(times))
+    """Several answers in a row (both workers, most likely) have this status.
+
+    A connection error counts as "not yet", so a wait retries it; a server that keeps
+    failing connections still fails the wait. (One reset was seen once, in 20 runs, while
+    the database was being cut off: the log is printed on failure to tell why.)
+    """
+    try:
+        return all(server.get("/readyz")[0] == status for _ in range(times))
+    except ConnectionError:
+        return False
 
 
 def test_fa020_serve_starts_with_its_database_missing_and_recovers(sqlite_copy, tmp_path):
@@ -350,3 +360,49 @@ def test_fa021_a_worker_restart_during_an_outage_keeps_serving(pg_small_url, pg_
             assert status == 503 and "database unavailable" in body
         _wait(lambda: _all(server, 200), what="recovery after the outage")
         assert server.get(API)[0] == 200
+
+
+# -- slow clients ----------------------------------------------------------------------
+def _trickle(port: int, stop: threading.Event) -> None:
+    """A client that sends its request headers a few bytes at a time, never finishing."""
+    with socket.create_connection(("127.0.0.1", port), timeout=10) as sock:
+        sock.sendall(b"GET / HTTP/1.1\r\nHost: 127.0.0.1\r\n")
+        n = 0
+        while not stop.wait(0.5):
+            n += 1
+            try:
+                sock.sendall(f"X-Slow-{n}: a\r\n".encode())
+            except OSError:
+                return  # the server closed it: that is allowed too
+
+
+def _seconds_for(url: str, limit: float = 15.0) -> float:
+    """How long a request took to answer 200 (`limit` when it did not in time)."""
+    started = time.monotonic()
+    try:
+        with urllib.request.urlopen(url, timeout=limit) as answer:
+            if answer.status != 200:
+                return limit
+    except OSError:
+        return limit
+    return time.monotonic() - started
+
+
+def test_fa030_three_trickling_clients_do_not_freeze_health_checks(imported_url):
+    with _Serve(imported_url) as server:
+        stop = threading.Event()
+        clients = [
+            threading.Thread(target=_trickle, args=(server.port, stop), daemon=True)
+            for _ in range(3)
+        ]
+        for client in clients:
+            client.start()
+        try:
+            time.sleep(2)  # the three hold their connections open before the checks
+            slowest = max(_seconds_for(server.base + "/healthz") for _ in range(10))
+        finally:
+            stop.set()
+            for client in clients:
+                client.join(timeout=15)
+        # Sync workers (`--threads 1`) answered only when a worker was killed (60 s).
+        assert slowest < 10, f"/healthz took {slowest:.1f} s beside three slow clients"
