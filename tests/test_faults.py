@@ -29,7 +29,7 @@ from sqlalchemy import create_engine, make_url, text
 from dashboard.factory import create_app
 from data_access.filters import Filters
 from layouts import ids
-from tests.conftest import free_port
+from tests.conftest import WAIT, free_port
 
 pytestmark = pytest.mark.faults
 
@@ -406,3 +406,16 @@ def test_fa030_three_trickling_clients_do_not_freeze_health_checks(imported_url)
                 client.join(timeout=15)
         # Sync workers (`--threads 1`) answered only when a worker was killed (60 s).
         assert slowest < 10, f"/healthz took {slowest:.1f} s beside three slow clients"
+
+
+# -- in a browser ----------------------------------------------------------------------
+@pytest.mark.browser
+def test_fa040_a_page_opened_during_an_outage_comes_back_by_itself(dash_duo, sqlite_copy, tmp_path):
+    away = tmp_path / "away.sqlite3"
+    sqlite_copy.rename(away)
+    app = create_app({"DATABASE_URL": f"sqlite:///{sqlite_copy}", "DATA_VERSION_TTL": 0})
+    dash_duo.start_server(app, port=free_port())
+    dash_duo.wait_for_contains_text("#react-entry-point", UNAVAILABLE, timeout=WAIT)
+    away.rename(sqlite_copy)
+    # No click, no reload by the test: the page reloads itself (every 15 s).
+    dash_duo.wait_for_contains_text(f"#{ids.KPI}", "Workers remediated", timeout=WAIT)
