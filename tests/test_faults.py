@@ -40,6 +40,13 @@ API = "/api/v1/aggregates?measure=cases&by=country"
 CSV = "/download/overview/overview-cases.csv"
 EMBED = "/embed/overview/overview-cases"
 UNAVAILABLE = "temporarily unavailable"
+# The Overview's headline numbers, as the page asks for them.
+KPI_CALLBACK = {
+    "output": f"{ids.KPI}.children",
+    "outputs": {"id": ids.KPI, "property": "children"},
+    "inputs": [{"id": ids.FILTERS, "property": "data", "value": {}}],
+    "changedPropIds": [],
+}
 
 
 @pytest.fixture
@@ -78,6 +85,8 @@ def _assert_unavailable(client, hidden: tuple[str, ...] = ()) -> None:
     api = client.get(API)
     assert api.status_code == 503 and api.is_json
     assert api.get_json()["error"].startswith("database unavailable")
+    chart = client.post("/_dash-update-component", json=KPI_CALLBACK)
+    assert chart.status_code == 503 and chart.headers["Retry-After"]
     for path in (CSV, EMBED):
         answer = client.get(path)
         assert answer.status_code == 503, path
@@ -86,6 +95,7 @@ def _assert_unavailable(client, hidden: tuple[str, ...] = ()) -> None:
 
 def _assert_serving(client) -> None:
     assert client.get("/readyz").status_code == 200
+    assert client.post("/_dash-update-component", json=KPI_CALLBACK).status_code == 200
     layout = client.get("/_dash-layout").get_data(as_text=True)
     assert UNAVAILABLE not in layout and "filters-store" in layout
     for path in (API, CSV, EMBED):
