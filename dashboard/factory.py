@@ -200,6 +200,15 @@ def create_app(test_config: dict | None = None) -> Dash:
         return None
 
     @server.after_request
+    def _recovered(response):
+        # A full answer with numbers ends an outage in the log, whichever surface gave it
+        # (/healthz answers 200 during one, so it cannot).
+        surfaces = (*http_cache.SURFACES, limits.CALLBACKS)
+        if outage.down and response.status_code == 200 and request.path.startswith(surfaces):
+            outage.ok()
+        return response
+
+    @server.after_request
     def _headers(response):
         # Only embed pages may be framed by other sites (exports sets their own policy).
         if not request.path.startswith(ids.PATH_EMBED):

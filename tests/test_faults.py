@@ -138,6 +138,25 @@ def test_fa004_no_database_detail_reaches_a_reader(sqlite_copy, tmp_path):
     _assert_unavailable(client, hidden=(str(tmp_path), "sqlite3"))
 
 
+def test_fa006_an_outage_is_logged_once_when_it_starts_and_once_when_it_ends(
+    sqlite_copy, tmp_path, caplog
+):
+    away = tmp_path / "away.sqlite3"
+    sqlite_copy.rename(away)
+    app = create_app({"DATABASE_URL": f"sqlite:///{sqlite_copy}", "DATA_VERSION_TTL": 0})
+    client = app.server.test_client()
+    with caplog.at_level(logging.WARNING, logger="dashboard.factory"):
+        for path in (API, "/healthz", API, "/_dash-layout", EMBED):
+            client.get(path)
+        away.rename(sqlite_copy)
+        assert client.get(API).status_code == 200
+        client.get(API)
+    messages = [r.getMessage() for r in caplog.records]
+    assert sum(m.startswith("database unavailable") for m in messages) == 1
+    assert sum(m.startswith("database available again") for m in messages) == 1
+    assert str(tmp_path) in messages[0], "the operator's log says which database"
+
+
 def test_fa005_a_demo_found_after_an_unchecked_start_is_refused(small_url):
     # `serve` without --allow-demo that could not read the database at its start.
     client = create_app({"DATABASE_URL": small_url, "REFUSE_DEMO": True}).server.test_client()
