@@ -278,6 +278,25 @@ def test_fa011_redis_lost_mid_serving_then_back(imported_url, redis_url, caplog)
         proxy.stop()
 
 
+def test_fa012_a_silent_redis_costs_seconds_not_a_hung_request(imported_url):
+    # Accepts connections (the kernel does) and never answers: a host dropping packets.
+    with socket.create_server(("127.0.0.1", 0)) as silent:
+        url = f"redis://127.0.0.1:{silent.getsockname()[1]}/0"
+        app = create_app({"DATABASE_URL": imported_url, "CACHE_REDIS_URL": url})
+        client = app.server.test_client()
+        answers: list[int] = []
+        worker = threading.Thread(
+            target=lambda: answers.extend(client.get(API).status_code for _ in range(3)),
+            daemon=True,
+        )
+        started = time.monotonic()
+        worker.start()
+        worker.join(timeout=STATE_WAIT)
+        took = time.monotonic() - started
+    assert answers == [200, 200, 200], f"no answer in {took:.0f} s"
+    assert took < 30
+
+
 # -- the production server -------------------------------------------------------------
 class _Serve:
     """`python -m dashboard serve --workers 2` on a free port, stopped at exit."""
