@@ -29,6 +29,11 @@ from data_access.query import OUTAGES, DataAccess, NoData, Unavailable
 # import), 75 (EX_TEMPFAIL) when another writer holds the database: try again later.
 EXIT_REFUSED = 1
 EXIT_BUSY = 75
+# serve: threads per worker (requests waiting on the database or a slow client each hold
+# one), connections per worker, and seconds an idle keep-alive connection is kept.
+DEFAULT_THREADS = 8
+WORKER_CONNECTIONS = 200
+KEEPALIVE = 5
 
 
 class ProgressPrinter:
@@ -216,6 +221,18 @@ def cmd_serve(args) -> int:
         def load_config(self):
             self.cfg.set("bind", args.bind)
             self.cfg.set("workers", args.workers)
+            # Threads, not sync workers: a sync worker belongs to one connection until its
+            # request is read, so as many slow clients as workers froze the whole server.
+            # A gthread worker waits for a connection to be readable before giving it a
+            # thread, and has `threads` of them; the app is thread-safe (one pool per
+            # process, locks around shared state).
+            self.cfg.set("worker_class", "gthread")
+            self.cfg.set("threads", args.threads)
+            # Connections a worker holds at once (idle keep-alives included) beyond which
+            # it stops accepting, so the others take them.
+            self.cfg.set("worker_connections", WORKER_CONNECTIONS)
+            self.cfg.set("keepalive", KEEPALIVE)
+            self.cfg.set("graceful_timeout", 30)
             self.cfg.set("timeout", 60)
             self.cfg.set("accesslog", "-" if args.access_log else None)
 
@@ -290,6 +307,12 @@ def parser() -> argparse.ArgumentParser:
     serve = sub.add_parser("serve", help="run the production server (gunicorn)")
     serve.add_argument("--bind", default=os.environ.get("BIND", "127.0.0.1:8050"))
     serve.add_argument("--workers", type=int, default=default_workers())
+    serve.add_argument(
+        "--threads",
+        type=int,
+        default=int(os.environ.get("THREADS") or DEFAULT_THREADS),
+        help=f"threads per worker (default: $THREADS, else {DEFAULT_THREADS})",
+    )
     serve.add_argument("--access-log", action="store_true", help="log requests to stdout")
     serve.add_argument(
         "--allow-demo",

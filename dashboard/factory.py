@@ -10,6 +10,7 @@ from __future__ import annotations
 import logging
 import threading
 import time
+from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 from dash import Dash, html
 from flask import Flask, jsonify, request
@@ -41,18 +42,21 @@ CACHE_SOCKET_TIMEOUT = 1.0
 log = logging.getLogger(__name__)
 
 
+def _with_timeouts(url: str, seconds: float) -> str:
+    """`url` with socket timeouts, unless it sets its own: Flask-Caching builds its client
+    from the URL alone (its CACHE_OPTIONS do not reach a client made from a URL)."""
+    parts = urlsplit(url)
+    query = dict(parse_qsl(parts.query))
+    query.setdefault("socket_timeout", str(seconds))
+    query.setdefault("socket_connect_timeout", str(seconds))
+    return urlunsplit(parts._replace(query=urlencode(query)))
+
+
 def _cache_config(config: dict) -> dict:
     common = {"CACHE_DEFAULT_TIMEOUT": config["CACHE_TIMEOUT"], "CACHE_KEY_PREFIX": "ilm:"}
     if config["CACHE_REDIS_URL"]:
-        return {
-            **common,
-            "CACHE_TYPE": "RedisCache",
-            "CACHE_REDIS_URL": config["CACHE_REDIS_URL"],
-            "CACHE_OPTIONS": {
-                "socket_timeout": CACHE_SOCKET_TIMEOUT,
-                "socket_connect_timeout": CACHE_SOCKET_TIMEOUT,
-            },
-        }
+        url = _with_timeouts(config["CACHE_REDIS_URL"], CACHE_SOCKET_TIMEOUT)
+        return {**common, "CACHE_TYPE": "RedisCache", "CACHE_REDIS_URL": url}
     return {**common, "CACHE_TYPE": "SimpleCache", "CACHE_THRESHOLD": 5000}
 
 
@@ -201,6 +205,15 @@ def create_app(test_config: dict | None = None) -> Dash:
             page = not_found_html(_("ILM Community Dashboard"), navigation())
             return server.response_class(page, status=404, mimetype="text/html")
         return None
+
+    @server.after_request
+    def _recovered(response):
+        # A full answer with numbers ends an outage in the log, whichever surface gave it
+        # (/healthz answers 200 during one, so it cannot).
+        surfaces = (*http_cache.SURFACES, limits.CALLBACKS)
+        if outage.down and response.status_code == 200 and request.path.startswith(surfaces):
+            outage.ok()
+        return response
 
     @server.after_request
     def _headers(response):

@@ -21,6 +21,8 @@ from layouts import ids
 
 # The Dash endpoint every callback of every view is answered by.
 CALLBACKS = "/_dash-update-component"
+# Seconds the limiter's Redis has to answer before the request goes on unlimited.
+STORE_TIMEOUT = 1.0
 
 
 def install(server: Flask) -> Limiter:
@@ -37,8 +39,10 @@ def install(server: Flask) -> Limiter:
         headers_enabled=True,
         default_limits=[],
         key_prefix=config.get("RATELIMIT_KEY_PREFIX") or "ilm",
-        # A broken limiter store must not take the site down with it.
+        # A broken limiter store must not take the site down with it, nor a silent one
+        # hold every request: Redis gets a second to answer (memory ignores this).
         swallow_errors=True,
+        storage_options={"socket_timeout": STORE_TIMEOUT, "socket_connect_timeout": STORE_TIMEOUT},
     )
 
     # Flask-Limiter keeps only a weak reference to itself when RATELIMIT_ENABLED is off;

@@ -6,10 +6,12 @@ import re
 from urllib.parse import urlencode
 
 import pytest
+from redis.exceptions import ConnectionError as RedisConnectionError
 
 from callbacks.urlstate import parse_query
 from dashboard.config import from_env
 from dashboard.factory import create_app
+from data_access.cache import FailOpenCache
 from layouts import ids
 
 
@@ -100,3 +102,28 @@ def test_rl009_trusted_hosts_are_the_only_hosts_served_and_written(imported_url)
 def test_rl010_trusted_hosts_come_from_the_environment(monkeypatch):
     monkeypatch.setenv("TRUSTED_HOSTS", "dash.example.org, .example.net")
     assert from_env()["TRUSTED_HOSTS"] == ["dash.example.org", ".example.net"]
+
+
+class _DownCache:
+    """A cache whose store refuses every call, counting them."""
+
+    def __init__(self) -> None:
+        self.calls = 0
+
+    def get(self, *args, **kwargs):
+        self.calls += 1
+        raise RedisConnectionError("refused")
+
+    get_many = set = set_many = get
+
+
+def test_rl011_a_down_cache_is_not_asked_again_until_the_back_off_ends():
+    store = _DownCache()
+    cache = FailOpenCache(store, retry_after=60)
+    assert cache.get("a") is None and cache.get_many("a", "b") == [None, None]
+    cache.set("a", 1)
+    cache.set_many({"a": 1})
+    assert store.calls == 1, "a request during an outage must not wait on the store"
+    cache._next_try = 0  # the back-off is over
+    cache.get("a")
+    assert store.calls == 2
