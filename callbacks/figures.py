@@ -120,7 +120,7 @@ def stacked_bars(x: list, series: list[tuple[str, list]], y_title: str, x_title:
             "name": name,
             "x": x,
             "y": y,
-            "marker": {"color": colours.series(i)},
+            "marker": colours.series_marker(i),
             "hovertemplate": "%{x}: %{y:,}<extra>" + name + "</extra>",
         }
         for i, (name, y) in enumerate(series)

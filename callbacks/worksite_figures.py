@@ -35,7 +35,7 @@ def hbars(
             "name": name,
             "x": values[::-1],
             "y": labels[::-1],
-            "marker": {"color": colours.series(i)},
+            "marker": colours.series_marker(i),
             "hovertemplate": "%{y}: "
             + value_format
             + "<extra>"
@@ -44,7 +44,8 @@ def hbars(
         }
         if bounds and any(bounds):
             marks = bounds[::-1]
-            trace["marker"]["pattern"] = {"shape": ["/" if b else "" for b in marks]}
+            own = colours.series_pattern(i)
+            trace["marker"]["pattern"] = {"shape": ["/" if b else own for b in marks]}
             trace["text"] = [f"{bound_text} " if b else "" for b in marks]
             trace["textposition"] = "none"
             trace["hovertemplate"] = (

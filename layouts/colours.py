@@ -71,3 +71,21 @@ def series(i: int) -> str:
     """The i-th categorical colour; after the seventh, the order starts again (black is
     for totals)."""
     return CATEGORICAL[i % (len(CATEGORICAL) - 1)]
+
+
+# Bars of the eighth series on wear a pattern over their colour, so a legend of more than
+# seven series (nine nationalities) never shows two entries alike. Not "/" (PARTIAL_PATTERN
+# and bounds use it).
+SERIES_PATTERNS = (".", "x", "+")
+
+
+def series_pattern(i: int) -> str:
+    """The pattern of the i-th series' bars: none for the first seven."""
+    cycle = i // (len(CATEGORICAL) - 1)
+    return "" if cycle == 0 else SERIES_PATTERNS[(cycle - 1) % len(SERIES_PATTERNS)]
+
+
+def series_marker(i: int) -> dict:
+    """A bar series' marker: its colour, and its pattern after the seventh."""
+    shape = series_pattern(i)
+    return {"color": series(i), **({"pattern": {"shape": shape}} if shape else {})}

@@ -352,3 +352,15 @@ def test_en026_the_worksite_map_says_withheld_countries_are_grey(data):
     result = supply_chains.map_chart(data, Filters(), {})
     grey = [t for t in result.figure["data"] if t.get("meta") == "no-data" and "z" in t]
     assert grey and "grey on the map" in result.note
+
+
+def test_en027_nine_series_of_bars_have_nine_different_legend_keys():
+    names = [f"n{i}" for i in range(9)]
+    stacked = figures.stacked_bars(["2024"], [(n, [1]) for n in names], "Cases", "Year")
+    ranked = wf.hbars(["a"], [(n, [1]) for n in names], "Cases", y_title="Issue category")
+    for figure in (stacked, ranked):
+        keys = {
+            (t["marker"]["color"], (t["marker"].get("pattern") or {}).get("shape", ""))
+            for t in figure["data"]
+        }
+        assert len(keys) == 9
