@@ -187,9 +187,14 @@ class _refusing:
         )
         return self
 
+    def end(self) -> None:
+        if self.admin is not None:
+            self._run(f'ALTER DATABASE "{self.name}" ALLOW_CONNECTIONS true')
+            self.admin.dispose()
+            self.admin = None
+
     def __exit__(self, *exc) -> None:
-        self._run(f'ALTER DATABASE "{self.name}" ALLOW_CONNECTIONS true')
-        self.admin.dispose()
+        self.end()
 
 
 # -- the cache -------------------------------------------------------------------------
@@ -467,3 +472,23 @@ def test_fa040_a_page_opened_during_an_outage_comes_back_by_itself(dash_duo, sql
     away.rename(sqlite_copy)
     # No click, no reload by the test: the page reloads itself (every 15 s).
     dash_duo.wait_for_contains_text(f"#{ids.KPI}", "Workers remediated", timeout=WAIT)
+
+
+def test_fa022_serve_starts_while_postgresql_refuses_and_recovers(pg_small_url, pg_run):
+    with _refusing(pg_run) as outage, _Serve(pg_small_url, "--allow-demo") as server:
+        _wait(lambda: _all(server, 503), what="503s while the database refuses")
+        status, body = server.get(API)
+        assert status == 503 and "database unavailable" in body
+        outage.end()
+        _wait(lambda: _all(server, 200), what="recovery once the database accepts")
+
+
+def test_fa023_a_demo_behind_an_outage_at_start_is_still_refused(pg_small_url, pg_run):
+    # Without --allow-demo, serve could not check the data at its start.
+    with _refusing(pg_run) as outage, _Serve(pg_small_url) as server:
+        _wait(lambda: _all(server, 503), what="503s while the database refuses")
+        outage.end()
+        _wait(lambda: "no data" in server.get("/readyz")[1], what="the demo refused")
+        assert _all(server, 503)
+        status, body = server.get(API)
+        assert status == 503 and "--allow-demo" in body
