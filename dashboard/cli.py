@@ -23,7 +23,7 @@ from data_access.load import (
     has_data_version,
     import_extract,
 )
-from data_access.query import OUTAGES, DataAccess, NoData, Unavailable
+from data_access.query import OUTAGES, DataAccess, NoData, Unavailable, outage_detail
 
 # Exit statuses: 1 for a refusal that needs the operator (a broken extract, a demo over an
 # import), 75 (EX_TEMPFAIL) when another writer holds the database: try again later.
@@ -197,7 +197,7 @@ def cmd_serve(args) -> int:
             # Start anyway, answering 503 until the database returns: a server that will
             # not start during an outage needs an operator to bring it back. What could
             # not be checked now is checked on every answer instead.
-            detail = getattr(exc, "detail", "") or str(exc).splitlines()[0]
+            detail = outage_detail(exc)
             print(
                 f"The database cannot be read now ({detail}); serving 503s until it can. "
                 "Demonstration data found then is refused (no --allow-demo).",

@@ -286,7 +286,6 @@ def export_payload(built: Built) -> dict:
 
 
 @functools.cache
-@functools.cache
 def _plotly_js() -> tuple[str, str]:
     """The dashboard's own plotly.js, as on its pages (embeds make no third-party
     requests), and its tag: the bundle's hash."""

@@ -24,7 +24,7 @@ from dashboard import config as configuration
 from dashboard.views import all_views, find_view, sample_context
 from data_access import taxonomy
 from data_access.cache import FailOpenCache
-from data_access.query import OUTAGES, DataAccess, NoData
+from data_access.query import OUTAGES, DataAccess, NoData, outage_detail
 from layouts import ids
 from layouts.format import corridor_label, month_label, nationality_option, period_label
 from layouts.i18n import _, set_language
@@ -74,7 +74,7 @@ class OutageLog:
                 return
             self.down, self._since = True, time.monotonic()
         # The detail (a path, a host) goes to the operator's log, never to a reader.
-        detail = getattr(exc, "detail", "") or str(exc).splitlines()[0]
+        detail = outage_detail(exc)
         log.warning("database unavailable: %s: %s", type(exc).__name__, detail)
 
     def ok(self) -> None:

@@ -18,7 +18,7 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 
-from flask import Flask, Response, request
+from flask import Flask, Response, g, request
 
 from data_access.query import OUTAGES, DataAccess, NoData
 from layouts import ids
@@ -61,23 +61,36 @@ def not_modified(response: Response) -> Response:
 
 
 def install(server: Flask, data: DataAccess, max_age: int) -> None:
+    @server.before_request
+    def _revalidate():
+        # The tag depends on the question and the data version only, so it is known
+        # before any work: a matching revalidation costs no query, and the answer built
+        # next carries the tag read here, never one of a version that landed meanwhile.
+        g.http_tag = None
+        if request.method not in ("GET", "HEAD") or not request.path.startswith(SURFACES):
+            return None
+        try:
+            g.http_tag = (tag(data, request.full_path), data.version().version)
+        except (NoData, *OUTAGES):
+            return None
+        if matches(request.headers.get("If-None-Match", ""), g.http_tag[0]):
+            return _mark(Response(status=304), max_age)
+        return None
+
     @server.after_request
     def _validators(response: Response) -> Response:
         if (
-            request.method not in ("GET", "HEAD")
+            getattr(g, "http_tag", None) is None
             or response.status_code != 200
-            or not request.path.startswith(SURFACES)
             or "Cache-Control" in response.headers  # a route that chose its own
         ):
             return response
-        try:
-            current = tag(data, request.full_path)
-            version = data.version().version
-        except (NoData, *OUTAGES):
-            return response  # answered, but not marked cacheable: its version is unknown
-        response.set_etag(current)
-        response.headers["Cache-Control"] = f"public, max-age={max_age}"
-        response.headers["X-Data-Version"] = str(version)
-        if matches(request.headers.get("If-None-Match", ""), current):
-            return not_modified(response)
-        return response
+        return _mark(response, max_age)
+
+
+def _mark(response: Response, max_age: int) -> Response:
+    current, version = g.http_tag
+    response.set_etag(current)
+    response.headers["Cache-Control"] = f"public, max-age={max_age}"
+    response.headers["X-Data-Version"] = str(version)
+    return response

@@ -60,6 +60,11 @@ class Unavailable(RuntimeError):
         self.detail = detail
 
 
+def outage_detail(exc: BaseException) -> str:
+    """What an outage was, for the operator's log: its detail, or its message's first line."""
+    return getattr(exc, "detail", "") or next(iter(str(exc).splitlines()), "")
+
+
 # What a request meets while the database is down: every surface answers these with a
 # 503 and a retry, never a 500. OperationalError and InterfaceError are how SQLAlchemy
 # reports a refused or dropped connection; TimeoutError a pool that found none in time.

@@ -132,3 +132,17 @@ def test_hc008_the_embeds_plotly_js_revalidates_too(client):
         **{"Accept-Encoding": "gzip", "If-None-Match": tag},
     )
     assert again.status_code == 304 and again.get_data() == b""
+
+
+def test_hc009_a_revalidation_is_answered_before_any_query(small_url, monkeypatch):
+    app = create_app({"DATABASE_URL": small_url, "DATA_VERSION_TTL": 0})
+    client = app.server.test_client()
+    url = "/api/v1/aggregates?measure=cases&by=industry"
+    tag = _get(client, url).headers["ETag"]
+    data = app.server.extensions["ilm_data"]
+
+    def no_query(*args, **kwargs):
+        raise AssertionError("a revalidation ran the query")
+
+    monkeypatch.setattr(data, "aggregate", no_query)
+    assert _get(client, url, **{"If-None-Match": tag}).status_code == 304
