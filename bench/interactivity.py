@@ -72,7 +72,12 @@ def _wait_quiet(driver, since_ms: float, limit_s: float) -> list:
 
 
 def _blocking(tasks: list, start: float, end: float) -> float:
-    return sum(max(0.0, d - 50.0) for s, d in tasks if s >= start and s < end)
+    """Lighthouse's sum: each task clipped to [start, end], less its first 50 ms."""
+    total = 0.0
+    for s, d in tasks:
+        clipped = min(s + d, end) - max(s, start)
+        total += max(0.0, clipped - 50.0)
+    return total
 
 
 def measure_view(base: str, path: str, throttle: float, limit_s: float) -> dict:
