@@ -23,8 +23,8 @@
 
   var LINE = 28; // characters per line of an axis title, legend entry or note
 
-  /* A label on two lines, broken at the last space (outside any markup such as a
-     coloured <span>) that keeps the first line within `width` visible characters. */
+  /* A label on lines of at most `width` visible characters, each broken at the last
+     space outside any markup (such as a coloured <span>). */
   function wrap(label, width) {
     width = width || WRAP;
     if (typeof label !== "string" || label.indexOf("<br>") >= 0) {
@@ -49,7 +49,8 @@
     if (visible <= width || cut <= 0) {
       return label;
     }
-    return label.slice(0, cut) + "<br>" + label.slice(cut + 1);
+    // The rest is wrapped the same way, so no line is wider than the first.
+    return label.slice(0, cut) + "<br>" + wrap(label.slice(cut + 1), width);
   }
 
   /* An axis whose title is longer than a narrow chart is wide: the title on two lines,
@@ -209,7 +210,10 @@
     if (typeof out.height === "number") {
       out.height += extra + keyRoom;
       if (wrapped.some(function (w, i) { return w !== categories[i]; })) {
-        var needed = categories.length * ROW + (margin.t || 0) + (margin.b || 48) + legend;
+        var rows = wrapped.reduce(function (sum, w) {
+          return sum + Math.max(ROW, 16 * String(w).split("<br>").length + 6);
+        }, 0);
+        var needed = rows + (margin.t || 0) + (margin.b || 48) + legend;
         out.height = Math.max(out.height, needed);
       }
       if (out.geo) {

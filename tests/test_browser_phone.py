@@ -258,5 +258,5 @@ def test_ph007_charts_on_a_phone_use_the_width_and_show_no_toolbar(start, app):
                 problems.append((path, chart["id"], "tick labels cut", chart["cut"]))
             if chart["toolbar"]:
                 problems.append((path, chart["id"], "toolbar over the chart"))
-    assert problems == []
+    assert problems == [], problems
     assert dash_duo.get_logs() == []
