@@ -163,9 +163,12 @@ def run(chart: Chart, data: DataAccess, stored_filters: Any, stored_options: Any
     options = stored_options or {}
 
     def build() -> tuple:
-        result = chart.answer(data, filters, options)
-        table = table_payload(result.table, data.params.k, result.note or _("Nothing to show."))
-        return result.figure, table, result.note
+        result = chart.build(data, filters, options)
+        # An empty table says why it is empty, not only what the chart leaves out.
+        empty = result.note or _("Nothing to show.")
+        table = table_payload(result.table, data.params.k, empty)
+        note = " ".join(n for n in (chart.scope_note(filters, options), result.note) if n)
+        return result.figure, table, note
 
     figure, table, note = cached(data, "chart:" + chart.id, filters, options, build)
     return figure, table, html.Span(note) if note else None

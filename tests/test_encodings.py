@@ -18,7 +18,7 @@ from callbacks import (
     supply_chains,
 )
 from callbacks import worksite_figures as wf
-from callbacks.charts import TableData
+from callbacks.charts import Chart, ChartResult, TableData, run
 from callbacks.urlstate import parse_query
 from dashboard.config import ROOT
 from dashboard.exports import view_slug
@@ -28,6 +28,7 @@ from data_access.disclosure import Published
 from data_access.filters import Filters
 from data_access.query import DataAccess
 from layouts import colours, ids
+from layouts.components import ChartMeta
 from layouts.selection import filter_items
 
 # One value of every filter a URL can set, each a large group of the demo.
@@ -364,3 +365,14 @@ def test_en027_nine_series_of_bars_have_nine_different_legend_keys():
             for t in figure["data"]
         }
         assert len(keys) == 9
+
+
+def test_en028_an_empty_table_says_why_not_only_the_scope(data):
+    chart = Chart(
+        ChartMeta("test-empty", "Empty", "Nothing here."),
+        lambda data, filters, options: ChartResult({"data": []}, None, ""),
+        not_applied=("country",),
+    )
+    _figure, table, note = run(chart, data, {"country": "TH"}, {})
+    assert table == {"empty": "Nothing to show."}
+    assert "Thailand" in note.children
