@@ -5,7 +5,9 @@ from __future__ import annotations
 import json
 
 import pytest
+from dash.testing import errors as dash_errors
 from dash.testing.wait import until
+from selenium.common.exceptions import StaleElementReferenceException
 from selenium.webdriver.common.action_chains import ActionChains
 from selenium.webdriver.common.by import By
 from selenium.webdriver.common.keys import Keys
@@ -105,14 +107,23 @@ def test_erb003_a_click_on_an_arc_of_the_geographic_map_sets_its_corridor(dash_d
     dots = f"{graph} .scattergeo path.point"
     until(lambda: len(dash_duo.driver.find_elements(By.CSS_SELECTOR, dots)) > 3, timeout=WAIT)
     # A real click on an arc's mid dot (the largest dots: the places' are smaller), in
-    # the middle of the window, clear of the sticky filter panel.
-    dot = max(
-        dash_duo.driver.find_elements(By.CSS_SELECTOR, dots),
-        key=lambda e: e.size["width"] * e.size["height"],
-    )
-    dash_duo.driver.execute_script("arguments[0].scrollIntoView({block: 'center'})", dot)
-    ActionChains(dash_duo.driver).move_to_element(dot).click().perform()
-    until(lambda: "corridor=" in dash_duo.driver.current_url, timeout=WAIT)
+    # the middle of the window, clear of the sticky filter panel. The map may still be
+    # settling (a redraw replaces its dots): click again on a fresh dot until it takes.
+    picked = False
+    for _attempt in range(5):
+        dot = max(
+            dash_duo.driver.find_elements(By.CSS_SELECTOR, dots),
+            key=lambda e: e.size["width"] * e.size["height"],
+        )
+        dash_duo.driver.execute_script("arguments[0].scrollIntoView({block: 'center'})", dot)
+        try:
+            ActionChains(dash_duo.driver).move_to_element(dot).click().perform()
+            until(lambda: "corridor=" in dash_duo.driver.current_url, timeout=15)
+        except (dash_errors.TestingTimeoutError, StaleElementReferenceException):
+            continue
+        picked = True
+        break
+    assert picked, "no click on an arc's dot picked its corridor"
     note = f"#{ids.note(ids.RECRUITMENT_MAP)}"
     until(lambda: "highlighted" in _text(dash_duo, note), timeout=WAIT)
     assert dash_duo.get_logs() == []
