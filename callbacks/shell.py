@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+
 from dash import ALL, Input, Output, State, ctx, html, no_update
 
 from callbacks import crossfilter
@@ -23,7 +25,7 @@ from layouts.context import PageContext
 from layouts.format import month_label
 from layouts.i18n import _
 from layouts.selection import filter_items
-from layouts.shell import RESET_CLASS, filter_toggle_label
+from layouts.shell import FILTER_FIELDS_CLASS, RESET_CLASS, filter_toggle_label
 
 CONTROL_PARAMS = list(ids.FILTER_CONTROLS)
 
@@ -149,12 +151,13 @@ def reset_class(stored_filters) -> str:
 
 # Opens and closes the filter fields on phones without a round trip to the server; the
 # button's aria-expanded says which, and the CSS folds the fields only below 768 px.
-TOGGLE_FILTERS = """
-function (_clicks, expanded) {
-    var open = expanded !== "true";
-    return [open ? "true" : "false", "row g-2 filter-fields" + (open ? " open" : "")];
-}
-"""
+TOGGLE_FILTERS = (
+    "function (_clicks, expanded) {\n"
+    '    var open = expanded !== "true";\n'
+    f'    return [open ? "true" : "false", {json.dumps(FILTER_FIELDS_CLASS)}'
+    ' + (open ? " open" : "")];\n'
+    "}\n"
+)
 
 
 def register(app, data: DataAccess, find_view) -> None:

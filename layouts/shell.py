@@ -99,6 +99,8 @@ def _dropdown(param: str, label: str, options: list[dict], placeholder: str) -> 
 
 
 RESET_CLASS = "btn btn-link btn-sm p-0"
+# The filter fields' class; below 768 px "open" is added while the reader unfolds them.
+FILTER_FIELDS_CLASS = "row g-2 filter-fields"
 
 
 def filter_toggle_label(active: int) -> list:
@@ -168,7 +170,7 @@ def filter_panel(options: dict[str, list[dict]]) -> html.Section:
                     ),
                     html.Div(
                         id=ids.FILTER_FIELDS,
-                        className="row g-2 filter-fields",
+                        className=FILTER_FIELDS_CLASS,
                         children=[
                             _dropdown(param, label, options[param], placeholder)
                             for param, label, placeholder in fields

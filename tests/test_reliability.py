@@ -13,6 +13,8 @@ from dashboard.config import from_env
 from dashboard.factory import create_app
 from data_access.cache import FailOpenCache
 from layouts import ids
+from layouts.i18n import set_language
+from layouts.status import not_found_html
 
 
 @pytest.fixture(scope="module")
@@ -127,3 +129,12 @@ def test_rl011_a_down_cache_is_not_asked_again_until_the_back_off_ends():
     cache._next_try = 0  # the back-off is over
     cache.get("a")
     assert store.calls == 2
+
+
+def test_rl012_the_404_page_is_marked_with_the_deployments_language():
+    try:
+        set_language("th")
+        page = not_found_html("ILM Community Dashboard", [("/", "Overview")])
+    finally:
+        set_language("en")
+    assert page.startswith('<!DOCTYPE html><html lang="th">')
