@@ -11,8 +11,7 @@
    - Turned month labels get the bottom margin they need instead of being cut.
    - A funnel keeps room on its right for the numbers written beside its stages.
    - Axis titles, legend entries and notes longer than a narrow chart is wide wrap onto
-     two lines instead of running past its edge ("% of cases received remedi").
-   - A chart that crosses 540 px (a phone turned) is drawn again for its new width. */
+     two lines instead of running past its edge ("% of cases received remedi"). */
 (function () {
   "use strict";
 
@@ -235,38 +234,12 @@
     );
   }
 
-  /* A chart that crosses the narrow width (a phone turned, a window resized) is drawn
-     again from the server's figure, adapted or not, instead of keeping the layout made
-     for its old width until the next update. */
-  var resized = typeof ResizeObserver === "function"
-    ? new ResizeObserver(function (entries) {
-        entries.forEach(function (entry) {
-          var gd = entry.target;
-          var last = gd.__ilmLast;
-          if (last && narrow(gd) !== last.narrow) {
-            window.Plotly.react.apply(last.self, last.args);
-          }
-        });
-      })
-    : null;
-
-  function remember(gd, self, args) {
-    if (!gd || !gd.closest || gd.closest(".chart-graph") === null) {
-      return;
-    }
-    if (!gd.__ilmLast && resized) {
-      resized.observe(gd);
-    }
-    gd.__ilmLast = { self: self, args: Array.prototype.slice.call(args), narrow: narrow(gd) };
-  }
-
   function patch(Plotly) {
     if (!Plotly || Plotly.__ilmPhone) {
       return;
     }
     var react = Plotly.react;
     Plotly.react = function (gd, data, layout, config) {
-      remember(gd, this, arguments);
       if (narrow(gd)) {
         if (data && !Array.isArray(data) && data.data) {
           // The one-object form dcc.Graph uses: {data, layout, config, frames}.

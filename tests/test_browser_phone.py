@@ -260,26 +260,3 @@ def test_ph007_charts_on_a_phone_use_the_width_and_show_no_toolbar(start, app):
                 problems.append((path, chart["id"], "toolbar over the chart"))
     assert problems == [], problems
     assert dash_duo.get_logs() == []
-
-
-ORIENTATION = f"""
-var host = document.getElementById('{ids.graph(ids.SC_HEATMAP_CHART)}');
-var gd = host && (host.classList.contains('js-plotly-plot') ? host
-                  : host.querySelector('.js-plotly-plot'));
-var trace = gd && gd.data && gd.data.filter(function (t) {{
-  return t.type === 'heatmap' && t.showscale !== false;
-}})[0];
-return trace ? ((trace.colorbar || {{}}).orientation || 'v') : null;
-"""
-
-
-def test_ph008_a_chart_turned_across_the_narrow_width_is_drawn_for_its_new_width(start, app):
-    dash_duo = start(app)
-    dash_duo.driver.set_window_size(360, 800)
-    dash_duo.driver.get(dash_duo.server_url + ids.PATH_SUPPLY_CHAINS)
-    until(lambda: dash_duo.driver.execute_script(ORIENTATION) == "h", timeout=WAIT)
-    dash_duo.driver.set_window_size(1200, 800)  # the phone turned, or a wider window
-    until(lambda: dash_duo.driver.execute_script(ORIENTATION) == "v", timeout=WAIT)
-    dash_duo.driver.set_window_size(360, 800)
-    until(lambda: dash_duo.driver.execute_script(ORIENTATION) == "h", timeout=WAIT)
-    assert dash_duo.get_logs() == []
