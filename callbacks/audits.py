@@ -16,6 +16,7 @@ from callbacks.charts import (
     register_chart,
 )
 from callbacks.protected import withheld_note
+from callbacks.urlstate import view_options
 from data_access import taxonomy
 from data_access.audits import DEFAULT_WINDOW, AuditGap, AuditGaps, Bin, Rate
 from data_access.filters import Filters
@@ -219,8 +220,9 @@ def register(app, data: DataAccess) -> None:
         Input(ids.FILTERS, "data"),
         Input(ids.OPTIONS, "data"),
     )
-    def _kpis(stored, options):
+    def _kpis(stored, stored_options):
         filters = filters_from_store(stored)
+        options = view_options(stored_options)
         return cached(
             data, "audits-kpis", filters, options, lambda: kpi_cards(data, filters, options)
         )

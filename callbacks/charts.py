@@ -13,6 +13,7 @@ from typing import Any
 
 from dash import ClientsideFunction, Input, Output, html
 
+from callbacks.urlstate import view_options
 from data_access.disclosure import Published
 from data_access.filters import Filters, InvalidParameter
 from data_access.query import DataAccess
@@ -146,10 +147,20 @@ def table_payload(table: TableData | None, k: int, empty_message: str) -> dict:
     }
 
 
+# The footprint code is a view option only so that the link can hold it: no chart reads
+# it, and a key per footprint would make a chart's entry per reader.
+UNCACHED_OPTIONS = ("fp",)
+
+
 def cached(data: DataAccess, name: str, filters: Filters, options: dict | None, build):
     """`build()` cached as a whole answer: the data version, the disclosure rules (from
-    DataAccess.memo), the selection, the view options and the language in its key."""
-    key = (name, filters.key(), tuple(sorted((options or {}).items())), language())
+    DataAccess.memo), the selection, the view options and the language in its key.
+
+    `options` are those `build` uses, already passed through view_options (or None)."""
+    kept = {k: v for k, v in (options or {}).items() if k not in UNCACHED_OPTIONS}
+    if options is not None and view_options(options) != options:
+        raise ValueError("view options must pass view_options before they key the cache")
+    key = (name, filters.key(), tuple(sorted(kept.items())), language())
     return data.memo(key, build)
 
 
@@ -160,7 +171,7 @@ def run(chart: Chart, data: DataAccess, stored_filters: Any, stored_options: Any
     language in its key, so asking again costs one cache read.
     """
     filters = filters_from_store(stored_filters)
-    options = stored_options or {}
+    options = view_options(stored_options)
 
     def build() -> tuple:
         result = chart.build(data, filters, options)

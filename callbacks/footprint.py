@@ -23,10 +23,13 @@ import zipfile
 from dataclasses import dataclass
 
 from data_access import taxonomy
-from data_access.exposure import MAX_BYTES, MAX_ROWS, MAX_URL_ROWS
+from data_access.exposure import MAX_BYTES, MAX_ROWS, MAX_SEGMENTS, MAX_URL_ROWS
 from layouts.i18n import _, ngettext
 
 MAX_MESSAGES = 12
+# Names longer than this are not looked for among the close spellings: difflib's work
+# grows with the length of what it compares.
+MAX_NAME = 80
 WEIGHT_KINDS = ("sites", "workers", "spend")
 COLUMNS = ("country", "industry", "weight", "nationalities")
 REQUIRED = ("country", "industry")
@@ -170,14 +173,17 @@ _INDUSTRIES = _lookup(taxonomy.INDUSTRIES, _INDUSTRY_ALIASES, {})
 
 
 def _suggest(value: str, table: dict[str, str], names: dict[str, str]) -> str:
+    if len(value) > MAX_NAME:
+        return ""
     close = difflib.get_close_matches(_norm(value), list(table), n=1, cutoff=0.6)
     if not close:
         return ""
     return " " + _("Did you mean “{name}”?").format(name=_(names[table[close[0]]]))
 
 
-def _resolve(kind: str, value: str) -> tuple[str | None, str]:
-    """(code, "") for a known name or code, else (None, the problem in words)."""
+def _resolve(kind: str, value: str, suggest: bool = True) -> tuple[str | None, str]:
+    """(code, "") for a known name or code, else (None, the problem in words), with a
+    close spelling when `suggest`."""
     tables = {
         "country": (_COUNTRIES, taxonomy.COUNTRIES, _("country")),
         "industry": (_INDUSTRIES, taxonomy.INDUSTRIES, _("industry")),
@@ -187,9 +193,10 @@ def _resolve(kind: str, value: str) -> tuple[str | None, str]:
     code = table.get(_norm(value))
     if code is not None:
         return code, ""
-    return None, _("{what} “{value}” is not one the network covers.").format(
-        what=word, value=value
-    ) + _suggest(value, table, names)
+    why = _("{what} “{value}” is not one the network covers.").format(
+        what=word, value=value[:MAX_NAME]
+    )
+    return None, why + (_suggest(value, table, names) if suggest else "")
 
 
 def country_name(code: str) -> str:
@@ -248,6 +255,8 @@ def validate(rows: list[Row], numbers: list[int] | None = None) -> Footprint:
 
     `numbers` are the rows' numbers in the reader's file (1, 2, ... when not given).
     """
+    if len(rows) > MAX_SEGMENTS:
+        raise FootprintError([too_many_rows()])
     numbers = numbers or list(range(1, len(rows) + 1))
     problems = []
     seen: dict[tuple[str, str], int] = {}
@@ -277,6 +286,13 @@ def validate(rows: list[Row], numbers: list[int] | None = None) -> Footprint:
     if problems:
         raise FootprintError(_capped(problems))
     return Footprint(tuple(rows))
+
+
+def too_many_rows() -> str:
+    return _(
+        "A footprint has at most {max} rows: give each worksite country and industry one "
+        "row, and keep the {max} that matter most."
+    ).format(max=MAX_SEGMENTS)
 
 
 def _capped(problems: list[str]) -> list[str]:
@@ -344,16 +360,14 @@ def rows_from_table(table: list[list[object]]) -> Footprint:
     if not body:
         raise FootprintError([_("The file has a header but no rows.")])
     if len(body) > MAX_ROWS:
-        raise FootprintError(
-            [
-                _(
-                    "The file has more than {max} rows. Give each country and industry one row."
-                ).format(max=f"{MAX_ROWS:,}")
-            ]
-        )
+        # Refused before any name is looked up: a file of thousands of misspelt names
+        # cost seconds of close-spelling searches.
+        message = _("The file has more than {max} rows.").format(max=MAX_ROWS)
+        raise FootprintError([message + " " + too_many_rows()])
     rows, numbers, problems = [], [], []
     for number, cells in body:
-        row, row_problems = _row(number, cells, columns)
+        # Close spellings only while they can still be among the messages shown.
+        row, row_problems = _row(number, cells, columns, suggest=len(problems) < MAX_MESSAGES)
         problems += row_problems
         if row is not None:
             rows.append(row)
@@ -375,7 +389,9 @@ def _cell(cells: list[object], columns: dict[str, int], name: str) -> object:
     return None if value is None or str(value).strip() == "" else value
 
 
-def _row(number: int, cells: list[object], columns: dict[str, int]) -> tuple[Row | None, list]:
+def _row(
+    number: int, cells: list[object], columns: dict[str, int], suggest: bool = True
+) -> tuple[Row | None, list]:
     problems = []
     for name, index in columns.items():
         if index < len(cells) and _is_formula(cells[index]):
@@ -393,7 +409,7 @@ def _row(number: int, cells: list[object], columns: dict[str, int]) -> tuple[Row
         if value is None:
             problems.append(_("Row {row}: {column} is missing.").format(row=number, column=name))
             continue
-        code, why = _resolve(name, str(value))
+        code, why = _resolve(name, str(value), suggest)
         if code is None:
             problems.append(_("Row {row}: {why}").format(row=number, why=why))
         codes[name] = code
@@ -411,7 +427,7 @@ def _row(number: int, cells: list[object], columns: dict[str, int]) -> tuple[Row
             weight, why = _weight(raw)
             if why:
                 problems.append(_("Row {row}: {why}.").format(row=number, why=why))
-    nationalities, why = parse_nationalities(_cell(cells, columns, "nationalities"))
+    nationalities, why = parse_nationalities(_cell(cells, columns, "nationalities"), suggest)
     if why:
         problems.append(_("Row {row}: {why}").format(row=number, why=why))
     if problems or not codes.get("country") or not codes.get("industry"):
@@ -419,7 +435,7 @@ def _row(number: int, cells: list[object], columns: dict[str, int]) -> tuple[Row
     return Row(codes["country"], codes["industry"], weight, nationalities), []
 
 
-def parse_nationalities(raw: object) -> tuple[tuple[str, ...], str]:
+def parse_nationalities(raw: object, suggest: bool = True) -> tuple[tuple[str, ...], str]:
     """Sorted nationality codes from a cell such as "Myanmar; KH", and the problem if any."""
     if raw is None:
         return (), ""
@@ -427,7 +443,7 @@ def parse_nationalities(raw: object) -> tuple[tuple[str, ...], str]:
     for part in _NATIONALITY_SPLIT.split(str(raw)):
         if not part.strip():
             continue
-        code, why = _resolve("nationality", part.strip())
+        code, why = _resolve("nationality", part.strip(), suggest)
         if code is None:
             return (), why
         codes.add(code)

@@ -32,7 +32,7 @@ from callbacks.protected import (
     selection_state,
     timeline,
 )
-from callbacks.urlstate import OPTIONS
+from callbacks.urlstate import OPTIONS, view_options
 from data_access import taxonomy
 from data_access.centroids import CENTROIDS
 from data_access.disclosure import SUPPRESSED, Published, share
@@ -692,7 +692,7 @@ def register(app, data: DataAccess) -> None:
     )
     def _corridor_table(stored_filters, stored_options):
         filters = filters_from_store(stored_filters)
-        options = stored_options or {}
+        options = view_options(stored_options)
 
         def build():
             table = corridor_rows(data, filters, options)

@@ -67,6 +67,19 @@ def default_options() -> dict[str, str]:
     return {name: option.default for name, option in OPTIONS.items()}
 
 
+def view_options(stored: object) -> dict[str, str]:
+    """The view options a callback builds and caches by: every known option, each the
+    store's value when allowed, else its default. Whatever a request holds, the answer
+    and its cache key come from this closed set of values, so forged options can neither
+    reach a build nor make a new cache entry."""
+    options = default_options()
+    if isinstance(stored, dict):
+        for name, value in stored.items():
+            if name in OPTIONS and isinstance(value, str) and value and OPTIONS[name].valid(value):
+                options[name] = value
+    return options
+
+
 def parse_options(search: str | None) -> tuple[dict[str, str], list[str]]:
     """Every view option (defaults filled in) from a query string, with notices."""
     options, notices = default_options(), []

@@ -19,7 +19,7 @@ from flask_caching import Cache
 from callbacks import share as share_callbacks
 from callbacks import shell as shell_callbacks
 from callbacks import status as status_callbacks
-from dashboard import api, exports, http_cache, limits
+from dashboard import api, exports, guard, http_cache, limits
 from dashboard import config as configuration
 from dashboard.views import all_views, find_view, sample_context
 from data_access import taxonomy
@@ -120,6 +120,14 @@ def filter_options(data: DataAccess) -> dict[str, list[dict]]:
         "issue": coded(taxonomy.issue_names()),
         "channel": coded(taxonomy.CHANNELS),
     }
+
+
+def known_periods(data: DataAccess) -> tuple[str, ...]:
+    """The years the data covers; none while nothing is loaded (every year is refused)."""
+    try:
+        return tuple(data.periods())
+    except NoData:
+        return ()
 
 
 def create_app(test_config: dict | None = None) -> Dash:
@@ -233,6 +241,8 @@ def create_app(test_config: dict | None = None) -> Dash:
     public_api = api.blueprint(data)
     limits.limit_blueprint(limiter, public_api, config["API_RATE_LIMIT"], "api")
     server.register_blueprint(public_api)
+    # Forged callback requests are refused before any callback runs, inside the limit.
+    guard.install(server, app.callback_map, limits.CALLBACKS, lambda: known_periods(data))
     limits.limit_callbacks(limiter, server, config["CALLBACK_RATE_LIMIT"])
     http_cache.install(server, data, config["HTTP_MAX_AGE"])
 

@@ -33,10 +33,13 @@ from data_access.filters import Filters
 from data_access.outcomes import median_of
 from data_access.query import DataAccess
 
-# Footprint limits, the same on every road in (upload, link, API).
-MAX_ROWS = 5000  # rows of an uploaded footprint
+# Footprint limits, the same on every road in (menus, link, upload, the browser's store):
+# a profile's work grows with its segments, so a forged footprint of every segment
+# (144) tied up a worker for seconds.
+MAX_SEGMENTS = 20  # rows (country and industry segments) of any footprint
+MAX_ROWS = MAX_SEGMENTS  # rows of an uploaded footprint file
 MAX_BYTES = 2 * 1024 * 1024  # size of an uploaded footprint file
-MAX_URL_ROWS = 20  # a footprint built with the dropdowns stays in the URL up to this
+MAX_URL_ROWS = MAX_SEGMENTS  # a footprint built with the dropdowns stays in the URL up to this
 # The recruitment-stage issues the view follows along corridors: fees and debt, and
 # deception (about the job, or by a substituted contract).
 RECRUITMENT_ISSUES = ("recruitment_fees", "deception", "contract_substitution")

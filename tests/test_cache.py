@@ -16,6 +16,7 @@ import redis
 from flask_caching.backends import RedisCache, SimpleCache
 from sqlalchemy import create_engine, func, insert, select
 
+from callbacks import charts, overview
 from data_access import schema
 from data_access.disclosure import DisclosureParams
 from data_access.filters import Filters
@@ -176,3 +177,42 @@ def test_cc006_version_is_read_fresh_after_ttl_only(db_copy, make_cache):
         versions = conn.execute(select(func.count()).select_from(schema.data_versions))
         assert versions.scalar_one() == 2
     engine.dispose()
+
+
+class _Recording:
+    """A cache that remembers every key written to it."""
+
+    def __init__(self) -> None:
+        self.store: dict = {}
+
+    def get(self, key):
+        return self.store.get(key)
+
+    def get_many(self, *keys):
+        return [self.store.get(k) for k in keys]
+
+    def set(self, key, value, timeout=None):
+        self.store[key] = value
+
+    def set_many(self, mapping, timeout=None):
+        self.store.update(mapping)
+
+
+@pytest.mark.parametrize(
+    "forged",
+    [
+        {"measure": "bogus"},
+        {"unknown": "x" * 1000},
+        {"fp": "TH:seafood::"},
+        {"theme": ["all"]},
+        "junk",
+    ],
+)
+def test_cc007_forged_view_options_make_no_cache_entry_of_their_own(small_url, forged):
+    cache = _Recording()
+    data = DataAccess(small_url, DisclosureParams(), cache=cache)
+    chart = overview.charts()[0]
+    plain = charts.run(chart, data, {}, {})
+    before = set(cache.store)
+    assert charts.run(chart, data, {}, forged) == plain
+    assert set(cache.store) == before

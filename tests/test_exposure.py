@@ -88,11 +88,12 @@ def test_ex003_the_corpus_has_an_expected_message_for_every_bad_file():
     assert {p.name for p in (CORPUS / "bad").iterdir()} == set(BAD)
 
 
-def test_ex004_more_than_5000_rows_is_refused():
+def test_ex004_a_file_of_more_than_20_rows_is_refused():
     rows = "".join(f"Thailand,Seafood,{i}\n" for i in range(fp.MAX_ROWS + 1))
     messages = _messages("big.csv", ("country,industry,weight\n" + rows).encode())
     assert messages == (
-        "The file has more than 5,000 rows. Give each country and industry one row.",
+        "The file has more than 20 rows. A footprint has at most 20 rows: give each "
+        "worksite country and industry one row, and keep the 20 that matter most.",
     )
 
 
@@ -531,3 +532,62 @@ def test_ex045_a_request_body_over_the_server_limit_is_refused_unread(small_url)
     assert create_app({"DATABASE_URL": small_url}).server.config["MAX_CONTENT_LENGTH"] == (
         8 * 1024 * 1024
     )
+
+
+def _segments(n: int) -> list[tuple[str, str]]:
+    return [(c, i) for c in sorted(taxonomy.COUNTRIES) for i in sorted(taxonomy.INDUSTRIES)][:n]
+
+
+def test_ex046_a_forged_store_of_more_than_20_segments_is_refused():
+    rows = [[c, i, None, []] for c, i in _segments(fp.MAX_SEGMENTS + 1)]
+    assert fp.from_store({"source": "upload", "rows": rows}) == (fp.Footprint(), "")
+    assert len(fp.from_store({"source": "upload", "rows": rows[:-1]})[0].rows) == 20
+
+
+def test_ex047_adding_a_21st_row_with_the_menus_is_refused_with_the_limit():
+    full = fp.Footprint(tuple(fp.Row(c, i) for c, i in _segments(fp.MAX_SEGMENTS)))
+    country, industry = _segments(fp.MAX_SEGMENTS + 1)[-1]
+    result = ex.edit(
+        ids.EX_ADD, fp.to_store(full, "ui"), form={"country": country, "industry": industry}
+    )
+    assert result[0] is ex.no_update
+    assert "A footprint has at most 20 rows" in str(result[2])
+
+
+def test_ex048_an_85_kb_upload_of_5000_misspelt_rows_is_refused_without_fuzzy_matching(
+    small_url, monkeypatch
+):
+    # Each row a different misspelling, as the attack had it: close-spelling
+    # searches for all of them took 4-14 s of a worker.
+    content = "country,industry\n" + "".join(f"Thailn{i},Seafod\n" for i in range(5000))
+    assert 80_000 < len(content) < 90_000
+    searches = []
+    monkeypatch.setattr(fp.difflib, "get_close_matches", lambda *a, **k: searches.append(a) or [])
+    app = create_app({"DATABASE_URL": small_url})
+    started = time.monotonic()
+    answer = json.dumps(_post_upload(app.server.test_client(), app, content.encode()))
+    print(f"5,000 misspelt rows answered in {time.monotonic() - started:.2f} s")
+    assert "The file has more than 20 rows." in answer
+    assert searches == []
+
+
+def test_ex049_close_spellings_are_searched_only_for_the_messages_shown():
+    rows = "".join(f"Thailnd,Seafod{i}\n" for i in range(fp.MAX_ROWS))
+    searches = []
+    real = fp.difflib.get_close_matches
+
+    def counted(*args, **kwargs):
+        searches.append(args[0])
+        return real(*args, **kwargs)
+
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(fp.difflib, "get_close_matches", counted)
+        messages = _messages("f.csv", ("country,industry\n" + rows).encode())
+    assert len(messages) == fp.MAX_MESSAGES + 1 and messages[-1].startswith("… and")
+    assert len(searches) <= fp.MAX_MESSAGES + 1
+
+
+def test_ex050_a_very_long_name_is_refused_without_a_close_spelling_search(monkeypatch):
+    monkeypatch.setattr(fp.difflib, "get_close_matches", lambda *a, **k: pytest.fail("searched"))
+    messages = _messages("f.csv", ("country,industry\n" + "T" * 100_000 + ",Seafood\n").encode())
+    assert messages[0].startswith("Row 2: country “TTTT") and len(messages[0]) < 200
