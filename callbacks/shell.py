@@ -227,7 +227,7 @@ def register(app, data: DataAccess, find_view) -> None:
             state["filters"].active(),
             state["options"],
             notice,
-            crossfilter.chips(state["filters"]),
+            crossfilter.chips(state["filters"], data.corridors()),
             [state["options"].get(name) for name in option_names],
             *control_values,
         )

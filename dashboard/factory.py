@@ -19,7 +19,7 @@ from flask_caching import Cache
 from callbacks import share as share_callbacks
 from callbacks import shell as shell_callbacks
 from callbacks import status as status_callbacks
-from dashboard import api, exports, guard, http_cache, limits
+from dashboard import api, exports, guard, http_cache, limits, profiles
 from dashboard import config as configuration
 from dashboard.views import all_views, find_view, sample_context
 from data_access import taxonomy
@@ -241,6 +241,10 @@ def create_app(test_config: dict | None = None) -> Dash:
     public_api = api.blueprint(data)
     limits.limit_blueprint(limiter, public_api, config["API_RATE_LIMIT"], "api")
     server.register_blueprint(public_api)
+    # Profile pages are pages of numbers: they share the downloads' budget.
+    profile_pages = profiles.blueprint(data, navigation, lambda path: exports.public_url(path, ""))
+    limits.limit_blueprint(limiter, profile_pages, config["DOWNLOAD_RATE_LIMIT"], "downloads")
+    server.register_blueprint(profile_pages)
     # Forged callback requests are refused before any callback runs, inside the limit.
     guard.install(server, app.callback_map, limits.CALLBACKS, lambda: known_periods(data))
     limits.limit_callbacks(limiter, server, config["CALLBACK_RATE_LIMIT"])

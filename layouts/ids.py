@@ -123,6 +123,10 @@ DOWNLOAD_CSV = "chart-download-csv"
 DOWNLOAD_IMAGE = "chart-download-image"
 EMBED_LINK = "chart-embed-link"
 PATH_EMBED = "/embed/"
+# Profile pages, one per subject (dashboard/profiles.py): /country/TH, /corridor/NP-KW.
+PROFILE_KINDS = ("country", "nationality", "industry", "corridor")
+PATH_PROFILES = tuple(f"/{kind}/" for kind in PROFILE_KINDS)
+PATH_SITEMAP = "/sitemap.xml"
 PATH_API = "/api/v1"
 
 

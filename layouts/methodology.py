@@ -406,6 +406,22 @@ def methodology_layout(
                     "lists the filters it applies and, apart, those it does not."
                 )
             ),
+            html.P(
+                [
+                    _(
+                        "Each country of work, nationality, industry and listed corridor has a "
+                        "profile page with its key numbers, trend, top issues and remediation "
+                        "(for example "
+                    ),
+                    html.A("/corridor/NP-KW", href="/corridor/NP-KW"),
+                    _(
+                        "). A profile asks the same protected release with the subject as its "
+                        "one filter; a subject with too few cases shows one sentence instead, "
+                        "the same whether it has none or a few. The API can also score a "
+                        "supply-chain footprint: POST /api/v1/exposure."
+                    ),
+                ]
+            ),
             html.H2(_("Reading the charts"), className="h5 mt-4"),
             html.P(
                 _(
