@@ -3,14 +3,11 @@ Chromium, cause no CSP violation and no console error.
 
 A listener for `securitypolicyviolation` is added to every document before its own
 scripts run (through the DevTools protocol, which the page's policy does not govern), so
-a violation is caught whether or not the browser also logs it.
+a violation is caught whether or not the browser also logs it. That another site may
+frame an embed and not a view is tests/test_browser_share.py's.
 """
 
 from __future__ import annotations
-
-import html
-import threading
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
 from dash.testing.wait import until
@@ -18,7 +15,7 @@ from dash.testing.wait import until
 from dashboard.factory import create_app
 from dashboard.views import all_views
 from layouts import ids
-from tests.conftest import WAIT, free_port
+from tests.conftest import WAIT
 
 pytestmark = pytest.mark.browser
 
@@ -86,65 +83,3 @@ def test_cs001_every_view_and_embed_passes_the_csp_without_a_violation(start, ap
     print(f"\nCSP: {len(pages)} pages, {sum(map(len, violations.values()))} violations")
     assert violations == {}
     assert errors == {}
-
-
-class _Framing(BaseHTTPRequestHandler):
-    """Another site: its page frames the URL in its query string."""
-
-    def do_GET(self):  # noqa: N802 - http.server's name
-        target = html.escape(self.path.partition("?")[2])
-        body = (
-            f"<!doctype html><title>framing</title>"
-            f"<iframe id='f' src='{target}' width='600' height='400'></iframe>"
-        ).encode()
-        self.send_response(200)
-        self.send_header("Content-Type", "text/html")
-        self.send_header("Content-Length", str(len(body)))
-        self.end_headers()
-        self.wfile.write(body)
-
-    def log_message(self, *args):
-        pass
-
-
-@pytest.fixture
-def other_site():
-    server = ThreadingHTTPServer(("127.0.0.1", free_port()), _Framing)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    yield f"http://127.0.0.1:{server.server_address[1]}/"
-    server.shutdown()
-    server.server_close()
-
-
-def _framed(dash_duo, other_site: str, path: str) -> list:
-    """What a page of another origin shows of `path` in its frame: the app's title
-    elements there, or none when the browser refused to frame it."""
-    dash_duo.driver.switch_to.default_content()
-    dash_duo.driver.get(other_site + "?" + dash_duo.server_url + path)
-    until(lambda: dash_duo.driver.find_elements("css selector", "#f"), timeout=WAIT, poll=0.5)
-    dash_duo.driver.switch_to.frame("f")
-    return dash_duo.driver.find_elements("css selector", "#embed-title, main h1, header")
-
-
-def test_cs002_an_embed_may_be_framed_by_another_site(start, app, other_site):
-    dash_duo = start(app)
-    until(lambda: _framed(dash_duo, other_site, EMBEDS[0]), timeout=WAIT, poll=1.0)
-
-
-def test_cs003_a_view_is_never_shown_in_another_sites_frame(start, app, other_site):
-    dash_duo = start(app)
-    dash_duo.driver.get(other_site + "?" + dash_duo.server_url + "/")
-    until(lambda: dash_duo.driver.find_elements("css selector", "#f"), timeout=WAIT, poll=0.5)
-
-    def outcome():
-        driver = dash_duo.driver
-        driver.switch_to.default_content()
-        driver.switch_to.frame("f")
-        # Chromium shows its own error page in a frame it refuses to fill.
-        if driver.execute_script("return location.href").startswith("chrome-error:"):
-            return "refused"
-        return "shown" if driver.find_elements("css selector", "main h1") else None
-
-    until(outcome, timeout=WAIT, poll=1.0)
-    assert outcome() == "refused"
