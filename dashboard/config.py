@@ -52,6 +52,8 @@ def from_env(env=None) -> dict:
         "CALLBACK_RATE_LIMIT": env.get("CALLBACK_RATE_LIMIT") or "600 per minute",
         # How long a shared cache or CDN may serve an answer before revalidating it.
         "HTTP_MAX_AGE": _int(env, "HTTP_MAX_AGE", 300),
+        # The site is served over TLS (by the proxy in front): send HSTS on its answers.
+        "HSTS": env.get("HSTS", "").lower() in ("1", "true", "yes", "on"),
         # Reverse proxies in front of the app whose X-Forwarded-For may be trusted.
         "TRUSTED_PROXIES": _int(env, "TRUSTED_PROXIES", 0),
         # Flask refuses larger request bodies (413) before reading them. The largest

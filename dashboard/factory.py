@@ -19,7 +19,7 @@ from flask_caching import Cache
 from callbacks import share as share_callbacks
 from callbacks import shell as shell_callbacks
 from callbacks import status as status_callbacks
-from dashboard import api, exports, guard, http_cache, limits, profiles
+from dashboard import api, exports, guard, headers, http_cache, limits, profiles
 from dashboard import config as configuration
 from dashboard.views import all_views, find_view, sample_context
 from data_access import taxonomy
@@ -223,16 +223,6 @@ def create_app(test_config: dict | None = None) -> Dash:
             outage.ok()
         return response
 
-    @server.after_request
-    def _headers(response):
-        # Only embed pages may be framed by other sites (exports sets their own policy).
-        if not request.path.startswith(ids.PATH_EMBED):
-            response.headers.setdefault("X-Frame-Options", "DENY")
-        response.headers.setdefault("Content-Security-Policy", "frame-ancestors 'none'")
-        response.headers.setdefault("X-Content-Type-Options", "nosniff")
-        response.headers.setdefault("Referrer-Policy", "no-referrer")
-        return response
-
     # Every surface that answers with numbers is rate limited (dashboard.limits).
     limiter = limits.install(server)
     downloads = exports.blueprint(data)
@@ -249,6 +239,8 @@ def create_app(test_config: dict | None = None) -> Dash:
     guard.install(server, app.callback_map, limits.CALLBACKS, lambda: known_periods(data))
     limits.limit_callbacks(limiter, server, config["CALLBACK_RATE_LIMIT"])
     http_cache.install(server, data, config["HTTP_MAX_AGE"])
+    # Last: the pages' policy names the hashes of every inline script the callbacks made.
+    headers.install(app, bool(config["HSTS"]), "exports.embed", [exports.EMBED_SCRIPT])
 
     def _unavailable(exc):
         outage.failed(exc)

@@ -165,3 +165,31 @@ def test_ap013_the_environment_sets_the_largest_request_body(small_url, monkeypa
         "/_dash-update-component", data=b"{" * 5000, content_type="application/json"
     )
     assert response.status_code == 413
+
+
+def _policy(response) -> dict[str, str]:
+    header = response.headers["Content-Security-Policy"]
+    return dict((part.strip() + " ").split(" ", 1) for part in header.split(";"))
+
+
+def test_ap014_pages_allow_only_their_own_origin_and_scripts_by_hash(small_url):
+    response = create_app({"DATABASE_URL": small_url}).server.test_client().get("/")
+    policy = _policy(response)
+    assert policy["default-src"].strip() == "'self'"
+    assert policy["object-src"].strip() == "'none'"
+    scripts = policy["script-src"].split()
+    assert scripts[0] == "'self'" and all(s.startswith("'sha256-") for s in scripts[1:])
+    assert "'unsafe-inline'" not in scripts and "'unsafe-eval'" not in scripts
+    assert response.headers["Referrer-Policy"] == "no-referrer"
+
+
+def test_ap015_hsts_is_sent_over_tls_only_when_the_deployment_says_so(small_url, monkeypatch):
+    plain = create_app({"DATABASE_URL": small_url}).server.test_client()
+    assert "Strict-Transport-Security" not in plain.get("/", base_url="https://x").headers
+    monkeypatch.setenv("HSTS", "1")
+    tls = create_app({"DATABASE_URL": small_url}).server.test_client()
+    assert tls.get("/", base_url="https://x").headers["Strict-Transport-Security"] == (
+        "max-age=31556926"
+    )
+    assert "Strict-Transport-Security" not in tls.get("/").headers
+    assert tls.get("/").status_code == 200  # no redirect: the proxy in front does that

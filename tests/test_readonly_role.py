@@ -20,8 +20,9 @@ from sqlalchemy import create_engine, make_url, text
 from sqlalchemy.engine import URL
 from sqlalchemy.exc import DBAPIError
 
+from dashboard.factory import create_app
 from data_access import schema
-from tests.conftest import RUN_ID
+from tests.conftest import RUN_ID, require
 
 SQL = Path(__file__).resolve().parent.parent / "docs" / "sql" / "readonly_role.sql"
 ROLE = f"{RUN_ID}_ro"
@@ -113,20 +114,78 @@ def role_engine(role_url):
     engine.dispose()
 
 
-def test_ro001_role_can_read_the_cases(role_engine, pg_small_url):
+# The tables the dashboard never reads: the case-level rows and the raw extract tables
+# behind the released cells and the audit comparison's pairs.
+CASE_LEVEL = ("cases", "case_issues", "case_themes", "worksites", "audits", "audit_findings")
+RELEASED = sorted(set(schema.metadata.tables) - set(CASE_LEVEL))
+
+
+def _refused(conn, statement: str) -> BaseException:
+    with pytest.raises(DBAPIError) as info:
+        conn.execute(text(statement))
+    return info.value.orig
+
+
+def test_ro001_role_reads_the_released_cells_as_they_are(role_engine, pg_small_url):
+    cube = next(iter(schema.cube_tables))
     with role_engine.connect() as conn:
-        seen = conn.execute(text("select count(*) from cases")).scalar_one()
+        seen = conn.execute(text(f"select sum(n_cases) from {cube}")).scalar_one()
     admin = create_engine(pg_small_url)
     with admin.connect() as conn:
-        total = conn.execute(text("select count(*) from cases")).scalar_one()
+        total = conn.execute(text(f"select sum(n_cases) from {cube}")).scalar_one()
     admin.dispose()
     assert seen == total > 0
 
 
-def test_ro002_role_can_read_every_dashboard_table(role_engine):
+@pytest.mark.parametrize("table", RELEASED)
+def test_ro002_role_can_read_every_released_table(role_engine, table):
     with role_engine.connect() as conn:
-        for table in schema.metadata.sorted_tables:
-            conn.execute(text(f"select * from {table.name} limit 1")).all()
+        conn.execute(text(f"select * from {table} limit 1")).all()
+
+
+@pytest.mark.parametrize("table", CASE_LEVEL)
+def test_ro010_role_cannot_read_case_level_rows_or_their_record_keys(role_engine, table):
+    with role_engine.connect() as conn:
+        error = _refused(conn, f"select * from {table} limit 1")
+    assert isinstance(error, pg_errors.InsufficientPrivilege)
+
+
+def test_ro011_the_app_answers_every_surface_as_the_role(role_url):
+    url = role_url.set(drivername="postgresql+psycopg").render_as_string(hide_password=False)
+    client = create_app({"DATABASE_URL": url}).server.test_client()
+    for path in (
+        "/readyz",
+        "/",
+        "/api/v1/aggregates?measure=cases&by=issue",
+        "/download/audits/audits-by-issue.csv",
+        "/download/remediation/remediation-rate.csv",
+        "/embed/recruitment/recruitment-map",
+    ):
+        response = client.get(path)
+        body = response.get_data()  # read whole: a streamed download ends in its context
+        assert response.status_code == 200, (path, body[:300])
+
+
+@pytest.mark.parametrize(
+    "statement",
+    [
+        pytest.param("create temporary table ro_test_temp (x int)", id="temp-table"),
+        pytest.param("select lo_create(0)", id="lo_create"),
+        pytest.param("select lo_creat(-1)", id="lo_creat"),
+        pytest.param("select lo_from_bytea(0, 'x')", id="lo_from_bytea"),
+        pytest.param(f"create table {SCRATCH} (x int)", id="create-table"),
+        pytest.param("insert into data_versions select * from data_versions limit 1", id="insert"),
+    ],
+)
+def test_ro012_a_session_that_turns_read_only_off_still_can_do_nothing(role_engine, statement):
+    with role_engine.connect() as conn:
+        # Any session may do this (and may ALTER ROLE itself to make it its default):
+        # the privileges must refuse what read-write mode would allow.
+        conn.execute(text("SET default_transaction_read_only = off"))
+        conn.commit()
+        assert conn.execute(text("show transaction_read_only")).scalar_one() == "off"
+        error = _refused(conn, statement)
+    assert isinstance(error, pg_errors.InsufficientPrivilege), error
 
 
 @pytest.mark.parametrize(
@@ -174,18 +233,20 @@ def test_ro004_role_cannot_create(role_engine, statement):
 
 def test_ro005_sessions_are_read_only_by_default(role_engine):
     with role_engine.connect() as conn, pytest.raises(DBAPIError) as info:
-        conn.execute(text("delete from cases"))
+        conn.execute(text("delete from data_versions"))
     assert isinstance(info.value.orig, pg_errors.ReadOnlySqlTransaction)
 
 
-def test_ro006_tables_the_loader_creates_later_are_readable(role_engine, pg_small_url):
+def test_ro006_tables_the_loader_creates_later_stay_closed(role_engine, pg_small_url):
+    # An upgrade that rebuilds the schema must not open new tables to the role by
+    # default: the grants are run again (grants_only=1) for what the dashboard reads.
     admin = create_engine(pg_small_url)
     with admin.begin() as conn:
         conn.execute(text(f"create table {SCRATCH} (x int)"))
-        conn.execute(text(f"insert into {SCRATCH} values (42)"))
     try:
         with role_engine.connect() as conn:
-            assert conn.execute(text(f"select x from {SCRATCH}")).scalar_one() == 42
+            error = _refused(conn, f"select x from {SCRATCH}")
+        assert isinstance(error, pg_errors.InsufficientPrivilege)
     finally:
         with admin.begin() as conn:
             conn.execute(text(f"drop table {SCRATCH}"))
@@ -238,12 +299,38 @@ def test_ro009_script_works_without_psql_too(role_url, pg_run, pg_small_url):
         _run_statements(conn, _variables(pg_small_url))
         may = conn.execute(
             text(
-                "select has_table_privilege(:role, 'cases', 'SELECT'), "
-                "has_table_privilege(:role, 'cases', 'INSERT'), "
-                "has_schema_privilege(:role, 'public', 'CREATE')"
+                "select has_table_privilege(:role, 'data_versions', 'SELECT'), "
+                "has_table_privilege(:role, 'cases', 'SELECT'), "
+                "has_table_privilege(:role, 'data_versions', 'INSERT'), "
+                "has_schema_privilege(:role, 'public', 'CREATE'), "
+                "has_database_privilege(:role, current_database(), 'TEMPORARY')"
             ),
             {"role": ROLE},
         ).one()
         transaction.rollback()
     admin.dispose()
-    assert tuple(may) == (True, False, False)
+    assert tuple(may) == (True, False, False, False, False)
+
+
+def test_ro013_grants_only_opens_a_rebuilt_released_table_and_no_case_table(
+    role_engine, pg_run, pg_small_url
+):
+    require(shutil.which("psql") is not None, "psql runs the script's grants_only road")
+    admin = create_engine(pg_small_url)
+    with admin.begin() as conn:
+        conn.execute(text(f"create table {SCRATCH} (x int)"))
+        # An upgrade drops and recreates the tables: a recreated one has no grants.
+        conn.execute(text("alter table cases rename to cases_before"))
+        conn.execute(text("create table cases as select * from cases_before"))
+    try:
+        _run_with_psql(make_url(pg_run.admin_url), {**_variables(pg_small_url), "grants_only": "1"})
+        with role_engine.connect() as conn:
+            conn.execute(text(f"select x from {SCRATCH}")).all()
+            error = _refused(conn, "select * from cases limit 1")
+        assert isinstance(error, pg_errors.InsufficientPrivilege)
+    finally:
+        with admin.begin() as conn:
+            conn.execute(text(f"drop table {SCRATCH}"))
+            conn.execute(text("drop table cases"))
+            conn.execute(text("alter table cases_before rename to cases"))
+        admin.dispose()

@@ -1,0 +1,85 @@
+"""The Content-Security-Policy is one the app passes: every view and an embed, loaded in
+Chromium, cause no CSP violation and no console error.
+
+A listener for `securitypolicyviolation` is added to every document before its own
+scripts run (through the DevTools protocol, which the page's policy does not govern), so
+a violation is caught whether or not the browser also logs it. That another site may
+frame an embed and not a view is tests/test_browser_share.py's.
+"""
+
+from __future__ import annotations
+
+import pytest
+from dash.testing.wait import until
+
+from dashboard.factory import create_app
+from dashboard.views import all_views
+from layouts import ids
+from tests.conftest import WAIT
+
+pytestmark = pytest.mark.browser
+
+LISTEN = """
+window.__csp = [];
+document.addEventListener("securitypolicyviolation", function (e) {
+  window.__csp.push([e.violatedDirective, e.blockedURI, e.sourceFile, e.lineNumber,
+                     e.sample].join(" | "));
+});
+"""
+# States of the views that draw more than their plain page.
+EXTRA = (
+    ids.PATH_RECRUITMENT + "?corridor=NP-KW&compare=NP-SA",
+    ids.PATH_EXPOSURE + "?fp=TH:seafood:12:KH,MM~MY:electronics:30:",
+    ids.PATH_SUPPLY_CHAINS + "?theme=recruitment",
+)
+EMBEDS = ("/embed/overview/overview-cases", "/embed/supply-chains/supply-map")
+
+
+@pytest.fixture
+def app(small_url, browser_ready):
+    return create_app({"DATABASE_URL": small_url})
+
+
+def _settled(dash_duo, seen: list) -> bool:
+    """Nothing loading and the page unchanged since the last look (or an embed drawn)."""
+    state = dash_duo.driver.execute_script(
+        "return [document.querySelectorAll('[data-dash-is-loading=\"true\"]').length,"
+        " !!document.querySelector('main h1, #embed-title'),"
+        " document.documentElement.scrollHeight,"
+        " document.querySelectorAll('.js-plotly-plot .main-svg').length]"
+    )
+    ready = state[0] == 0 and state[1]
+    stable = ready and bool(seen) and seen[-1] == state
+    seen.append(state)
+    return stable
+
+
+def test_cs001_every_view_and_embed_passes_the_csp_without_a_violation(start, app):
+    dash_duo = start(app)
+    dash_duo.driver.execute_cdp_cmd("Page.addScriptToEvaluateOnNewDocument", {"source": LISTEN})
+    pages = [view.path for view in all_views()] + list(EXTRA) + list(EMBEDS)
+    violations, errors = {}, {}
+    for page in pages:
+        dash_duo.driver.get(dash_duo.server_url + page)
+        seen: list = []
+        until(lambda s=seen: _settled(dash_duo, s), timeout=WAIT, poll=1.0)
+        if not page.startswith(ids.PATH_EMBED):
+            # A chart's table is drawn by a clientside callback: open one.
+            toggle = dash_duo.driver.find_elements("css selector", "summary[id$='-table-toggle']")
+            if toggle:
+                dash_duo.driver.execute_script("arguments[0].click();", toggle[0])
+                until(
+                    lambda: dash_duo.driver.find_elements("css selector", "table"),
+                    timeout=WAIT,
+                    poll=0.5,
+                )
+        found = dash_duo.driver.execute_script("return window.__csp || null")
+        assert found is not None, f"the listener was not installed on {page}"
+        if found:
+            violations[page] = found
+        logged = [e["message"] for e in dash_duo.get_logs() or []]
+        if logged:
+            errors[page] = logged
+    print(f"\nCSP: {len(pages)} pages, {sum(map(len, violations.values()))} violations")
+    assert violations == {}
+    assert errors == {}
