@@ -31,7 +31,7 @@ from data_access.filters import Filters
 from data_access.query import DataAccess, VersionInfo
 from layouts import colours, ids
 from layouts.format import month_label
-from layouts.i18n import _
+from layouts.i18n import _, language
 from layouts.provenance import (
     DASHBOARD_NAME,
     LICENCE,
@@ -328,7 +328,7 @@ def embed_html(built: Built, full_view_url: str) -> str:
             f"<strong>{escape(synthetic_label())}.</strong> {escape(synthetic_explanation())}</p>"
         )
     return f"""<!doctype html>
-<html lang="en"><head><meta charset="utf-8">
+<html lang="{escape(language())}"><head><meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1">
 <title>{escape(meta.title)} · {escape(_(DASHBOARD_NAME))}</title>
 <style>
@@ -342,11 +342,12 @@ th, td {{ padding: 2px 6px; text-align: right; }}
 th[scope=row] {{ text-align: left; }}
 </style></head>
 <body>
+<main>
 {banner}
 <h1 id="embed-title">{escape(meta.title)}</h1>
 <p class="meta" id="embed-filters">{escape(built.scope)}</p>
 {note}
-<div id="chart" role="img" aria-label="{escape(meta.title)}"></div>
+<div id="chart" role="figure" aria-labelledby="embed-title"></div>
 {table_html}
 <p class="meta" id="embed-source">{escape(source_line(built.info.version, built.info.synthetic))}
 {escape(_("Data as of {month}.").format(month=built.as_of_label))}
@@ -354,12 +355,18 @@ th[scope=row] {{ text-align: left; }}
 <p><a id="embed-link" href="{escape(full_view_url)}" target="_blank" rel="noopener">{
         escape(_("See the full view on the ILM Community Dashboard"))
     }</a></p>
+</main>
 <script id="figure-data" type="application/json">{figure_json}</script>
 <script src="{ids.PATH_EMBED}plotly.min.js"></script>
 <script>
 var fig = JSON.parse(document.getElementById("figure-data").textContent);
 Plotly.newPlot("chart", fig.data, fig.layout,
-  {{responsive: true, displaylogo: false, topojsonURL: "/assets/topojson/"}});
+  {{responsive: true, displaylogo: false, topojsonURL: "/assets/topojson/"}}).then(function () {{
+  // The figure is named by the title and told by the table: its loose tick strings are not.
+  document.querySelectorAll("#chart .main-svg").forEach(function (svg) {{
+    svg.setAttribute("aria-hidden", "true");
+  }});
+}});
 </script>
 </body></html>"""
 

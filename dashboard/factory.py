@@ -10,6 +10,7 @@ from __future__ import annotations
 import logging
 import threading
 import time
+from html import escape
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 from dash import Dash, html
@@ -27,7 +28,7 @@ from data_access.cache import FailOpenCache
 from data_access.query import OUTAGES, DataAccess, NoData, outage_detail
 from layouts import ids
 from layouts.format import corridor_label, month_label, nationality_option, period_label
-from layouts.i18n import _, set_language
+from layouts.i18n import _, language, set_language
 from layouts.provenance import synthetic_label
 from layouts.shell import shell
 from layouts.status import no_data_page, not_found_html, unavailable_page
@@ -85,6 +86,19 @@ class OutageLog:
                 return
             self.down = False
         log.warning("database available again after %.0f s", time.monotonic() - self._since)
+
+
+def index_string(lang: str) -> str:
+    """Dash's page template with the page's language on <html> (screen readers pick their
+    voice from it) and without the <footer> Dash wraps its scripts in: a second
+    contentinfo landmark, empty, beside the dashboard's own footer."""
+    return (
+        "<!DOCTYPE html>\n"
+        f'<html lang="{escape(lang)}">\n'
+        "<head>{%metas%}<title>{%title%}</title>{%favicon%}{%css%}</head>\n"
+        "<body>{%app_entry%}{%config%}{%scripts%}{%renderer%}</body>\n"
+        "</html>"
+    )
 
 
 def navigation() -> list[tuple[str, str]]:
@@ -158,6 +172,7 @@ def create_app(test_config: dict | None = None) -> Dash:
             },
         ],
     )
+    app.index_string = index_string(language())
 
     # Set before the layout: Dash otherwise calls a layout function once to validate it,
     # which would read the database while the worker boots.

@@ -232,7 +232,10 @@ def shell(
             filter_panel(options),
             html.Div(id=ids.NOTICE, className="container-xl", role="status"),
             share_bar(),
-            html.Main(id="main", className="container-xl", children=html.Div(id=ids.PAGE)),
+            # tabIndex: the skip link moves the focus here, not only the scroll position.
+            html.Main(
+                id="main", className="container-xl", tabIndex="-1", children=html.Div(id=ids.PAGE)
+            ),
             footer(k, version, synthetic),
         ]
     )
