@@ -30,7 +30,7 @@ from data_access.query import DataAccess
 from layouts import colours, ids
 from layouts import exposure as layout
 from layouts import format as fmt
-from layouts.components import chart_card, empty_state, kpi_card
+from layouts.components import chart_card, empty_state, kpi_card, scroll_region
 from layouts.format import month_label, period_label
 from layouts.i18n import _, ngettext
 from layouts.provenance import (
@@ -544,18 +544,31 @@ def render_profile(data: DataAccess, stored: dict | None, stored_filters, option
         html.Section(
             className="mb-3",
             **{"aria-label": _("Headline numbers for your footprint")},
-            children=html.Div(headline(profile, k), className="row g-2 kpi-row"),
+            children=html.Div(
+                headline(profile, k),
+                className="row g-2 kpi-row",
+                **scroll_region(_("Headline numbers for your footprint")),
+            ),
         ),
         layout.section(
             _("Where your footprint is most exposed"),
             ids.EX_RANKING,
-            [layout.scrolling(render_table(built[ids.EX_RANKING], k, ""))],
+            [
+                layout.scrolling(
+                    render_table(built[ids.EX_RANKING], k, ""),
+                    _("Where your footprint is most exposed"),
+                )
+            ],
             layout.score_formula(),
         ),
         layout.section(
             _("Each row's segment"),
             ids.EX_SEGMENTS,
-            [layout.scrolling(render_table(built[ids.EX_SEGMENTS], k, ""))],
+            [
+                layout.scrolling(
+                    render_table(built[ids.EX_SEGMENTS], k, ""), _("Each row's segment")
+                )
+            ],
             _(
                 "A segment is every case reported at worksites in the row's country and "
                 "industry. Nationalities show how many of those cases came from the workers "
@@ -597,7 +610,8 @@ def render_profile(data: DataAccess, stored: dict | None, stored_filters, option
                 layout.scrolling(
                     render_table(
                         corridors, k, _("No workers from abroad reported in these segments.")
-                    )
+                    ),
+                    _("Recruitment corridors that feed your segments"),
                 )
             ],
             _(

@@ -6,7 +6,7 @@ from dash import html
 
 from data_access.audits import DEFAULT_WINDOW
 from layouts import ids
-from layouts.components import ChartMeta, chart_card
+from layouts.components import ChartMeta, chart_card, scroll_region
 from layouts.i18n import _
 
 
@@ -95,7 +95,10 @@ def audits_page(context) -> html.Div:
                 className="mb-3",
                 **{"aria-label": _("Headline numbers")},
                 children=html.Div(
-                    id=ids.AU_KPI, className="row g-2 kpi-row", **{"aria-live": "polite"}
+                    id=ids.AU_KPI,
+                    className="row g-2 kpi-row",
+                    **{"aria-live": "polite"},
+                    **scroll_region(_("Headline numbers")),
                 ),
             ),
             chart_card(bins_meta(), as_of),

@@ -18,6 +18,13 @@ GRAPH_CONFIG = {
 }
 
 
+def scroll_region(name: str) -> dict:
+    """Attributes of a box that scrolls sideways on phones (a wide table, a row of
+    headline numbers): reachable with the keyboard, so it scrolls with the arrow keys,
+    and named, so the focus lands on something a screen reader can say."""
+    return {"tabIndex": "0", "role": "region", "aria-label": name}
+
+
 @dataclass(frozen=True)
 class ChartMeta:
     """What a reader is told about a chart: its id, title and one-line definition."""
@@ -104,7 +111,12 @@ def chart_card(
                     className="chart-table mt-2",
                     children=[
                         html.Summary(_("View as table"), id=ids.table_toggle(chart_id)),
-                        html.Div(table, id=ids.table(chart_id), className="table-responsive"),
+                        html.Div(
+                            table,
+                            id=ids.table(chart_id),
+                            className="table-responsive",
+                            **scroll_region(_("Table: {title}").format(title=title)),
+                        ),
                         # Filled by the chart's callback unless the card comes filled; the
                         # browser builds the table only while it is open (04_tables.js).
                         dcc.Store(id=ids.table_data(chart_id)) if table is None else None,

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dash import html
 
 from layouts import ids
-from layouts.components import ChartMeta, chart_card
+from layouts.components import ChartMeta, chart_card, scroll_region
 from layouts.i18n import _
 
 
@@ -47,7 +47,12 @@ def kpi_row() -> html.Section:
     return html.Section(
         className="mb-3",
         **{"aria-label": _("Headline numbers")},
-        children=html.Div(id=ids.KPI, className="row g-2 kpi-row", **{"aria-live": "polite"}),
+        children=html.Div(
+            id=ids.KPI,
+            className="row g-2 kpi-row",
+            **{"aria-live": "polite"},
+            **scroll_region(_("Headline numbers")),
+        ),
     )
 
 

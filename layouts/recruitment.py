@@ -6,7 +6,7 @@ from dash import dcc, html
 
 from data_access import taxonomy
 from layouts import ids
-from layouts.components import ChartMeta, chart_card, option_radios
+from layouts.components import ChartMeta, chart_card, option_radios, scroll_region
 from layouts.i18n import _
 
 
@@ -114,6 +114,7 @@ def corridor_table_section(as_of_label: str, sort: str) -> html.Section:
                             id=ids.RECRUITMENT_CORRIDORS,
                             className="table-responsive",
                             **{"aria-live": "polite"},
+                            **scroll_region(_("Recruitment corridors")),
                         ),
                     ],
                     type="dot",

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dash import html
 
 from layouts import ids
-from layouts.components import ChartMeta, chart_card, option_radios
+from layouts.components import ChartMeta, chart_card, option_radios, scroll_region
 from layouts.i18n import _
 
 
@@ -97,7 +97,10 @@ def remediation_page(context) -> html.Div:
                 className="mb-3",
                 **{"aria-label": _("Headline numbers")},
                 children=html.Div(
-                    id=ids.REMEDIATION_KPI, className="row g-2 kpi-row", **{"aria-live": "polite"}
+                    id=ids.REMEDIATION_KPI,
+                    className="row g-2 kpi-row",
+                    **{"aria-live": "polite"},
+                    **scroll_region(_("Headline numbers")),
                 ),
             ),
             option_radios(
