@@ -1,0 +1,93 @@
+"""Accessibility checks that need no browser: colours, names, titles, navigation.
+
+The browser's view of the same pages (axe-core on every view) is
+tests/test_browser_a11y.py.
+"""
+
+from __future__ import annotations
+
+import itertools
+
+import pytest
+
+from layouts import colours
+
+# Machado, Oliveira & Fernandes (2009), severity 1.0, on linear RGB.
+CVD = {
+    "protanopia": (
+        (0.152286, 1.052583, -0.204868),
+        (0.114503, 0.786281, 0.099216),
+        (-0.003882, -0.048116, 1.051998),
+    ),
+    "deuteranopia": (
+        (0.367322, 0.860646, -0.227968),
+        (0.280085, 0.672501, 0.047413),
+        (-0.011820, 0.042940, 0.968881),
+    ),
+    "tritanopia": (
+        (1.255528, -0.076749, -0.178779),
+        (-0.078411, 0.930809, 0.147602),
+        (0.004733, 0.691367, 0.303900),
+    ),
+}
+# Okabe-Ito's own eight: the closest pair of the palette the series colours replace is
+# the bar the new ones must clear under every deficiency.
+OKABE_ITO = ("#0072B2", "#E69F00", "#009E73", "#CC79A7", "#56B4E9", "#D55E00", "#F0E442", "#000000")
+
+
+def _linear(colour: str) -> tuple[float, ...]:
+    channels = (int(colour[i : i + 2], 16) / 255 for i in (1, 3, 5))
+    return tuple(c / 12.92 if c <= 0.04045 else ((c + 0.055) / 1.055) ** 2.4 for c in channels)
+
+
+def _luminance(colour: str) -> float:
+    red, green, blue = _linear(colour)
+    return 0.2126 * red + 0.7152 * green + 0.0722 * blue
+
+
+def contrast(a: str, b: str) -> float:
+    light, dark = sorted((_luminance(a), _luminance(b)), reverse=True)
+    return (light + 0.05) / (dark + 0.05)
+
+
+def _lab(rgb: tuple[float, ...]) -> tuple[float, float, float]:
+    red, green, blue = rgb
+    x = (0.4124 * red + 0.3576 * green + 0.1805 * blue) / 0.95047
+    y = 0.2126 * red + 0.7152 * green + 0.0722 * blue
+    z = (0.0193 * red + 0.1192 * green + 0.9505 * blue) / 1.08883
+
+    def f(t: float) -> float:
+        return t ** (1 / 3) if t > 0.008856 else 7.787 * t + 16 / 116
+
+    return 116 * f(y) - 16, 500 * (f(x) - f(y)), 200 * (f(y) - f(z))
+
+
+def seen(colour: str, deficiency: str | None) -> tuple[float, float, float]:
+    """A colour in CIELAB as a reader with `deficiency` (None: typical vision) sees it."""
+    rgb = _linear(colour)
+    if deficiency:
+        rgb = tuple(
+            min(1.0, max(0.0, sum(m * c for m, c in zip(row, rgb)))) for row in CVD[deficiency]
+        )
+    return _lab(rgb)
+
+
+def closest(palette, deficiency: str | None) -> float:
+    """The CIELAB distance of the palette's two closest colours."""
+    return min(
+        sum((p - q) ** 2 for p, q in zip(seen(a, deficiency), seen(b, deficiency))) ** 0.5
+        for a, b in itertools.combinations(palette, 2)
+    )
+
+
+def test_ax001_every_series_colour_has_3_to_1_against_the_white_chart():
+    low = {c: round(contrast(c, colours.PAPER), 2) for c in colours.CATEGORICAL}
+    assert all(ratio >= 3 for ratio in low.values()), low
+
+
+@pytest.mark.parametrize("deficiency", [None, *CVD], ids=["typical", *CVD])
+def test_ax002_series_colours_stay_as_far_apart_as_okabe_ito_under_each_deficiency(
+    deficiency,
+):
+    bar = min(closest(OKABE_ITO, d) for d in (None, *CVD))
+    assert closest(colours.CATEGORICAL, deficiency) >= bar
