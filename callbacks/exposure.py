@@ -19,7 +19,14 @@ from dash.exceptions import PreventUpdate
 
 from callbacks import figures
 from callbacks import footprint as fp
-from callbacks.charts import Share, TableData, csv_cell, filters_from_store, render_table
+from callbacks.charts import (
+    Share,
+    TableData,
+    csv_cell,
+    filters_from_store,
+    render_table,
+    summary,
+)
 from callbacks.protected import partial_to, time_label
 from callbacks.urlstate import OPTIONS
 from data_access import taxonomy
@@ -583,6 +590,7 @@ def render_profile(data: DataAccess, stored: dict | None, stored_filters, option
             downloads=False,
             figure=trend_figure(built[ids.EX_TREND], partial),
             table=render_table(built[ids.EX_TREND], k, _("Nothing to show.")),
+            summary=summary(built[ids.EX_TREND], k),
         ),
         html.Div(
             className="row",
@@ -595,6 +603,7 @@ def render_profile(data: DataAccess, stored: dict | None, stored_filters, option
                         downloads=False,
                         figure=compare_figure(table),
                         table=render_table(table, k, ""),
+                        summary=summary(table, k),
                     ),
                 )
                 for meta, table in (

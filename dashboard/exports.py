@@ -21,7 +21,7 @@ from html import escape
 from flask import Blueprint, Response, abort, current_app, request, stream_with_context
 
 from callbacks import footprint
-from callbacks.charts import csv_cell, format_cell
+from callbacks.charts import csv_cell, format_cell, summary
 from callbacks.urlstate import parse_options, parse_query, to_query
 from dashboard import http_cache
 from dashboard.config import PLOTLY_BUNDLE
@@ -320,6 +320,7 @@ def embed_html(built: Built, full_view_url: str) -> str:
             f"<tbody>{body}</tbody></table></details>"
         )
     note = f'<p class="note">{escape(built.result.note)}</p>' if built.result.note else ""
+    sentence = summary(table, built.params.k)
     banner = ""
     if built.info.synthetic:
         banner = (
@@ -340,6 +341,8 @@ p {{ margin: 2px 0; font-size: 0.8rem; }}
 table {{ border-collapse: collapse; font-size: 0.8rem; }}
 th, td {{ padding: 2px 6px; text-align: right; }}
 th[scope=row] {{ text-align: left; }}
+.visually-hidden {{ position: absolute; width: 1px; height: 1px; overflow: hidden;
+  clip: rect(0 0 0 0); white-space: nowrap; }}
 </style></head>
 <body>
 <main>
@@ -347,7 +350,10 @@ th[scope=row] {{ text-align: left; }}
 <h1 id="embed-title">{escape(meta.title)}</h1>
 <p class="meta" id="embed-filters">{escape(built.scope)}</p>
 {note}
-<div id="chart" role="figure" aria-labelledby="embed-title"></div>
+<div role="figure" aria-labelledby="embed-title" aria-describedby="embed-summary">
+<p id="embed-summary" class="visually-hidden">{escape(sentence)}</p>
+<div id="chart"></div>
+</div>
 {table_html}
 <p class="meta" id="embed-source">{escape(source_line(built.info.version, built.info.synthetic))}
 {escape(_("Data as of {month}.").format(month=built.as_of_label))}

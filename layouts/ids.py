@@ -57,6 +57,11 @@ def note(chart: str) -> str:
     return f"{chart}-note"
 
 
+def summary(chart: str) -> str:
+    """A chart's one-sentence summary: what assistive technology says the figure shows."""
+    return f"{chart}-summary"
+
+
 def table_toggle(chart: str) -> str:
     """The "View as table" summary: its clicks open and close the chart's table."""
     return f"{chart}-table-toggle"

@@ -10,6 +10,8 @@ import itertools
 
 import pytest
 
+from callbacks.charts import Share, TableData, summary
+from data_access.disclosure import Published
 from layouts import colours
 
 # Machado, Oliveira & Fernandes (2009), severity 1.0, on linear RGB.
@@ -91,3 +93,17 @@ def test_ax002_series_colours_stay_as_far_apart_as_okabe_ito_under_each_deficien
 ):
     bar = min(closest(OKABE_ITO, d) for d in (None, *CVD))
     assert closest(colours.CATEGORICAL, deficiency) >= bar
+
+
+def test_ax003_a_chart_summary_says_its_largest_number_where_and_out_of_how_many():
+    table = TableData(
+        "Cases by issue",
+        ("Issue", "Cases", "Share"),
+        (("Wages", Published(120), Share(0.4)), ("Fees", Published(None, "k"), Share(None))),
+    )
+    assert summary(table, 10) == "Cases, highest: Wages, 120; 2 rows in the table."
+
+
+def test_ax004_a_chart_without_a_published_number_gets_no_summary():
+    table = TableData("Cases", ("Issue", "Cases"), (("Fees", Published(None, "k")),))
+    assert summary(table, 10) == "" and summary(None, 10) == ""
