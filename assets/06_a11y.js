@@ -8,6 +8,7 @@
      a listbox of options holding radios is announced as neither, so the roles go and
      the native radios (in our role=radiogroup) speak for themselves;
    - the upload's file input takes the focus unnamed: it is named by its drop zone;
+   - dcc.Link takes no aria-current: the navigation's active link gets it;
    - a chart's SVG is a heap of loose tick strings: hidden from assistive technology,
      as the chart's role=figure is named by its title and described by its summary, and
      its numbers are behind "View as table".
@@ -90,11 +91,24 @@
     }
   }
 
+  function fixNavigation(link) {
+    // dcc.Link takes no aria attributes: the server marks the current view's link
+    // "active" (callbacks/shell.py), and it is told as the current page here.
+    if (link.classList.contains("active")) {
+      if (link.getAttribute("aria-current") !== "page") {
+        link.setAttribute("aria-current", "page");
+      }
+    } else if (link.hasAttribute("aria-current")) {
+      link.removeAttribute("aria-current");
+    }
+  }
+
   function fixAll() {
     document.querySelectorAll(".dash-dropdown-wrapper").forEach(fixDropdown);
     document.querySelectorAll(".dash-radioitems, .dash-checklist").forEach(fixRadios);
     document.querySelectorAll('.upload-zone input[type="file"]').forEach(fixUpload);
     document.querySelectorAll(".js-plotly-plot .main-svg").forEach(fixChart);
+    document.querySelectorAll(".site-nav a.nav-link").forEach(fixNavigation);
   }
 
   var queued = false;
@@ -114,7 +128,7 @@
       childList: true,
       subtree: true,
       attributes: true,
-      attributeFilter: ["role", "aria-selected", "aria-labelledby", "tabindex"],
+      attributeFilter: ["role", "aria-selected", "aria-labelledby", "tabindex", "class"],
     });
   }
 

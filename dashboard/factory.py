@@ -20,6 +20,7 @@ from flask_caching import Cache
 from callbacks import share as share_callbacks
 from callbacks import shell as shell_callbacks
 from callbacks import status as status_callbacks
+from callbacks.shell import view_title
 from dashboard import api, exports, http_cache, limits
 from dashboard import config as configuration
 from dashboard.views import all_views, find_view, sample_context
@@ -173,6 +174,14 @@ def create_app(test_config: dict | None = None) -> Dash:
         ],
     )
     app.index_string = index_string(language())
+    interpolate = app.interpolate_index
+
+    def _titled(**parts):
+        # The view's own <title> from the first byte, before any script runs; the
+        # browser keeps it up to date as the reader changes view (callbacks.shell).
+        return interpolate(**{**parts, "title": escape(view_title(find_view, request.path))})
+
+    app.interpolate_index = _titled
 
     # Set before the layout: Dash otherwise calls a layout function once to validate it,
     # which would read the database while the worker boots.
@@ -206,7 +215,7 @@ def create_app(test_config: dict | None = None) -> Dash:
     app.layout = serve_layout
 
     status_callbacks.register(app)
-    shell_callbacks.register(app, data, find_view)
+    shell_callbacks.register(app, data, find_view, [path for path, _label in navigation()])
     share_callbacks.register(app, data, find_view)
     for view in all_views():
         if view.register is not None:

@@ -7,6 +7,8 @@ URL = "url"
 FILTERS = "filters-store"
 NOTICE = "url-notice"
 PAGE = "page-content"
+# The current view's <title>, written by the server with the view and set by the browser.
+PAGE_TITLE = "page-title"
 AS_OF = "as-of"
 SYNTHETIC_BANNER = "synthetic-banner"
 FOOTER_SOURCE = "footer-source"
@@ -43,6 +45,11 @@ KPI = "overview-kpis"
 CONTACTS_CHART = "overview-contacts"
 CASES_CHART = "overview-cases"
 ISSUES_CHART = "overview-issues"
+
+
+def nav_link(path: str) -> str:
+    """The navigation's link to the view at `path`."""
+    return "nav-" + (path.strip("/") or "overview")
 
 
 def graph(chart: str) -> str:

@@ -7,12 +7,20 @@ tests/test_browser_a11y.py.
 from __future__ import annotations
 
 import itertools
+import re
+from html import escape
 
 import pytest
+from dash import html
 
 from callbacks.charts import Share, TableData, summary
+from callbacks.shell import nav_links
+from dashboard.factory import create_app
+from dashboard.views import all_views
 from data_access.disclosure import Published
-from layouts import colours
+from layouts import colours, ids
+from layouts.components import ChartMeta, chart_card
+from layouts.shell import shell
 
 # Machado, Oliveira & Fernandes (2009), severity 1.0, on linear RGB.
 CVD = {
@@ -107,3 +115,85 @@ def test_ax003_a_chart_summary_says_its_largest_number_where_and_out_of_how_many
 def test_ax004_a_chart_without_a_published_number_gets_no_summary():
     table = TableData("Cases", ("Issue", "Cases"), (("Fees", Published(None, "k")),))
     assert summary(table, 10) == "" and summary(None, 10) == ""
+
+
+def test_ax005_navigation_links_carry_the_filters_but_not_a_views_options():
+    links = nav_links("/recruitment", "?corridor=NP-KW&measure=workers", ["/", "/recruitment"])
+    assert links == [
+        ("/?corridor=NP-KW", "nav-link"),
+        ("/recruitment?corridor=NP-KW", "nav-link active"),
+    ]
+
+
+def test_ax006_without_filters_the_links_are_the_bare_paths():
+    assert nav_links("/", "", ["/", "/audits"]) == [
+        ("/", "nav-link active"),
+        ("/audits", "nav-link"),
+    ]
+
+
+@pytest.fixture(scope="module")
+def client(small_url):
+    return create_app({"DATABASE_URL": small_url}).server.test_client()
+
+
+def test_ax007_every_view_has_its_own_title_from_the_first_byte(client):
+    titles = {}
+    for view in all_views():
+        page = client.get(view.path).get_data(as_text=True)
+        titles[view.path] = re.search(r"<title>(.*?)</title>", page).group(1)
+        assert titles[view.path].startswith(escape(view.label())), titles[view.path]
+    assert len(set(titles.values())) == len(titles)
+
+
+def test_ax008_a_page_says_its_language_and_has_one_contentinfo(client):
+    page = client.get("/").get_data(as_text=True)
+    assert '<html lang="en">' in page
+    # Dash's template wraps its scripts in a <footer>: a second, empty contentinfo.
+    assert "<footer" not in page
+
+
+def test_ax009_an_embed_and_the_api_page_have_one_main(client):
+    embed = client.get(f"{ids.PATH_EMBED}overview/{ids.ISSUES_CHART}").get_data(as_text=True)
+    api = client.get(f"{ids.PATH_API}/").get_data(as_text=True)
+    assert embed.count("<main>") == 1 and api.count("<main>") == 1
+    assert 'role="figure" aria-labelledby="embed-title" aria-describedby="embed-summary"' in embed
+
+
+def test_ax010_a_chart_is_a_figure_named_by_its_title_and_described_by_its_summary():
+    card = chart_card(ChartMeta("c", "Cases by issue", "What it counts."), "June 2026")
+    figures = [n for n in _walk(card) if getattr(n, "role", None) == "figure"]
+    assert len(figures) == 1
+    props = figures[0].to_plotly_json()["props"]
+    assert props["aria-labelledby"] == "c-title" and props["aria-describedby"] == ids.summary("c")
+    assert any(getattr(n, "id", None) == ids.summary("c") for n in _walk(figures[0]))
+
+
+def test_ax011_a_chart_table_scrolls_in_a_named_box_the_keyboard_reaches():
+    card = chart_card(ChartMeta("c", "Cases by issue", "What it counts."), "June 2026")
+    box = next(n for n in _walk(card) if getattr(n, "id", None) == ids.table("c"))
+    props = box.to_plotly_json()["props"]
+    assert props["tabIndex"] == "0" and props["role"] == "region"
+    assert props["aria-label"] == "Table: Cases by issue"
+
+
+def test_ax012_every_filter_has_a_label_for_its_control():
+    frame = shell("June 2026", [("/", "Overview")], {p: [] for p in ids.FILTER_CONTROLS}, 10, 1)
+    labelled = {getattr(n, "htmlFor", None) for n in _walk(frame) if isinstance(n, html.Label)}
+    assert set(ids.FILTER_CONTROLS.values()) <= labelled
+
+
+def test_ax013_the_skip_link_leads_to_the_main_region_which_takes_the_focus():
+    frame = shell("June 2026", [("/", "Overview")], {p: [] for p in ids.FILTER_CONTROLS}, 10, 1)
+    skip = next(n for n in _walk(frame) if isinstance(n, html.A))
+    main = next(n for n in _walk(frame) if isinstance(n, html.Main))
+    assert skip.href == f"#{main.id}" and main.tabIndex == "-1"
+
+
+def _walk(node):
+    yield node
+    children = getattr(node, "children", None)
+    if children is None or isinstance(children, str | int | float):
+        return
+    for child in children if isinstance(children, list | tuple) else [children]:
+        yield from _walk(child)
