@@ -554,7 +554,7 @@ def render_profile(data: DataAccess, stored: dict | None, stored_filters, option
             children=html.Div(
                 headline(profile, k),
                 className="row g-2 kpi-row",
-                **scroll_region(_("Headline numbers for your footprint")),
+                **scroll_region(_("Headline number cards for your footprint")),
             ),
         ),
         layout.section(

@@ -7,6 +7,7 @@ from dash import html
 from data_access.audits import DEFAULT_WINDOW
 from layouts import ids
 from layouts.components import ChartMeta, chart_card, scroll_region
+from layouts.glossary import key_terms
 from layouts.i18n import _
 
 
@@ -90,6 +91,7 @@ def audits_page(context) -> html.Div:
                 _("What do social audits miss that workers report?"),
                 className="text-body-secondary audits-intro",
             ),
+            key_terms("withheld"),
             explanation(str(DEFAULT_WINDOW)),
             html.Section(
                 className="mb-3",
@@ -98,7 +100,7 @@ def audits_page(context) -> html.Div:
                     id=ids.AU_KPI,
                     className="row g-2 kpi-row",
                     **{"aria-live": "polite"},
-                    **scroll_region(_("Headline numbers")),
+                    **scroll_region(_("Headline number cards")),
                 ),
             ),
             chart_card(bins_meta(), as_of),

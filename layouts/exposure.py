@@ -13,6 +13,7 @@ from data_access.exposure import MAX_BYTES, MAX_ROWS, MAX_URL_ROWS
 from layouts import ids
 from layouts.components import ChartMeta, option_radios, scroll_region
 from layouts.format import nationality_option
+from layouts.glossary import key_terms
 from layouts.i18n import _
 
 
@@ -289,7 +290,11 @@ def themes_meta() -> ChartMeta:
 def scrolling(table, name: str) -> html.Div:
     """A wide table in its own sideways scroll, so a phone scrolls the table, not the page;
     `name` is the scroll box's name (the section's title)."""
-    return html.Div(table, className="table-responsive", **scroll_region(name))
+    return html.Div(
+        table,
+        className="table-responsive",
+        **scroll_region(_("Table: {title}").format(title=name)),
+    )
 
 
 def section(title: str, section_id: str, children: list, definition: str = "") -> html.Section:
@@ -344,6 +349,7 @@ def exposure_page(context) -> html.Div:
                 ),
                 className="view-intro",
             ),
+            key_terms("corridor", "median", "withheld"),
             privacy_note(),
             footprint_section(context.options),
             report_actions(),

@@ -7,6 +7,7 @@ from dash import dcc, html
 from data_access import taxonomy
 from layouts import ids
 from layouts.components import ChartMeta, chart_card, option_radios, scroll_region
+from layouts.glossary import key_terms
 from layouts.i18n import _
 
 
@@ -184,6 +185,7 @@ def recruitment_page(context) -> html.Div:
     return html.Div(
         [
             html.H1(_("Ethical recruitment"), className="h3 mb-3"),
+            key_terms("corridor", "remediated", "withheld"),
             html.Div(
                 className="d-flex flex-wrap",
                 children=[

@@ -18,7 +18,10 @@ def synthetic_banner() -> html.Div:
     return html.Div(
         id=ids.SYNTHETIC_BANNER,
         className="synthetic-banner",
-        role="note",
+        # A landmark of its own: it sits above the header, and a screen reader's list of
+        # regions should still lead to it.
+        role="region",
+        **{"aria-label": synthetic_label()},
         children=html.Div(
             className="container-xl",
             children=[

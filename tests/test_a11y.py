@@ -16,10 +16,11 @@ from dash import html
 from callbacks.charts import Share, TableData, summary
 from callbacks.shell import nav_links
 from dashboard.factory import create_app
-from dashboard.views import all_views
+from dashboard.views import all_views, sample_context
 from data_access.disclosure import Published
 from layouts import colours, ids
 from layouts.components import ChartMeta, chart_card
+from layouts.glossary import definitions
 from layouts.shell import shell
 
 # Machado, Oliveira & Fernandes (2009), severity 1.0, on linear RGB.
@@ -197,3 +198,30 @@ def _walk(node):
         return
     for child in children if isinstance(children, list | tuple) else [children]:
         yield from _walk(child)
+
+
+def _texts(node) -> str:
+    return " ".join(
+        str(n.children) for n in _walk(node) if isinstance(getattr(n, "children", None), str)
+    )
+
+
+@pytest.mark.parametrize(
+    "view", [v for v in all_views() if v.path != ids.PATH_METHODOLOGY], ids=lambda v: v.path
+)
+def test_ax014_a_view_that_uses_a_key_term_defines_it_beside_its_charts(view):
+    page = view.layout(sample_context())
+    lists = [n for n in _walk(page) if isinstance(n, html.Dl)]
+    defined = " ".join(_texts(d) for d in lists).lower()
+    used = _texts(page).lower()
+    missing = [
+        word
+        for word, _definition in definitions().values()
+        if word.lower() in used and word.lower() not in defined
+    ]
+    assert missing == []
+
+
+def test_ax015_each_definition_is_one_short_sentence():
+    for word, definition in definitions().values():
+        assert definition.count(". ") == 0 and len(definition.split()) <= 20, word
