@@ -620,7 +620,7 @@ def docs_page(spec: dict, notice: str = "") -> str:
         "<title>ILM Community Dashboard API</title>",
         "<style>body{font-family:system-ui,sans-serif;max-width:60rem;margin:2rem auto;"
         "padding:0 1rem;color:#1d2733}code{background:#f1f3f5;padding:0 .2em}"
-        "td,th{text-align:left;vertical-align:top;padding:.2em .5em}</style></head><body>",
+        "td,th{text-align:left;vertical-align:top;padding:.2em .5em}</style></head><body><main>",
         banner,
         f"<h1>{escape(spec['info']['title'])}</h1>",
         f"<p>{escape(spec['info']['description'])}</p>",
@@ -650,7 +650,7 @@ def docs_page(spec: dict, notice: str = "") -> str:
     parts.append(
         "<p>Withheld cells have <code>value: null</code> (JSON) or <code>&lt;K</code> (CSV). "
         "Responses carry the data version as ETag; rate limited per client "
-        "(429 with Retry-After).</p></body></html>"
+        "(429 with Retry-After).</p></main></body></html>"
     )
     return "".join(parts)
 
