@@ -216,11 +216,14 @@ class Resolver:
     def sums(self, cells: Iterable[Cell]) -> dict[Cell, Sums]:
         by_shape: dict[tuple, set[Cell]] = defaultdict(set)
         for cell in cells:
-            family, _grain, names = cell.shape
-            by_shape[(family, names)].add(cell)
+            family, grain, names = cell.shape
+            # Cells over all years read an all-years cube, apart from the cells of a
+            # period, which read only their periods' rows of a finer one: two small reads
+            # instead of one over every period.
+            by_shape[(family, names, grain is None)].add(cell)
         out: dict[Cell, Sums] = {}
         with self.engine.connect() as conn:
-            for (family, names), members in by_shape.items():
+            for (family, names, _all), members in by_shape.items():
                 out.update(self._shape(conn, family, names, members))
         return out
 
@@ -248,7 +251,7 @@ class Resolver:
             spec = schema.covering_cube(source, item is not None, needed, item or "issue")
             table = schema.cube_tables[spec.name]
             columns = {a: table.c[a if a in ITEMS else _CUBE_COLUMN[a]] for a in names}
-            time_col = table.c.year if spec.grain == "year" else table.c.month
+            time_col = table.c[spec.time_column] if spec.time_column else None
             aggregates = (
                 func.sum(table.c.n_cases),
                 func.sum(table.c.key_sum),

@@ -37,6 +37,8 @@ EXTRA = (
     ids.PATH_EXPOSURE + "?fp=TH:seafood:12:KH,MM~MY:electronics:30:",
     f"{ids.PATH_EMBED}overview/{ids.ISSUES_CHART}",
     f"{ids.PATH_API}/",
+    "/country/TH",
+    "/nationality/MM",
 )
 
 RUN_AXE = """
