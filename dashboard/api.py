@@ -19,6 +19,7 @@ from urllib.parse import parse_qsl
 from flask import Blueprint, Response, jsonify, request, stream_with_context
 
 from callbacks.urlstate import LEGACY_PERIOD, PARAMS, field_values, legacy_period
+from dashboard import releases
 from data_access import query as q
 from data_access import taxonomy
 from data_access.disclosure import (
@@ -362,6 +363,7 @@ def openapi(data: DataAccess | None = None) -> dict:
                     },
                 }
             },
+            **releases.openapi_paths(),
         },
         "components": {
             "schemas": {

@@ -19,7 +19,7 @@ from flask_caching import Cache
 from callbacks import share as share_callbacks
 from callbacks import shell as shell_callbacks
 from callbacks import status as status_callbacks
-from dashboard import api, exports, http_cache, limits
+from dashboard import api, exports, http_cache, limits, package, releases, releases_web
 from dashboard import config as configuration
 from dashboard.views import all_views, find_view, sample_context
 from data_access import taxonomy
@@ -233,6 +233,19 @@ def create_app(test_config: dict | None = None) -> Dash:
     public_api = api.blueprint(data)
     limits.limit_blueprint(limiter, public_api, config["API_RATE_LIMIT"], "api")
     server.register_blueprint(public_api)
+    # The whole publication (a data package) and its release notes, kept per data version.
+    packages = package.Packages(config["RELEASES_DIR"])
+    server.extensions["ilm_packages"] = packages
+    whole = package.blueprint(data, packages)
+    limits.limit_blueprint(limiter, whole, config["DOWNLOAD_RATE_LIMIT"], "downloads")
+    server.register_blueprint(whole)
+    notes = releases.Store(config["RELEASES_DIR"])
+    notes_pages, notes_api = releases_web.blueprints(data, notes, config["HTTP_MAX_AGE"])
+    limits.limit_blueprint(limiter, notes_pages, config["DOWNLOAD_RATE_LIMIT"], "downloads")
+    limits.limit_blueprint(limiter, notes_api, config["API_RATE_LIMIT"], "api")
+    server.register_blueprint(notes_pages)
+    server.register_blueprint(notes_api)
+    releases_web.warm_on_new_version(server, data, notes)
     limits.limit_callbacks(limiter, server, config["CALLBACK_RATE_LIMIT"])
     http_cache.install(server, data, config["HTTP_MAX_AGE"])
 

@@ -124,6 +124,10 @@ DOWNLOAD_IMAGE = "chart-download-image"
 EMBED_LINK = "chart-embed-link"
 PATH_EMBED = "/embed/"
 PATH_API = "/api/v1"
+# Release notes (a page, an Atom feed) and the whole publication as a data package.
+PATH_RELEASES = "/releases"
+PATH_RELEASES_FEED = "/releases.atom"
+PATH_PACKAGE = "/download/package.zip"
 
 
 # Paths of the views: the navigation grows as views land.
