@@ -175,9 +175,11 @@ def build(data: DataAccess, url: str) -> bytes:
     files: dict[str, bytes] = {}
     resources: list[dict] = []
     refused: list[str] = []
-    dialect = {"delimiter": ",", "header": True}
+    dialect: dict = {"delimiter": ",", "header": True}
     if info.synthetic:
-        dialect["commentChar"] = "#"
+        # The demo's first line is a comment ("# Demonstration data: ..."); the header is
+        # named as the second row, or the comma in that line misleads header detection.
+        dialect.update({"commentChar": "#", "headerRows": [2]})
     by_measure: dict[str, list[tuple[str, ...]]] = {}
     for measure, by in tables():
         by_measure.setdefault(measure, []).append(by)
