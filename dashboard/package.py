@@ -34,10 +34,11 @@ from flask import Blueprint, Response
 from dashboard.api import _csv_rows, breakdowns, disclosure, measures
 from dashboard.config import ROOT
 from dashboard.exports import public_url
+from dashboard.releases_web import no_data_response
 from data_access import taxonomy
 from data_access.filters import Filters
 from data_access.outcomes import TTR_BUCKETS
-from data_access.query import TIME_DIMS, DataAccess, VersionInfo
+from data_access.query import TIME_DIMS, DataAccess, NoData, VersionInfo
 from layouts import ids
 from layouts.i18n import _, language
 from layouts.provenance import (
@@ -405,6 +406,11 @@ class Packages:
             with os.fdopen(fd, "wb") as handle:
                 handle.write(body)
             os.replace(tmp, self.folder / f"{name}.zip")
+            # One package is served at a time: the previous versions' go (their tables
+            # are no longer published; the release notes keep what changed).
+            for old in self.folder.glob("package-v*.zip"):
+                if old.name != f"{name}.zip":
+                    old.unlink(missing_ok=True)
         except OSError as exc:
             log.warning("data package kept in memory only: %s: %s", self.folder, exc)
             self._memory.clear()  # one version at a time
@@ -426,5 +432,9 @@ def blueprint(data: DataAccess, packages: Packages) -> Blueprint:
             mimetype="application/zip",
             headers={"Content-Disposition": f'attachment; filename="{name}"'},
         )
+
+    @bp.errorhandler(NoData)
+    def _no_data(exc: NoData):
+        return no_data_response(str(exc))
 
     return bp

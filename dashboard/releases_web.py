@@ -257,6 +257,20 @@ def feed_xml(history: list[tuple[VersionInfo, dict | None]], base: str) -> bytes
     return b'<?xml version="1.0" encoding="utf-8"?>\n' + ET.tostring(feed, encoding="utf-8")
 
 
+# Seconds a client is told to wait while no data version can be published.
+RETRY_AFTER = 30
+
+
+def no_data_response(message: str) -> Response:
+    """No data version loaded (or a demo `serve` refuses): a 503 saying so, uncached."""
+    response = Response(
+        _("No data is loaded yet.") + "\n" + message + "\n", status=503, mimetype="text/plain"
+    )
+    response.headers["Retry-After"] = str(RETRY_AFTER)
+    response.headers["Cache-Control"] = "no-store"
+    return response
+
+
 def _cached(data: DataAccess, response: Response, max_age: int) -> Response:
     """A page or feed with numbers: the downloads' ETag and Cache-Control."""
     current = http_cache.tag(data, request.full_path)
@@ -302,7 +316,13 @@ def blueprints(data: DataAccess, store: Store, max_age: int) -> tuple[Blueprint,
 
     @api.errorhandler(NoData)
     def _no_data(exc: NoData):
-        return jsonify(error=str(exc), parameter=None, value=None, allowed=[]), 503
+        response = jsonify(error=str(exc), parameter=None, value=None, allowed=[])
+        response.headers["Retry-After"] = str(RETRY_AFTER)
+        return response, 503
+
+    @pages.errorhandler(NoData)
+    def _no_data_page(exc: NoData):
+        return no_data_response(str(exc))
 
     return pages, api
 

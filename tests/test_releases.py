@@ -7,6 +7,7 @@ import copy
 import csv
 import re
 import shutil
+import sqlite3
 from pathlib import Path
 from xml.etree import ElementTree as ET
 
@@ -301,3 +302,15 @@ def test_rl011_footer_and_methodology_link_the_release_notes_and_the_package():
     page = methodology_page(PageContext("Jun 2026", 1, DisclosureParams()))
     for component in (footer(10, 1), page):
         assert {ids.PATH_RELEASES, ids.PATH_PACKAGE} <= _hrefs(component)
+
+
+def test_rl012_without_data_release_surfaces_answer_503_uncached(tmp_path):
+    empty = tmp_path / "empty.sqlite3"
+    sqlite3.connect(empty).close()
+    app = create_app({"DATABASE_URL": f"sqlite:///{empty}", "RELEASES_DIR": str(tmp_path)})
+    client = app.server.test_client()
+    for path in ("/releases", "/releases.atom", "/api/v1/releases", "/download/package.zip"):
+        response = client.get(path)
+        assert response.status_code == 503, path
+        assert "Retry-After" in response.headers, path
+        assert "max-age" not in response.headers.get("Cache-Control", ""), path
