@@ -37,7 +37,7 @@ HEADLINE_BY = ("total", "country", "nationality", "industry", "issue", "corridor
 CHANGE_BY = ("country", "nationality", "industry", "issue")
 NEWLY_BY = ("corridor", "issue", "country", "nationality", "industry")
 LARGEST = 5  # largest changes listed per measure
-REVISIONS = 12  # revised months listed per measure, at most
+REVISIONS = 6  # revised months listed per measure, at most
 
 
 def measure_label(measure: str) -> str:

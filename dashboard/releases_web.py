@@ -18,6 +18,7 @@ from flask import Blueprint, Flask, Response, jsonify, request
 from dashboard import http_cache
 from dashboard.exports import public_url
 from dashboard.releases import (
+    HEADLINE_MEASURES,
     Store,
     breakdown_label,
     code_label,
@@ -96,10 +97,6 @@ def entry_json(info: VersionInfo, notes: dict | None) -> dict:
     return out
 
 
-def _change(row: dict) -> str:
-    return f"{row['previous']:,} → {row['current']:,} ({row['change']:+,})"
-
-
 def _table(caption: str, header: list[str], rows: list[list[str]]) -> str:
     if not rows:
         return ""
@@ -118,33 +115,46 @@ def _table(caption: str, header: list[str], rows: list[list[str]]) -> str:
     )
 
 
-def entry_html(info: VersionInfo, notes: dict | None) -> str:
-    """One version's notes as HTML (the page's section, the feed entry's content)."""
+def entry_html(info: VersionInfo, notes: dict | None, boxed: bool = True) -> str:
+    """One version's notes as HTML (the page's section, the feed entry's content).
+
+    `boxed`: the demo's label in a box of its own (a feed entry stands alone; on the page
+    the label heads the page and every version's title).
+    """
     parts = []
-    if info.synthetic:
+    if info.synthetic and boxed:
         parts.append(
             f'<p class="release-synthetic"><strong>{escape(synthetic_label())}.</strong> '
             f"{escape(synthetic_explanation())}</p>"
         )
-    parts += [f"<p>{escape(s)}</p>" for s in sentences(notes)]
+    words = sentences(notes)
+    parts.append(f"<p>{escape(words[0])}</p>")
+    if len(words) > 1:
+        parts.append("<ul>" + "".join(f"<li>{escape(w)}</li>" for w in words[1:]) + "</ul>")
     if notes is None or not notes["compared"]:
         return "".join(parts)
-    what = [_("Measure"), _("Breakdown"), _("Row"), _("Previous → now (change)")]
-    parts.append(
-        _table(
-            _("Largest changes beyond the noise"),
-            what,
-            [
+    # One narrow table per measure: three columns fit a phone.
+    for measure in HEADLINE_MEASURES:
+        rows = [r for r in notes["largest_changes"] if r["measure"] == measure]
+        parts.append(
+            _table(
+                _("{measure}: largest changes beyond the noise").format(
+                    measure=measure_label(measure)
+                ),
+                [_("Row"), _("Previous → now"), _("Change")],
                 [
-                    measure_label(r["measure"]),
-                    breakdown_label(r["by"]),
-                    code_label(r["by"], r["code"]),
-                    _change(r),
-                ]
-                for r in notes["largest_changes"]
-            ],
+                    [
+                        _("{row} ({breakdown})").format(
+                            row=code_label(r["by"], r["code"]),
+                            breakdown=breakdown_label(r["by"]).lower(),
+                        ),
+                        _arrow(r),
+                        f"{r['change']:+,}",
+                    ]
+                    for r in rows
+                ],
+            )
         )
-    )
     for key, caption in (
         ("newly_published", _("Newly published (withheld in the previous version)")),
         ("no_longer_published", _("No longer published (withheld now)")),
@@ -152,23 +162,28 @@ def entry_html(info: VersionInfo, notes: dict | None) -> str:
         parts.append(
             _table(
                 caption,
-                [_("Breakdown"), _("Row")],
-                [[breakdown_label(r["by"]), code_label(r["by"], r["code"])] for r in notes[key]],
+                [_("Row"), _("Breakdown")],
+                [[code_label(r["by"], r["code"]), breakdown_label(r["by"])] for r in notes[key]],
             )
         )
-    parts.append(
-        _table(
-            _("Revisions: months already published whose numbers changed beyond the noise"),
-            [_("Measure"), _("Month"), _("Previous → now (change)")],
-            [
-                [measure_label(r["measure"]), code_label("month", r["code"]), _change(r)]
-                for r in notes["revisions"]
-            ],
+    for measure in HEADLINE_MEASURES:
+        rows = [r for r in notes["revisions"] if r["measure"] == measure]
+        parts.append(
+            _table(
+                _("{measure}: revised months (already published, changed beyond the noise)").format(
+                    measure=measure_label(measure)
+                ),
+                [_("Month"), _("Previous → now"), _("Change")],
+                [[code_label("month", r["code"]), _arrow(r), f"{r['change']:+,}"] for r in rows],
+            )
         )
-    )
     if not (notes["largest_changes"] or notes["newly_published"] or notes["revisions"]):
         parts.append(f"<p>{escape(_('No published number changed beyond the noise.'))}</p>")
     return "".join(parts)
+
+
+def _arrow(row: dict) -> str:
+    return f"{row['previous']:,} → {row['current']:,}"
 
 
 def _loaded(info: VersionInfo) -> str:
@@ -181,7 +196,7 @@ def page_html(history: list[tuple[VersionInfo, dict | None]], feed_url: str) -> 
         f'<section id="v{info.version}" aria-labelledby="v{info.version}-title">'
         f'<h2 class="h5 mt-4" id="v{info.version}-title">{escape(version_title(info))}</h2>'
         f'<p class="text-body-secondary small">{escape(_loaded(info))}</p>'
-        f"{entry_html(info, notes)}</section>"
+        f"{entry_html(info, notes, boxed=False)}</section>"
         for info, notes in history
     )
     banner = ""
@@ -205,7 +220,7 @@ def page_html(history: list[tuple[VersionInfo, dict | None]], feed_url: str) -> 
         '<link rel="stylesheet" href="/assets/01_bootstrap-5.3.8.min.css">'
         "<style>.release-synthetic{background:#fff3cd;color:#4d3a00;border:1px solid #b58100;"
         "padding:.4em .6em}caption{caption-side:top;color:#1d2733;font-weight:600}"
-        "main{max-width:60rem}</style></head><body>"
+        "main{max-width:60rem}table{min-width:min(100%,36rem)}</style></head><body>"
         f'<a class="visually-hidden-focusable" href="#main">{escape(_("Skip to content"))}</a>'
         '<main id="main" class="container py-4">'
         f'<p><a href="{ids.PATH_OVERVIEW}">{escape(_(DASHBOARD_NAME))}</a></p>'
