@@ -9,7 +9,9 @@ The page and the feed carry the same validators and caching headers as downloads
 from __future__ import annotations
 
 import datetime as dt
+import logging
 import threading
+import time
 from html import escape
 from xml.etree import ElementTree as ET
 
@@ -37,6 +39,8 @@ from layouts.provenance import (
     synthetic_explanation,
     synthetic_label,
 )
+
+log = logging.getLogger(__name__)
 
 PATH_RELEASES = ids.PATH_RELEASES
 PATH_FEED = ids.PATH_RELEASES_FEED
@@ -342,32 +346,41 @@ def blueprints(data: DataAccess, store: Store, max_age: int) -> tuple[Blueprint,
     return pages, api
 
 
+# Seconds between a process's checks for a data version whose notes are not kept yet.
+WARM_INTERVAL = 30.0
+WARM_THREAD = "release-notes"
+
+
 def warm_on_new_version(server: Flask, data: DataAccess, store: Store) -> None:
-    """Record a new data version's published headline table on the first request that
-    meets it, in the background, so the notes exist even if nobody opens /releases
-    before the next import. A request never waits for it."""
-    seen: set = set()
+    """Keep a new data version's published headline table soon after it is loaded, so
+    its notes exist even if nobody opens /releases before the next import.
+
+    A request only starts a background check, at most every WARM_INTERVAL seconds per
+    process; the check asks for the data version and, for a version not kept yet, its
+    protected headline table. No request waits for it, nor for the database through it.
+    """
     lock = threading.Lock()
+    state = {"next": 0.0, "running": False}
 
     def work() -> None:
         try:
             store.ensure(data)
         except (NoData, *OUTAGES):
+            pass  # no data, or an outage (which the request's own answer reports)
+        except Exception:
+            log.exception("could not keep the release notes of the current data version")
+        finally:
             with lock:
-                seen.clear()  # try again on a later request
+                state["running"] = False
 
     @server.before_request
     def _warm():
         if request.path.startswith(("/assets/", "/_dash-", "/healthz", "/readyz")):
             return None
-        try:
-            info = data.version()
-        except (NoData, *OUTAGES):
-            return None
-        stamp = (info.version, info.checksum)
+        now = time.monotonic()
         with lock:
-            if stamp in seen:
+            if state["running"] or now < state["next"]:
                 return None
-            seen.add(stamp)
-        threading.Thread(target=work, name="release-notes", daemon=True).start()
+            state["running"], state["next"] = True, now + WARM_INTERVAL
+        threading.Thread(target=work, name=WARM_THREAD, daemon=True).start()
         return None

@@ -5,9 +5,11 @@ from __future__ import annotations
 
 import copy
 import csv
+import json
 import re
 import shutil
 import sqlite3
+import threading
 from pathlib import Path
 from xml.etree import ElementTree as ET
 
@@ -15,7 +17,7 @@ import pytest
 from openapi_schema_validator import OAS30Validator
 from openapi_spec_validator import validate as validate_spec
 
-from dashboard import releases
+from dashboard import releases, releases_web
 from dashboard.factory import create_app
 from data_access import contract
 from data_access.disclosure import DisclosureParams
@@ -314,3 +316,21 @@ def test_rl012_without_data_release_surfaces_answer_503_uncached(tmp_path):
         assert response.status_code == 503, path
         assert "Retry-After" in response.headers, path
         assert "max-age" not in response.headers.get("Cache-Control", ""), path
+
+
+def test_rl013_any_request_keeps_a_new_versions_table_in_the_background(small_url, tmp_path):
+    app = create_app({"DATABASE_URL": small_url, "RELEASES_DIR": str(tmp_path)})
+    assert app.server.test_client().get("/").status_code == 200
+    for thread in threading.enumerate():
+        if thread.name == releases_web.WARM_THREAD:
+            thread.join()
+    (kept,) = tmp_path.glob("release-*.json")
+    assert json.loads(kept.read_text())["snapshot"]["version"] == 1
+
+
+def test_rl014_release_json_shares_the_api_rate_limit(small_url, tmp_path):
+    config = {"DATABASE_URL": small_url, "RELEASES_DIR": str(tmp_path)}
+    client = create_app({**config, "API_RATE_LIMIT": "1 per minute"}).server.test_client()
+    assert client.get("/api/v1/meta").status_code == 200
+    limited = client.get("/api/v1/releases")
+    assert limited.status_code == 429 and "Retry-After" in limited.headers
