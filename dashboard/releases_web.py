@@ -254,7 +254,7 @@ def feed_xml(history: list[tuple[VersionInfo, dict | None]], base: str) -> bytes
     updated = _stamp(history[0][0].loaded_at) if history else "1970-01-01T00:00:00Z"
     sub(feed, "updated", updated)
     author = sub(feed, "author")
-    sub(author, "name", PUBLISHER)
+    sub(author, "name", _(PUBLISHER))
     sub(feed, "link", rel="self", href=base + PATH_FEED, type="application/atom+xml")
     sub(feed, "link", rel="alternate", href=base + PATH_RELEASES, type="text/html")
     sub(feed, "rights", f"{LICENCE} ({LICENCE_URL})")

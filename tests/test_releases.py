@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import copy
 import csv
+import html
 import json
 import re
 import shutil
@@ -23,10 +24,12 @@ from data_access import contract
 from data_access.disclosure import DisclosureParams
 from data_access.extract import write_manifest
 from data_access.load import export_extract, import_extract
-from layouts import ids
+from data_access.query import VersionInfo
+from layouts import i18n, ids
 from layouts.context import PageContext
 from layouts.methodology import methodology_page
 from layouts.shell import footer
+from tests.test_i18n import Pseudo, _untranslated
 
 ATOM = "{http://www.w3.org/2005/Atom}"
 PARAMS = {"k": 10, "c": 3, "noise": 3, "sparsity": 0.5}
@@ -89,7 +92,7 @@ def test_rl002_withheld_and_borrowed_values_are_never_compared_as_numbers():
         1,
         "2026-05",
         {
-            ("cases", "issue", "unpaid_wages"): [None, "fewer_than_k"],
+            ("cases", "issue", "wages_unpaid"): [None, "fewer_than_k"],
             ("cases", "issue", "passport_retained"): [40, "same_as_larger"],
             ("cases", "corridor", "NP-KW"): [None, "fewer_than_k"],
             ("cases", "country", "GR"): [60, None],
@@ -99,7 +102,7 @@ def test_rl002_withheld_and_borrowed_values_are_never_compared_as_numbers():
         2,
         "2026-06",
         {
-            ("cases", "issue", "unpaid_wages"): [90, None],
+            ("cases", "issue", "wages_unpaid"): [90, None],
             ("cases", "issue", "passport_retained"): [80, None],
             ("cases", "corridor", "NP-KW"): [25, None],
             ("cases", "country", "GR"): [None, "fewer_than_k"],
@@ -108,7 +111,7 @@ def test_rl002_withheld_and_borrowed_values_are_never_compared_as_numbers():
     notes = releases.compare(before, after)
     assert notes["largest_changes"] == []  # 40 "≈" was a larger cell's number
     newly = {(r["by"], r["code"]) for r in notes["newly_published"]}
-    assert newly == {("issue", "unpaid_wages"), ("corridor", "NP-KW")}
+    assert newly == {("issue", "wages_unpaid"), ("corridor", "NP-KW")}
     assert notes["no_longer_published"] == [{"by": "country", "code": "GR"}]
     assert "previous" not in str(notes["newly_published"])  # no number for a withheld cell
 
@@ -334,3 +337,46 @@ def test_rl014_release_json_shares_the_api_rate_limit(small_url, tmp_path):
     assert client.get("/api/v1/meta").status_code == 200
     limited = client.get("/api/v1/releases")
     assert limited.status_code == 429 and "Retry-After" in limited.headers
+
+
+def test_rl015_the_page_and_feed_translate_every_string():
+    before = _snap(
+        1,
+        "2026-05",
+        {
+            ("cases", "total", "total"): [1000, None],
+            ("cases", "country", "TH"): [500, None],
+            ("cases", "corridor", "NP-KW"): [None, "fewer_than_k"],
+            ("cases", "issue", "wages_unpaid"): [40, None],
+            ("cases", "month", "2026-04"): [100, None],
+        },
+    )
+    after = _snap(
+        2,
+        "2026-06",
+        {
+            ("cases", "total", "total"): [1100, None],
+            ("cases", "country", "TH"): [560, None],
+            ("cases", "corridor", "NP-KW"): [30, None],
+            ("cases", "issue", "wages_unpaid"): [None, "fewer_than_k"],
+            ("cases", "month", "2026-04"): [130, None],
+        },
+    )
+    notes = releases.compare(before, after)
+    history = [
+        (VersionInfo(2, "2026-06", "2026-06-02T00:00:00+00:00", "demo cases=1 seed=1"), notes),
+        (VersionInfo(1, "2026-05", "2026-05-02T00:00:00+00:00", "import x"), None),
+    ]
+    i18n.use_translation(Pseudo())
+    try:
+        page = releases_web.page_html(history, "/releases.atom")
+        feed = ET.fromstring(releases_web.feed_xml(history, ""))
+    finally:
+        i18n.set_language("en")
+    page = re.sub(r"<style>.*?</style>", "", page)
+    texts = [t for t in re.split(r"<[^>]+>", page) if t.strip()]
+    texts += [e.text for e in feed.iter() if e.text and e.tag != f"{ATOM}content"]
+    texts = [html.unescape(t) for t in texts]
+    data = re.compile(r"^(urn:[\w:.-]+|[\d\-T:Z+]+|CC BY 4\.0 \(https://\S+\))$")
+    leftovers = _untranslated([t for t in texts if not data.match(t.strip())])
+    assert leftovers == [], leftovers
