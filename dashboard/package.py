@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import csv
 import datetime as dt
+import fcntl
 import hashlib
 import io
 import json
@@ -27,6 +28,8 @@ import tempfile
 import threading
 import time
 import zipfile
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 from flask import Blueprint, Response
@@ -379,7 +382,9 @@ class Packages:
         found = self._read(name)
         if found is not None:
             return info, found
-        with self._lock:
+        # One build at a time in this process, and across the deployment's processes on
+        # this host (a lock file beside the packages): the others then find it kept.
+        with self._lock, self._folder_lock():
             found = self._read(name)
             if found is not None:
                 return info, found
@@ -390,6 +395,20 @@ class Packages:
             log.info("built %s in %.1f s (%d bytes)", name, self.last_build_seconds, len(body))
             self._write(name, body)
             return info, body
+
+    @contextmanager
+    def _folder_lock(self) -> Iterator[None]:
+        try:
+            self.folder.mkdir(parents=True, exist_ok=True)
+            handle = open(self.folder / ".package.lock", "a")  # noqa: SIM115 (held below)
+        except OSError:
+            yield  # an unwritable folder: this process's lock only
+            return
+        try:
+            fcntl.flock(handle, fcntl.LOCK_EX)
+            yield
+        finally:
+            handle.close()  # releases the lock
 
     def _read(self, name: str) -> bytes | None:
         if name in self._memory:

@@ -290,13 +290,16 @@ def no_data_response(message: str) -> Response:
     return response
 
 
-def _cached(data: DataAccess, response: Response, max_age: int) -> Response:
-    """A page or feed with numbers: the downloads' ETag and Cache-Control."""
+def _cached(data: DataAccess, build, mimetype: str, max_age: int) -> Response:
+    """A page or feed with numbers, with the downloads' ETag and Cache-Control; a
+    matching If-None-Match gets its 304 before anything is built."""
     current = http_cache.tag(data, request.full_path)
+    if http_cache.matches(request.headers.get("If-None-Match", ""), current):
+        response = Response(status=304)
+    else:
+        response = Response(build(), mimetype=mimetype)
     response.set_etag(current)
     response.headers["Cache-Control"] = f"public, max-age={max_age}"
-    if http_cache.matches(request.headers.get("If-None-Match", ""), current):
-        return http_cache.not_modified(response)
     return response
 
 
@@ -308,13 +311,16 @@ def blueprints(data: DataAccess, store: Store, max_age: int) -> tuple[Blueprint,
     @pages.get(PATH_RELEASES)
     def releases_page():
         base = public_url("", "")
-        html = page_html(store.history(data), base + PATH_FEED)
-        return _cached(data, Response(html, mimetype="text/html"), max_age)
+        return _cached(
+            data, lambda: page_html(store.history(data), base + PATH_FEED), "text/html", max_age
+        )
 
     @pages.get(PATH_FEED)
     def releases_feed():
-        xml = feed_xml(store.history(data), public_url("", ""))
-        return _cached(data, Response(xml, mimetype="application/atom+xml"), max_age)
+        base = public_url("", "")
+        return _cached(
+            data, lambda: feed_xml(store.history(data), base), "application/atom+xml", max_age
+        )
 
     @api.get("/releases")
     def releases_json():
