@@ -21,6 +21,7 @@ from flask import Blueprint, Response, jsonify, request, stream_with_context
 
 from callbacks.urlstate import LEGACY_PERIOD, PARAMS, field_values, legacy_period
 from dashboard import exposure_api as xa
+from dashboard import releases
 from data_access import query as q
 from data_access import taxonomy
 from data_access.disclosure import (
@@ -420,6 +421,7 @@ def openapi(data: DataAccess | None = None) -> dict:
                     },
                 }
             },
+            **releases.openapi_paths(),
         },
         "components": {
             "schemas": {

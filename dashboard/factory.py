@@ -21,7 +21,18 @@ from callbacks import share as share_callbacks
 from callbacks import shell as shell_callbacks
 from callbacks import status as status_callbacks
 from callbacks.shell import view_title
-from dashboard import api, exports, guard, headers, http_cache, limits, profiles
+from dashboard import (
+    api,
+    exports,
+    guard,
+    headers,
+    http_cache,
+    limits,
+    package,
+    profiles,
+    releases,
+    releases_web,
+)
 from dashboard import config as configuration
 from dashboard.views import all_views, find_view, sample_context
 from data_access import taxonomy
@@ -259,6 +270,19 @@ def create_app(test_config: dict | None = None) -> Dash:
     profile_pages = profiles.blueprint(data, navigation, lambda path: exports.public_url(path, ""))
     limits.limit_blueprint(limiter, profile_pages, config["DOWNLOAD_RATE_LIMIT"], "downloads")
     server.register_blueprint(profile_pages)
+    # The whole publication (a data package) and its release notes, kept per data version.
+    packages = package.Packages(config["RELEASES_DIR"])
+    server.extensions["ilm_packages"] = packages
+    whole = package.blueprint(data, packages)
+    limits.limit_blueprint(limiter, whole, config["DOWNLOAD_RATE_LIMIT"], "downloads")
+    server.register_blueprint(whole)
+    notes = releases.Store(config["RELEASES_DIR"])
+    notes_pages, notes_api = releases_web.blueprints(data, notes, config["HTTP_MAX_AGE"])
+    limits.limit_blueprint(limiter, notes_pages, config["DOWNLOAD_RATE_LIMIT"], "downloads")
+    limits.limit_blueprint(limiter, notes_api, config["API_RATE_LIMIT"], "api")
+    server.register_blueprint(notes_pages)
+    server.register_blueprint(notes_api)
+    releases_web.warm_on_new_version(server, data, notes)
     # Forged callback requests are refused before any callback runs, inside the limit.
     guard.install(server, app.callback_map, limits.CALLBACKS, lambda: known_periods(data))
     limits.limit_callbacks(limiter, server, config["CALLBACK_RATE_LIMIT"])
