@@ -113,6 +113,23 @@ def index_string(lang: str) -> str:
     )
 
 
+def _one_setup_at_a_time(app: Dash) -> None:
+    """Dash sets its server up on the first request (scripts, assets, callbacks) and marks
+    the setup done when it starts it: in a threaded worker, a second request meanwhile
+    finds no script registered and answers 500 (seen on /_dash-component-suites right
+    after a restart). Later requests wait for the first one's setup to finish."""
+    lock = threading.Lock()
+    hooks = app.server.before_request_funcs.setdefault(None, [])
+    for index, hook in enumerate(hooks):
+        if getattr(hook, "__func__", None) is Dash._setup_server:
+
+            def serialised(hook=hook):
+                with lock:
+                    return hook()
+
+            hooks[index] = serialised
+
+
 def navigation() -> list[tuple[str, str]]:
     return [(v.path, v.label()) for v in all_views() if v.in_navigation]
 
@@ -232,6 +249,7 @@ def create_app(test_config: dict | None = None) -> Dash:
         )
 
     app.layout = serve_layout
+    _one_setup_at_a_time(app)
 
     status_callbacks.register(app)
     shell_callbacks.register(app, data, find_view, [path for path, _label in navigation()])

@@ -39,6 +39,7 @@ EXTRA = (
     f"{ids.PATH_API}/",
     "/country/TH",
     "/nationality/MM",
+    "/releases",
 )
 
 RUN_AXE = """

@@ -34,7 +34,7 @@ EXTRA = (
 )
 EMBEDS = ("/embed/overview/overview-cases", "/embed/supply-chains/supply-map")
 # Pages rendered on the server, with no script of their own.
-SERVER_PAGES = ("/country/TH", "/nationality/MM")
+SERVER_PAGES = ("/country/TH", "/nationality/MM", "/releases")
 
 
 @pytest.fixture
