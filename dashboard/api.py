@@ -249,7 +249,14 @@ def openapi(data: DataAccess | None = None) -> dict:
         elif name == "period":
             schema["pattern"] = r"^(all|[0-9]{4})$"
         elif name == "corridor":
-            schema["pattern"] = r"^[A-Z]{2}-[A-Z]{2}$"
+            # Every pair of two different countries of the code list, as the API checks
+            # it (a pattern let through codes the API then refused).
+            schema["enum"] = [
+                f"{o}-{d}"
+                for o in sorted(taxonomy.COUNTRIES)
+                for d in sorted(taxonomy.COUNTRIES)
+                if o != d
+            ]
         filter_params.append(
             {
                 "name": name,
