@@ -20,7 +20,7 @@ from data_access.query import DataAccess
 from layouts import format as fmt
 from layouts import ids
 from layouts.components import ChartMeta, data_table, empty_state
-from layouts.i18n import _, language
+from layouts.i18n import _, language, ngettext
 from layouts.selection import scope_note, without
 
 
@@ -119,6 +119,38 @@ def csv_cell(cell: Cell, k: int) -> str:
     return "" if cell is None else str(cell)
 
 
+def _number(cell: Cell) -> float | None:
+    if isinstance(cell, Published | Share):
+        return cell.value
+    if isinstance(cell, int):
+        return cell
+    return None
+
+
+def summary(table: TableData | None, k: int) -> str:
+    """One sentence for a chart's figure: its table's largest number, where it is, and how
+    many rows the table holds (the key number a sighted reader takes from the chart).
+
+    The first column of numbers is the one the chart draws first; a chart with no table
+    or no published number gets no sentence (its note says why).
+    """
+    if table is None:
+        return ""
+    for column in range(1, len(table.header)):
+        values = [(_number(row[column]), row) for row in table.rows if len(row) > column]
+        published = [(v, row) for v, row in values if v is not None]
+        if published:
+            _value, top = max(published, key=lambda pair: pair[0])
+            rows = ngettext("{n} row", "{n} rows", len(table.rows)).format(n=len(table.rows))
+            return _("{measure}, highest: {label}, {value}; {rows} in the table.").format(
+                measure=table.header[column],
+                label=format_cell(top[0], k),
+                value=format_cell(top[column], k),
+                rows=rows,
+            )
+    return ""
+
+
 def render_table(table: TableData | None, k: int, empty_message: str):
     if table is None:
         return empty_state(empty_message)
@@ -165,7 +197,7 @@ def cached(data: DataAccess, name: str, filters: Filters, options: dict | None, 
 
 
 def run(chart: Chart, data: DataAccess, stored_filters: Any, stored_options: Any) -> tuple:
-    """What a chart's callback returns: figure, table payload, note component.
+    """What a chart's callback returns: figure, table payload, note component, summary.
 
     The whole answer is cached with the data version, the disclosure rules and the
     language in its key, so asking again costs one cache read.
@@ -179,10 +211,10 @@ def run(chart: Chart, data: DataAccess, stored_filters: Any, stored_options: Any
         empty = result.note or _("Nothing to show.")
         table = table_payload(result.table, data.params.k, empty)
         note = " ".join(n for n in (chart.scope_note(filters, options), result.note) if n)
-        return result.figure, table, note
+        return result.figure, table, note, summary(result.table, data.params.k)
 
-    figure, table, note = cached(data, "chart:" + chart.id, filters, options, build)
-    return figure, table, html.Span(note) if note else None
+    figure, table, note, sentence = cached(data, "chart:" + chart.id, filters, options, build)
+    return figure, table, html.Span(note) if note else None, sentence
 
 
 def register_chart(app, data: DataAccess, chart: Chart) -> None:
@@ -190,6 +222,7 @@ def register_chart(app, data: DataAccess, chart: Chart) -> None:
         Output(ids.graph(chart.id), "figure"),
         Output(ids.table_data(chart.id), "data"),
         Output(ids.note(chart.id), "children"),
+        Output(ids.summary(chart.id), "children"),
         Input(ids.FILTERS, "data"),
         Input(ids.OPTIONS, "data"),
     )

@@ -43,12 +43,37 @@ def option_value(click: dict | None, name: str) -> str | None:
     return value if value is not None and name in OPTIONS and OPTIONS[name].valid(value) else None
 
 
-def chips(filters: Filters) -> list:
-    """One removable chip per active filter (the period is one chip)."""
+def chips(filters: Filters, corridors: tuple[str, ...] = ()) -> list:
+    """One removable chip per active filter (the period is one chip), then a link to the
+    profile page of each filter that has one (`corridors`: the listed corridors)."""
     items = filter_items(filters)
     if not items:
         return [html.Span(_("No filters: showing everything."), className="small")]
-    return [html.Span(_("Active filters:"), className="small me-2")] + [
+    return (
+        [html.Span(_("Active filters:"), className="small me-2")]
+        + _removable(items)
+        + _profile_links(filters, items, corridors)
+    )
+
+
+def _profile_links(filters: Filters, items, corridors: tuple[str, ...]) -> list:
+    links = []
+    for param, label in items:
+        code = filters.value_of(param)
+        if param not in ids.PROFILE_KINDS or (param == "corridor" and code not in corridors):
+            continue
+        links.append(
+            html.A(
+                _("Profile of {name}").format(name=label),
+                href=f"/{param}/{code}",
+                className="small ms-2 profile-link",
+            )
+        )
+    return links
+
+
+def _removable(items) -> list:
+    return [
         html.Span(
             className="badge rounded-pill text-bg-light border me-1 mb-1 filter-chip",
             children=[

@@ -19,7 +19,14 @@ from dash.exceptions import PreventUpdate
 
 from callbacks import figures
 from callbacks import footprint as fp
-from callbacks.charts import Share, TableData, csv_cell, filters_from_store, render_table
+from callbacks.charts import (
+    Share,
+    TableData,
+    csv_cell,
+    filters_from_store,
+    render_table,
+    summary,
+)
 from callbacks.protected import partial_to, time_label
 from callbacks.urlstate import OPTIONS
 from data_access import taxonomy
@@ -30,7 +37,7 @@ from data_access.query import DataAccess
 from layouts import colours, ids
 from layouts import exposure as layout
 from layouts import format as fmt
-from layouts.components import chart_card, empty_state, kpi_card
+from layouts.components import chart_card, empty_state, kpi_card, scroll_region
 from layouts.format import month_label, period_label
 from layouts.i18n import _, ngettext
 from layouts.provenance import (
@@ -544,18 +551,31 @@ def render_profile(data: DataAccess, stored: dict | None, stored_filters, option
         html.Section(
             className="mb-3",
             **{"aria-label": _("Headline numbers for your footprint")},
-            children=html.Div(headline(profile, k), className="row g-2 kpi-row"),
+            children=html.Div(
+                headline(profile, k),
+                className="row g-2 kpi-row",
+                **scroll_region(_("Headline number cards for your footprint")),
+            ),
         ),
         layout.section(
             _("Where your footprint is most exposed"),
             ids.EX_RANKING,
-            [layout.scrolling(render_table(built[ids.EX_RANKING], k, ""))],
+            [
+                layout.scrolling(
+                    render_table(built[ids.EX_RANKING], k, ""),
+                    _("Where your footprint is most exposed"),
+                )
+            ],
             layout.score_formula(),
         ),
         layout.section(
             _("Each row's segment"),
             ids.EX_SEGMENTS,
-            [layout.scrolling(render_table(built[ids.EX_SEGMENTS], k, ""))],
+            [
+                layout.scrolling(
+                    render_table(built[ids.EX_SEGMENTS], k, ""), _("Each row's segment")
+                )
+            ],
             _(
                 "A segment is every case reported at worksites in the row's country and "
                 "industry. Nationalities show how many of those cases came from the workers "
@@ -570,6 +590,7 @@ def render_profile(data: DataAccess, stored: dict | None, stored_filters, option
             downloads=False,
             figure=trend_figure(built[ids.EX_TREND], partial),
             table=render_table(built[ids.EX_TREND], k, _("Nothing to show.")),
+            summary=summary(built[ids.EX_TREND], k),
         ),
         html.Div(
             className="row",
@@ -582,6 +603,7 @@ def render_profile(data: DataAccess, stored: dict | None, stored_filters, option
                         downloads=False,
                         figure=compare_figure(table),
                         table=render_table(table, k, ""),
+                        summary=summary(table, k),
                     ),
                 )
                 for meta, table in (
@@ -597,7 +619,8 @@ def render_profile(data: DataAccess, stored: dict | None, stored_filters, option
                 layout.scrolling(
                     render_table(
                         corridors, k, _("No workers from abroad reported in these segments.")
-                    )
+                    ),
+                    _("Recruitment corridors that feed your segments"),
                 )
             ],
             _(

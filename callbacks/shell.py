@@ -26,7 +26,7 @@ from layouts.context import PageContext
 from layouts.format import month_label
 from layouts.i18n import _
 from layouts.selection import filter_items
-from layouts.shell import FILTER_FIELDS_CLASS, RESET_CLASS, filter_toggle_label
+from layouts.shell import FILTER_FIELDS_CLASS, RESET_CLASS, filter_toggle_label, page_title
 
 CONTROL_PARAMS = list(ids.FILTER_CONTROLS)
 
@@ -59,6 +59,50 @@ def render_page(data: DataAccess, find_view, pathname: str | None, search: str |
             synthetic=info.synthetic,
         )
     )
+
+
+def view_title(find_view, pathname: str | None) -> str:
+    """The window's title for a path: the view's name, or "Page not found"."""
+    view = find_view(pathname)
+    return page_title(view.label() if view else _("Page not found"))
+
+
+def nav_links(pathname: str | None, search: str | None, paths: list[str]) -> list[tuple[str, str]]:
+    """Each navigation link's (href, className) for the page at `pathname` and `search`.
+
+    The links carry the filters (not a view's own options), so a corridor picked on one
+    view is still picked on the next; the current view's link is marked active (and
+    assets/06_a11y.js gives it aria-current="page").
+    """
+    filters, _notices = parse_query(search)
+    query = to_query(filters)
+    here = (pathname or "/").rstrip("/") or "/"
+    return [(path + query, "nav-link active" if path == here else "nav-link") for path in paths]
+
+
+# The window's title follows the view; after a change of view (not on the first page
+# load) the focus moves to the new view's heading, so a screen reader starts reading
+# there instead of staying on the link just followed. The view is drawn in the same
+# update as its title, so the heading is looked for until it is there.
+TITLE_AND_FOCUS = """
+function (page) {
+    if (!page) { return; }
+    document.title = page.title;
+    var state = window.ilmNavigation = window.ilmNavigation || {loaded: false};
+    if (!state.loaded) { state.loaded = true; return; }
+    var tries = 0;
+    (function focusHeading() {
+        var heading = document.querySelector(
+            '[data-view="' + page.view + '"] h1');
+        if (heading) {
+            heading.tabIndex = -1;
+            heading.focus();
+        } else if (++tries < 100) {
+            window.setTimeout(focusHeading, 100);
+        }
+    })();
+}
+"""
 
 
 def too_fine(controls: dict) -> bool:
@@ -157,8 +201,20 @@ TOGGLE_FILTERS = (
 )
 
 
-def register(app, data: DataAccess, find_view) -> None:
+def register(app, data: DataAccess, find_view, nav_paths: list[str]) -> None:
     crossfilter.register_chip_removal(app)
+
+    @app.callback(
+        *[Output(ids.nav_link(path), "href") for path in nav_paths],
+        *[Output(ids.nav_link(path), "className") for path in nav_paths],
+        Input(ids.URL, "pathname"),
+        Input(ids.URL, "search"),
+    )
+    def _navigation(pathname, search):
+        links = nav_links(pathname, search, nav_paths)
+        return *[href for href, _c in links], *[css for _h, css in links]
+
+    app.clientside_callback(TITLE_AND_FOCUS, Input(ids.PAGE_TITLE, "data"))
 
     app.clientside_callback(
         TOGGLE_FILTERS,
@@ -179,11 +235,15 @@ def register(app, data: DataAccess, find_view) -> None:
 
     @app.callback(
         Output(ids.PAGE, "children"),
+        Output(ids.PAGE_TITLE, "data"),
         Input(ids.URL, "pathname"),
         State(ids.URL, "search"),
     )
     def _page(pathname, search):
-        return render_page(data, find_view, pathname, search)
+        view = find_view(pathname)
+        key = view.path if view else "not-found"
+        page = html.Div(render_page(data, find_view, pathname, search), **{"data-view": key})
+        return page, {"title": view_title(find_view, pathname), "view": key}
 
     @app.callback(
         Output(ids.URL, "search"),
@@ -224,7 +284,7 @@ def register(app, data: DataAccess, find_view) -> None:
             state["filters"].active(),
             state["options"],
             notice,
-            crossfilter.chips(state["filters"]),
+            crossfilter.chips(state["filters"], data.corridors()),
             [state["options"].get(name) for name in option_names],
             *control_values,
         )

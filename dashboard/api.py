@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import csv
 import io
+import json
 from collections.abc import Iterator
 from html import escape
 from urllib.parse import parse_qsl
@@ -19,6 +20,7 @@ from urllib.parse import parse_qsl
 from flask import Blueprint, Response, jsonify, request, stream_with_context
 
 from callbacks.urlstate import LEGACY_PERIOD, PARAMS, field_values, legacy_period
+from dashboard import exposure_api as xa
 from data_access import query as q
 from data_access import taxonomy
 from data_access.disclosure import (
@@ -28,6 +30,7 @@ from data_access.disclosure import (
     NEAR_TOTAL,
     SAME_AS_LARGER,
 )
+from data_access.exposure import MAX_SEGMENTS
 from data_access.filters import (
     FINE_FILTERS,
     MAX_FINE_FILTERS,
@@ -324,6 +327,61 @@ def openapi(data: DataAccess | None = None) -> dict:
                     },
                 }
             },
+            "/api/v1/exposure": {
+                "post": {
+                    "operationId": "exposure",
+                    "summary": "A supply-chain footprint's protected exposure profile",
+                    "description": (
+                        "The exposure view's profile for a footprint sent in the request: "
+                        "at most 20 rows of a country of work and an industry, each with an "
+                        "optional weight and the worker nationalities. JSON as in the schema, "
+                        "or the view's CSV template (Content-Type text/csv; then `period` and "
+                        "`weights` are query parameters). Nothing is stored."
+                    ),
+                    "parameters": [
+                        {
+                            "name": "period",
+                            "in": "query",
+                            "required": False,
+                            "schema": {"type": "string", "pattern": r"^(all|[0-9]{4})$"},
+                        },
+                        {
+                            "name": "weights",
+                            "in": "query",
+                            "required": False,
+                            "schema": {"type": "string", "enum": list(xa.WEIGHT_KINDS)},
+                        },
+                    ],
+                    "requestBody": {
+                        "required": True,
+                        "content": {
+                            "application/json": {
+                                "schema": {"$ref": "#/components/schemas/Footprint"}
+                            },
+                            "text/csv": {"schema": {"type": "string"}},
+                        },
+                    },
+                    "responses": {
+                        "200": {
+                            "description": "The protected profile, the score and its tables",
+                            "content": {
+                                "application/json": {
+                                    "schema": {"$ref": "#/components/schemas/Exposure"}
+                                }
+                            },
+                        },
+                        "413": {
+                            "description": "The body is too large",
+                            "content": {"application/json": {"schema": error}},
+                        },
+                        "415": {
+                            "description": "Neither JSON nor CSV",
+                            "content": {"application/json": {"schema": error}},
+                        },
+                        **responses_common,
+                    },
+                }
+            },
             "/api/v1/aggregates": {
                 "get": {
                     "operationId": "aggregates",
@@ -372,6 +430,61 @@ def openapi(data: DataAccess | None = None) -> dict:
         },
         "components": {
             "schemas": {
+                "Footprint": {
+                    "type": "object",
+                    "required": ["rows"],
+                    "properties": {
+                        "rows": {
+                            "type": "array",
+                            "minItems": 1,
+                            "maxItems": MAX_SEGMENTS,
+                            "items": {
+                                "type": "object",
+                                "required": ["country", "industry"],
+                                "additionalProperties": False,
+                                "properties": {
+                                    "country": {
+                                        "type": "string",
+                                        "description": "Country of work: ISO code or name",
+                                    },
+                                    "industry": {"type": "string"},
+                                    "weight": {"type": "number", "minimum": 0},
+                                    "nationalities": {
+                                        "type": "array",
+                                        "items": {"type": "string"},
+                                    },
+                                },
+                            },
+                        },
+                        "period": {"type": "string", "pattern": r"^(all|[0-9]{4})$"},
+                        "weights": {"type": "string", "enum": list(xa.WEIGHT_KINDS)},
+                    },
+                },
+                "Exposure": {
+                    "type": "object",
+                    "required": [
+                        "data_version",
+                        "as_of",
+                        "synthetic",
+                        "period",
+                        "score",
+                        "segments",
+                        "tables",
+                    ],
+                    "properties": {
+                        "data_version": {"type": "integer"},
+                        "as_of": {"type": "string"},
+                        "synthetic": {"type": "boolean"},
+                        "period": {"type": "string"},
+                        "weights": {"type": "string"},
+                        "score": {"type": "string"},
+                        "footprint": {"type": "array", "items": {"type": "object"}},
+                        "segments": {"type": "array", "items": {"type": "object"}},
+                        "tables": {"type": "object"},
+                        "disclosure": {"$ref": "#/components/schemas/Disclosure"},
+                        "licence": {"type": "string"},
+                    },
+                },
                 "Error": {
                     "type": "object",
                     "required": ["error", "parameter", "allowed"],
@@ -514,7 +627,7 @@ def docs_page(spec: dict, notice: str = "") -> str:
         "<title>ILM Community Dashboard API</title>",
         "<style>body{font-family:system-ui,sans-serif;max-width:60rem;margin:2rem auto;"
         "padding:0 1rem;color:#1d2733}code{background:#f1f3f5;padding:0 .2em}"
-        "td,th{text-align:left;vertical-align:top;padding:.2em .5em}</style></head><body>",
+        "td,th{text-align:left;vertical-align:top;padding:.2em .5em}</style></head><body><main>",
         banner,
         f"<h1>{escape(spec['info']['title'])}</h1>",
         f"<p>{escape(spec['info']['description'])}</p>",
@@ -525,8 +638,12 @@ def docs_page(spec: dict, notice: str = "") -> str:
         "&amp;format=csv'</pre>",
     ]
     for path, item in spec["paths"].items():
-        op = item["get"]
-        parts.append(f"<h2><code>GET {escape(path)}</code></h2><p>{escape(op['summary'])}</p>")
+        method, op = next(iter(item.items()))
+        parts.append(
+            f"<h2><code>{method.upper()} {escape(path)}</code></h2><p>{escape(op['summary'])}</p>"
+        )
+        if op.get("description"):
+            parts.append(f"<p>{escape(op['description'])}</p>")
         if op.get("parameters"):
             parts.append("<table><tr><th>parameter</th><th>allowed values</th></tr>")
             for p in op["parameters"]:
@@ -540,9 +657,16 @@ def docs_page(spec: dict, notice: str = "") -> str:
     parts.append(
         "<p>Withheld cells have <code>value: null</code> (JSON) or <code>&lt;K</code> (CSV). "
         "Responses carry the data version as ETag; rate limited per client "
-        "(429 with Retry-After).</p></body></html>"
+        "(429 with Retry-After).</p></main></body></html>"
     )
     return "".join(parts)
+
+
+def _json_body(body: bytes) -> object:
+    try:
+        return json.loads(body.decode("utf-8"))
+    except (UnicodeDecodeError, ValueError):
+        raise xa.FootprintRequestError(["The body is not valid JSON (UTF-8)."]) from None
 
 
 def _error(parameter: str | None, value, allowed, message: str, status: int):
@@ -603,6 +727,51 @@ def blueprint(data: DataAccess) -> Blueprint:
             corridors=list(data.corridors()),
             licence=f"{LICENCE} ({LICENCE_URL})",
         )
+
+    @bp.post("/exposure")
+    def _exposure():
+        if (request.content_length or 0) > xa.MAX_BODY:
+            return _error(None, None, [], f"the body is over {xa.MAX_BODY // 1024} KB", 413)
+        body = request.get_data(cache=False)
+        if len(body) > xa.MAX_BODY:
+            return _error(None, None, [], f"the body is over {xa.MAX_BODY // 1024} KB", 413)
+        mimetype = request.mimetype
+        options = dict(request.args)
+        try:
+            if mimetype == "application/json":
+                parsed = _json_body(body)
+                footprint = xa.footprint_from_json(parsed)
+                given = {k: parsed[k] for k in ("period", "weights") if k in parsed}
+                options = {**options, **given}
+            elif mimetype in ("text/csv", "text/plain"):
+                footprint = xa.footprint_from_csv(body)
+            else:
+                return _error(
+                    None, mimetype, ["application/json", "text/csv"], "send JSON or CSV", 415
+                )
+        except xa.FootprintRequestError as exc:
+            response, status = _error("rows", None, [], "; ".join(exc.messages), 400)
+            return jsonify({**response.get_json(), "messages": list(exc.messages)}), status
+        period = options.get("period", "all")
+        kind = options.get("weights", "sites")
+        if not isinstance(period, str) or (period != "all" and period not in data.periods()):
+            raise BadRequest("period", period, ["all", *data.periods()], rule=RULE_PERIOD)
+        if kind not in xa.WEIGHT_KINDS:
+            raise BadRequest("weights", kind, list(xa.WEIGHT_KINDS))
+        filters = Filters(period=None if period == "all" else period)
+        _profile, answer = xa.answer(data, footprint, filters, kind)
+        info = data.version()
+        response = jsonify(
+            data_version=info.version,
+            as_of=info.as_of,
+            **provenance(info),
+            disclosure=disclosure(data),
+            licence=f"{LICENCE} ({LICENCE_URL})",
+            **answer,
+        )
+        # A footprint is a brand's own business: no shared cache may keep the answer.
+        response.headers["Cache-Control"] = "no-store"
+        return response
 
     @bp.get("/aggregates")
     def _aggregates():

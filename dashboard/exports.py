@@ -21,7 +21,7 @@ from html import escape
 from flask import Blueprint, Response, abort, current_app, request, stream_with_context
 
 from callbacks import footprint
-from callbacks.charts import csv_cell, format_cell
+from callbacks.charts import csv_cell, format_cell, summary
 from callbacks.urlstate import covered_period, parse_options, parse_query, to_query
 from dashboard import http_cache
 from dashboard.config import PLOTLY_BUNDLE
@@ -31,7 +31,7 @@ from data_access.filters import Filters
 from data_access.query import DataAccess, VersionInfo
 from layouts import colours, ids
 from layouts.format import month_label
-from layouts.i18n import _
+from layouts.i18n import _, language
 from layouts.provenance import (
     DASHBOARD_NAME,
     LICENCE,
@@ -301,7 +301,12 @@ def _plotly_js() -> tuple[str, str]:
 EMBED_SCRIPT = """
 var fig = JSON.parse(document.getElementById("figure-data").textContent);
 Plotly.newPlot("chart", fig.data, fig.layout,
-  {responsive: true, displaylogo: false, topojsonURL: "/assets/topojson/"});
+  {responsive: true, displaylogo: false, topojsonURL: "/assets/topojson/"}).then(function () {
+  // The figure is named by the title and told by the table: its loose tick strings are not.
+  document.querySelectorAll("#chart .main-svg").forEach(function (svg) {
+    svg.setAttribute("aria-hidden", "true");
+  });
+});
 """
 
 
@@ -332,6 +337,7 @@ def embed_html(built: Built, full_view_url: str) -> str:
             f"<tbody>{body}</tbody></table></details>"
         )
     note = f'<p class="note">{escape(built.result.note)}</p>' if built.result.note else ""
+    sentence = summary(table, built.params.k)
     banner = ""
     if built.info.synthetic:
         banner = (
@@ -340,7 +346,7 @@ def embed_html(built: Built, full_view_url: str) -> str:
             f"<strong>{escape(synthetic_label())}.</strong> {escape(synthetic_explanation())}</p>"
         )
     return f"""<!doctype html>
-<html lang="en"><head><meta charset="utf-8">
+<html lang="{escape(language())}"><head><meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1">
 <link rel="icon" href="data:,">
 <title>{escape(meta.title)} · {escape(_(DASHBOARD_NAME))}</title>
@@ -353,13 +359,19 @@ p {{ margin: 2px 0; font-size: 0.8rem; }}
 table {{ border-collapse: collapse; font-size: 0.8rem; }}
 th, td {{ padding: 2px 6px; text-align: right; }}
 th[scope=row] {{ text-align: left; }}
+.visually-hidden {{ position: absolute; width: 1px; height: 1px; overflow: hidden;
+  clip: rect(0 0 0 0); white-space: nowrap; }}
 </style></head>
 <body>
+<main>
 {banner}
 <h1 id="embed-title">{escape(meta.title)}</h1>
 <p class="meta" id="embed-filters">{escape(built.scope)}</p>
 {note}
-<div id="chart" role="img" aria-label="{escape(meta.title)}"></div>
+<div role="figure" aria-labelledby="embed-title" aria-describedby="embed-summary">
+<p id="embed-summary" class="visually-hidden">{escape(sentence)}</p>
+<div id="chart"></div>
+</div>
 {table_html}
 <p class="meta" id="embed-source">{escape(source_line(built.info.version, built.info.synthetic))}
 {escape(_("Data as of {month}.").format(month=built.as_of_label))}
@@ -367,6 +379,7 @@ th[scope=row] {{ text-align: left; }}
 <p><a id="embed-link" href="{escape(full_view_url)}" target="_blank" rel="noopener">{
         escape(_("See the full view on the ILM Community Dashboard"))
     }</a></p>
+</main>
 <script id="figure-data" type="application/json">{figure_json}</script>
 <script src="{ids.PATH_EMBED}plotly.min.js"></script>
 <script>{EMBED_SCRIPT}</script>

@@ -10,6 +10,7 @@ from __future__ import annotations
 import logging
 import threading
 import time
+from html import escape
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 from dash import Dash, html
@@ -19,7 +20,8 @@ from flask_caching import Cache
 from callbacks import share as share_callbacks
 from callbacks import shell as shell_callbacks
 from callbacks import status as status_callbacks
-from dashboard import api, exports, guard, headers, http_cache, limits
+from callbacks.shell import view_title
+from dashboard import api, exports, guard, headers, http_cache, limits, profiles
 from dashboard import config as configuration
 from dashboard.views import all_views, find_view, sample_context
 from data_access import taxonomy
@@ -27,7 +29,7 @@ from data_access.cache import FailOpenCache
 from data_access.query import OUTAGES, DataAccess, NoData, outage_detail
 from layouts import ids
 from layouts.format import corridor_label, month_label, nationality_option, period_label
-from layouts.i18n import _, set_language
+from layouts.i18n import _, language, set_language
 from layouts.provenance import synthetic_label
 from layouts.shell import shell
 from layouts.status import no_data_page, not_found_html, unavailable_page
@@ -85,6 +87,19 @@ class OutageLog:
                 return
             self.down = False
         log.warning("database available again after %.0f s", time.monotonic() - self._since)
+
+
+def index_string(lang: str) -> str:
+    """Dash's page template with the page's language on <html> (screen readers pick their
+    voice from it) and without the <footer> Dash wraps its scripts in: a second
+    contentinfo landmark, empty, beside the dashboard's own footer."""
+    return (
+        "<!DOCTYPE html>\n"
+        f'<html lang="{escape(lang)}">\n'
+        "<head>{%metas%}<title>{%title%}</title>{%favicon%}{%css%}</head>\n"
+        "<body>{%app_entry%}{%config%}{%scripts%}{%renderer%}</body>\n"
+        "</html>"
+    )
 
 
 def navigation() -> list[tuple[str, str]]:
@@ -166,6 +181,15 @@ def create_app(test_config: dict | None = None) -> Dash:
             },
         ],
     )
+    app.index_string = index_string(language())
+    interpolate = app.interpolate_index
+
+    def _titled(**parts):
+        # The view's own <title> from the first byte, before any script runs; the
+        # browser keeps it up to date as the reader changes view (callbacks.shell).
+        return interpolate(**{**parts, "title": escape(view_title(find_view, request.path))})
+
+    app.interpolate_index = _titled
 
     # Set before the layout: Dash otherwise calls a layout function once to validate it,
     # which would read the database while the worker boots.
@@ -199,7 +223,7 @@ def create_app(test_config: dict | None = None) -> Dash:
     app.layout = serve_layout
 
     status_callbacks.register(app)
-    shell_callbacks.register(app, data, find_view)
+    shell_callbacks.register(app, data, find_view, [path for path, _label in navigation()])
     share_callbacks.register(app, data, find_view)
     for view in all_views():
         if view.register is not None:
@@ -231,6 +255,10 @@ def create_app(test_config: dict | None = None) -> Dash:
     public_api = api.blueprint(data)
     limits.limit_blueprint(limiter, public_api, config["API_RATE_LIMIT"], "api")
     server.register_blueprint(public_api)
+    # Profile pages are pages of numbers: they share the downloads' budget.
+    profile_pages = profiles.blueprint(data, navigation, lambda path: exports.public_url(path, ""))
+    limits.limit_blueprint(limiter, profile_pages, config["DOWNLOAD_RATE_LIMIT"], "downloads")
+    server.register_blueprint(profile_pages)
     # Forged callback requests are refused before any callback runs, inside the limit.
     guard.install(server, app.callback_map, limits.CALLBACKS, lambda: known_periods(data))
     limits.limit_callbacks(limiter, server, config["CALLBACK_RATE_LIMIT"])

@@ -24,7 +24,7 @@ from data_access.query import OUTAGES, DataAccess, NoData
 from layouts import ids
 from layouts.i18n import language
 
-SURFACES = (ids.PATH_API, "/download/", "/export/", ids.PATH_EMBED)
+SURFACES = (ids.PATH_API, "/download/", "/export/", ids.PATH_EMBED, *ids.PATH_PROFILES)
 # Flask-Compress appends the encoding to a tag ("…:gzip"): the same answer, compressed.
 ENCODINGS = (":gzip", ":br", ":zstd", ":deflate")
 

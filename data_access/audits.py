@@ -25,22 +25,22 @@ A worksite's record key (worksites.record_key) is derived from its id with the
 deployment's secret (data_access.keys): secret like every record key, and stable across
 data versions.
 
-Requests read tables derived at load time (data_access.load.build_audit_reports): the
-(audit, reported category) pairs of every audit and window, with the case dimensions that
-can narrow the reports. No per-worksite or per-audit row ever leaves this module.
+Requests read slices summed at load time (data_access.audit_arrays): per window, period
+and case-filter value, the pairs per worksite and reported category, as arrays; the
+comparisons of a selection with the selections around it are array operations. No
+per-worksite or per-audit row ever leaves this module.
 """
 
 from __future__ import annotations
 
 import hashlib
-from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, replace
 from typing import NamedTuple
 
-from sqlalchemy import func, select
+import numpy as np
 
-from data_access import schema
+from data_access import audit_arrays as aa
 from data_access.disclosure import NEAR, SUPPRESSED, Published, share
 from data_access.filters import Filters, InvalidParameter
 from data_access.query import DataAccess
@@ -52,8 +52,6 @@ DEFAULT_WINDOW = 12
 # Detection-rate bins across worksites: the first holds exactly 0 (found none of the
 # reported categories); the others are (low, high].
 BIN_EDGES = (0.0, 0.1, 0.25, 0.5, 1.0)
-# Filters that narrow the reports by a case attribute (the audit tables carry them).
-CASE_FILTERS = ("nationality", "channel", "origin", "destination", "stage")
 
 
 class SiteIssue(NamedTuple):
@@ -126,27 +124,72 @@ def check_window(window: int | str) -> int:
     return months
 
 
-class _Group:
-    """Exact sums of a group of (worksite, category) rows, and who contributes."""
+class _Stats(NamedTuple):
+    """Exact sums of one group of (worksite, category) pairs."""
 
-    def __init__(self, rows: Iterable[SiteIssue] = ()) -> None:
-        self.reported: dict[str, int] = defaultdict(int)  # per worksite
-        self.found: dict[str, int] = defaultdict(int)
-        self.keys: dict[str, int] = {}
-        for row in rows:
-            self.add(row)
+    sites: int  # worksites with pairs in the group
+    site_keys: int  # the sum of their record keys
+    reported: int
+    reported_keys: int  # each worksite's key times its pairs reported, summed
+    found: int
+    found_keys: int
+    found_sites: int  # worksites with at least one pair found
 
-    def add(self, row: SiteIssue) -> None:
-        self.reported[row.worksite_id] += row.reported
-        self.found[row.worksite_id] += row.found
-        self.keys[row.worksite_id] = row.key
 
-    def sites(self) -> int:
-        return len(self.reported)
+class _Split:
+    """A selection's pairs split by the value of one attribute, as dense matrices.
 
-    def more_than(self, inner: _Group) -> int:
-        """Worksites with pairs here that `inner` (a group nested in this one) lacks."""
-        return sum(1 for w, n in self.reported.items() if n > inner.reported.get(w, 0))
+    Row v of `reported` (and `found`) holds, per worksite, the pairs whose attribute takes
+    the v-th value: every per-group number, and every comparison of two selections
+    worksite by worksite, is then a few array operations, however many worksites.
+    """
+
+    def __init__(self, sites: aa.Sites, pairs: aa.Pairs, attr: str | None) -> None:
+        values, labels = _values(sites, pairs, attr)
+        width = len(sites)
+        cells = len(labels) * width
+        index = values * width + pairs.site
+        self.labels = labels
+        self.reported = _dense(index, pairs.reported, cells, len(labels), width)
+        self.found = _dense(index, pairs.found, cells, len(labels), width)
+        self.keys = sites.keys
+
+    def stats(self, v: int) -> _Stats:
+        reported, found, keys = self.reported[v], self.found[v], self.keys
+        present = reported > 0
+        return _Stats(
+            int(present.sum()),
+            int(keys[present].sum()),
+            int(reported.sum()),
+            int(reported @ keys),
+            int(found.sum()),
+            int(found @ keys),
+            int((found > 0).sum()),
+        )
+
+    def present(self) -> list[int]:
+        """The values with any pairs, in code order."""
+        rows = np.flatnonzero(self.reported.any(axis=1))
+        return sorted(rows.tolist(), key=lambda v: self.labels[v])
+
+    def more_than(self, v: int, inner: _Split, w: int) -> int:
+        """Worksites with pairs in value v here that value w of `inner` (nested) lacks."""
+        return int((self.reported[v] > inner.reported[w]).sum())
+
+
+def _values(sites: aa.Sites, pairs: aa.Pairs, attr: str | None) -> tuple[np.ndarray, tuple]:
+    if attr is None:
+        return np.zeros(len(pairs), dtype=np.int64), ("",)
+    if attr == "issue":
+        return pairs.issue, sites.issues
+    per_site = {"country": sites.country, "industry": sites.industry}[attr]
+    labels = {"country": sites.countries, "industry": sites.industries}[attr]
+    return per_site[pairs.site], labels
+
+
+def _dense(index, weights, cells: int, rows: int, width: int) -> np.ndarray:
+    counts = np.bincount(index, weights=weights, minlength=cells) if cells else np.zeros(0)
+    return counts.astype(np.int64).reshape(rows, width)
 
 
 class AuditGaps:
@@ -188,109 +231,145 @@ class AuditGaps:
             hit = cache.get(key)
             if hit is not None:
                 return hit
-        rows = self.rows(Filters(period=period.period), months)
-        all_years = self.rows(Filters(), months) if period.period else None
+        sites = self._sites()
+        # Per worksite, its pairs in the period (and in all years, which the period
+        # nests in): a worksite has one country and one industry, so a segment's
+        # comparisons with the selections around it are masks over worksites.
+        here = _Split(sites, self.pairs(Filters(period=period.period), months), None)
+        years = _Split(sites, self.pairs(Filters(), months), None) if period.period else None
+        country_of = {c: i for i, c in enumerate(sites.countries)}
+        industry_of = {c: i for i, c in enumerate(sites.industries)}
         out = {}
         for country, industry in wanted:
             filters = Filters(period=period.period, country=country, industry=industry)
             prefix = f"audit|w={months}|{sorted(filters.active().items())}"
-            group = _Group(r for r in rows if r.country == country and r.industry == industry)
-            wider = [
-                [r for r in rows if r.industry == industry],
-                [r for r in rows if r.country == country],
-            ]
-            if all_years is not None:
-                wider.append(
-                    [r for r in all_years if r.country == country and r.industry == industry]
-                )
-            near = any(self.data.protector.near(_Group(w).more_than(group)) for w in wider)
-            out[(country, industry)] = self._rate(prefix, group, near)
+            in_country = sites.country == country_of.get(country, -1)
+            in_industry = sites.industry == industry_of.get(industry, -1)
+            segment = in_country & in_industry
+            group = here.reported[0] * segment
+            wider = [here.reported[0] * in_industry, here.reported[0] * in_country]
+            if years is not None:
+                wider.append(years.reported[0] * segment)
+            near = any(self.data.protector.near(int((w > group).sum())) for w in wider)
+            stats = _Stats(
+                int((group > 0).sum()),
+                int(sites.keys[group > 0].sum()),
+                int(group.sum()),
+                int(group @ sites.keys),
+                int((here.found[0] * segment).sum()),
+                int((here.found[0] * segment) @ sites.keys),
+                int(((here.found[0] * segment) > 0).sum()),
+            )
+            out[(country, industry)] = self._rate(prefix, stats, near)
         if cache is not None:
             cache.set(key, out, timeout=self.data.cache_timeout)
         return out
 
-    # -- exact rows ----------------------------------------------------------------
-    def rows(self, filters: Filters, window: int) -> list[SiteIssue]:
-        """The selection's pairs per worksite and reported category (exact; internal)."""
-        narrowing = {
-            name: getattr(filters, name)
-            for name in CASE_FILTERS
-            if getattr(filters, name) is not None
-        }
-        table = schema.audit_case_reports if narrowing else schema.audit_reports
-        if not narrowing and filters.period is None:
-            return self._site_rows(filters, window)
-        t = table.c
-        pairs = select(
-            t.worksite_id, t.country, t.industry, t.worksite_key, t.issue, t.audit_id, t.found
-        ).where(*_worksite_conditions(t, filters, window))
-        if filters.period is not None:
-            pairs = pairs.where(
-                t.month >= f"{filters.period}-01", t.month <= f"{filters.period}-12"
-            )
-        for name, value in narrowing.items():
-            pairs = pairs.where(t[name] == value)
-        p = (pairs.distinct() if narrowing else pairs).subquery("pairs").c
-        query = select(
-            p.worksite_id,
-            func.max(p.country),
-            func.max(p.industry),
-            func.max(p.worksite_key),
-            p.issue,
-            func.count(),
-            func.sum(p.found),
-        ).group_by(p.worksite_id, p.issue)
-        with self.data.engine.connect() as conn:
-            return [_site_issue(row) for row in conn.execute(query).all()]
+    # -- exact pairs ---------------------------------------------------------------
+    def _sites(self) -> aa.Sites:
+        return self.data.derived(("audit-sites",), lambda: self._read(aa.read_sites))
 
-    def _site_rows(self, filters: Filters, window: int) -> list[SiteIssue]:
-        t = schema.audit_site_issues.c
-        query = select(
-            t.worksite_id, t.country, t.industry, t.worksite_key, t.issue, t.reported, t.found
-        ).where(*_worksite_conditions(t, filters, window))
+    def _read(self, reader, *args):
         with self.data.engine.connect() as conn:
-            return [_site_issue(row) for row in conn.execute(query).all()]
+            return reader(conn, *args)
+
+    def pairs(self, filters: Filters, window: int) -> aa.Pairs:
+        """The selection's pairs per worksite and category, as arrays (exact; internal):
+        the slice of its case filters summed at load time, narrowed to its worksites."""
+        if filters.stage == "recruitment":
+            # Recruitment-stage cases have no worksite (the data contract): no pairs.
+            return aa.EMPTY
+        values = {
+            "nationality": filters.nationality,
+            "channel": filters.channel,
+            "corridor": filters.corridor,
+        }
+        parts = [dim for dim in aa.CASE_DIMS if values[dim] is not None]
+        dim, value = "+".join(parts), "|".join(values[d] for d in parts)
+        period = filters.period or aa.ALL_YEARS
+        pairs = self.data.derived(
+            ("audit-slice", window, period, dim, value),
+            lambda: self._read(aa.read_slice, window, period, dim, value),
+        )
+        return self._narrow(pairs, filters)
+
+    def _narrow(self, pairs: aa.Pairs, filters: Filters) -> aa.Pairs:
+        """The pairs at worksites of the selection's country and industry, of its issue."""
+        sites = self._sites()
+        mask = np.ones(len(pairs), dtype=bool)
+        for name, codes, per_site in (
+            ("country", sites.countries, sites.country),
+            ("industry", sites.industries, sites.industry),
+        ):
+            value = getattr(filters, name)
+            if value is not None:
+                code = codes.index(value) if value in codes else -1
+                mask &= per_site[pairs.site] == code
+        if filters.issue is not None:
+            code = sites.issues.index(filters.issue) if filters.issue in sites.issues else -1
+            mask &= pairs.issue == code
+        return pairs if mask.all() else pairs.where(mask)
+
+    def rows(self, filters: Filters, window: int) -> list[SiteIssue]:
+        """The selection's pairs as rows per worksite and category (exact; internal)."""
+        sites = self._read(aa.read_sites, True)
+        pairs = self.pairs(filters, window)
+        return [
+            SiteIssue(
+                sites.ids[w],
+                sites.countries[sites.country[w]],
+                sites.industries[sites.industry[w]],
+                int(sites.keys[w]),
+                sites.issues[i],
+                int(r),
+                int(f),
+            )
+            for w, i, r, f in zip(
+                pairs.site.tolist(),
+                pairs.issue.tolist(),
+                pairs.reported.tolist(),
+                pairs.found.tolist(),
+            )
+        ]
 
     # -- protection ----------------------------------------------------------------
     def _protect(self, filters: Filters, window: int, version: int) -> AuditGap:
-        rows = self.rows(filters, window)
+        sites = self._sites()
+        pairs = self.pairs(filters, window)
         # The selections this one nests in, one condition relaxed each.
-        wider = [self.rows(f, w) for f, w in _relaxed(filters, window)]
+        wider = [self.pairs(f, w) for f, w in _relaxed(filters, window)]
         prefix = f"audit|w={window}|{sorted(filters.active().items())}"
-        overall = _Group(rows)
-        overall_near = any(
-            self.data.protector.near(_Group(other).more_than(overall)) for other in wider
-        )
-        overall_rate = self._rate(prefix, overall, overall_near)
+        near = self.data.protector.near
+        overall = _Split(sites, pairs, None)
+        around = [_Split(sites, other, None) for other in wider]
+        overall_near = any(near(split.more_than(0, overall, 0)) for split in around)
+        overall_rate = self._rate(prefix, overall.stats(0), overall_near)
 
         def breakdown(attr: str) -> tuple[tuple[str, Rate], ...]:
-            # One pass over each row set splits it by the attribute's value, so the cost
-            # does not grow with the number of values.
-            groups = _split(rows, attr)
-            around = [_split(other, attr) for other in wider]
+            split = _Split(sites, pairs, attr)
+            outer = [_Split(sites, other, attr) for other in wider]
             out = []
-            for value in sorted(groups):
-                group = groups[value]
-                near = any(
-                    self.data.protector.near(split.get(value, _Group()).more_than(group))
-                    for split in around
-                )
+            for v in split.present():
+                close = any(near(other.more_than(v, split, v)) for other in outer)
                 # Within the selection, a row nests in the selection's whole: the rest of
                 # its worksites' pairs must come from at least K worksites too.
-                near = near or self.data.protector.near(overall.more_than(group))
-                out.append((value, self._rate(f"{prefix}|{attr}={value}", group, near)))
+                close = close or near(int((overall.reported[0] > split.reported[v]).sum()))
+                value = split.labels[v]
+                out.append((value, self._rate(f"{prefix}|{attr}={value}", split.stats(v), close)))
             return tuple(out)
 
-        per_site = {}
-        for w in overall.reported:
-            per_site[w] = overall.found[w] / overall.reported[w]
+        reported, found = overall.reported[0], overall.found[0]
+        present = reported > 0
+        rate = np.divide(found, reported, out=np.zeros(len(reported)), where=present)
+        which = np.where(rate == 0, 0, np.searchsorted(BIN_EDGES[1:], rate, side="left") + 1)
+        which = np.minimum(which, len(BIN_EDGES) - 1)
+        n_sites = int(present.sum())
         bins = []
         for index in range(len(BIN_EDGES)):
-            members = [w for w, r in per_site.items() if bin_of(r) == index]
-            count = self._count(
-                f"{prefix}|bin={index}", len(members), sum(overall.keys[w] for w in members)
-            )
-            if not count.suppressed and self.data.protector.near(overall.sites() - len(members)):
+            members = present & (which == index)
+            n = int(members.sum())
+            count = self._count(f"{prefix}|bin={index}", n, int(sites.keys[members].sum()))
+            if not count.suppressed and near(n_sites - n):
                 count = NEAR
             low = BIN_EDGES[index - 1] if index else 0.0
             bins.append(Bin(low, BIN_EDGES[index], count))
@@ -308,50 +387,26 @@ class AuditGaps:
     def _count(self, definition: str, n: int, key_sum: int, contributors: int | None = None):
         return self.data.protector.count(definition, n, key_sum, contributors)
 
-    def _rate(self, definition: str, group: _Group, near: bool) -> Rate:
+    def _rate(self, definition: str, group: _Stats, near: bool) -> Rate:
         """The protected rate of a group; `near`: it is within K worksites of a group it
         nests in. Too few worksites is said first, so that an empty group and a group of
         a few read the same whatever lies around them."""
-        sites = group.sites()
-        site_keys = sum(group.keys.values())
-        n_sites = self._count(definition + "|sites", sites, site_keys)
+        n_sites = self._count(definition + "|sites", group.sites, group.site_keys)
         if n_sites.suppressed:
             # Fewer than K worksites: a rate would describe a handful of workplaces.
             return WITHHELD
         if near:
             return NEAR_RATE
-        reported = sum(group.reported.values())
-        found = sum(group.found.values())
-        found_sites = sum(1 for n in group.found.values() if n)
         published_reported = self._count(
-            definition + "|reported",
-            reported,
-            sum(group.keys[w] * n for w, n in group.reported.items()),
-            sites,
+            definition + "|reported", group.reported, group.reported_keys, group.sites
         )
         published_found = self._count(
-            definition + "|found",
-            found,
-            sum(group.keys[w] * n for w, n in group.found.items()),
-            found_sites,
+            definition + "|found", group.found, group.found_keys, group.found_sites
         )
         below = None
         if published_found.suppressed and not published_reported.suppressed:
             below = min(1.0, self.data.params.k / published_reported.value)
         return Rate(published_reported, published_found, n_sites, below)
-
-
-def _split(rows: Iterable[SiteIssue], attr: str) -> dict[str, _Group]:
-    """The rows' groups by the value of one attribute (issue, industry or country)."""
-    groups: dict[str, _Group] = defaultdict(_Group)
-    for row in rows:
-        groups[getattr(row, attr)].add(row)
-    return groups
-
-
-def _site_issue(row) -> SiteIssue:
-    wid, country, industry, key, issue, reported, found = row
-    return SiteIssue(wid, country, industry, int(key), issue, int(reported), int(found or 0))
 
 
 def _relaxed(filters: Filters, window: int) -> list[tuple[Filters, int]]:
@@ -371,19 +426,6 @@ def _relaxed(filters: Filters, window: int) -> list[tuple[Filters, int]]:
     if wider:
         out.append((filters, wider[0]))
     return out
-
-
-def _worksite_conditions(t, filters: Filters, window: int) -> list:
-    """The window, and the filters every derived audit table carries: the worksite's
-    country and industry, and the reported category."""
-    where = [t.window_months == window]
-    if filters.country:
-        where.append(t.country == filters.country)
-    if filters.industry:
-        where.append(t.industry == filters.industry)
-    if filters.issue is not None:
-        where.append(t.issue == filters.issue)
-    return where
 
 
 def bin_of(rate: float) -> int:

@@ -147,6 +147,9 @@ CASE_FILTERS = {
 CONTACT_FILTERS = {"nationality": "nationality", "channel": "channel"}
 # Exact sums of cells kept in a process between requests, at most (about 100 bytes each).
 _MEMORY_CELLS = 200_000
+# Derived tables kept in a process (`DataAccess.derived`), at most: an audit slice is
+# tens of kilobytes to a few megabytes at a million cases.
+_DERIVED_ENTRIES = 64
 # Rule 3 follows a chain of nested cells at most this many steps before withholding.
 _MAX_CHAIN = 4
 MAX_BREAKDOWN = 2  # a bounded query space is a defence against averaging attacks
@@ -296,6 +299,8 @@ class DataAccess:
         self._frame: tuple[tuple[int, str], dict] | None = None  # coverage and corridors
         self._memory: dict = {}  # exact sums of cells, this data version only (`_exact`)
         self._memory_stamp: tuple | None = None
+        self._derived: dict = {}  # tables derived at load time, this data version (`derived`)
+        self._derived_stamp: tuple | None = None
         self._lock = threading.Lock()
 
     @property
@@ -604,6 +609,26 @@ class DataAccess:
         """Drop the exact sums this process keeps (the benchmark's cold start)."""
         with self._lock:
             self._memory.clear()
+            self._derived.clear()
+
+    def derived(self, parts: tuple, compute):
+        """`compute()` kept in this process for the current data version (never in the
+        shared cache): exact tables derived at load time that several requests read, such
+        as the audit slices (data_access.audit_arrays). Internal to data_access."""
+        info = self.version()
+        stamp = (info.version, info.checksum)
+        with self._lock:
+            if self._derived_stamp != stamp:
+                self._derived.clear()
+                self._derived_stamp = stamp
+            if parts in self._derived:
+                return self._derived[parts]
+        value = compute()
+        with self._lock:
+            if len(self._derived) >= _DERIVED_ENTRIES:
+                self._derived.clear()
+            self._derived[parts] = value
+        return value
 
     def _settle(self, cells: set, sums: dict) -> dict:
         """Rule 3: for each cell within K records of a cell it nests in, the larger cell

@@ -19,6 +19,7 @@ from sqlalchemy import (
     Column,
     Index,
     Integer,
+    LargeBinary,
     MetaData,
     String,
     Table,
@@ -365,11 +366,8 @@ def _audit_columns() -> list[Column]:
 # found the category. The audit's month and its worksite's country and industry are
 # copied in, as the audit filters test them, and so is the worksite's record key
 # (worksites.record_key), which the disclosure rules need for every worksite.
-# `audit_reports` serves selections that narrow only the audits (and the issue);
 # `audit_case_reports` adds the case dimensions a selection can narrow the reports by, one
-# row per distinct combination, so such a filter is a WHERE and a DISTINCT away from the
-# pairs. On SQLite both are stored in key order (no rowid): a request reads one window's
-# rows in a single range, already grouped by worksite.
+# row per distinct combination. Requests read neither: `audit_arrays` sums them per slice.
 AUDIT_CASE_DIMS = ("nationality", "channel", "origin", "destination", "stage")
 
 audit_reports = Table(
@@ -387,22 +385,18 @@ audit_case_reports = Table(
     sqlite_with_rowid=False,
 )
 
-# Derived from `audit_reports`: one row per window, worksite and reported category, with
-# the (audit, category) pairs it holds (`reported`) and how many of them the audits found.
-# A selection that narrows only the worksites (country, industry) and the category, with
-# no period, reads it instead of the pairs: the same sums, a fraction of the rows.
-audit_site_issues = Table(
-    "audit_site_issues",
+# Derived from both audit tables (data_access.audit_arrays): per window, period (a year,
+# or "" for all years) and case dimension value a selection may narrow the reports by,
+# the pairs per worksite and category as numpy arrays. Window 0 holds the worksites'
+# attributes and the code lists the arrays index into.
+audit_arrays = Table(
+    "audit_arrays",
     metadata,
     Column("window_months", Integer, primary_key=True, autoincrement=False),
-    Column("worksite_id", String(40), primary_key=True),
-    Column("issue", String(40), primary_key=True),
-    Column("country", String(2), nullable=False),
-    Column("industry", String(40), nullable=False),
-    Column("worksite_key", BigInteger, nullable=False),
-    Column("reported", Integer, nullable=False),
-    Column("found", Integer, nullable=False),
-    sqlite_with_rowid=False,
+    Column("period", String(4), primary_key=True),
+    Column("dim", String(20), primary_key=True),
+    Column("value", String(40), primary_key=True),
+    Column("data", LargeBinary, nullable=False),
 )
 
 # Tables an import replaces, in an order that respects references.

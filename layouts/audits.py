@@ -6,7 +6,8 @@ from dash import html
 
 from data_access.audits import DEFAULT_WINDOW
 from layouts import ids
-from layouts.components import ChartMeta, chart_card
+from layouts.components import ChartMeta, chart_card, scroll_region
+from layouts.glossary import key_terms
 from layouts.i18n import _
 
 
@@ -90,12 +91,16 @@ def audits_page(context) -> html.Div:
                 _("What do social audits miss that workers report?"),
                 className="text-body-secondary audits-intro",
             ),
+            key_terms("withheld"),
             explanation(str(DEFAULT_WINDOW)),
             html.Section(
                 className="mb-3",
                 **{"aria-label": _("Headline numbers")},
                 children=html.Div(
-                    id=ids.AU_KPI, className="row g-2 kpi-row", **{"aria-live": "polite"}
+                    id=ids.AU_KPI,
+                    className="row g-2 kpi-row",
+                    **{"aria-live": "polite"},
+                    **scroll_region(_("Headline number cards")),
                 ),
             ),
             chart_card(bins_meta(), as_of),

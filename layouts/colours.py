@@ -1,10 +1,14 @@
 """The product's one colour system: every figure takes its colours from here.
 
-Why these colours (docs/colours.md says the same for readers and designers):
+Why these colours (docs/charts.md says the same for readers and designers):
 
-- CATEGORICAL is Okabe-Ito, whose eight colours stay distinguishable under the common
-  colour-vision deficiencies (protanopia, deuteranopia, tritanopia). Series take them in
-  order; the eighth (black) is kept for totals.
+- CATEGORICAL keeps Okabe-Ito's blue, green, pink and vermilion and replaces its orange,
+  sky and yellow (2.3, 2.3 and 1.3 to 1 on white) by violet, brown and red: every
+  series colour has 3:1 at least against the white chart (WCAG 1.4.11, a bar or line
+  must be seen), and any two stay as far apart as Okabe-Ito's closest pair under each
+  common colour-vision deficiency (protanopia, deuteranopia, tritanopia, simulated;
+  tests/test_a11y.py measures both). Series take them in order; the eighth (black) is
+  kept for totals.
 - SEQUENTIAL runs from light (few) to dark (many) in one hue, so "more" reads as "darker"
   and the order survives grey-scale printing and any colour-vision deficiency: lightness
   alone carries it. Its lightest step is a visible blue, never white, so a low value is
@@ -19,16 +23,17 @@ Why these colours (docs/colours.md says the same for readers and designers):
 
 from __future__ import annotations
 
-# Okabe & Ito (2008), "Color Universal Design".
+# From Okabe & Ito (2008), "Color Universal Design": blue, green, pink, vermilion.
 BLUE = "#0072B2"
-ORANGE = "#E69F00"
 GREEN = "#009E73"
 PINK = "#CC79A7"
-SKY = "#56B4E9"
 VERMILION = "#D55E00"
-YELLOW = "#F0E442"
+# In place of Okabe-Ito's light orange, sky and yellow, which a bar on white hides.
+VIOLET = "#7F0DF2"
+BROWN = "#6F2A2A"
+RED = "#B31919"
 BLACK = "#000000"
-CATEGORICAL = (BLUE, ORANGE, GREEN, PINK, SKY, VERMILION, YELLOW, BLACK)
+CATEGORICAL = (BLUE, VIOLET, GREEN, PINK, BROWN, VERMILION, RED, BLACK)
 
 # ColorBrewer "Blues" (Brewer, colorbrewer2.org), light to dark, its near-white first step
 # dropped so the lowest value still shows colour.

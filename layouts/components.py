@@ -18,6 +18,13 @@ GRAPH_CONFIG = {
 }
 
 
+def scroll_region(name: str) -> dict:
+    """Attributes of a box that scrolls sideways on phones (a wide table, a row of
+    headline numbers): reachable with the keyboard, so it scrolls with the arrow keys,
+    and named, so the focus lands on something a screen reader can say."""
+    return {"tabIndex": "0", "role": "region", "aria-label": name}
+
+
 @dataclass(frozen=True)
 class ChartMeta:
     """What a reader is told about a chart: its id, title and one-line definition."""
@@ -71,13 +78,14 @@ def chart_card(
     figure: dict | None = None,
     table=None,
     note=None,
+    summary: str = "",
 ) -> html.Section:
     """One chart: a title that says what it shows, its definition, the chart, its table.
 
     The table behind "View as table" is filled by the chart's callback with the same
-    protected numbers as the figure, or given here (`figure`, `table`, `note`) when a
-    callback renders the whole card. `downloads` adds the CSV, image and embed links,
-    which only work for a chart registered in a view's charts() list.
+    protected numbers as the figure, or given here (`figure`, `table`, `note`, `summary`)
+    when a callback renders the whole card. `downloads` adds the CSV, image and embed
+    links, which only work for a chart registered in a view's charts() list.
     """
     chart_id, title, definition = meta.id, meta.title, meta.definition
     heading_id = f"{chart_id}-title"
@@ -90,21 +98,36 @@ def chart_card(
                 html.H2(title, id=heading_id, className="h5 card-title"),
                 html.P(definition, className="chart-definition text-body-secondary small"),
                 html.Div(note, id=ids.note(chart_id), className="chart-note small", role="status"),
-                dcc.Loading(
-                    dcc.Graph(
-                        id=ids.graph(chart_id),
-                        config=GRAPH_CONFIG,
-                        className="chart-graph",
-                        figure=figure or {"data": [], "layout": {"height": 320}},
-                    ),
-                    type="dot",
-                    delay_show=150,
+                # A figure named by its title and described by its summary sentence (its
+                # key number), for readers who cannot see it; the SVG's loose tick
+                # strings are hidden from them (assets/06_a11y.js), the table is not.
+                html.Div(
+                    role="figure",
+                    **{"aria-labelledby": heading_id, "aria-describedby": ids.summary(chart_id)},
+                    children=[
+                        html.P(summary, id=ids.summary(chart_id), className="visually-hidden"),
+                        dcc.Loading(
+                            dcc.Graph(
+                                id=ids.graph(chart_id),
+                                config=GRAPH_CONFIG,
+                                className="chart-graph",
+                                figure=figure or {"data": [], "layout": {"height": 320}},
+                            ),
+                            type="dot",
+                            delay_show=150,
+                        ),
+                    ],
                 ),
                 html.Details(
                     className="chart-table mt-2",
                     children=[
                         html.Summary(_("View as table"), id=ids.table_toggle(chart_id)),
-                        html.Div(table, id=ids.table(chart_id), className="table-responsive"),
+                        html.Div(
+                            table,
+                            id=ids.table(chart_id),
+                            className="table-responsive",
+                            **scroll_region(_("Table: {title}").format(title=title)),
+                        ),
                         # Filled by the chart's callback unless the card comes filled; the
                         # browser builds the table only while it is open (04_tables.js).
                         dcc.Store(id=ids.table_data(chart_id)) if table is None else None,

@@ -11,8 +11,9 @@ from dash import dcc, html
 from data_access import taxonomy
 from data_access.exposure import MAX_BYTES, MAX_ROWS, MAX_URL_ROWS
 from layouts import ids
-from layouts.components import ChartMeta, option_radios
+from layouts.components import ChartMeta, option_radios, scroll_region
 from layouts.format import nationality_option
+from layouts.glossary import key_terms
 from layouts.i18n import _
 
 
@@ -129,7 +130,7 @@ def upload_area() -> html.Div:
                 accept=".csv,.xlsx,text/csv,application/vnd.openxmlformats-officedocument"
                 ".spreadsheetml.sheet",
                 multiple=False,
-                className="exposure-upload border border-2 rounded p-3 text-center",
+                className="exposure-upload upload-zone border border-2 rounded p-3 text-center",
                 children=html.Div(
                     [_("Drag a CSV or XLSX file here, or "), html.U(_("choose a file"))]
                 ),
@@ -180,7 +181,11 @@ def footprint_section(options: dict) -> html.Section:
                 row_form(),
                 upload_area(),
                 html.Div(id=ids.EX_MESSAGE, role="alert", **{"aria-live": "assertive"}),
-                html.Div(id=ids.EX_ROWS, className="table-responsive"),
+                html.Div(
+                    id=ids.EX_ROWS,
+                    className="table-responsive",
+                    **scroll_region(_("Your footprint's rows")),
+                ),
                 html.Button(
                     _("Clear the footprint"),
                     id=ids.EX_CLEAR,
@@ -282,9 +287,14 @@ def themes_meta() -> ChartMeta:
     )
 
 
-def scrolling(table) -> html.Div:
-    """A wide table in its own sideways scroll, so a phone scrolls the table, not the page."""
-    return html.Div(table, className="table-responsive")
+def scrolling(table, name: str) -> html.Div:
+    """A wide table in its own sideways scroll, so a phone scrolls the table, not the page;
+    `name` is the scroll box's name (the section's title)."""
+    return html.Div(
+        table,
+        className="table-responsive",
+        **scroll_region(_("Table: {title}").format(title=name)),
+    )
 
 
 def section(title: str, section_id: str, children: list, definition: str = "") -> html.Section:
@@ -339,6 +349,7 @@ def exposure_page(context) -> html.Div:
                 ),
                 className="view-intro",
             ),
+            key_terms("corridor", "median", "withheld"),
             privacy_note(),
             footprint_section(context.options),
             report_actions(),

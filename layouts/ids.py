@@ -7,6 +7,8 @@ URL = "url"
 FILTERS = "filters-store"
 NOTICE = "url-notice"
 PAGE = "page-content"
+# The current view's <title>, written by the server with the view and set by the browser.
+PAGE_TITLE = "page-title"
 AS_OF = "as-of"
 SYNTHETIC_BANNER = "synthetic-banner"
 FOOTER_SOURCE = "footer-source"
@@ -45,6 +47,11 @@ CASES_CHART = "overview-cases"
 ISSUES_CHART = "overview-issues"
 
 
+def nav_link(path: str) -> str:
+    """The navigation's link to the view at `path`."""
+    return "nav-" + (path.strip("/") or "overview")
+
+
 def graph(chart: str) -> str:
     return f"{chart}-graph"
 
@@ -55,6 +62,11 @@ def table(chart: str) -> str:
 
 def note(chart: str) -> str:
     return f"{chart}-note"
+
+
+def summary(chart: str) -> str:
+    """A chart's one-sentence summary: what assistive technology says the figure shows."""
+    return f"{chart}-summary"
 
 
 def table_toggle(chart: str) -> str:
@@ -123,6 +135,10 @@ DOWNLOAD_CSV = "chart-download-csv"
 DOWNLOAD_IMAGE = "chart-download-image"
 EMBED_LINK = "chart-embed-link"
 PATH_EMBED = "/embed/"
+# Profile pages, one per subject (dashboard/profiles.py): /country/TH, /corridor/NP-KW.
+PROFILE_KINDS = ("country", "nationality", "industry", "corridor")
+PATH_PROFILES = tuple(f"/{kind}/" for kind in PROFILE_KINDS)
+PATH_SITEMAP = "/sitemap.xml"
 PATH_API = "/api/v1"
 
 

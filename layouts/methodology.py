@@ -7,6 +7,7 @@ from dash import dcc, html
 from data_access import demo
 from data_access.disclosure import EZS_HIGH, EZS_LOW, DisclosureParams
 from data_access.filters import MAX_FINE_FILTERS
+from layouts.components import scroll_region
 from layouts.exposure import score_formula
 from layouts.format import month_label, number
 from layouts.i18n import _
@@ -362,7 +363,11 @@ def methodology_layout(
                 )
             ),
             html.H3(_("Data-version history"), className="h6 mt-3"),
-            html.Div(version_history(versions), className="table-responsive")
+            html.Div(
+                version_history(versions),
+                className="table-responsive",
+                **scroll_region(_("Data-version history")),
+            )
             if versions
             else html.P(_("Data version {version}.").format(version=version)),
             html.H2(_("Definitions"), className="h5 mt-4"),
@@ -405,6 +410,22 @@ def methodology_layout(
                     "example “All corridors shown; Nepal → Kuwait highlighted.”), and its CSV "
                     "lists the filters it applies and, apart, those it does not."
                 )
+            ),
+            html.P(
+                [
+                    _(
+                        "Each country of work, nationality, industry and listed corridor has a "
+                        "profile page with its key numbers, trend, top issues and remediation "
+                        "(for example "
+                    ),
+                    html.A("/corridor/NP-KW", href="/corridor/NP-KW"),
+                    _(
+                        "). A profile asks the same protected release with the subject as its "
+                        "one filter; a subject with too few cases shows one sentence instead, "
+                        "the same whether it has none or a few. The API can also score a "
+                        "supply-chain footprint: POST /api/v1/exposure."
+                    ),
+                ]
             ),
             html.H2(_("Reading the charts"), className="h5 mt-4"),
             html.P(

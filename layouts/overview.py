@@ -5,7 +5,8 @@ from __future__ import annotations
 from dash import html
 
 from layouts import ids
-from layouts.components import ChartMeta, chart_card
+from layouts.components import ChartMeta, chart_card, scroll_region
+from layouts.glossary import key_terms
 from layouts.i18n import _
 
 
@@ -47,7 +48,12 @@ def kpi_row() -> html.Section:
     return html.Section(
         className="mb-3",
         **{"aria-label": _("Headline numbers")},
-        children=html.Div(id=ids.KPI, className="row g-2 kpi-row", **{"aria-live": "polite"}),
+        children=html.Div(
+            id=ids.KPI,
+            className="row g-2 kpi-row",
+            **{"aria-live": "polite"},
+            **scroll_region(_("Headline number cards")),
+        ),
     )
 
 
@@ -60,6 +66,7 @@ def overview_layout(as_of_label: str) -> html.Div:
     return html.Div(
         [
             html.H1(_("Overview"), className="h3 mb-3"),
+            key_terms("remediated", "withheld"),
             kpi_row(),
             html.Div(
                 className="row",

@@ -6,7 +6,8 @@ from dash import dcc, html
 
 from data_access import taxonomy
 from layouts import ids
-from layouts.components import ChartMeta, chart_card, option_radios
+from layouts.components import ChartMeta, chart_card, option_radios, scroll_region
+from layouts.glossary import key_terms
 from layouts.i18n import _
 
 
@@ -114,6 +115,7 @@ def corridor_table_section(as_of_label: str, sort: str) -> html.Section:
                             id=ids.RECRUITMENT_CORRIDORS,
                             className="table-responsive",
                             **{"aria-live": "polite"},
+                            **scroll_region(_("Recruitment corridors")),
                         ),
                     ],
                     type="dot",
@@ -183,6 +185,7 @@ def recruitment_page(context) -> html.Div:
     return html.Div(
         [
             html.H1(_("Ethical recruitment"), className="h3 mb-3"),
+            key_terms("corridor", "remediated", "withheld"),
             html.Div(
                 className="d-flex flex-wrap",
                 children=[

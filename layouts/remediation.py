@@ -5,7 +5,8 @@ from __future__ import annotations
 from dash import html
 
 from layouts import ids
-from layouts.components import ChartMeta, chart_card, option_radios
+from layouts.components import ChartMeta, chart_card, option_radios, scroll_region
+from layouts.glossary import key_terms
 from layouts.i18n import _
 
 
@@ -93,11 +94,15 @@ def remediation_page(context) -> html.Div:
     return html.Div(
         [
             html.H1(_("Remediation"), className="h3 mb-3"),
+            key_terms("remediated", "validated", "median", "withheld"),
             html.Section(
                 className="mb-3",
                 **{"aria-label": _("Headline numbers")},
                 children=html.Div(
-                    id=ids.REMEDIATION_KPI, className="row g-2 kpi-row", **{"aria-live": "polite"}
+                    id=ids.REMEDIATION_KPI,
+                    className="row g-2 kpi-row",
+                    **{"aria-live": "polite"},
+                    **scroll_region(_("Headline number cards")),
                 ),
             ),
             option_radios(

@@ -18,7 +18,10 @@ def synthetic_banner() -> html.Div:
     return html.Div(
         id=ids.SYNTHETIC_BANNER,
         className="synthetic-banner",
-        role="note",
+        # A landmark of its own: it sits above the header, and a screen reader's list of
+        # regions should still lead to it.
+        role="region",
+        **{"aria-label": synthetic_label()},
         children=html.Div(
             className="container-xl",
             children=[
@@ -58,8 +61,14 @@ def header(as_of_label: str) -> html.Header:
     )
 
 
+def page_title(view: str) -> str:
+    """The window's title on a view: the view first, so tabs and history tell views apart."""
+    return _("{view} · {site}").format(view=view, site=_("ILM Community Dashboard"))
+
+
 def navigation(views: list[tuple[str, str]]) -> html.Nav:
-    """Links to the views, as (path, label).
+    """Links to the views, as (path, label); callbacks.shell keeps the filters on them
+    and marks the current one.
 
     On phones the links stay on one line that scrolls sideways, so the view's numbers
     are not pushed below the first screen by five lines of navigation.
@@ -71,7 +80,7 @@ def navigation(views: list[tuple[str, str]]) -> html.Nav:
             className="nav nav-pills flex-nowrap flex-md-wrap",
             children=[
                 html.Li(
-                    dcc.Link(label, href=path, className="nav-link"),
+                    dcc.Link(label, href=path, className="nav-link", id=ids.nav_link(path)),
                     className="nav-item",
                 )
                 for path, label in views
@@ -225,6 +234,7 @@ def shell(
             dcc.Store(id=ids.FILTERS),
             dcc.Store(id=ids.OPTIONS),
             dcc.Store(id=ids.FILTER_PATCH),
+            dcc.Store(id=ids.PAGE_TITLE),
             html.A(_("Skip to content"), href="#main", className="visually-hidden-focusable"),
             synthetic_banner() if synthetic else None,
             header(as_of_label),
@@ -232,7 +242,10 @@ def shell(
             filter_panel(options),
             html.Div(id=ids.NOTICE, className="container-xl", role="status"),
             share_bar(),
-            html.Main(id="main", className="container-xl", children=html.Div(id=ids.PAGE)),
+            # tabIndex: the skip link moves the focus here, not only the scroll position.
+            html.Main(
+                id="main", className="container-xl", tabIndex="-1", children=html.Div(id=ids.PAGE)
+            ),
             footer(k, version, synthetic),
         ]
     )

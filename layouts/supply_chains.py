@@ -7,6 +7,7 @@ from dash import dcc, html
 from data_access import taxonomy
 from layouts import ids
 from layouts.components import ChartMeta, chart_card, option_radios
+from layouts.glossary import key_terms
 from layouts.i18n import _
 
 
@@ -122,6 +123,7 @@ def supply_chains_page(context) -> html.Div:
                 ),
                 className="text-body-secondary view-intro",
             ),
+            key_terms("withheld"),
             controls(context.options),
             html.Div(
                 className="row",

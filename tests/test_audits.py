@@ -290,3 +290,34 @@ def test_au016_many_segments_at_once_read_what_each_reads_alone(demo):
         for country, industry in segments:
             alone = gaps.gap(Filters(period=period.period, country=country, industry=industry), W)
             assert together[(country, industry)] == alone.overall, (period, country, industry)
+
+
+@pytest.mark.parametrize(
+    "filters",
+    [
+        Filters(origin="MM", destination="TH"),
+        Filters(origin="MM", destination="TH", nationality="MM", period="2024"),
+        Filters(nationality="MM", channel="line"),
+        Filters(channel="line", origin="KH", destination="TH", stage="employment"),
+        Filters(stage="recruitment"),
+    ],
+    ids=repr,
+)
+def test_au017_every_slice_of_case_dimensions_reads_the_raw_pairs(demo, raw, filters):
+    """Slices of one or two case dimensions (and the stage, which needs none) hold
+    exactly the pairs of the raw rows."""
+    got: dict[str, list[int]] = defaultdict(lambda: [0, 0])
+    for row in AuditGaps(demo).rows(filters, W):
+        got[row.worksite_id][0] += row.reported
+        got[row.worksite_id][1] += row.found
+    assert {w: tuple(v) for w, v in got.items()} == per_site(truth(raw, filters))
+
+
+def test_au018_a_cold_start_drops_the_slices_a_process_keeps(demo):
+    """The benchmark's cold start (`forget`) reads the slices again: no answer's cost
+    hides in memory."""
+    gaps = AuditGaps(demo)
+    gaps.gap(Filters(period="2024"), W)
+    assert any(key[0] == "audit-slice" for key in demo._derived)
+    demo.forget()
+    assert not demo._derived

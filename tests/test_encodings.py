@@ -373,6 +373,6 @@ def test_en028_an_empty_table_says_why_not_only_the_scope(data):
         lambda data, filters, options: ChartResult({"data": []}, None, ""),
         not_applied=("country",),
     )
-    _figure, table, note = run(chart, data, {"country": "TH"}, {})
+    _figure, table, note, _summary = run(chart, data, {"country": "TH"}, {})
     assert table == {"empty": "Nothing to show."}
     assert "Thailand" in note.children

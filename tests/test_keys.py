@@ -137,6 +137,6 @@ def test_ke012_audit_tables_carry_the_worksites_own_key(exported, tmp_path):  # 
     url = f"sqlite:///{tmp_path}/k.sqlite3"
     import_extract(url, exported, secret=TEST_SECRET)
     keys = dict(rows(url, schema.worksites, "worksite_id", "record_key"))
-    for table in (schema.audit_reports, schema.audit_site_issues):
+    for table in (schema.audit_reports, schema.audit_case_reports):
         pairs = rows(url, table, "worksite_id", "worksite_key")
         assert pairs and all(key == keys[wid] for wid, key in pairs)

@@ -1,0 +1,259 @@
+"""Audits vs worker voice, pre-aggregated at load time as arrays (internal; exact).
+
+A request of the audits view compares a selection's (worksite, reported category) pairs
+with those of the selections it nests in, worksite by worksite (data_access.audits). Read
+as rows, those pairs cost most of a second at a million cases. Here every selection that
+narrows the reports by at most one case dimension (none, nationality, channel, corridor
+or stage), for every window and period (all years, or one), is summed at load time into
+one *slice*: per worksite and category, the pairs compared and the pairs found, as
+arrays stored in `audit_arrays`. A request then decodes a slice or two and does the rest
+with numpy; only a selection that combines two case dimensions reads the pairs.
+
+Nothing here is published: the slices are exact sums, read only by data_access.audits,
+which applies the release's rules before anything leaves.
+"""
+
+from __future__ import annotations
+
+import io
+import itertools
+from collections import defaultdict
+from dataclasses import dataclass
+
+import numpy as np
+from sqlalchemy import delete, func, insert, select
+from sqlalchemy.engine import Connection
+
+from data_access import schema
+
+# The case dimensions a slice may narrow by, alone or two together (a selection combines
+# at most two fine filters, data_access.filters); a corridor is origin and destination.
+# The stage needs no slice: only employment-stage cases have a worksite (the data
+# contract), so it keeps every pair or none.
+CASE_DIMS = ("nationality", "channel", "corridor")
+SLICE_DIMS = (*CASE_DIMS, *("+".join(pair) for pair in itertools.combinations(CASE_DIMS, 2)))
+ALL_YEARS = ""  # the period of a slice over every year loaded
+_SITES = "@sites"  # the row holding the worksites' attributes and the code lists
+_IDS = "@ids"  # the row holding the worksites' ids, for selections read as pairs
+
+
+@dataclass(frozen=True)
+class Sites:
+    """The audited worksites, numbered once per data version."""
+
+    ids: tuple[str, ...] | None  # loaded only when pairs must be mapped to numbers
+    country: np.ndarray  # per worksite: an index into `countries`
+    industry: np.ndarray  # per worksite: an index into `industries`
+    keys: np.ndarray  # per worksite: its record key (int64)
+    countries: tuple[str, ...]
+    industries: tuple[str, ...]
+    issues: tuple[str, ...]
+
+    def __len__(self) -> int:
+        return len(self.keys)
+
+
+@dataclass(frozen=True)
+class Pairs:
+    """A selection's pairs per worksite and reported category, as parallel arrays."""
+
+    site: np.ndarray  # int64 index into Sites
+    issue: np.ndarray  # int64 index into Sites.issues
+    reported: np.ndarray  # int64: (audit, category) pairs compared
+    found: np.ndarray  # int64: of those, pairs the audit also found
+
+    def where(self, mask: np.ndarray) -> Pairs:
+        return Pairs(self.site[mask], self.issue[mask], self.reported[mask], self.found[mask])
+
+    def __len__(self) -> int:
+        return len(self.site)
+
+
+EMPTY = Pairs(*(np.zeros(0, dtype=np.int64) for _ in range(4)))
+
+
+def _pack(**arrays: np.ndarray) -> bytes:
+    buffer = io.BytesIO()
+    np.savez(buffer, **arrays)
+    return buffer.getvalue()
+
+
+def _unpack(data: bytes) -> dict[str, np.ndarray]:
+    # Plain arrays only: nothing stored here is ever unpickled.
+    with np.load(io.BytesIO(data), allow_pickle=False) as arrays:
+        return {name: arrays[name] for name in arrays.files}
+
+
+def read_sites(conn: Connection, with_ids: bool = False) -> Sites:
+    t = schema.audit_arrays.c
+    wanted = [_SITES, _IDS] if with_ids else [_SITES]
+    rows = dict(
+        conn.execute(select(t.dim, t.data).where(t.dim.in_(wanted), t.window_months == 0)).all()
+    )
+    if _SITES not in rows:
+        return Sites((), *(np.zeros(0, dtype=np.int64) for _ in range(3)), (), (), ())
+    a = _unpack(rows[_SITES])
+    ids = tuple(str(i) for i in _unpack(rows[_IDS])["ids"]) if with_ids else None
+    return Sites(
+        ids,
+        a["country"].astype(np.int64),
+        a["industry"].astype(np.int64),
+        a["keys"].astype(np.int64),
+        tuple(str(v) for v in a["countries"]),
+        tuple(str(v) for v in a["industries"]),
+        tuple(str(v) for v in a["issues"]),
+    )
+
+
+def read_slice(conn: Connection, window: int, period: str, dim: str, value: str) -> Pairs:
+    """The slice's pairs (EMPTY when no report falls in it)."""
+    t = schema.audit_arrays.c
+    data = conn.execute(
+        select(t.data).where(
+            t.window_months == window, t.period == period, t.dim == dim, t.value == value
+        )
+    ).scalar()
+    if data is None:
+        return EMPTY
+    a = _unpack(data)
+    return Pairs(*(a[n].astype(np.int64) for n in ("site", "issue", "reported", "found")))
+
+
+# -- load time -------------------------------------------------------------------------
+
+
+def build(conn: Connection) -> None:
+    """Refill `audit_arrays` from `audit_reports` and `audit_case_reports`."""
+    table = schema.audit_arrays
+    conn.execute(delete(table))
+    r = schema.audit_reports.c
+    site_rows = conn.execute(
+        select(r.worksite_id, func.max(r.country), func.max(r.industry), func.max(r.worksite_key))
+        .group_by(r.worksite_id)
+        .order_by(r.worksite_id)
+    ).all()
+    ids = [row[0] for row in site_rows]
+    number = {wid: i for i, wid in enumerate(ids)}
+    countries = sorted({row[1] for row in site_rows})
+    industries = sorted({row[2] for row in site_rows})
+    issues = sorted(conn.execute(select(r.issue).distinct()).scalars().all())
+    issue_number = {code: i for i, code in enumerate(issues)}
+    conn.execute(
+        insert(table),
+        [
+            {
+                "window_months": 0,
+                "period": ALL_YEARS,
+                "dim": _SITES,
+                "value": "",
+                "data": _pack(
+                    country=np.array([countries.index(row[1]) for row in site_rows], np.int16),
+                    industry=np.array([industries.index(row[2]) for row in site_rows], np.int16),
+                    keys=np.array([int(row[3]) for row in site_rows], np.int64),
+                    countries=np.array(countries, dtype=str),
+                    industries=np.array(industries, dtype=str),
+                    issues=np.array(issues, dtype=str),
+                ),
+            },
+            {
+                "window_months": 0,
+                "period": ALL_YEARS,
+                "dim": _IDS,
+                "value": "",
+                "data": _pack(ids=np.array(ids, dtype=str)),
+            },
+        ],
+    )
+    for dim in ("", *SLICE_DIMS):
+        slices = _sums(conn, dim, number, issue_number)
+        if not slices:
+            continue
+        conn.execute(
+            insert(table),
+            [
+                {
+                    "window_months": window,
+                    "period": period,
+                    "dim": dim,
+                    "value": value,
+                    "data": _pack(**arrays),
+                }
+                for (window, period, value), arrays in slices.items()
+            ],
+        )
+
+
+def _sums(conn: Connection, dim: str, number: dict, issue_number: dict) -> dict:
+    """Per (window, period, value): the pairs per worksite and category, each year and
+    all years together (a pair belongs to the year of its audit's month)."""
+    parts = dim.split("+") if dim else []
+    source = (schema.audit_case_reports if parts else schema.audit_reports).c
+    values = []
+    for part in parts:
+        values += [source.origin, source.destination] if part == "corridor" else [source[part]]
+    year = func.substr(source.month, 1, 4).label("year")
+    distinct = (
+        select(
+            source.window_months,
+            year,
+            *values,
+            source.worksite_id,
+            source.issue,
+            source.audit_id,
+            source.found,
+        )
+        .distinct()
+        .subquery("pairs")
+    )
+    p = distinct.c
+    value_columns = [p[v.name] for v in values]
+    keys = [p.window_months, p.year, *value_columns, p.worksite_id, p.issue]
+    rows = conn.execute(
+        select(*keys, func.count(), func.sum(p.found)).group_by(*keys).order_by(*keys)
+    ).all()
+    grouped: dict[tuple, list] = defaultdict(list)
+    for row in rows:
+        window, year_value = row[0], row[1]
+        value = slice_value(parts, row[2 : 2 + len(values)])
+        if value is None:
+            continue
+        wid, issue, reported, found = row[-4:]
+        item = (number[wid], issue_number[issue], int(reported), int(found or 0))
+        grouped[(int(window), str(year_value), value)].append(item)
+        grouped[(int(window), ALL_YEARS, value)].append(item)
+    out = {}
+    for key, items in grouped.items():
+        site, issue, reported, found = (np.array(col, dtype=np.int64) for col in zip(*items))
+        if key[1] == ALL_YEARS:
+            site, issue, reported, found = _combine(site, issue, reported, found, len(issue_number))
+        out[key] = {
+            "site": site.astype(np.int32),
+            "issue": issue.astype(np.int16),
+            "reported": reported.astype(np.int32),
+            "found": found.astype(np.int32),
+        }
+    return out
+
+
+def slice_value(parts: list[str], columns) -> str | None:
+    """The value naming a slice: its dimensions' values joined by "|" (None: a corridor
+    from a country to itself, which no reader can choose)."""
+    out, columns = [], list(columns)
+    for part in parts:
+        if part == "corridor":
+            origin, destination = columns.pop(0), columns.pop(0)
+            if origin == destination:
+                return None
+            out.append(f"{origin}-{destination}")
+        else:
+            out.append(columns.pop(0))
+    return "|".join(out)
+
+
+def _combine(site, issue, reported, found, n_issues: int):
+    """Sum rows of the same worksite and category (the years of one slice)."""
+    code = site * max(n_issues, 1) + issue
+    unique, inverse = np.unique(code, return_inverse=True)
+    rep = np.bincount(inverse, weights=reported).astype(np.int64)
+    fnd = np.bincount(inverse, weights=found).astype(np.int64)
+    return unique // max(n_issues, 1), unique % max(n_issues, 1), rep, fnd

@@ -1,0 +1,171 @@
+"""Profile pages: one per country of work, nationality, industry and corridor."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+
+from callbacks import crossfilter
+from callbacks import profiles as pf
+from dashboard.factory import create_app
+from data_access import taxonomy
+from data_access.filters import Filters
+from layouts import format as fmt
+
+NO_LIMIT = "100000 per minute"
+
+
+@pytest.fixture(scope="module")
+def app(small_url):
+    return create_app(
+        {"DATABASE_URL": small_url, "DOWNLOAD_RATE_LIMIT": NO_LIMIT, "API_RATE_LIMIT": NO_LIMIT}
+    )
+
+
+@pytest.fixture(scope="module")
+def client(app):
+    return app.server.test_client()
+
+
+@pytest.fixture(scope="module")
+def data(app):
+    return app.server.extensions["ilm_data"]
+
+
+def _published(data, kind):
+    """A subject of the kind whose profile publishes, and one whose does not."""
+    shown = hidden = None
+    for kind_, code in pf.every_subject(data):
+        if kind_ != kind:
+            continue
+        withheld = data.total("cases", pf.subject(data, kind, code).filters).suppressed
+        if withheld and hidden is None:
+            hidden = code
+        if not withheld and shown is None:
+            shown = code
+    return shown, hidden
+
+
+@pytest.mark.parametrize("kind", pf.KINDS)
+def test_pf001_a_profile_is_a_server_page_with_title_and_description(client, data, kind):
+    code, _hidden = _published(data, kind)
+    response = client.get(f"/{kind}/{code}")
+    assert response.status_code == 200
+    page = response.get_data(as_text=True)
+    name = pf.subject(data, kind, code).name
+    assert f"<title>{name}: profile" in page.replace("&gt;", ">").replace("&rarr;", "→")
+    assert re.search(r'<meta name="description" content="[^"]+cases', page)
+    assert '<html lang="en">' in page and "<main" in page and 'id="profile-kpis"' in page
+
+
+@pytest.mark.parametrize("kind", pf.KINDS)
+def test_pf002_the_page_shows_the_apis_protected_numbers(client, data, kind):
+    code, _hidden = _published(data, kind)
+    page = client.get(f"/{kind}/{code}").get_data(as_text=True)
+    query = f"corridor={code}" if kind == "corridor" else f"{kind}={code}"
+    body = client.get(f"/api/v1/aggregates?measure=cases&{query}").get_json()
+    total = body["rows"][0]["value"]
+    kpis = page.split('id="profile-kpis"')[1].split("</dd>")[0]
+    assert fmt.number(total) in kpis
+    by_year = client.get(f"/api/v1/aggregates?measure=cases&by=year&{query}")
+    if by_year.status_code == 400:
+        assert by_year.get_json()["rule"] == "sparsity"
+        assert 'id="profile-trend-refused"' in page
+        return
+    table = page.split('id="profile-trend"')[1].split("</svg>")[0]
+    for row in by_year.get_json()["rows"]:
+        shown = fmt.number(row["value"]) if row["value"] is not None else "&lt;"
+        assert shown in table
+
+
+def test_pf003_too_few_cases_show_one_sentence_and_no_numbers(client, data):
+    _shown, code = _published(data, "country")
+    assert code is not None, "the small demo has a country with too few cases"
+    page = client.get(f"/country/{code}").get_data(as_text=True)
+    assert 'id="profile-withheld"' in page
+    assert 'id="profile-kpis"' not in page and 'id="profile-trend"' not in page
+    # Empty and a few read the same: the page for another such country differs only by name.
+    others = [
+        c
+        for c in sorted(taxonomy.COUNTRIES)
+        if c != code and data.total("cases", Filters(country=c)).suppressed
+    ]
+    if others:
+        other = client.get(f"/country/{others[0]}").get_data(as_text=True)
+        strip = lambda text, c: text.replace(c, "").replace(taxonomy.COUNTRIES[c], "")  # noqa: E731
+        assert strip(page, code) == strip(other, others[0])
+
+
+@pytest.mark.parametrize(
+    "path", ["/country/XX", "/industry/nothing", "/corridor/TH-TH", "/nationality/"]
+)
+def test_pf004_an_unknown_subject_is_a_404_listing_the_views(client, path):
+    response = client.get(path)
+    assert response.status_code == 404
+    assert "/supply-chains" in response.get_data(as_text=True)
+
+
+def test_pf005_an_unlisted_corridor_has_no_profile(client, data):
+    unlisted = next(
+        f"{o}-{d}"
+        for o in sorted(taxonomy.COUNTRIES)
+        for d in sorted(taxonomy.COUNTRIES)
+        if o != d and f"{o}-{d}" not in data.corridors()
+    )
+    assert client.get(f"/corridor/{unlisted}").status_code == 404
+
+
+def test_pf006_the_sitemap_lists_every_view_and_profile(client, data):
+    xml = client.get("/sitemap.xml").get_data(as_text=True)
+    locs = re.findall(r"<loc>([^<]+)</loc>", xml)
+    assert "/supply-chains" in locs and "/methodology" in locs
+    assert {f"/corridor/{c}" for c in data.corridors()} <= set(locs)
+    assert {f"/country/{c}" for c in taxonomy.COUNTRIES} <= set(locs)
+    assert len([loc for loc in locs if loc.startswith("/corridor/")]) == len(data.corridors())
+
+
+def test_pf007_the_page_needs_no_script_and_no_inline_style(client, data):
+    code, _hidden = _published(data, "country")
+    page = client.get(f"/country/{code}").get_data(as_text=True)
+    assert "<script" not in page and "style=" not in page and "<style" not in page
+    assert client.get("/profile-static/profile.css").status_code == 200
+
+
+def test_pf008_a_profile_carries_validators_and_revalidates(client, data):
+    code, _hidden = _published(data, "industry")
+    first = client.get(f"/industry/{code}")
+    assert first.headers["ETag"] and "max-age" in first.headers["Cache-Control"]
+    again = client.get(f"/industry/{code}", headers={"If-None-Match": first.headers["ETag"]})
+    assert again.status_code == 304
+
+
+def test_pf009_profiles_share_the_downloads_rate_limit(small_url, data):
+    client = create_app({"DATABASE_URL": small_url, "DOWNLOAD_RATE_LIMIT": "2 per minute"})
+    client = client.server.test_client()
+    code, _hidden = _published(data, "country")
+    codes = [client.get(f"/country/{code}").status_code for _ in range(3)]
+    assert codes == [200, 200, 429]
+
+
+def test_pf010_demonstration_data_says_so_first(client, data):
+    code, _hidden = _published(data, "nationality")
+    page = client.get(f"/nationality/{code}").get_data(as_text=True)
+    assert page.index('id="profile-synthetic"') < page.index('id="profile-headline"')
+
+
+def test_pf011_filter_chips_link_to_the_profiles_of_their_subjects(data):
+    corridor = data.corridors()[0]
+    origin, destination = corridor.split("-")
+    filters = Filters(origin=origin, destination=destination, industry="seafood")
+    links = [c.href for c in crossfilter.chips(filters, data.corridors()) if hasattr(c, "href")]
+    assert sorted(links) == sorted(["/industry/seafood", f"/corridor/{corridor}"])
+    unlisted = crossfilter.chips(filters, ())
+    assert [c.href for c in unlisted if hasattr(c, "href")] == ["/industry/seafood"]
+
+
+def test_pf012_feeds_link_to_the_profiles_they_name(client, data):
+    code, _hidden = _published(data, "country")
+    page = client.get(f"/country/{code}").get_data(as_text=True)
+    feeds = page.split('id="profile-feeds"')[1].split("</ul>")[0]
+    assert re.search(r'href="/nationality/[A-Z]{2}"', feeds)
