@@ -262,10 +262,23 @@ def create_app(test_config: dict | None = None) -> Dash:
     def _not_found():
         # Dash answers every path with its page; only the views' paths have one.
         rule = request.url_rule
+        if (
+            rule is not None
+            and rule.rule == "/<path:path>"
+            and request.path.startswith(ids.PATH_API)
+        ):
+            return api.unrouted(server.url_map, request.path, request.method)
         if rule is not None and rule.rule == "/<path:path>" and find_view(request.path) is None:
             page = not_found_html(_("ILM Community Dashboard"), navigation())
             return server.response_class(page, status=404, mimetype="text/html")
         return None
+
+    @server.errorhandler(405)
+    def _method_not_allowed(exc):
+        # Werkzeug's page lists the dashboard's page route's GET as allowed on API paths.
+        if request.path.startswith(ids.PATH_API):
+            return api.unrouted(server.url_map, request.path, request.method)
+        return exc
 
     @server.after_request
     def _recovered(response):
