@@ -220,7 +220,10 @@ def _weight(raw: object) -> tuple[float | None, str]:
     if isinstance(raw, bool):
         return None, _("weight “{value}” is not a number").format(value=raw)
     if isinstance(raw, int | float):
-        value = float(raw)
+        try:
+            value = float(raw)
+        except OverflowError:  # an integer too large for a float (JSON allows any)
+            return None, _("weight “{value}” is not a number").format(value=str(raw)[:20])
     else:
         text = str(raw).strip().replace("\u00a0", "").replace(" ", "")
         if _THOUSANDS.match(text):

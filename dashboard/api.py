@@ -668,7 +668,8 @@ def docs_page(spec: dict, notice: str = "") -> str:
 def _json_body(body: bytes) -> object:
     try:
         return json.loads(body.decode("utf-8"))
-    except (UnicodeDecodeError, ValueError):
+    except (UnicodeDecodeError, ValueError, RecursionError):
+        # RecursionError: arrays nested thousands deep, which fit under the size cap.
         raise xa.FootprintRequestError(["The body is not valid JSON (UTF-8)."]) from None
 
 
