@@ -583,6 +583,7 @@ class ViewStats:
     view: str
     callbacks: int
     cold: list[float] = field(default_factory=list)  # ms until the last answer
+    unanswered: int = 0  # answers other than 200 (a 400 or 429 is fast, not an answer)
 
 
 def measure_views(app, base: str, repeat: int) -> list[ViewStats]:
@@ -600,11 +601,15 @@ def measure_views(app, base: str, repeat: int) -> list[ViewStats]:
             for s in stats:
                 targets = by_view[s.view]
                 clear_cache(app)
+                codes: list[int] = []
+
+                def post(session, target, selection=selection, codes=codes):
+                    _ms, response = _post(session, base, payload(target, selection), False)
+                    codes.append(response.status_code)
+
                 started = time.perf_counter()
                 threads = [
-                    threading.Thread(
-                        target=_post, args=(session, base, payload(t, selection), False)
-                    )
+                    threading.Thread(target=post, args=(session, t))
                     for session, t in zip(sessions, targets)
                 ]
                 for thread in threads:
@@ -612,6 +617,7 @@ def measure_views(app, base: str, repeat: int) -> list[ViewStats]:
                 for thread in threads:
                     thread.join()
                 s.cold.append((time.perf_counter() - started) * 1000)
+                s.unanswered += sum(1 for code in codes if code != 200)
     return stats
 
 
@@ -1254,14 +1260,14 @@ def report(cases: list[Case], bundles: dict | None, header: str) -> str:
         "parallel, the app cache and the process's exact sums emptied first (they then share "
         "the cells they read). Same selections and repetitions.",
         "",
-        "| cases | backend | view | callbacks | cold p50 | cold p95 |",
-        "| ---: | --- | --- | ---: | ---: | ---: |",
+        "| cases | backend | view | callbacks | cold p50 | cold p95 | answers not 200 |",
+        "| ---: | --- | --- | ---: | ---: | ---: | ---: |",
     ]
     for c in cases:
         for v in c.views:
             out.append(
                 f"| {c.cases:,} | {c.backend} | {v.view} | {v.callbacks} | {_ms(p50(v.cold))} "
-                f"| {_ms(percentile(v.cold, 0.95))} |"
+                f"| {_ms(percentile(v.cold, 0.95))} | {v.unanswered} |"
             )
     for c in cases:
         for s in c.callbacks:

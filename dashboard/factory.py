@@ -119,15 +119,22 @@ def _one_setup_at_a_time(app: Dash) -> None:
     finds no script registered and answers 500 (seen on /_dash-component-suites right
     after a restart). Later requests wait for the first one's setup to finish."""
     lock = threading.Lock()
+    done = threading.Event()
     hooks = app.server.before_request_funcs.setdefault(None, [])
     for index, hook in enumerate(hooks):
         if getattr(hook, "__func__", None) is Dash._setup_server:
 
             def serialised(hook=hook):
+                if done.is_set():  # every request after the first few
+                    return None
                 with lock:
-                    return hook()
+                    result = hook()
+                    done.set()
+                    return result
 
             hooks[index] = serialised
+            return
+    raise RuntimeError("Dash's first-request setup hook was not found (a Dash upgrade?)")
 
 
 def navigation() -> list[tuple[str, str]]:

@@ -427,10 +427,11 @@ def methodology_layout(
                 [
                     _(
                         "Each country of work, nationality, industry and listed corridor has a "
-                        "profile page with its key numbers, trend, top issues and remediation "
-                        "(for example "
+                        "profile page with its key numbers, trend, top issues and remediation, "
+                        "at an address such as /country/TH or /corridor/NP-KW (every one is "
+                        "listed in the "
                     ),
-                    html.A("/corridor/NP-KW", href="/corridor/NP-KW"),
+                    html.A(_("sitemap"), href="/sitemap.xml"),
                     _(
                         "). A profile asks the same protected release with the subject as its "
                         "one filter; a subject with too few cases shows one sentence instead, "

@@ -58,7 +58,7 @@ def _snap(version: int, as_of: str, cells: dict, params=PARAMS) -> dict:
 # -- the comparison, on stored tables -----------------------------------------------------
 
 
-def test_rl001_differences_within_the_noise_bound_are_not_changes():
+def test_rn001_differences_within_the_noise_bound_are_not_changes():
     before = _snap(
         1,
         "2026-05",
@@ -87,7 +87,7 @@ def test_rl001_differences_within_the_noise_bound_are_not_changes():
     assert "no change beyond the noise" in " ".join(releases.sentences(notes))
 
 
-def test_rl002_withheld_and_borrowed_values_are_never_compared_as_numbers():
+def test_rn002_withheld_and_borrowed_values_are_never_compared_as_numbers():
     before = _snap(
         1,
         "2026-05",
@@ -116,7 +116,7 @@ def test_rl002_withheld_and_borrowed_values_are_never_compared_as_numbers():
     assert "previous" not in str(notes["newly_published"])  # no number for a withheld cell
 
 
-def test_rl003_revisions_are_months_the_previous_version_already_published():
+def test_rn003_revisions_are_months_the_previous_version_already_published():
     before = _snap(
         1,
         "2026-05",
@@ -135,7 +135,7 @@ def test_rl003_revisions_are_months_the_previous_version_already_published():
     assert [(r["code"], r["change"]) for r in notes["revisions"]] == [("2026-04", 20)]
 
 
-def test_rl004_no_comparison_across_a_change_of_the_disclosure_rules():
+def test_rn004_no_comparison_across_a_change_of_the_disclosure_rules():
     before = _snap(1, "2026-05", {("cases", "total", "total"): [1000, None]})
     after = _snap(
         2, "2026-06", {("cases", "total", "total"): [2000, None]}, params={**PARAMS, "k": 20}
@@ -198,7 +198,7 @@ def two_versions(small_url, tmp_path_factory):
     return client, code
 
 
-def test_rl005_the_next_version_is_compared_with_what_the_previous_one_published(two_versions):
+def test_rn005_the_next_version_is_compared_with_what_the_previous_one_published(two_versions):
     client, code = two_versions
     body = client.get("/api/v1/releases").get_json()
     assert [r["data_version"] for r in body["releases"]] == [2, 1]
@@ -218,7 +218,7 @@ def test_rl005_the_next_version_is_compared_with_what_the_previous_one_published
         assert abs(row["change"]) > latest["noise_bound"]
 
 
-def test_rl006_the_releases_page_is_plain_html_with_a_section_per_version(two_versions):
+def test_rn006_the_releases_page_is_plain_html_with_a_section_per_version(two_versions):
     client, _code = two_versions
     response = client.get("/releases")
     assert response.status_code == 200 and response.mimetype == "text/html"
@@ -231,7 +231,7 @@ def test_rl006_the_releases_page_is_plain_html_with_a_section_per_version(two_ve
     assert "Demonstration data" not in page  # an imported extract
 
 
-def test_rl007_the_atom_feed_is_valid_atom_with_an_entry_per_version(two_versions):
+def test_rn007_the_atom_feed_is_valid_atom_with_an_entry_per_version(two_versions):
     client, _code = two_versions
     response = client.get("/releases.atom")
     assert response.status_code == 200 and response.mimetype == "application/atom+xml"
@@ -257,7 +257,7 @@ def test_rl007_the_atom_feed_is_valid_atom_with_an_entry_per_version(two_version
     assert len(ids) == 2
 
 
-def test_rl008_releases_answers_as_the_openapi_document_says(two_versions):
+def test_rn008_releases_answers_as_the_openapi_document_says(two_versions):
     client, _code = two_versions
     spec = client.get("/api/v1/openapi.json").get_json()
     validate_spec(spec)
@@ -268,7 +268,7 @@ def test_rl008_releases_answers_as_the_openapi_document_says(two_versions):
     assert response.headers["Access-Control-Allow-Origin"] == "*"
 
 
-def test_rl009_page_feed_and_json_carry_validators_and_revalidate(two_versions):
+def test_rn009_page_feed_and_json_carry_validators_and_revalidate(two_versions):
     client, _code = two_versions
     for path in ("/releases", "/releases.atom", "/api/v1/releases"):
         response = client.get(path)
@@ -278,7 +278,7 @@ def test_rl009_page_feed_and_json_carry_validators_and_revalidate(two_versions):
         assert again.status_code == 304 and not again.data, path
 
 
-def test_rl010_demonstration_data_is_labelled_on_every_release_surface(small_url, tmp_path):
+def test_rn010_demonstration_data_is_labelled_on_every_release_surface(small_url, tmp_path):
     app = create_app({"DATABASE_URL": small_url, "RELEASES_DIR": str(tmp_path)})
     client = app.server.test_client()
     label = "Demonstration data: synthetic, not ILM figures"
@@ -303,13 +303,13 @@ def _hrefs(component) -> set[str]:
     return found
 
 
-def test_rl011_footer_and_methodology_link_the_release_notes_and_the_package():
+def test_rn011_footer_and_methodology_link_the_release_notes_and_the_package():
     page = methodology_page(PageContext("Jun 2026", 1, DisclosureParams()))
     for component in (footer(10, 1), page):
         assert {ids.PATH_RELEASES, ids.PATH_PACKAGE} <= _hrefs(component)
 
 
-def test_rl012_without_data_release_surfaces_answer_503_uncached(tmp_path):
+def test_rn012_without_data_release_surfaces_answer_503_uncached(tmp_path):
     empty = tmp_path / "empty.sqlite3"
     sqlite3.connect(empty).close()
     app = create_app({"DATABASE_URL": f"sqlite:///{empty}", "RELEASES_DIR": str(tmp_path)})
@@ -321,7 +321,7 @@ def test_rl012_without_data_release_surfaces_answer_503_uncached(tmp_path):
         assert "max-age" not in response.headers.get("Cache-Control", ""), path
 
 
-def test_rl013_any_request_keeps_a_new_versions_table_in_the_background(small_url, tmp_path):
+def test_rn013_any_request_keeps_a_new_versions_table_in_the_background(small_url, tmp_path):
     app = create_app({"DATABASE_URL": small_url, "RELEASES_DIR": str(tmp_path)})
     assert app.server.test_client().get("/").status_code == 200
     for thread in threading.enumerate():
@@ -331,7 +331,7 @@ def test_rl013_any_request_keeps_a_new_versions_table_in_the_background(small_ur
     assert json.loads(kept.read_text())["snapshot"]["version"] == 1
 
 
-def test_rl014_release_json_shares_the_api_rate_limit(small_url, tmp_path):
+def test_rn014_release_json_shares_the_api_rate_limit(small_url, tmp_path):
     config = {"DATABASE_URL": small_url, "RELEASES_DIR": str(tmp_path)}
     client = create_app({**config, "API_RATE_LIMIT": "1 per minute"}).server.test_client()
     assert client.get("/api/v1/meta").status_code == 200
@@ -339,7 +339,7 @@ def test_rl014_release_json_shares_the_api_rate_limit(small_url, tmp_path):
     assert limited.status_code == 429 and "Retry-After" in limited.headers
 
 
-def test_rl015_the_page_and_feed_translate_every_string():
+def test_rn015_the_page_and_feed_translate_every_string():
     before = _snap(
         1,
         "2026-05",
