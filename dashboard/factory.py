@@ -14,7 +14,7 @@ from html import escape
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 from dash import Dash, html
-from flask import Flask, jsonify, request
+from flask import Flask, jsonify, redirect, request
 from flask_caching import Cache
 
 from callbacks import share as share_callbacks
@@ -366,6 +366,11 @@ def create_app(test_config: dict | None = None) -> Dash:
         if info.synthetic:
             body["notice"] = synthetic_label()
         return body, 200
+
+    @server.get("/favicon.ico")
+    def _favicon():
+        # Browsers ask for it on pages that name no icon (release notes, the API page).
+        return redirect("/_favicon.ico", code=301)
 
     @server.get("/healthz")
     def _health():

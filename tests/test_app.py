@@ -193,3 +193,9 @@ def test_ap015_hsts_is_sent_over_tls_only_when_the_deployment_says_so(small_url,
     )
     assert "Strict-Transport-Security" not in tls.get("/").headers
     assert tls.get("/").status_code == 200  # no redirect: the proxy in front does that
+
+
+def test_ap016_the_icon_browsers_ask_for_on_any_page_is_there(small_url):
+    client = create_app({"DATABASE_URL": small_url}).server.test_client()
+    response = client.get("/favicon.ico", follow_redirects=True)
+    assert response.status_code == 200 and response.data
