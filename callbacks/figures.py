@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from layouts import colours
-from layouts.i18n import _
+from layouts.i18n import _, plotly_separators
 
 # Legends sit above the plot area, left-aligned: below it they fell on rotated tick labels.
 # Anchored to the plot area: anchored to the figure's edge ("xref": "container") it
@@ -35,7 +35,7 @@ def base_layout(
         "paper_bgcolor": colours.TRANSPARENT,
         "plot_bgcolor": colours.TRANSPARENT,
         "legend": dict(LEGEND_ON_TOP),
-        "separators": ".,",
+        "separators": plotly_separators(),
         "yaxis": {
             "tickformat": ",d",
             "gridcolor": colours.GRID,

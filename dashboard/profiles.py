@@ -12,14 +12,15 @@ from __future__ import annotations
 from collections.abc import Callable
 from xml.sax.saxutils import escape as xml_escape
 
-from flask import Blueprint, Response, abort, render_template
+from flask import Blueprint, Response, abort, render_template, request
 
 from callbacks import profiles
+from dashboard import language as languages
 from data_access.query import DataAccess
 from layouts import format as fmt
 from layouts import ids
 from layouts import profiles as layout
-from layouts.i18n import _, language
+from layouts.i18n import _, html_language, language
 from layouts.provenance import (
     LICENCE,
     LICENCE_URL,
@@ -55,7 +56,8 @@ def blueprint(
         html = render_template(
             "profile.html",
             _=_,
-            lang=language(),
+            lang=html_language(),
+            languages=languages.switcher_html(request.query_string.decode()),
             fmt=fmt,
             p=profile,
             k=k,
