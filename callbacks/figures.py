@@ -18,6 +18,15 @@ LEGEND_ON_TOP = {
 }
 
 
+# The page's web fonts for the workers' scripts first (assets/08_fonts.css: each is used only
+# for its own script, downloaded only when a page has text in it), then the system fonts.
+FONT_FAMILY = (
+    "'ILM Noto Sans Myanmar', 'ILM Noto Sans Khmer', 'ILM Noto Sans Bengali', "
+    "'ILM Noto Sans Devanagari', 'ILM Noto Sans Thai', "
+    "system-ui, -apple-system, 'Segoe UI', Roboto, sans-serif"
+)
+
+
 def base_layout(
     height: int = 340, y_title: str | None = None, x_title: str | None = None, **extra
 ) -> dict:
@@ -31,7 +40,7 @@ def base_layout(
     layout = {
         "height": height,
         "margin": {"l": 56, "r": 16, "t": 16, "b": 48},
-        "font": {"family": "system-ui, -apple-system, 'Segoe UI', Roboto, sans-serif"},
+        "font": {"family": FONT_FAMILY},
         "paper_bgcolor": colours.TRANSPARENT,
         "plot_bgcolor": colours.TRANSPARENT,
         "legend": dict(LEGEND_ON_TOP),

@@ -346,9 +346,11 @@ def embed_html(built: Built, full_view_url: str) -> str:
 <html lang="{escape(html_language())}"><head><meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1">
 <link rel="icon" href="data:,">
+<link rel="stylesheet" href="/assets/08_fonts.css">
 <title>{escape(meta.title)} · {escape(_(DASHBOARD_NAME))}</title>
 <style>
-body {{ font-family: system-ui, sans-serif; margin: 0; padding: 8px; color: #1d2733; }}
+body {{ font-family: var(--ilm-script-fonts), system-ui, sans-serif; margin: 0; padding: 8px;
+  color: #1d2733; }}
 h1 {{ font-size: 1.05rem; margin: 0 0 2px; }}
 p {{ margin: 2px 0; font-size: 0.8rem; }}
 #chart {{ width: 100%; height: min(60vh, 420px); min-height: 240px; }}
