@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import gettext
 import io
+import re
 from pathlib import Path
 
 import pytest
@@ -12,8 +13,11 @@ from babel.messages.frontend import CommandLineInterface
 from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po
 
+from dashboard.factory import navigation
+from dashboard.views import all_views, sample_context
 from data_access import taxonomy
-from layouts import i18n
+from layouts import i18n, ids
+from layouts.shell import shell
 
 ROOT = Path(__file__).resolve().parents[1]
 SOURCES = ("app.py", "dashboard", "callbacks", "layouts", "data_access")
@@ -84,3 +88,44 @@ def test_lc004_a_fuzzy_or_missing_entry_reads_in_english(tmp_path):
     assert translations.gettext("Methodology") == "Checked"
     assert translations.gettext("Overview") == "Overview"
     assert translations.gettext("Cases") == "Cases"
+
+
+# Letters of each language's script: a translated page holds them.
+SCRIPTS = {
+    "my": re.compile("[\u1000-\u109f]"),
+    "km": re.compile("[\u1780-\u17ff]"),
+    "ne": re.compile("[\u0900-\u097f]"),
+    "bn": re.compile("[\u0980-\u09ff]"),
+    "th": re.compile("[\u0e00-\u0e7f]"),
+}
+
+
+def _texts(node) -> list[str]:
+    """Every string in a component tree (children and text props)."""
+    if hasattr(node, "to_plotly_json"):
+        node = node.to_plotly_json()
+    if isinstance(node, str):
+        return [node]
+    if isinstance(node, (list, tuple)):
+        return [s for item in node for s in _texts(item)]
+    if isinstance(node, dict):
+        return [s for value in node.get("props", node).values() for s in _texts(value)]
+    return []
+
+
+@pytest.mark.parametrize("code", TRANSLATED)
+def test_lc005_every_view_renders_in_each_language_with_its_strings(code):
+    token = i18n.activate(code)
+    try:
+        options = {param: [] for param in ids.FILTER_CONTROLS}
+        frame = _texts(shell("Jun 2026", navigation(), options, 10, 1, synthetic=True))
+        assert i18n._("Filters") != "Filters" and i18n._("Filters") in frame
+        for view in all_views():
+            texts = _texts(view.layout(sample_context()))
+            label = view.label()
+            assert SCRIPTS[code].search(label), (view.path, label)
+            assert any(SCRIPTS[code].search(text) for text in texts), view.path
+        names = [i18n._(name) for name in taxonomy.COUNTRIES.values()]
+        assert all(SCRIPTS[code].search(name) for name in names)
+    finally:
+        i18n.deactivate(token)
