@@ -27,6 +27,9 @@ from data_access.exposure import MAX_BYTES, MAX_ROWS, MAX_SEGMENTS, MAX_URL_ROWS
 from layouts.i18n import _, ngettext
 
 MAX_MESSAGES = 12
+# An XLSX file is a zip: 2 MB of it may unpack to gigabytes, which openpyxl would read
+# (its shared strings whole) before a row is counted. A 20-row footprint is kilobytes.
+MAX_UNPACKED = 16 * 1024 * 1024
 # Names longer than this are not looked for among the close spellings: difflib's work
 # grows with the length of what it compares.
 MAX_NAME = 80
@@ -217,7 +220,10 @@ def _weight(raw: object) -> tuple[float | None, str]:
     if isinstance(raw, bool):
         return None, _("weight “{value}” is not a number").format(value=raw)
     if isinstance(raw, int | float):
-        value = float(raw)
+        try:
+            value = float(raw)
+        except OverflowError:  # an integer too large for a float (JSON allows any)
+            return None, _("weight “{value}” is not a number").format(value=str(raw)[:20])
     else:
         text = str(raw).strip().replace("\u00a0", "").replace(" ", "")
         if _THOUSANDS.match(text):
@@ -520,12 +526,30 @@ def _decode(content: bytes) -> str:
         ) from None
 
 
+def _unpacked_size(content: bytes) -> int:
+    """What an XLSX file's parts declare they unpack to (Python's zipfile reads no more
+    of a part than it declares), or 0 when it is no zip file (openpyxl says so)."""
+    try:
+        with zipfile.ZipFile(io.BytesIO(content)) as archive:
+            return sum(info.file_size for info in archive.infolist())
+    except (zipfile.BadZipFile, OSError, ValueError):
+        return 0
+
+
 def _xlsx_table(name: str, content: bytes) -> list[list[object]]:
     from openpyxl import load_workbook  # only readers who upload XLSX need it
 
     if not content.startswith(b"PK\x03\x04"):
         raise FootprintError(
             [_("“{name}” is not a readable XLSX file: download the template.").format(name=name)]
+        )
+    if _unpacked_size(content) > MAX_UNPACKED:
+        raise FootprintError(
+            [
+                _("“{name}” unpacks to more than {mb} MB: save it again, or as CSV.").format(
+                    name=name, mb=MAX_UNPACKED // 1024 // 1024
+                )
+            ]
         )
     try:
         book = load_workbook(io.BytesIO(content), read_only=True, data_only=False)

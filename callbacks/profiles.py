@@ -210,7 +210,7 @@ def _feeds(data: DataAccess, subject: Subject) -> tuple[Feed, ...]:
     result = data.aggregate("cases", (by,), subject.filters)
     if result.refused:
         return ()
-    kind = "country" if by == "country" else by
+    kind = by
     rows = []
     for (code,), p in result.rows:
         if p.suppressed:

@@ -11,6 +11,7 @@ from callbacks.charts import filters_from_store
 from callbacks.urlstate import (
     OPTIONS,
     PARAMS,
+    covered_period,
     fine_filter_notice,
     from_controls,
     language_of,
@@ -161,14 +162,10 @@ def sync_state(
                 options[name] = str(value)
     else:
         filters, set_controls, from_url = url_filters, True, True
-    if periods and filters.period and filters.period not in periods:
-        notices = [
-            *notices,
-            _("The data cover {first} to {last}: {year} was ignored.").format(
-                first=periods[0], last=periods[-1], year=filters.period
-            ),
-        ]
-        filters, set_controls, from_url = filters.without("period"), True, False
+    filters, period_notices = covered_period(filters, periods)
+    if period_notices:
+        notices = [*notices, *period_notices]
+        set_controls, from_url = True, False
     url = to_query(filters, options)
     return {
         "filters": filters,

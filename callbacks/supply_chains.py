@@ -229,7 +229,10 @@ def theme_chart(data: DataAccess, f: Filters, options: dict | None = None) -> Ch
         names = [_(taxonomy.ISSUES[c].name) for c, _p in items]
         custom = [_custom(issue=c) for c, _p in items]
         caption = _("{m} by issue category, theme {t}").format(m=title, t=_(taxonomy.THEMES[theme]))
-        note = _("Click a category to filter the view by it; pick “All themes” to go back.")
+        note = _(
+            "Select a category (or use the filters) to filter the view by it; pick “All "
+            "themes” to go back."
+        )
     else:
         if f.issue:
             return _empty(
@@ -245,7 +248,7 @@ def theme_chart(data: DataAccess, f: Filters, options: dict | None = None) -> Ch
         caption = _("{m} by issue theme").format(m=title)
         note = _(
             "A case is counted once per theme, however many of its categories it reports. "
-            "Click a theme to see its categories."
+            "Select a theme (or pick it in the Theme menu) to see its categories."
         )
     axis = _("Issue category") if theme in taxonomy.THEMES else _("Issue theme")
     figure = wf.hbars(names, [(title, [_v(p) for _c, p in items])], title, custom, y_title=axis)

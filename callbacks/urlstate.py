@@ -188,6 +188,16 @@ def _capped(values: dict[str, str], notices: list[str]) -> tuple[Filters, list[s
     return Filters(**values), notices
 
 
+def covered_period(filters: Filters, periods: tuple[str, ...]) -> tuple[Filters, list[str]]:
+    """The filters without a year the data does not cover, and the notice saying so."""
+    if not (periods and filters.period and filters.period not in periods):
+        return filters, []
+    notice = _("The data cover {first} to {last}: {year} was ignored.").format(
+        first=periods[0], last=periods[-1], year=filters.period
+    )
+    return filters.without("period"), [notice]
+
+
 def fine_filter_notice() -> str:
     return _(
         "At most {n} of country, nationality, industry, corridor, issue and channel can "

@@ -21,6 +21,7 @@ from flask import Blueprint, Response, jsonify, request, stream_with_context
 
 from callbacks.urlstate import LEGACY_PERIOD, PARAMS, field_values, legacy_period
 from dashboard import exposure_api as xa
+from dashboard import releases
 from data_access import query as q
 from data_access import taxonomy
 from data_access.disclosure import (
@@ -252,7 +253,14 @@ def openapi(data: DataAccess | None = None) -> dict:
         elif name == "period":
             schema["pattern"] = r"^(all|[0-9]{4})$"
         elif name == "corridor":
-            schema["pattern"] = r"^[A-Z]{2}-[A-Z]{2}$"
+            # Every pair of two different countries of the code list, as the API checks
+            # it (a pattern let through codes the API then refused).
+            schema["enum"] = [
+                f"{o}-{d}"
+                for o in sorted(taxonomy.COUNTRIES)
+                for d in sorted(taxonomy.COUNTRIES)
+                if o != d
+            ]
         filter_params.append(
             {
                 "name": name,
@@ -420,6 +428,7 @@ def openapi(data: DataAccess | None = None) -> dict:
                     },
                 }
             },
+            **releases.openapi_paths(),
         },
         "components": {
             "schemas": {
@@ -438,9 +447,10 @@ def openapi(data: DataAccess | None = None) -> dict:
                                 "properties": {
                                     "country": {
                                         "type": "string",
+                                        "pattern": r"\S",
                                         "description": "Country of work: ISO code or name",
                                     },
-                                    "industry": {"type": "string"},
+                                    "industry": {"type": "string", "pattern": r"\S"},
                                     "weight": {"type": "number", "minimum": 0},
                                     "nationalities": {
                                         "type": "array",
@@ -658,12 +668,27 @@ def docs_page(spec: dict, notice: str = "") -> str:
 def _json_body(body: bytes) -> object:
     try:
         return json.loads(body.decode("utf-8"))
-    except (UnicodeDecodeError, ValueError):
+    except (UnicodeDecodeError, ValueError, RecursionError):
+        # RecursionError: arrays nested thousands deep, which fit under the size cap.
         raise xa.FootprintRequestError(["The body is not valid JSON (UTF-8)."]) from None
 
 
 def _error(parameter: str | None, value, allowed, message: str, status: int):
     return jsonify(error=message, parameter=parameter, value=value, allowed=allowed), status
+
+
+def unrouted(url_map, path: str, method: str):
+    """The API's answer to a request under /api/v1 that none of its routes takes (the
+    dashboard's page route takes every GET): 405 naming the methods its path allows,
+    else 404, both as the API's JSON error."""
+    allowed = sorted(
+        {m for rule in url_map.iter_rules() if rule.rule == path for m in rule.methods or ()}
+    )
+    if allowed:
+        response, status = _error(None, method, allowed, f"{method} is not allowed here", 405)
+        response.headers["Allow"] = ", ".join(allowed)
+        return response, status
+    return _error(None, path, [], "no such API path; see /api/v1/openapi.json", 404)
 
 
 def blueprint(data: DataAccess) -> Blueprint:
@@ -686,6 +711,10 @@ def blueprint(data: DataAccess) -> Blueprint:
 
     @bp.after_request
     def _public(response):
+        if request.method == "OPTIONS" and request.url_rule is not None:
+            # Werkzeug lists the methods of every rule matching the path, the dashboard's
+            # catch-all page route (GET) among them: an API path allows only its own.
+            response.headers["Allow"] = ", ".join(sorted(request.url_rule.methods or ()))
         if request.method in ("GET", "HEAD", "OPTIONS"):
             response.headers["Access-Control-Allow-Origin"] = "*"
             response.headers["Access-Control-Allow-Methods"] = "GET, HEAD, OPTIONS"

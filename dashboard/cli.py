@@ -210,12 +210,20 @@ def cmd_serve(args) -> int:
 
     settings = configuration.from_env()
     if not settings["PUBLIC_URL"] and not settings["TRUSTED_HOSTS"]:
-        print(
+        unsure = (
             "PUBLIC_URL is not set (nor TRUSTED_HOSTS): citations in CSV files and the links "
-            "back from embeds will be relative, since a request's Host header cannot be "
-            "trusted. Set PUBLIC_URL=https://your.site to make them absolute.",
-            file=sys.stderr,
+            "back from embeds would be relative, since a request's Host header cannot be "
+            "trusted."
         )
+        if not (args.allow_demo or args.relative_links):
+            # Real numbers are cited and republished: their links must say where from.
+            print(
+                f"{unsure} Set PUBLIC_URL=https://your.site (or TRUSTED_HOSTS) to serve the "
+                "network's data, or pass --relative-links to serve it with relative links.",
+                file=sys.stderr,
+            )
+            return 2
+        print(f"{unsure} Set PUBLIC_URL=https://your.site to make them absolute.", file=sys.stderr)
 
     class Server(BaseApplication):
         def load_config(self):
@@ -319,6 +327,12 @@ def parser() -> argparse.ArgumentParser:
         action="store_true",
         help="serve a demo database (synthetic data, labelled as such on every page); "
         "without it, serve refuses one",
+    )
+    serve.add_argument(
+        "--relative-links",
+        action="store_true",
+        help="serve imported data without PUBLIC_URL or TRUSTED_HOSTS (citations and embed "
+        "links then relative); without it, serve refuses to",
     )
     serve.add_argument("--database-url", help=db_help)
     serve.set_defaults(func=cmd_serve)

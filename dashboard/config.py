@@ -13,6 +13,8 @@ from data_access.disclosure import DisclosureParams
 
 ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_DATABASE = ROOT / "instance" / "ilm.sqlite3"
+# Where each data version's release notes and data package are kept once built.
+DEFAULT_RELEASES = ROOT / "instance" / "releases"
 # The plotly.js of every page and embed: only the trace types the figures use, built by
 # tools/plotly-bundle (its README says how, and why not the full bundle).
 PLOTLY_BUNDLE = ROOT / "assets" / "vendor" / "plotly-ilm.min.js"
@@ -59,6 +61,8 @@ def from_env(env=None) -> dict:
         # Flask refuses larger request bodies (413) before reading them. The largest
         # legitimate one is a footprint upload: 2 MB of file, a third more as base64.
         "MAX_CONTENT_LENGTH": _int(env, "MAX_REQUEST_BYTES", 8 * 1024 * 1024),
+        # Release notes and the data package of each data version, built once (dashboard.releases).
+        "RELEASES_DIR": env.get("RELEASES_DIR") or str(DEFAULT_RELEASES),
     }
 
 

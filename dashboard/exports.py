@@ -22,7 +22,7 @@ from flask import Blueprint, Response, abort, current_app, request, stream_with_
 
 from callbacks import footprint
 from callbacks.charts import csv_cell, format_cell, summary
-from callbacks.urlstate import parse_options, parse_query, to_query
+from callbacks.urlstate import covered_period, parse_options, parse_query, to_query
 from dashboard import http_cache, language
 from dashboard.config import PLOTLY_BUNDLE
 from dashboard.views import View, all_views, find_chart
@@ -109,7 +109,10 @@ def build(data: DataAccess, slug: str, chart_id: str, search: str) -> Built:
     if chart is None:
         abort(404)
     filters, notices = parse_query(search)
+    # Another year has no cells: the chart is drawn without it, and says so.
+    filters, period_notices = covered_period(filters, data.periods())
     options, option_notices = parse_options(search)
+    notices = notices + period_notices
     info = data.version()
     result = chart.answer(data, filters, options)
     return Built(view, chart, filters, options, notices + option_notices, info, result, data.params)

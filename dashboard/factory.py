@@ -21,7 +21,19 @@ from callbacks import share as share_callbacks
 from callbacks import shell as shell_callbacks
 from callbacks import status as status_callbacks
 from callbacks.shell import view_title
-from dashboard import api, exports, guard, headers, http_cache, language, limits, profiles
+from dashboard import (
+    api,
+    exports,
+    guard,
+    headers,
+    http_cache,
+    language,
+    limits,
+    package,
+    profiles,
+    releases,
+    releases_web,
+)
 from dashboard import config as configuration
 from dashboard.views import all_views, find_view, sample_context
 from data_access import taxonomy
@@ -108,6 +120,30 @@ def index_string(lang: str) -> str:
         "<body>{%app_entry%}{%config%}{%scripts%}{%renderer%}</body>\n"
         "</html>"
     )
+
+
+def _one_setup_at_a_time(app: Dash) -> None:
+    """Dash sets its server up on the first request (scripts, assets, callbacks) and marks
+    the setup done when it starts it: in a threaded worker, a second request meanwhile
+    finds no script registered and answers 500 (seen on /_dash-component-suites right
+    after a restart). Later requests wait for the first one's setup to finish."""
+    lock = threading.Lock()
+    done = threading.Event()
+    hooks = app.server.before_request_funcs.setdefault(None, [])
+    for index, hook in enumerate(hooks):
+        if getattr(hook, "__func__", None) is Dash._setup_server:
+
+            def serialised(hook=hook):
+                if done.is_set():  # every request after the first few
+                    return None
+                with lock:
+                    result = hook()
+                    done.set()
+                    return result
+
+            hooks[index] = serialised
+            return
+    raise RuntimeError("Dash's first-request setup hook was not found (a Dash upgrade?)")
 
 
 def navigation() -> list[tuple[str, str]]:
@@ -235,6 +271,7 @@ def create_app(test_config: dict | None = None) -> Dash:
         )
 
     app.layout = serve_layout
+    _one_setup_at_a_time(app)
 
     status_callbacks.register(app)
     shell_callbacks.register(app, data, find_view, [path for path, _label in navigation()])
@@ -247,10 +284,23 @@ def create_app(test_config: dict | None = None) -> Dash:
     def _not_found():
         # Dash answers every path with its page; only the views' paths have one.
         rule = request.url_rule
+        if (
+            rule is not None
+            and rule.rule == "/<path:path>"
+            and request.path.startswith(ids.PATH_API)
+        ):
+            return api.unrouted(server.url_map, request.path, request.method)
         if rule is not None and rule.rule == "/<path:path>" and find_view(request.path) is None:
             page = not_found_html(_("ILM Community Dashboard"), navigation())
             return server.response_class(page, status=404, mimetype="text/html")
         return None
+
+    @server.errorhandler(405)
+    def _method_not_allowed(exc):
+        # Werkzeug's page lists the dashboard's page route's GET as allowed on API paths.
+        if request.path.startswith(ids.PATH_API):
+            return api.unrouted(server.url_map, request.path, request.method)
+        return exc
 
     @server.after_request
     def _recovered(response):
@@ -273,6 +323,19 @@ def create_app(test_config: dict | None = None) -> Dash:
     profile_pages = profiles.blueprint(data, navigation, lambda path: exports.public_url(path, ""))
     limits.limit_blueprint(limiter, profile_pages, config["DOWNLOAD_RATE_LIMIT"], "downloads")
     server.register_blueprint(profile_pages)
+    # The whole publication (a data package) and its release notes, kept per data version.
+    packages = package.Packages(config["RELEASES_DIR"])
+    server.extensions["ilm_packages"] = packages
+    whole = package.blueprint(data, packages)
+    limits.limit_blueprint(limiter, whole, config["DOWNLOAD_RATE_LIMIT"], "downloads")
+    server.register_blueprint(whole)
+    notes = releases.Store(config["RELEASES_DIR"])
+    notes_pages, notes_api = releases_web.blueprints(data, notes, config["HTTP_MAX_AGE"])
+    limits.limit_blueprint(limiter, notes_pages, config["DOWNLOAD_RATE_LIMIT"], "downloads")
+    limits.limit_blueprint(limiter, notes_api, config["API_RATE_LIMIT"], "api")
+    server.register_blueprint(notes_pages)
+    server.register_blueprint(notes_api)
+    releases_web.warm_on_new_version(server, data, notes)
     # Forged callback requests are refused before any callback runs, inside the limit.
     guard.install(server, app.callback_map, limits.CALLBACKS, lambda: known_periods(data))
     limits.limit_callbacks(limiter, server, config["CALLBACK_RATE_LIMIT"])

@@ -15,8 +15,10 @@ from xml.sax.saxutils import escape as xml_escape
 from flask import Blueprint, Response, abort, render_template, request
 
 from callbacks import profiles
+from callbacks.protected import withheld_note
 from dashboard import language as languages
-from data_access.query import DataAccess
+from dashboard.releases_web import no_data_response
+from data_access.query import DataAccess, NoData
 from layouts import format as fmt
 from layouts import ids
 from layouts import profiles as layout
@@ -70,6 +72,11 @@ def blueprint(
             ),
             withheld=layout.withheld_sentence(subject.name, k),
             chart=layout.year_bars(profile.trend, k, as_of) if profile.published else None,
+            audit_withheld=(
+                withheld_note(profile.audit.worksites, k, _("audited worksites"))
+                if profile.audit is not None
+                else ""
+            ),
             share_text=layout.share_text,
             explore=f"{profiles.EXPLORE[kind]}?{subject.query}",
             api=f"/api/v1/aggregates?measure=cases&by=year&{subject.query}",
@@ -101,6 +108,10 @@ def blueprint(
             f'<urlset xmlns="http://www.sitemaps.org/schemas/sitemap/0.9">{body}</urlset>'
         )
         return Response(xml, mimetype="application/xml")
+
+    @bp.errorhandler(NoData)
+    def _no_data(exc: NoData):
+        return no_data_response(str(exc))
 
     @bp.errorhandler(404)
     def _not_found(_exc):

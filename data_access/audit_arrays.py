@@ -2,12 +2,16 @@
 
 A request of the audits view compares a selection's (worksite, reported category) pairs
 with those of the selections it nests in, worksite by worksite (data_access.audits). Read
-as rows, those pairs cost most of a second at a million cases. Here every selection that
-narrows the reports by at most one case dimension (none, nationality, channel, corridor
-or stage), for every window and period (all years, or one), is summed at load time into
-one *slice*: per worksite and category, the pairs compared and the pairs found, as
-arrays stored in `audit_arrays`. A request then decodes a slice or two and does the rest
-with numpy; only a selection that combines two case dimensions reads the pairs.
+as rows, those pairs cost most of a second at a million cases. Here every selection of
+the case dimensions a reader can combine (none, nationality, channel, corridor, or two of
+them; the stage needs none), for every window and period (all years, or one), is summed
+at load time into one *slice*: per worksite and category, the pairs compared and the
+pairs found, as arrays stored in `audit_arrays`. A request decodes the slices it needs and
+does the rest with numpy.
+
+Slices index worksites by their number in the `@sites` row, so a slice and that row must
+come from the same build: every row carries the build's token, and a reader that finds two
+tokens (an import landed between two reads) reads both again.
 
 Nothing here is published: the slices are exact sums, read only by data_access.audits,
 which applies the release's rules before anything leaves.
@@ -17,6 +21,7 @@ from __future__ import annotations
 
 import io
 import itertools
+import secrets
 from collections import defaultdict
 from dataclasses import dataclass
 
@@ -37,11 +42,16 @@ _SITES = "@sites"  # the row holding the worksites' attributes and the code list
 _IDS = "@ids"  # the row holding the worksites' ids, for selections read as pairs
 
 
+class Mixed(RuntimeError):
+    """A slice and the worksites' row come from two builds (an import landed between)."""
+
+
 @dataclass(frozen=True)
 class Sites:
     """The audited worksites, numbered once per data version."""
 
-    ids: tuple[str, ...] | None  # loaded only when pairs must be mapped to numbers
+    build: str  # the token of the build that numbered them
+    ids: tuple[str, ...] | None  # loaded only when rows are written out (tests)
     country: np.ndarray  # per worksite: an index into `countries`
     industry: np.ndarray  # per worksite: an index into `industries`
     keys: np.ndarray  # per worksite: its record key (int64)
@@ -57,19 +67,28 @@ class Sites:
 class Pairs:
     """A selection's pairs per worksite and reported category, as parallel arrays."""
 
+    build: str  # the token of the build it comes from ("" for no pairs)
     site: np.ndarray  # int64 index into Sites
     issue: np.ndarray  # int64 index into Sites.issues
     reported: np.ndarray  # int64: (audit, category) pairs compared
     found: np.ndarray  # int64: of those, pairs the audit also found
 
     def where(self, mask: np.ndarray) -> Pairs:
-        return Pairs(self.site[mask], self.issue[mask], self.reported[mask], self.found[mask])
+        return Pairs(
+            self.build, self.site[mask], self.issue[mask], self.reported[mask], self.found[mask]
+        )
+
+    def check(self, sites: Sites) -> Pairs:
+        """These pairs, if they index `sites`; else Mixed."""
+        if self.build and self.build != sites.build:
+            raise Mixed("audit slices of two builds")
+        return self
 
     def __len__(self) -> int:
         return len(self.site)
 
 
-EMPTY = Pairs(*(np.zeros(0, dtype=np.int64) for _ in range(4)))
+EMPTY = Pairs("", *(np.zeros(0, dtype=np.int64) for _ in range(4)))
 
 
 def _pack(**arrays: np.ndarray) -> bytes:
@@ -91,10 +110,11 @@ def read_sites(conn: Connection, with_ids: bool = False) -> Sites:
         conn.execute(select(t.dim, t.data).where(t.dim.in_(wanted), t.window_months == 0)).all()
     )
     if _SITES not in rows:
-        return Sites((), *(np.zeros(0, dtype=np.int64) for _ in range(3)), (), (), ())
+        return Sites("", (), *(np.zeros(0, dtype=np.int64) for _ in range(3)), (), (), ())
     a = _unpack(rows[_SITES])
     ids = tuple(str(i) for i in _unpack(rows[_IDS])["ids"]) if with_ids else None
     return Sites(
+        str(a["build"][0]),
         ids,
         a["country"].astype(np.int64),
         a["industry"].astype(np.int64),
@@ -116,7 +136,8 @@ def read_slice(conn: Connection, window: int, period: str, dim: str, value: str)
     if data is None:
         return EMPTY
     a = _unpack(data)
-    return Pairs(*(a[n].astype(np.int64) for n in ("site", "issue", "reported", "found")))
+    columns = (a[n].astype(np.int64) for n in ("site", "issue", "reported", "found"))
+    return Pairs(str(a["build"][0]), *columns)
 
 
 # -- load time -------------------------------------------------------------------------
@@ -126,6 +147,7 @@ def build(conn: Connection) -> None:
     """Refill `audit_arrays` from `audit_reports` and `audit_case_reports`."""
     table = schema.audit_arrays
     conn.execute(delete(table))
+    build = np.array([secrets.token_hex(8)], dtype=str)
     r = schema.audit_reports.c
     site_rows = conn.execute(
         select(r.worksite_id, func.max(r.country), func.max(r.industry), func.max(r.worksite_key))
@@ -153,6 +175,7 @@ def build(conn: Connection) -> None:
                     countries=np.array(countries, dtype=str),
                     industries=np.array(industries, dtype=str),
                     issues=np.array(issues, dtype=str),
+                    build=build,
                 ),
             },
             {
@@ -160,7 +183,7 @@ def build(conn: Connection) -> None:
                 "period": ALL_YEARS,
                 "dim": _IDS,
                 "value": "",
-                "data": _pack(ids=np.array(ids, dtype=str)),
+                "data": _pack(ids=np.array(ids, dtype=str), build=build),
             },
         ],
     )
@@ -176,7 +199,7 @@ def build(conn: Connection) -> None:
                     "period": period,
                     "dim": dim,
                     "value": value,
-                    "data": _pack(**arrays),
+                    "data": _pack(**arrays, build=build),
                 }
                 for (window, period, value), arrays in slices.items()
             ],

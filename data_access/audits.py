@@ -43,7 +43,7 @@ import numpy as np
 from data_access import audit_arrays as aa
 from data_access.disclosure import NEAR, SUPPRESSED, Published, share
 from data_access.filters import Filters, InvalidParameter
-from data_access.query import DataAccess
+from data_access.query import DataAccess, Unavailable
 
 # Months before and after the audit. One window only: two windows nest, and the pairs
 # the wider one adds at a few worksites would be a subtraction away.
@@ -211,7 +211,7 @@ class AuditGaps:
             hit = cache.get(key)
             if hit is not None:
                 return hit
-        result = self._protect(filters, months, info.version)
+        result = self._consistent(lambda sites: self._protect(sites, filters, months, info.version))
         if cache is not None:
             cache.set(key, result, timeout=self.data.cache_timeout)
         return result
@@ -231,12 +231,17 @@ class AuditGaps:
             hit = cache.get(key)
             if hit is not None:
                 return hit
-        sites = self._sites()
+        out = self._consistent(lambda sites: self._each(sites, period, wanted, months))
+        if cache is not None:
+            cache.set(key, out, timeout=self.data.cache_timeout)
+        return out
+
+    def _each(self, sites: aa.Sites, period: Filters, wanted: list, months: int) -> dict:
         # Per worksite, its pairs in the period (and in all years, which the period
         # nests in): a worksite has one country and one industry, so a segment's
         # comparisons with the selections around it are masks over worksites.
-        here = _Split(sites, self.pairs(Filters(period=period.period), months), None)
-        years = _Split(sites, self.pairs(Filters(), months), None) if period.period else None
+        here = _Split(sites, self.pairs(sites, Filters(period=period.period), months), None)
+        years = _Split(sites, self.pairs(sites, Filters(), months), None) if period.period else None
         country_of = {c: i for i, c in enumerate(sites.countries)}
         industry_of = {c: i for i, c in enumerate(sites.industries)}
         out = {}
@@ -261,11 +266,19 @@ class AuditGaps:
                 int(((here.found[0] * segment) > 0).sum()),
             )
             out[(country, industry)] = self._rate(prefix, stats, near)
-        if cache is not None:
-            cache.set(key, out, timeout=self.data.cache_timeout)
         return out
 
     # -- exact pairs ---------------------------------------------------------------
+    def _consistent(self, compute):
+        """`compute(sites)` over slices of one build: if an import replaced the tables
+        between two reads, the process's copies are dropped and everything read again."""
+        for _attempt in range(2):
+            try:
+                return compute(self._sites())
+            except aa.Mixed:
+                self.data.forget_derived()
+        raise Unavailable("the audit tables are being replaced")
+
     def _sites(self) -> aa.Sites:
         return self.data.derived(("audit-sites",), lambda: self._read(aa.read_sites))
 
@@ -273,9 +286,10 @@ class AuditGaps:
         with self.data.engine.connect() as conn:
             return reader(conn, *args)
 
-    def pairs(self, filters: Filters, window: int) -> aa.Pairs:
-        """The selection's pairs per worksite and category, as arrays (exact; internal):
-        the slice of its case filters summed at load time, narrowed to its worksites."""
+    def pairs(self, sites: aa.Sites, filters: Filters, window: int) -> aa.Pairs:
+        """The selection's pairs per worksite and category, as arrays indexing `sites`
+        (exact; internal): the slice of its case filters summed at load time, narrowed to
+        its worksites."""
         if filters.stage == "recruitment":
             # Recruitment-stage cases have no worksite (the data contract): no pairs.
             return aa.EMPTY
@@ -291,29 +305,12 @@ class AuditGaps:
             ("audit-slice", window, period, dim, value),
             lambda: self._read(aa.read_slice, window, period, dim, value),
         )
-        return self._narrow(pairs, filters)
-
-    def _narrow(self, pairs: aa.Pairs, filters: Filters) -> aa.Pairs:
-        """The pairs at worksites of the selection's country and industry, of its issue."""
-        sites = self._sites()
-        mask = np.ones(len(pairs), dtype=bool)
-        for name, codes, per_site in (
-            ("country", sites.countries, sites.country),
-            ("industry", sites.industries, sites.industry),
-        ):
-            value = getattr(filters, name)
-            if value is not None:
-                code = codes.index(value) if value in codes else -1
-                mask &= per_site[pairs.site] == code
-        if filters.issue is not None:
-            code = sites.issues.index(filters.issue) if filters.issue in sites.issues else -1
-            mask &= pairs.issue == code
-        return pairs if mask.all() else pairs.where(mask)
+        return _narrow(sites, pairs.check(sites), filters)
 
     def rows(self, filters: Filters, window: int) -> list[SiteIssue]:
-        """The selection's pairs as rows per worksite and category (exact; internal)."""
+        """The selection's pairs as rows per worksite and category (exact; for tests)."""
         sites = self._read(aa.read_sites, True)
-        pairs = self.pairs(filters, window)
+        pairs = self.pairs(sites, filters, window)
         return [
             SiteIssue(
                 sites.ids[w],
@@ -333,11 +330,10 @@ class AuditGaps:
         ]
 
     # -- protection ----------------------------------------------------------------
-    def _protect(self, filters: Filters, window: int, version: int) -> AuditGap:
-        sites = self._sites()
-        pairs = self.pairs(filters, window)
+    def _protect(self, sites: aa.Sites, filters: Filters, window: int, version: int) -> AuditGap:
+        pairs = self.pairs(sites, filters, window)
         # The selections this one nests in, one condition relaxed each.
-        wider = [self.pairs(f, w) for f, w in _relaxed(filters, window)]
+        wider = [self.pairs(sites, f, w) for f, w in _relaxed(filters, window)]
         prefix = f"audit|w={window}|{sorted(filters.active().items())}"
         near = self.data.protector.near
         overall = _Split(sites, pairs, None)
@@ -361,8 +357,7 @@ class AuditGaps:
         reported, found = overall.reported[0], overall.found[0]
         present = reported > 0
         rate = np.divide(found, reported, out=np.zeros(len(reported)), where=present)
-        which = np.where(rate == 0, 0, np.searchsorted(BIN_EDGES[1:], rate, side="left") + 1)
-        which = np.minimum(which, len(BIN_EDGES) - 1)
+        which = bins_of(rate)
         n_sites = int(present.sum())
         bins = []
         for index in range(len(BIN_EDGES)):
@@ -409,6 +404,23 @@ class AuditGaps:
         return Rate(published_reported, published_found, n_sites, below)
 
 
+def _narrow(sites: aa.Sites, pairs: aa.Pairs, filters: Filters) -> aa.Pairs:
+    """The pairs at worksites of the selection's country and industry, of its issue."""
+    mask = np.ones(len(pairs), dtype=bool)
+    for name, codes, per_site in (
+        ("country", sites.countries, sites.country),
+        ("industry", sites.industries, sites.industry),
+    ):
+        value = getattr(filters, name)
+        if value is not None:
+            code = codes.index(value) if value in codes else -1
+            mask &= per_site[pairs.site] == code
+    if filters.issue is not None:
+        code = sites.issues.index(filters.issue) if filters.issue in sites.issues else -1
+        mask &= pairs.issue == code
+    return pairs if mask.all() else pairs.where(mask)
+
+
 def _relaxed(filters: Filters, window: int) -> list[tuple[Filters, int]]:
     """The selections one condition wider: each filter dropped, all years for one year,
     the next wider window, if any (a pair reported within 6 months is within 12)."""
@@ -428,11 +440,13 @@ def _relaxed(filters: Filters, window: int) -> list[tuple[Filters, int]]:
     return out
 
 
+def bins_of(rates: np.ndarray) -> np.ndarray:
+    """The index of the detection-rate bin each worksite's rate falls in: 0 for exactly
+    0, else the first bin (low, high] that holds it."""
+    which = np.where(rates == 0, 0, np.searchsorted(BIN_EDGES[1:], rates, side="left") + 1)
+    return np.minimum(which, len(BIN_EDGES) - 1)
+
+
 def bin_of(rate: float) -> int:
-    """The index of the detection-rate bin a worksite's rate falls in."""
-    if rate == 0:
-        return 0
-    for i in range(1, len(BIN_EDGES)):
-        if rate <= BIN_EDGES[i]:
-            return i
-    return len(BIN_EDGES) - 1
+    """The bin of one rate (bins_of, for one worksite)."""
+    return int(bins_of(np.array([rate], dtype=float))[0])

@@ -13,8 +13,9 @@ year, an issue to its theme, a status to the statuses it belongs to). The differ
 guard of data_access.disclosure compares a cell with each of them.
 
 `Resolver` computes exact sums of many cells in few queries: cells of the same shape
-(family, item, time grain and the attributes they constrain) share one grouped query on
-the smallest pre-aggregated cube that holds those columns (data_access.schema).
+(family, item and the attributes they constrain) share one grouped query on the smallest
+pre-aggregated cube that holds those columns (data_access.schema), one for the cells over
+all years (an all-years cube) and one for the cells of a period (its periods' rows).
 """
 
 from __future__ import annotations
@@ -205,9 +206,10 @@ _CUBE_COLUMN = {a: a for a in CASE_ATTRS}
 class Resolver:
     """Exact sums of cells, read from the cubes (cases) and the contacts table.
 
-    Cells that constrain the same attributes share one grouped query at the finest time
-    grain any of them needs; coarser periods (a quarter, a year, all years) are folded
+    Cells of a period that constrain the same attributes share one grouped query at the
+    finest time grain any of them needs; coarser periods (a quarter, a year) are folded
     from its rows, so a month cell and the quarter and year it nests in cost one read.
+    Their cells over all years read an all-years cube in a query of their own.
     """
 
     def __init__(self, engine: Engine) -> None:
@@ -216,11 +218,14 @@ class Resolver:
     def sums(self, cells: Iterable[Cell]) -> dict[Cell, Sums]:
         by_shape: dict[tuple, set[Cell]] = defaultdict(set)
         for cell in cells:
-            family, _grain, names = cell.shape
-            by_shape[(family, names)].add(cell)
+            family, grain, names = cell.shape
+            # Cells over all years read an all-years cube, apart from the cells of a
+            # period, which read only their periods' rows of a finer one: two small reads
+            # instead of one over every period.
+            by_shape[(family, names, grain is None)].add(cell)
         out: dict[Cell, Sums] = {}
         with self.engine.connect() as conn:
-            for (family, names), members in by_shape.items():
+            for (family, names, _all), members in by_shape.items():
                 out.update(self._shape(conn, family, names, members))
         return out
 
@@ -248,7 +253,7 @@ class Resolver:
             spec = schema.covering_cube(source, item is not None, needed, item or "issue")
             table = schema.cube_tables[spec.name]
             columns = {a: table.c[a if a in ITEMS else _CUBE_COLUMN[a]] for a in names}
-            time_col = table.c.year if spec.grain == "year" else table.c.month
+            time_col = table.c[spec.time_column] if spec.time_column else None
             aggregates = (
                 func.sum(table.c.n_cases),
                 func.sum(table.c.key_sum),

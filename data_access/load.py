@@ -345,7 +345,7 @@ def _roll_up(spec: schema.CubeSpec):
         else parent[col]
         for col in spec.columns
     ]
-    return select(
+    query = select(
         *group,
         func.sum(parent.n_cases),
         func.sum(parent.key_sum),
@@ -353,6 +353,9 @@ def _roll_up(spec: schema.CubeSpec):
         func.max(parent.max_workers),
         func.sum(parent.pworkers),
     ).group_by(*group)
+    # A cube with no column but its sums (all cases, all years) has one row, and none
+    # when there are no cases: an aggregate over nothing would be a row of NULLs.
+    return query if group else query.having(func.count() > 0)
 
 
 def perturbed_workers(workers, record_key):
@@ -391,11 +394,9 @@ def _month_index(month):
 
 
 def build_audit_reports(conn: Connection) -> None:
-    """Refill the derived tables of Audits vs worker voice (see schema.audit_reports).
-
-    The same comparison as data_access.audits.AuditGaps.comparisons, once per window and
-    for every selection at once, so a request reads a few thousand rows, not every report.
-    """
+    """Refill the derived tables of Audits vs worker voice (see schema.audit_reports):
+    the (audit, reported category) pairs of every window, then their slices per period
+    and case filter (data_access.audit_arrays), which requests read."""
     a, w, c = schema.audits.c, schema.worksites.c, schema.cases.c
     ci, af = schema.case_issues.c, schema.audit_findings.c
     for table in AUDIT_TABLES:

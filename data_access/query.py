@@ -601,6 +601,8 @@ class DataAccess:
         found = cl.Resolver(self.engine).sums(todo)
         sums.update(found)
         with self._lock:
+            if self._memory_stamp != stamp:
+                return  # read across a version change: not kept for the new one
             if len(self._memory) + len(found) > _MEMORY_CELLS:
                 self._memory.clear()
             self._memory.update(found)
@@ -625,10 +627,18 @@ class DataAccess:
                 return self._derived[parts]
         value = compute()
         with self._lock:
-            if len(self._derived) >= _DERIVED_ENTRIES:
-                self._derived.clear()
-            self._derived[parts] = value
+            # A new version may have replaced the tables meanwhile: keep only what was
+            # read for the version still current.
+            if self._derived_stamp == stamp:
+                if len(self._derived) >= _DERIVED_ENTRIES:
+                    self._derived.clear()
+                self._derived[parts] = value
         return value
+
+    def forget_derived(self) -> None:
+        """Drop the derived tables this process keeps (they were read across an import)."""
+        with self._lock:
+            self._derived.clear()
 
     def _settle(self, cells: set, sums: dict) -> dict:
         """Rule 3: for each cell within K records of a cell it nests in, the larger cell

@@ -133,7 +133,8 @@ class CubeSpec:
     # counted once per theme, however many of the theme's categories it reports).
     item: str = "issue"
     # "month", or "year": the same cells summed over the months of each year, for the
-    # many questions that need no finer time (no month breakdown, whole years only).
+    # many questions that need no finer time (no month breakdown, whole years only); or
+    # "all": summed over every month loaded, for questions about all years.
     grain: str = "month"
 
     @property
@@ -150,12 +151,13 @@ class CubeSpec:
         return "workers_affected" if self.source == "received" else "workers_remediated"
 
     @property
-    def time_column(self) -> str:
-        return self.grain
+    def time_column(self) -> str | None:
+        return None if self.grain == "all" else self.grain
 
     @property
     def columns(self) -> tuple[str, ...]:
-        return (self.time_column, *self.dims, *((self.item,) if self.with_issue else ()))
+        time = (self.time_column,) if self.time_column else ()
+        return (*time, *self.dims, *((self.item,) if self.with_issue else ()))
 
     @property
     def covers(self) -> frozenset[str]:
@@ -279,13 +281,25 @@ def _yearly(spec: CubeSpec) -> CubeSpec:
     return CubeSpec(name, spec.source, spec.dims, spec.with_issue, spec.name, spec.item, "year")
 
 
-# Every yearly twin comes first: a query that needs no month reads a yearly cube with
-# the same columns as the monthly cube it would otherwise read. The wide outcome cubes
-# have none: the narrow ones answer every view, and their twins would be about a quarter
-# of the database.
+def _all_years(spec: CubeSpec) -> CubeSpec:
+    """The yearly twin summed over the years (a quarter to a seventh of its rows at a
+    million cases): a question about all years scans it instead of every year's rows."""
+    name = spec.name.removesuffix("_yearly") + "_all"
+    return CubeSpec(name, spec.source, spec.dims, spec.with_issue, spec.name, spec.item, "all")
+
+
+# Every all-years twin comes first, then every yearly twin: a query that needs no time
+# reads an all-years cube, and one that needs no month a yearly cube, with the same
+# columns as the monthly cube it would otherwise read. The wide outcome cubes have
+# none: the narrow ones answer every view, and their twins would be about a quarter of
+# the database.
 _WIDE = set(_outcome_lattice())
+_YEARLY: dict[str, CubeSpec] = {
+    f"{name}_yearly": _yearly(spec) for name, spec in _MONTHLY.items() if name not in _WIDE
+}
 CUBES: dict[str, CubeSpec] = {
-    **{f"{name}_yearly": _yearly(spec) for name, spec in _MONTHLY.items() if name not in _WIDE},
+    **{(twin := _all_years(spec)).name: twin for spec in _YEARLY.values()},
+    **_YEARLY,
     **_MONTHLY,
 }
 
@@ -313,7 +327,7 @@ def build_order() -> list[CubeSpec]:
 
 
 def _cube_table(spec: CubeSpec) -> Table:
-    columns = [Column(spec.time_column, String(7), nullable=False)]
+    columns = [Column(spec.time_column, String(7), nullable=False)] if spec.time_column else []
     columns += [Column(d, String(40), nullable=True) for d in spec.dims]
     if spec.with_issue:
         columns.append(Column(spec.item, String(40), nullable=False))
@@ -329,7 +343,8 @@ def _cube_table(spec: CubeSpec) -> Table:
     # Filters are equality tests on a dimension plus a month range: lead with the
     # dimension (issue first where present) so one index serves both.
     lead = (spec.item,) if spec.with_issue else ()
-    indexes = [Index(f"ix_{spec.name}_{spec.time_column}", *lead, spec.time_column)]
+    keys = (*lead, *((spec.time_column,) if spec.time_column else ()))
+    indexes = [Index(f"ix_{spec.name}_{spec.grain}", *keys)] if keys else []
     return Table(spec.name, metadata, *columns, *indexes)
 
 

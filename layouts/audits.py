@@ -28,7 +28,8 @@ def issue_meta() -> ChartMeta:
         _("What audits miss most, by issue category"),
         _(
             "Of the times workers reported a category around an audit, the share the audit "
-            "did not find (100% minus the detection rate). Click a bar to filter by the issue."
+            "did not find (100% minus the detection rate). Select a bar (or use the filters) to "
+            "filter by the issue."
         ),
     )
 

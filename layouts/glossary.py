@@ -46,16 +46,25 @@ def definitions() -> dict[str, tuple[str, str]]:
     }
 
 
-def key_terms(*terms: str) -> html.Dl:
-    """The definitions of `terms`, as a short list beside the charts that use them."""
+def key_terms(*terms: str) -> html.Details:
+    """The definitions of `terms`, beside the charts that use them: one line that names
+    the words (so the headline numbers and the first chart keep a phone's first screen),
+    opening on the definitions."""
     known = definitions()
-    return html.Dl(
-        className="key-terms small mb-3",
+    words = ", ".join(known[term][0].lower() for term in terms)
+    return html.Details(
+        className="key-terms small mb-2",
         children=[
-            html.Div(
-                [html.Dt(known[term][0]), html.Dd(known[term][1])],
-                className="key-term",
-            )
-            for term in terms
+            html.Summary(_("Words used here: {words}").format(words=words)),
+            html.Dl(
+                className="mb-0 mt-1",
+                children=[
+                    html.Div(
+                        [html.Dt(known[term][0]), html.Dd(known[term][1])],
+                        className="key-term",
+                    )
+                    for term in terms
+                ],
+            ),
         ],
     )

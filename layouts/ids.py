@@ -145,6 +145,10 @@ PROFILE_KINDS = ("country", "nationality", "industry", "corridor")
 PATH_PROFILES = tuple(f"/{kind}/" for kind in PROFILE_KINDS)
 PATH_SITEMAP = "/sitemap.xml"
 PATH_API = "/api/v1"
+# Release notes (a page, an Atom feed) and the whole publication as a data package.
+PATH_RELEASES = "/releases"
+PATH_RELEASES_FEED = "/releases.atom"
+PATH_PACKAGE = "/download/package.zip"
 
 
 # Paths of the views: the navigation grows as views land.

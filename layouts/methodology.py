@@ -7,6 +7,7 @@ from dash import dcc, html
 from data_access import demo
 from data_access.disclosure import EZS_HIGH, EZS_LOW, DisclosureParams
 from data_access.filters import MAX_FINE_FILTERS
+from layouts import ids
 from layouts.components import scroll_region
 from layouts.exposure import score_formula
 from layouts.format import month_label, number
@@ -372,6 +373,17 @@ def methodology_layout(
             )
             if versions
             else html.P(_("Data version {version}.").format(version=version)),
+            html.P(
+                [
+                    html.A(
+                        _("What changed in each version (release notes)"), href=ids.PATH_RELEASES
+                    ),
+                    " · ",
+                    html.A(
+                        _("Download the whole publication (data package)"), href=ids.PATH_PACKAGE
+                    ),
+                ]
+            ),
             html.H2(_("Definitions"), className="h5 mt-4"),
             html.Dl(definitions),
             *protection(params),
@@ -417,10 +429,11 @@ def methodology_layout(
                 [
                     _(
                         "Each country of work, nationality, industry and listed corridor has a "
-                        "profile page with its key numbers, trend, top issues and remediation "
-                        "(for example "
+                        "profile page with its key numbers, trend, top issues and remediation, "
+                        "at an address such as /country/TH or /corridor/NP-KW (every one is "
+                        "listed in the "
                     ),
-                    html.A("/corridor/NP-KW", href="/corridor/NP-KW"),
+                    html.A(_("sitemap"), href="/sitemap.xml"),
                     _(
                         "). A profile asks the same protected release with the subject as its "
                         "one filter; a subject with too few cases shows one sentence instead, "

@@ -25,7 +25,7 @@ def map_meta() -> ChartMeta:
         _(
             "Arcs join the country of origin and the country of work on a map; their width "
             "shows the cases (or workers affected) received in the period. Select an arc's "
-            "middle dot to follow that corridor."
+            "middle dot (or use the corridor filter) to follow that corridor."
         ),
     )
 

@@ -240,6 +240,11 @@ def footer(k: int, version: int, synthetic: bool = False) -> html.Footer:
                 id=ids.FOOTER_SOURCE,
             ),
             dcc.Link(_("How these numbers are made"), href=ids.PATH_METHODOLOGY),
+            " · ",
+            # Pages served by the server itself, not views: a full page load.
+            html.A(_("What changed (release notes)"), href=ids.PATH_RELEASES),
+            " · ",
+            html.A(_("Download the whole publication"), href=ids.PATH_PACKAGE),
         ],
     )
 

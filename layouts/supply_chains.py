@@ -17,7 +17,8 @@ def issues_meta() -> ChartMeta:
         _("Top 10 issues workers report at worksites, by nationality"),
         _(
             "Employment-stage cases (or the workers they concern) reporting each issue "
-            "category, split by the workers' nationality. Click a bar to filter by the issue."
+            "category, split by the workers' nationality. Select a bar (or use the filters) to "
+            "filter by the issue."
         ),
     )
 
@@ -28,7 +29,7 @@ def heatmap_meta() -> ChartMeta:
         _("Issues by industry: share of each industry's cases"),
         _(
             "Of the employment-stage cases in an industry, the share reporting each issue "
-            "category. Click a cell to filter by its issue and industry."
+            "category. Select a cell (or use the filters) to filter by its issue and industry."
         ),
     )
 
@@ -49,8 +50,8 @@ def map_meta() -> ChartMeta:
         ids.SC_MAP_CHART,
         _("Where the worksites are"),
         _(
-            "Employment-stage cases (or workers) by the country of the worksite. Click a "
-            "country to filter by it."
+            "Employment-stage cases (or workers) by the country of the worksite. Select a "
+            "country (or use the filters) to filter by it."
         ),
     )
 
@@ -61,7 +62,8 @@ def theme_meta() -> ChartMeta:
         _("Issues by theme"),
         _(
             "Cases reporting at least one category of each theme (wages, recruitment and "
-            "debt, violence and harassment...). Click a theme to see its categories."
+            "debt, violence and harassment...). Select a theme (or pick it in the Theme menu) to "
+            "see its categories."
         ),
     )
 

@@ -15,6 +15,7 @@ import os
 import secrets
 import shutil
 import socket
+import tempfile
 from dataclasses import dataclass
 
 import pytest
@@ -42,6 +43,9 @@ CHROME = os.environ.setdefault("DASH_TEST_CHROMEPATH", "/usr/bin/chromium")
 # where a test sets its own to see them act (tests/test_limits.py).
 for _limit in ("API_RATE_LIMIT", "DOWNLOAD_RATE_LIMIT", "CALLBACK_RATE_LIMIT"):
     os.environ.setdefault(_limit, "100000 per minute")
+# Release notes and data packages the test apps keep (dashboard.releases, .package) go to
+# a folder of this run, never to the checkout's instance/ folder.
+os.environ.setdefault("RELEASES_DIR", tempfile.mkdtemp(prefix="ilm-test-releases-"))
 # How long a browser test waits for a condition (a text, an element, a URL). Generous, so
 # a busy machine is slow but never wrong; a passing condition ends the wait at once.
 WAIT = float(os.environ.get("TEST_BROWSER_WAIT", "120"))

@@ -460,3 +460,24 @@ def test_api024_without_data_the_api_says_so_in_a_documented_503(tmp_path, spec)
         assert response.status_code == 503
         schema = _response_schema(spec, path.split("?")[0], 503, "application/json")
         OAS30Validator(schema).validate(response.get_json())
+
+
+@pytest.mark.parametrize(
+    ("method", "path", "allow"),
+    [
+        ("get", "/api/v1/exposure", "OPTIONS, POST"),
+        ("delete", "/api/v1/exposure", "OPTIONS, POST"),
+        ("post", "/api/v1/meta", "GET, HEAD, OPTIONS"),
+    ],
+)
+def test_api025_a_method_an_api_path_does_not_take_is_a_json_405(client, method, path, allow):
+    response = getattr(client, method)(path)
+    assert response.status_code == 405
+    assert response.headers["Allow"] == allow
+    assert response.get_json()["allowed"] == allow.split(", ")
+
+
+def test_api026_an_unknown_api_path_is_a_json_404(client):
+    response = client.get("/api/v1/nowhere")
+    assert response.status_code == 404
+    assert "openapi.json" in response.get_json()["error"]

@@ -8,6 +8,7 @@ stated reason, and never describe fewer than K worksites.
 from __future__ import annotations
 
 from collections import defaultdict
+from dataclasses import replace
 
 import pandas as pd
 import pytest
@@ -321,3 +322,24 @@ def test_au018_a_cold_start_drops_the_slices_a_process_keeps(demo):
     assert any(key[0] == "audit-slice" for key in demo._derived)
     demo.forget()
     assert not demo._derived
+
+
+def test_au019_slices_of_another_build_are_read_again_not_mixed(demo, monkeypatch):
+    """An import that lands between two reads leaves a process with worksites numbered by
+    one build and a slice of another: it reads both again rather than mix them."""
+    from data_access import audit_arrays as aa
+
+    gaps = AuditGaps(demo)
+    expected = gaps.gap(Filters(industry="seafood"), W)
+    demo.forget()
+    real = aa.read_slice
+    calls = {"n": 0}
+
+    def stale(conn, *args):
+        calls["n"] += 1
+        pairs = real(conn, *args)
+        return replace(pairs, build="another") if calls["n"] == 1 else pairs
+
+    monkeypatch.setattr(aa, "read_slice", stale)
+    assert AuditGaps(demo).gap(Filters(industry="seafood"), W) == expected
+    assert calls["n"] > 1

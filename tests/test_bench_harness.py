@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 
 from bench import harness
+from callbacks import inputs
 from dashboard.factory import create_app
 from layouts import ids
 
@@ -71,10 +72,12 @@ def test_bh006_every_target_gets_a_verdict(small_run):
     assert "met |" in text
 
 
-def test_bh007_a_later_callback_with_its_own_inputs_is_measured(small_url):
+def test_bh007_a_later_callback_with_its_own_inputs_is_measured(small_url, monkeypatch):
     from dash import ALL, Input, Output
 
     app = create_app({"DATABASE_URL": small_url})
+    # The callback guard allows only inputs it knows: this view's control is new.
+    monkeypatch.setitem(inputs.RULES, ("later-view-control", "value"), inputs._text(40))
 
     @app.callback(
         Output("later-view-chart", "children"),
@@ -116,3 +119,13 @@ def test_bh010_an_idle_answer_is_flagged_not_exercised():
     busy = harness.CallbackStats("/", "z", cold=[9.0], cold_over_floor=[9.0], raw_bytes=[5000])
     assert harness.exercised(idle) == harness.exercised(small) == "**not exercised**"
     assert harness.exercised(busy) == "yes"
+
+
+def test_bh011_every_view_is_timed_as_a_filter_change_fires_it(small_run):
+    """Section 1b: each view's callbacks at once, one figure per selection and repetition."""
+    case, text = small_run
+    assert "### 1b. A filter change" in text
+    assert {v.view for v in case.views} >= {"/", "/supply-chains", "/audits"}
+    for v in case.views:
+        assert v.callbacks >= 1 and len(v.cold) >= len(harness.SELECTIONS)
+        assert all(ms > 0 for ms in v.cold) and v.unanswered == 0

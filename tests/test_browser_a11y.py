@@ -14,7 +14,9 @@ from pathlib import Path
 
 import pytest
 from dash.testing.wait import until
+from selenium.webdriver.common.action_chains import ActionChains
 from selenium.webdriver.common.by import By
+from selenium.webdriver.common.keys import Keys
 
 from dashboard.factory import create_app
 from dashboard.views import all_views
@@ -37,6 +39,9 @@ EXTRA = (
     ids.PATH_EXPOSURE + "?fp=TH:seafood:12:KH,MM~MY:electronics:30:",
     f"{ids.PATH_EMBED}overview/{ids.ISSUES_CHART}",
     f"{ids.PATH_API}/",
+    "/country/TH",
+    "/nationality/MM",
+    "/releases",
 )
 
 RUN_AXE = """
@@ -136,4 +141,56 @@ def test_ba002_changing_view_keeps_the_filters_marks_the_link_and_focuses_the_he
     dash_duo.wait_for_contains_text(f"#{ids.ACTIVE_FILTERS}", "Nepal", timeout=WAIT)
     current = driver.find_elements(By.CSS_SELECTOR, '.site-nav [aria-current="page"]')
     assert [link.get_attribute("id") for link in current] == [ids.nav_link(ids.PATH_RECRUITMENT)]
+    assert dash_duo.get_logs() == []
+
+
+def _tab_to(driver, found, backwards: bool = False, limit: int = 300):
+    """Press Tab (Shift+Tab) until the focused element satisfies `found`; return it."""
+    for _ in range(limit):
+        chain = ActionChains(driver)
+        if backwards:
+            chain = chain.key_down(Keys.SHIFT).send_keys(Keys.TAB).key_up(Keys.SHIFT)
+        else:
+            chain = chain.send_keys(Keys.TAB)
+        chain.perform()
+        element = driver.switch_to.active_element
+        if found(element):
+            return element
+    raise AssertionError("not reached with the keyboard")
+
+
+def test_ba003_keyboard_alone_picks_a_corridor_opens_a_table_finds_its_csv_and_changes_view(
+    start, app
+):
+    dash_duo = start(app)
+    driver = dash_duo.driver
+    dash_duo.wait_for_element(f"#{ids.graph(ids.ISSUES_CHART)} .main-svg", timeout=WAIT)
+    driver.find_element(By.TAG_NAME, "body").click()
+    corridor = ids.FILTER_CONTROLS["corridor"]
+    _tab_to(driver, lambda e: e.get_attribute("id") == corridor)
+    ActionChains(driver).send_keys(Keys.ENTER).perform()
+    dash_duo.wait_for_element(".dash-dropdown-option", timeout=WAIT)
+    ActionChains(driver).send_keys("Nepal").perform()
+    until(
+        lambda: "Nepal" in driver.find_element(By.CSS_SELECTOR, ".dash-dropdown-option").text, WAIT
+    )
+    ActionChains(driver).send_keys(Keys.ARROW_DOWN).send_keys(Keys.ENTER).perform()
+    until(lambda: "corridor=NP-" in driver.current_url, timeout=WAIT)
+    ActionChains(driver).send_keys(Keys.ESCAPE).perform()
+
+    toggle = _tab_to(driver, lambda e: (e.get_attribute("id") or "").endswith("-table-toggle"))
+    chart = toggle.get_attribute("id").removesuffix("-table-toggle")
+    toggle.send_keys(" ")
+    dash_duo.wait_for_element(f"#{ids.table(chart)} caption", timeout=WAIT)
+    csv = _tab_to(driver, lambda e: ids.DOWNLOAD_CSV in (e.get_attribute("class") or ""))
+    # Enter on the link: its address is made at that moment from the page's (03_downloads.js).
+    csv.send_keys(Keys.ENTER)
+    until(lambda: f"/download/overview/{chart}.csv?corridor=NP-" in csv.get_attribute("href"), WAIT)
+
+    link = ids.nav_link(ids.PATH_REMEDIATION)
+    _tab_to(driver, lambda e: e.get_attribute("id") == link, backwards=True)
+    ActionChains(driver).send_keys(Keys.ENTER).perform()
+    until(lambda: driver.title.startswith("Remediation"), timeout=WAIT)
+    until(lambda: driver.switch_to.active_element.tag_name == "h1", timeout=WAIT)
+    assert "/remediation?corridor=NP-" in driver.current_url
     assert dash_duo.get_logs() == []

@@ -34,7 +34,7 @@ EXTRA = (
 )
 EMBEDS = ("/embed/overview/overview-cases", "/embed/supply-chains/supply-map")
 # Pages rendered on the server, with no script of their own.
-SERVER_PAGES = ("/country/TH", "/nationality/MM")
+SERVER_PAGES = ("/country/TH", "/nationality/MM", "/releases")
 
 
 @pytest.fixture
@@ -56,6 +56,27 @@ def _settled(dash_duo, seen: list) -> bool:
     return stable
 
 
+DOWNLOAD = """
+var done = arguments[arguments.length - 1];
+var real = window.Plotly.downloadImage;
+window.Plotly.downloadImage = function () {
+  window.Plotly.downloadImage = real;
+  real.apply(this, arguments).then(function () { done(true); },
+                                   function (e) { done(String(e)); });
+};
+arguments[0].click();
+"""
+
+
+def _download_image(dash_duo, kind: str):
+    """A chart's image download as a reader clicks it (plotly draws the image in the
+    page: canvas, data: and blob: URLs); true once the file was handed to the browser."""
+    button = dash_duo.driver.find_element(
+        "css selector", f"button.{ids.DOWNLOAD_IMAGE}[data-format='{kind}']"
+    )
+    return dash_duo.driver.execute_async_script(DOWNLOAD, button)
+
+
 def test_cs001_every_view_and_embed_passes_the_csp_without_a_violation(start, app):
     dash_duo = start(app)
     dash_duo.driver.execute_cdp_cmd("Page.addScriptToEvaluateOnNewDocument", {"source": LISTEN})
@@ -75,6 +96,9 @@ def test_cs001_every_view_and_embed_passes_the_csp_without_a_violation(start, ap
                     timeout=WAIT,
                     poll=0.5,
                 )
+        if page == ids.PATH_OVERVIEW:
+            for kind in ("png", "svg"):
+                assert _download_image(dash_duo, kind) is True, kind
         found = dash_duo.driver.execute_script("return window.__csp || null")
         assert found is not None, f"the listener was not installed on {page}"
         if found:

@@ -105,6 +105,7 @@ def test_cl005_serve_starts_answers_and_stops_cleanly(imported_url):
             imported_url,
         ],
         cwd=ROOT,
+        env={**os.environ, "PUBLIC_URL": base},
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         text=True,
@@ -141,6 +142,17 @@ def test_cl006_serve_refuses_a_demo_database_and_says_why(small_url):
     assert "demonstration data" in result.stderr and "not ILM figures" in result.stderr
     assert "--allow-demo" in result.stderr and "python -m dashboard import" in result.stderr
     assert "Booting worker" not in result.stderr + result.stdout
+
+
+def test_cl012_serve_refuses_the_networks_data_without_a_public_address(imported_url):
+    """Real numbers are cited: their citations and embed links must name the site."""
+    env = {"PUBLIC_URL": "", "TRUSTED_HOSTS": ""}
+    args = ("serve", "--bind", f"127.0.0.1:{_free_port()}", "--database-url", imported_url)
+    result = run(*args, env=env)
+    assert result.returncode == 2
+    assert "PUBLIC_URL" in result.stderr and "--relative-links" in result.stderr
+    assert "Booting worker" not in result.stderr + result.stdout
+    assert "--relative-links" in run("serve", "--help").stdout
 
 
 def test_cl007_app_py_listens_on_host_and_port(small_url):

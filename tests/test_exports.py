@@ -337,3 +337,17 @@ def test_ex016_every_chart_card_offers_csv_png_svg_and_embed(data):
             assert ids.DOWNLOAD_CSV in classes and ids.EMBED_LINK in classes, chart.id
             formats = {getattr(n, "data-format", None) for n in marked}
             assert {"png", "svg"} <= formats, chart.id
+
+
+def test_ex017_a_year_the_data_does_not_cover_is_ignored_and_said_so_in_the_csv(client):
+    # It made a 500 on every route (the fuzz suite found it).
+    response = client.get("/download/supply-chains/supply-trend.csv?period=1999")
+    assert response.status_code == 200
+    assert "1999 was ignored" in response.get_data(as_text=True)
+
+
+@pytest.mark.parametrize("route", ["/export/{}.json", "/embed/{}"])
+def test_ex018_images_and_embeds_are_drawn_without_a_year_the_data_does_not_cover(client, route):
+    response = client.get(route.format("supply-chains/supply-trend") + "?period=1999")
+    assert response.status_code == 200
+    assert "1999" not in response.get_data(as_text=True)

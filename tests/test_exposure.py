@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import base64
+import io
 import json
 import logging
 import pickle
 import tempfile
 import time
+import zipfile
 from pathlib import Path
 
 import pandas as pd
@@ -591,3 +593,14 @@ def test_ex050_a_very_long_name_is_refused_without_a_close_spelling_search(monke
     monkeypatch.setattr(fp.difflib, "get_close_matches", lambda *a, **k: pytest.fail("searched"))
     messages = _messages("f.csv", ("country,industry\n" + "T" * 100_000 + ",Seafood\n").encode())
     assert messages[0].startswith("Row 2: country “TTTT") and len(messages[0]) < 200
+
+
+def test_ex051_an_xlsx_that_unpacks_to_too_much_is_refused_before_it_is_read():
+    packed = io.BytesIO()
+    with zipfile.ZipFile(packed, "w", zipfile.ZIP_DEFLATED) as archive:
+        archive.writestr("xl/sharedStrings.xml", b"<a>" + b"x" * (fp.MAX_UNPACKED + 1) + b"</a>")
+    content = packed.getvalue()
+    assert len(content) < fp.MAX_BYTES
+    assert _messages("bomb.xlsx", content) == (
+        "“bomb.xlsx” unpacks to more than 16 MB: save it again, or as CSV.",
+    )

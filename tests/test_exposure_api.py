@@ -109,8 +109,10 @@ def test_xa005_an_unknown_country_is_named_with_its_row(client):
             {"rows": [{"country": "TH", "industry": "seafood", "nationalities": [1]}]}
         ).encode(),
         json.dumps({"rows": []}).encode(),
+        b'{"rows":' + b"[" * 60_000,
+        b'{"rows": [{"country": "TH", "industry": "seafood", "weight": ' + b"9" * 400 + b"}]}",
     ],
-    ids=range(10),
+    ids=range(12),
 )
 def test_xa006_a_malformed_body_is_a_400_with_a_message(client, body):
     response = client.post(URL, data=body, content_type="application/json")

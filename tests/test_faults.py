@@ -326,6 +326,7 @@ class _Serve:
                 *extra,
             ],
             cwd=ROOT,
+            env={**os.environ, "PUBLIC_URL": self.base},
             stdout=subprocess.DEVNULL,
             stderr=self.log,
             start_new_session=True,

@@ -22,12 +22,15 @@ import random
 import time
 from collections import Counter
 from dataclasses import dataclass, field
+from urllib.parse import quote, urlencode
 
 import pytest
 
 from callbacks import inputs
 from callbacks.urlstate import OPTIONS, PARAMS
+from dashboard.exports import view_slug
 from dashboard.factory import create_app
+from dashboard.views import all_views
 from data_access import taxonomy
 from layouts import ids
 
@@ -368,3 +371,60 @@ def test_fz007_json_nested_too_deeply_is_a_400(app):
         ENDPOINT, data=b"[" * 100_000 + b"]" * 100_000, content_type="application/json"
     )
     assert response.status_code == 400
+
+
+# -- the GET surfaces beside the callbacks: downloads, image exports, embeds -----------
+URL_JUNK = [
+    "",
+    "x",
+    "ZZ",
+    "NP-NP",
+    "१२३४",
+    "2023\n",
+    "all",
+    "-1",
+    "A" * 5000,
+    "<script>",
+    "%00",
+    "../..",
+    "TH:seafood:1:~" * 30,
+]
+
+
+def _forged_query(rng: random.Random) -> str:
+    names = [*PARAMS, *OPTIONS, "from", "to", "x", "country[]"]
+    pairs = []
+    for _ in range(rng.randrange(0, 6)):
+        name = rng.choice(names)
+        pool = CODES.get(name) or OPTION_VALUES.get(name) or []
+        value = rng.choice(pool) if pool and rng.random() < 0.6 else rng.choice(URL_JUNK)
+        pairs.append((name, value))
+    return urlencode(pairs)
+
+
+def test_fz008_forged_downloads_exports_and_embeds_never_answer_a_server_error(app):
+    client = app.server.test_client()
+    rng = random.Random(SEED)
+    charts = [
+        (view_slug(view), chart.id)
+        for view in all_views()
+        for chart in (view.charts() if view.charts else [])
+    ]
+    statuses: Counter = Counter()
+    failures = []
+    started = time.monotonic()
+    sent = 0
+    while sent < PAYLOADS // 10 and time.monotonic() - started < SECONDS / 5:
+        slug, chart = rng.choice(charts)
+        if rng.random() < 0.15:
+            slug, chart = rng.choice([(slug, rng.choice(URL_JUNK)), (rng.choice(URL_JUNK), chart)])
+        route = rng.choice(["/download/{}/{}.csv", "/export/{}/{}.json", "/embed/{}/{}"])
+        path = route.format(quote(slug, safe=""), quote(chart, safe=""))
+        response = client.get(f"{path}?{_forged_query(rng)}")
+        response.get_data()
+        sent += 1
+        statuses[response.status_code] += 1
+        if response.status_code >= 500:
+            failures.append(response.request.url[:300])
+    print(f"\nfuzz GET: {sent} requests; statuses {dict(sorted(statuses.items()))}")
+    assert sent >= MIN_PAYLOADS // 10 and failures == []

@@ -169,3 +169,28 @@ def test_pf012_feeds_link_to_the_profiles_they_name(client, data):
     page = client.get(f"/country/{code}").get_data(as_text=True)
     feeds = page.split('id="profile-feeds"')[1].split("</ul>")[0]
     assert re.search(r'href="/nationality/[A-Z]{2}"', feeds)
+
+
+def test_pf013_without_data_a_profile_and_the_sitemap_answer_503(tmp_path):
+    empty = tmp_path / "empty.sqlite3"
+    empty.touch()
+    client = create_app({"DATABASE_URL": f"sqlite:///{empty}"}).server.test_client()
+    for path in ("/country/TH", "/corridor/NP-KW", "/sitemap.xml"):
+        response = client.get(path)
+        assert response.status_code == 503, path
+        assert response.headers["Cache-Control"] == "no-store"
+
+
+def test_pf014_a_withheld_audit_rate_says_why_as_the_audits_view_does(client, data):
+    from callbacks.protected import withheld_note
+
+    for code in sorted(taxonomy.INDUSTRIES):
+        profile = pf.build(data, pf.subject(data, "industry", code))
+        if profile.published and profile.audit is not None and profile.audit.rate is None:
+            if profile.audit.below is not None:
+                continue
+            page = client.get(f"/industry/{code}").get_data(as_text=True)
+            note = withheld_note(profile.audit.worksites, data.params.k, "audited worksites")
+            assert note.split(",")[0].replace("'", "&#39;") in page
+            return
+    pytest.skip("every industry of the small demo publishes its audit detection rate")

@@ -138,3 +138,33 @@ def test_rl012_the_404_page_is_marked_with_the_deployments_language():
     finally:
         set_language("en")
     assert page.startswith('<!DOCTYPE html><html lang="th">')
+
+
+def test_rl013_a_request_during_dashs_first_setup_waits_for_it(small_url, monkeypatch):
+    """Two readers arrive together at a fresh worker: the one whose request lands while
+    Dash is still setting up waits for it instead of answering 500."""
+    import threading
+    import time
+
+    from dash import Dash
+
+    from dashboard.factory import create_app
+
+    probe = create_app({"DATABASE_URL": small_url}).server.test_client()
+    page = probe.get("/").get_data(as_text=True)
+    script = re.search(r'src="(/_dash-component-suites/[^"]+)"', page).group(1)
+
+    slow = Dash._walk_assets_directory
+
+    def walk(self):
+        time.sleep(1.0)  # a busy machine: the setup takes a while
+        return slow(self)
+
+    monkeypatch.setattr(Dash, "_walk_assets_directory", walk)
+    client = create_app({"DATABASE_URL": small_url}).server.test_client()
+    first = threading.Thread(target=client.get, args=("/",))
+    first.start()
+    time.sleep(0.3)
+    second = client.get(script)
+    first.join()
+    assert second.status_code == 200
