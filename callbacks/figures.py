@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from layouts import colours
-from layouts.i18n import _
+from layouts.i18n import _, plotly_separators
 
 # Legends sit above the plot area, left-aligned: below it they fell on rotated tick labels.
 # Anchored to the plot area: anchored to the figure's edge ("xref": "container") it
@@ -16,6 +16,15 @@ LEGEND_ON_TOP = {
     "y": 1.02,
     "yanchor": "bottom",
 }
+
+
+# The page's web fonts for the workers' scripts first (assets/08_fonts.css: each is used only
+# for its own script, downloaded only when a page has text in it), then the system fonts.
+FONT_FAMILY = (
+    "'ILM Noto Sans Myanmar', 'ILM Noto Sans Khmer', 'ILM Noto Sans Bengali', "
+    "'ILM Noto Sans Devanagari', 'ILM Noto Sans Thai', "
+    "system-ui, -apple-system, 'Segoe UI', Roboto, sans-serif"
+)
 
 
 def base_layout(
@@ -31,11 +40,11 @@ def base_layout(
     layout = {
         "height": height,
         "margin": {"l": 56, "r": 16, "t": 16, "b": 48},
-        "font": {"family": "system-ui, -apple-system, 'Segoe UI', Roboto, sans-serif"},
+        "font": {"family": FONT_FAMILY},
         "paper_bgcolor": colours.TRANSPARENT,
         "plot_bgcolor": colours.TRANSPARENT,
         "legend": dict(LEGEND_ON_TOP),
-        "separators": ".,",
+        "separators": plotly_separators(),
         "yaxis": {
             "tickformat": ",d",
             "gridcolor": colours.GRID,

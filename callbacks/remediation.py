@@ -35,7 +35,7 @@ from data_access.query import DataAccess
 from layouts import colours, ids
 from layouts import format as fmt
 from layouts.components import kpi_card
-from layouts.i18n import _
+from layouts.i18n import N_, _
 from layouts.remediation import (
     funnel_meta,
     monthly_meta,
@@ -48,10 +48,10 @@ from layouts.remediation import (
 
 MEASURES = {"cases": "cases_remediated", "workers": "workers_remediated"}
 FUNNEL = (
-    ("cases", "Reported"),
-    ("cases_raised", "Raised with employer or recruiter"),
-    ("cases_received_remediated", "Remediated"),
-    ("cases_received_validated", "Validated by the workers"),
+    ("cases", N_("Reported")),
+    ("cases_raised", N_("Raised with employer or recruiter")),
+    ("cases_received_remediated", N_("Remediated")),
+    ("cases_received_validated", N_("Validated by the workers")),
 )
 RATE_NAMES = {
     "country": taxonomy.COUNTRIES,
@@ -66,11 +66,11 @@ RATE_TITLES = {
     "theme": lambda: _("Issue theme"),
 }
 VALIDATION = {
-    "yes": "Validated by the workers",
-    "no": "Closed without validation: workers did not confirm",
-    "unknown": "Closed without validation: workers not asked",
+    "yes": N_("Validated by the workers"),
+    "no": N_("Closed without validation: workers did not confirm"),
+    "unknown": N_("Closed without validation: workers not asked"),
 }
-WHY_VALIDATION = (
+WHY_VALIDATION = N_(
     "Why this matters: an employer's or supplier's report that a problem was fixed can "
     "differ from what the workers themselves confirm."
 )

@@ -8,9 +8,10 @@ from urllib.parse import urlsplit
 
 from dash import Input, Output, State
 
-from callbacks.urlstate import parse_query
+from callbacks.urlstate import language_of, parse_query, with_language
 from data_access.query import DataAccess
 from layouts import ids
+from layouts.i18n import html_language
 from layouts.provenance import citation
 
 
@@ -23,6 +24,9 @@ def cite(
     """
     href = href or "/"
     parts = urlsplit(href)
+    if not language_of(parts.query):
+        # The permalink opens in the language it was made in.
+        href = parts._replace(query=with_language(parts.query, html_language())[1:]).geturl()
     view = find_view(parts.path)
     label = view.label() if view else parts.path
     filters, _notices = parse_query(parts.query)
@@ -37,7 +41,12 @@ def register(app, data: DataAccess, find_view) -> None:
         """
         function (n) {
             var button = document.getElementById(SHARE_ID);
-            var url = window.location.href;
+            // The page's language goes into the link, so it opens in the same language.
+            var loc = window.location, url = loc.href;
+            if (!/[?&]lang=/.test(loc.search)) {
+                url = loc.origin + loc.pathname + (loc.search ? loc.search + "&" : "?") +
+                    "lang=" + encodeURIComponent(document.documentElement.lang) + loc.hash;
+            }
             var fallback = button.dataset.copyThis + " " + url;
             if (!navigator.clipboard || !window.isSecureContext) {
                 return fallback;

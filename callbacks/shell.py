@@ -14,17 +14,19 @@ from callbacks.urlstate import (
     covered_period,
     fine_filter_notice,
     from_controls,
+    language_of,
     parse_options,
     parse_query,
     to_controls,
     to_query,
+    with_language,
 )
 from data_access.filters import FINE_FILTERS, MAX_FINE_FILTERS, Filters, InvalidParameter
 from data_access.query import DataAccess
 from layouts import ids
 from layouts.context import PageContext
 from layouts.format import month_label
-from layouts.i18n import _
+from layouts.i18n import LANGUAGES, _
 from layouts.selection import filter_items
 from layouts.shell import FILTER_FIELDS_CLASS, RESET_CLASS, filter_toggle_label, page_title
 
@@ -75,9 +77,14 @@ def nav_links(pathname: str | None, search: str | None, paths: list[str]) -> lis
     assets/06_a11y.js gives it aria-current="page").
     """
     filters, _notices = parse_query(search)
-    query = to_query(filters)
+    query = to_query(filters, {"lang": language_of(search)})
     here = (pathname or "/").rstrip("/") or "/"
     return [(path + query, "nav-link active" if path == here else "nav-link") for path in paths]
+
+
+def language_links(pathname: str | None, search: str | None) -> list[str]:
+    """The language switcher's hrefs: this view, its filters and options, each language."""
+    return [(pathname or "/") + with_language(search, code) for code in LANGUAGES]
 
 
 # The window's title follows the view; after a change of view (not on the first page
@@ -213,6 +220,14 @@ def register(app, data: DataAccess, find_view, nav_paths: list[str]) -> None:
     def _navigation(pathname, search):
         links = nav_links(pathname, search, nav_paths)
         return *[href for href, _c in links], *[css for _h, css in links]
+
+    @app.callback(
+        *[Output(ids.language_link(code), "href") for code in LANGUAGES],
+        Input(ids.URL, "pathname"),
+        Input(ids.URL, "search"),
+    )
+    def _languages(pathname, search):
+        return language_links(pathname, search)
 
     app.clientside_callback(TITLE_AND_FOCUS, Input(ids.PAGE_TITLE, "data"))
 

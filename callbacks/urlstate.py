@@ -16,6 +16,7 @@ from data_access import taxonomy
 from data_access.contract import MONTH_RE
 from data_access.filters import FINE_FILTERS, MAX_FINE_FILTERS, Filters, InvalidParameter
 from data_access.taxonomy import COUNTRIES
+from layouts import i18n
 from layouts.i18n import _
 
 # URL parameters of the filters, in the order written back to the URL.
@@ -60,6 +61,9 @@ OPTIONS: dict[str, Option] = {
     # with the dropdowns (callbacks.footprint.encode; an uploaded one never goes here).
     "weight": Option("sites", footprint.WEIGHT_KINDS),
     "fp": Option("", check=footprint.is_code),
+    # The reader's language (dashboard.language): kept in the URL, so a copied link opens
+    # in the language it was copied in.
+    "lang": Option("", check=i18n.supported),
 }
 
 
@@ -215,6 +219,21 @@ def to_query(filters: Filters, options: dict[str, str] | None = None) -> str:
             pairs.append((name, value))
     # ":" and "," are legal in a query and keep a footprint link readable.
     return "?" + urlencode(pairs, safe=":,") if pairs else ""
+
+
+def with_language(search: str | None, code: str) -> str:
+    """`search` with its language set to `code`, every other parameter kept as it is."""
+    pairs = [(k, v) for k, v in parse_qsl((search or "").lstrip("?"), keep_blank_values=True)]
+    pairs = [(k, v) for k, v in pairs if k != "lang"] + [("lang", code)]
+    return "?" + urlencode(pairs, safe=":,")
+
+
+def language_of(search: str | None) -> str:
+    """The language a query string names ("" for none, or one not offered)."""
+    for name, value in parse_qsl((search or "").lstrip("?")):
+        if name == "lang" and i18n.supported(value):
+            return value
+    return ""
 
 
 def from_controls(values: dict[str, str | None]) -> tuple[Filters, list[str]]:

@@ -23,7 +23,7 @@ from flask import Blueprint, Response, abort, current_app, request, stream_with_
 from callbacks import footprint
 from callbacks.charts import csv_cell, format_cell, summary
 from callbacks.urlstate import covered_period, parse_options, parse_query, to_query
-from dashboard import http_cache
+from dashboard import http_cache, language
 from dashboard.config import PLOTLY_BUNDLE
 from dashboard.views import View, all_views, find_chart
 from data_access.disclosure import DisclosureParams
@@ -31,7 +31,7 @@ from data_access.filters import Filters
 from data_access.query import DataAccess, VersionInfo
 from layouts import colours, ids
 from layouts.format import month_label
-from layouts.i18n import _, language
+from layouts.i18n import _, html_language
 from layouts.provenance import (
     DASHBOARD_NAME,
     LICENCE,
@@ -346,12 +346,14 @@ def embed_html(built: Built, full_view_url: str) -> str:
             f"<strong>{escape(synthetic_label())}.</strong> {escape(synthetic_explanation())}</p>"
         )
     return f"""<!doctype html>
-<html lang="{escape(language())}"><head><meta charset="utf-8">
+<html lang="{escape(html_language())}"><head><meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1">
 <link rel="icon" href="data:,">
+<link rel="stylesheet" href="/assets/08_fonts.css">
 <title>{escape(meta.title)} · {escape(_(DASHBOARD_NAME))}</title>
 <style>
-body {{ font-family: system-ui, sans-serif; margin: 0; padding: 8px; color: #1d2733; }}
+body {{ font-family: var(--ilm-script-fonts), system-ui, sans-serif; margin: 0; padding: 8px;
+  color: #1d2733; }}
 h1 {{ font-size: 1.05rem; margin: 0 0 2px; }}
 p {{ margin: 2px 0; font-size: 0.8rem; }}
 #chart {{ width: 100%; height: min(60vh, 420px); min-height: 240px; }}
@@ -359,10 +361,13 @@ p {{ margin: 2px 0; font-size: 0.8rem; }}
 table {{ border-collapse: collapse; font-size: 0.8rem; }}
 th, td {{ padding: 2px 6px; text-align: right; }}
 th[scope=row] {{ text-align: left; }}
+.language-switcher ul {{ list-style: none; margin: 0 0 4px; padding: 0; display: flex;
+  flex-wrap: wrap; gap: 2px 10px; font-size: 0.75rem; }}
 .visually-hidden {{ position: absolute; width: 1px; height: 1px; overflow: hidden;
   clip: rect(0 0 0 0); white-space: nowrap; }}
 </style></head>
 <body>
+{language.switcher_html(built.query)}
 <main>
 {banner}
 <h1 id="embed-title">{escape(meta.title)}</h1>

@@ -27,6 +27,7 @@ from dashboard import (
     guard,
     headers,
     http_cache,
+    language,
     limits,
     package,
     profiles,
@@ -40,7 +41,7 @@ from data_access.cache import FailOpenCache
 from data_access.query import OUTAGES, DataAccess, NoData, outage_detail
 from layouts import ids
 from layouts.format import corridor_label, month_label, nationality_option, period_label
-from layouts.i18n import _, language, set_language
+from layouts.i18n import N_, _, html_language
 from layouts.provenance import synthetic_label
 from layouts.shell import shell
 from layouts.status import no_data_page, not_found_html, unavailable_page
@@ -98,6 +99,14 @@ class OutageLog:
                 return
             self.down = False
         log.warning("database available again after %.0f s", time.monotonic() - self._since)
+
+
+# Where the page template takes the request's language (not a Dash {%key%}: Dash would
+# insist on a value for it).
+LANG_SLOT = "%%ILM_LANG%%"
+# The page's description for search engines and link previews, in English at start and
+# translated per request.
+DESCRIPTION = N_("What migrant workers report, and how much gets fixed.")
 
 
 def index_string(lang: str) -> str:
@@ -183,10 +192,12 @@ def known_periods(data: DataAccess) -> tuple[str, ...]:
 def create_app(test_config: dict | None = None) -> Dash:
     config = configuration.from_env()
     config.update(test_config or {})
-    set_language(config["LANGUAGE"])
 
     server = Flask(__name__)
     server.config.update(config)
+    # First of all the hooks: every later one (the cache's tags, the 404 page) and every
+    # answer reads the request's own language.
+    language.install(server)
     # No connection is opened here or at worker boot: a database or Redis that is down
     # when a worker starts must cost answers (503s until it returns), not the worker.
     cache = FailOpenCache(Cache(server, config=_cache_config(config)))
@@ -212,17 +223,21 @@ def create_app(test_config: dict | None = None) -> Dash:
             {"name": "viewport", "content": "width=device-width, initial-scale=1"},
             {
                 "name": "description",
-                "content": _("What migrant workers report, and how much gets fixed."),
+                "content": DESCRIPTION,
             },
         ],
     )
-    app.index_string = index_string(language())
+    app.index_string = index_string(LANG_SLOT)
     interpolate = app.interpolate_index
 
     def _titled(**parts):
         # The view's own <title> from the first byte, before any script runs; the
         # browser keeps it up to date as the reader changes view (callbacks.shell).
-        return interpolate(**{**parts, "title": escape(view_title(find_view, request.path))})
+        # The page's language is the request's (dashboard.language).
+        title = escape(view_title(find_view, request.path))
+        metas = parts.get("metas", "").replace(DESCRIPTION, escape(_(DESCRIPTION)))
+        page = interpolate(**{**parts, "title": title, "metas": metas})
+        return page.replace(LANG_SLOT, escape(html_language()), 1)
 
     app.interpolate_index = _titled
 

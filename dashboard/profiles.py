@@ -12,16 +12,17 @@ from __future__ import annotations
 from collections.abc import Callable
 from xml.sax.saxutils import escape as xml_escape
 
-from flask import Blueprint, Response, abort, render_template
+from flask import Blueprint, Response, abort, render_template, request
 
 from callbacks import profiles
 from callbacks.protected import withheld_note
+from dashboard import language as languages
 from dashboard.releases_web import no_data_response
 from data_access.query import DataAccess, NoData
 from layouts import format as fmt
 from layouts import ids
 from layouts import profiles as layout
-from layouts.i18n import _, language
+from layouts.i18n import _, html_language, language
 from layouts.provenance import (
     LICENCE,
     LICENCE_URL,
@@ -57,7 +58,8 @@ def blueprint(
         html = render_template(
             "profile.html",
             _=_,
-            lang=language(),
+            lang=html_language(),
+            languages=languages.switcher_html(request.query_string.decode()),
             fmt=fmt,
             p=profile,
             k=k,

@@ -11,6 +11,12 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 
+def N_(message: str) -> str:
+    """Marks a name for message extraction (babel.cfg, README "Translations"); the name is
+    translated where it is shown. data_access sits below layouts.i18n: its own marker."""
+    return message
+
+
 @dataclass(frozen=True)
 class Issue:
     code: str
@@ -21,117 +27,117 @@ class Issue:
 
 # Themes group issue categories for the views; order is the display order.
 THEMES: dict[str, str] = {
-    "wages": "Wages",
-    "recruitment_debt": "Recruitment & debt",
-    "violence_harassment": "Violence & harassment",
-    "hours": "Working hours",
-    "documents_movement": "Documents & movement",
-    "safety_living": "Safety & living conditions",
-    "contracts_dismissal": "Contracts & dismissal",
-    "voice_association": "Voice & association",
+    "wages": N_("Wages"),
+    "recruitment_debt": N_("Recruitment & debt"),
+    "violence_harassment": N_("Violence & harassment"),
+    "hours": N_("Working hours"),
+    "documents_movement": N_("Documents & movement"),
+    "safety_living": N_("Safety & living conditions"),
+    "contracts_dismissal": N_("Contracts & dismissal"),
+    "voice_association": N_("Voice & association"),
 }
 
 # ILO indicators of forced labour (ILO, "Hard to see, harder to count", 2012; the
 # eleven indicators used by the ILO Special Action Programme to Combat Forced Labour).
 ILO_INDICATORS: dict[str, str] = {
-    "abuse_of_vulnerability": "Abuse of vulnerability",
-    "deception": "Deception",
-    "restriction_of_movement": "Restriction of movement",
-    "isolation": "Isolation",
-    "physical_sexual_violence": "Physical and sexual violence",
-    "intimidation_threats": "Intimidation and threats",
-    "retention_of_documents": "Retention of identity documents",
-    "withholding_of_wages": "Withholding of wages",
-    "debt_bondage": "Debt bondage",
-    "abusive_conditions": "Abusive working and living conditions",
-    "excessive_overtime": "Excessive overtime",
+    "abuse_of_vulnerability": N_("Abuse of vulnerability"),
+    "deception": N_("Deception"),
+    "restriction_of_movement": N_("Restriction of movement"),
+    "isolation": N_("Isolation"),
+    "physical_sexual_violence": N_("Physical and sexual violence"),
+    "intimidation_threats": N_("Intimidation and threats"),
+    "retention_of_documents": N_("Retention of identity documents"),
+    "withholding_of_wages": N_("Withholding of wages"),
+    "debt_bondage": N_("Debt bondage"),
+    "abusive_conditions": N_("Abusive working and living conditions"),
+    "excessive_overtime": N_("Excessive overtime"),
 }
 
 _ISSUES: tuple[Issue, ...] = (
-    Issue("wages_unpaid", "Wages withheld, late or underpaid", "wages", "withholding_of_wages"),
-    Issue("illegal_deductions", "Illegal wage deductions", "wages", "withholding_of_wages"),
-    Issue("below_minimum_wage", "Pay below the minimum wage", "wages", None),
-    Issue("overtime_unpaid", "Overtime not paid at the legal rate", "wages", None),
-    Issue("recruitment_fees", "Recruitment fees and debt", "recruitment_debt", "debt_bondage"),
-    Issue("deception", "Deception about the job", "recruitment_debt", "deception"),
-    Issue("excessive_hours", "Excessive working hours", "hours", "excessive_overtime"),
-    Issue("no_rest_day", "No weekly rest day", "hours", "excessive_overtime"),
+    Issue("wages_unpaid", N_("Wages withheld, late or underpaid"), "wages", "withholding_of_wages"),
+    Issue("illegal_deductions", N_("Illegal wage deductions"), "wages", "withholding_of_wages"),
+    Issue("below_minimum_wage", N_("Pay below the minimum wage"), "wages", None),
+    Issue("overtime_unpaid", N_("Overtime not paid at the legal rate"), "wages", None),
+    Issue("recruitment_fees", N_("Recruitment fees and debt"), "recruitment_debt", "debt_bondage"),
+    Issue("deception", N_("Deception about the job"), "recruitment_debt", "deception"),
+    Issue("excessive_hours", N_("Excessive working hours"), "hours", "excessive_overtime"),
+    Issue("no_rest_day", N_("No weekly rest day"), "hours", "excessive_overtime"),
     Issue(
         "documents_retained",
-        "Identity documents retained",
+        N_("Identity documents retained"),
         "documents_movement",
         "retention_of_documents",
     ),
     Issue(
         "restricted_movement",
-        "Restricted movement",
+        N_("Restricted movement"),
         "documents_movement",
         "restriction_of_movement",
     ),
     Issue(
         "physical_abuse",
-        "Physical abuse",
+        N_("Physical abuse"),
         "violence_harassment",
         "physical_sexual_violence",
     ),
     Issue(
         "verbal_abuse",
-        "Verbal abuse and threats",
+        N_("Verbal abuse and threats"),
         "violence_harassment",
         "intimidation_threats",
     ),
     Issue(
         "sexual_harassment",
-        "Sexual harassment",
+        N_("Sexual harassment"),
         "violence_harassment",
         "physical_sexual_violence",
     ),
-    Issue("unsafe_work", "Unsafe work", "safety_living", "abusive_conditions"),
-    Issue("poor_living", "Poor living conditions", "safety_living", "abusive_conditions"),
+    Issue("unsafe_work", N_("Unsafe work"), "safety_living", "abusive_conditions"),
+    Issue("poor_living", N_("Poor living conditions"), "safety_living", "abusive_conditions"),
     Issue(
         "contract_substitution",
-        "No contract or contract substitution",
+        N_("No contract or contract substitution"),
         "contracts_dismissal",
         "deception",
     ),
-    Issue("leave_denied", "Leave and benefits denied", "contracts_dismissal", None),
+    Issue("leave_denied", N_("Leave and benefits denied"), "contracts_dismissal", None),
     Issue(
         "unfair_dismissal",
-        "Unfair dismissal or retaliation",
+        N_("Unfair dismissal or retaliation"),
         "contracts_dismissal",
         "intimidation_threats",
     ),
     Issue(
         "freedom_of_association",
-        "Freedom of association denied",
+        N_("Freedom of association denied"),
         "voice_association",
         None,
     ),
-    Issue("grievance_ignored", "Grievance ignored", "voice_association", None),
+    Issue("grievance_ignored", N_("Grievance ignored"), "voice_association", None),
 )
 
 ISSUES: dict[str, Issue] = {i.code: i for i in _ISSUES}
 
 # ISO 3166-1 alpha-2 codes of every country the network works in or recruits for.
 COUNTRIES: dict[str, str] = {
-    "TH": "Thailand",
-    "MY": "Malaysia",
-    "MM": "Myanmar",
-    "KH": "Cambodia",
-    "LA": "Laos",
-    "VN": "Viet Nam",
-    "BD": "Bangladesh",
-    "NP": "Nepal",
-    "IN": "India",
-    "ID": "Indonesia",
-    "KW": "Kuwait",
-    "SA": "Saudi Arabia",
-    "AE": "United Arab Emirates",
-    "QA": "Qatar",
-    "GR": "Greece",
-    "HR": "Croatia",
-    "BG": "Bulgaria",
-    "GB": "United Kingdom",
+    "TH": N_("Thailand"),
+    "MY": N_("Malaysia"),
+    "MM": N_("Myanmar"),
+    "KH": N_("Cambodia"),
+    "LA": N_("Laos"),
+    "VN": N_("Viet Nam"),
+    "BD": N_("Bangladesh"),
+    "NP": N_("Nepal"),
+    "IN": N_("India"),
+    "ID": N_("Indonesia"),
+    "KW": N_("Kuwait"),
+    "SA": N_("Saudi Arabia"),
+    "AE": N_("United Arab Emirates"),
+    "QA": N_("Qatar"),
+    "GR": N_("Greece"),
+    "HR": N_("Croatia"),
+    "BG": N_("Bulgaria"),
+    "GB": N_("United Kingdom"),
 }
 
 # ISO 3166-1 alpha-3 codes of the same countries, for maps (plotly's "ISO-3" locations).
@@ -158,83 +164,83 @@ ISO3: dict[str, str] = {
 
 # Nationalities are keyed by the ISO code of the country of citizenship.
 NATIONALITIES: dict[str, str] = {
-    "MM": "Burmese",
-    "KH": "Cambodian",
-    "BD": "Bangladeshi",
-    "NP": "Nepali",
-    "LA": "Lao",
-    "TH": "Thai",
-    "VN": "Vietnamese",
-    "IN": "Indian",
-    "ID": "Indonesian",
+    "MM": N_("Burmese"),
+    "KH": N_("Cambodian"),
+    "BD": N_("Bangladeshi"),
+    "NP": N_("Nepali"),
+    "LA": N_("Lao"),
+    "TH": N_("Thai"),
+    "VN": N_("Vietnamese"),
+    "IN": N_("Indian"),
+    "ID": N_("Indonesian"),
 }
 
 INDUSTRIES: dict[str, str] = {
-    "apparel_footwear": "Apparel & footwear",
-    "electronics": "Electronics",
-    "food_beverage": "Food & beverage",
-    "seafood": "Seafood",
-    "agriculture": "Agriculture",
-    "construction": "Construction",
-    "domestic_work": "Domestic work",
-    "other": "Other industries",
+    "apparel_footwear": N_("Apparel & footwear"),
+    "electronics": N_("Electronics"),
+    "food_beverage": N_("Food & beverage"),
+    "seafood": N_("Seafood"),
+    "agriculture": N_("Agriculture"),
+    "construction": N_("Construction"),
+    "domestic_work": N_("Domestic work"),
+    "other": N_("Other industries"),
 }
 
 TIERS: dict[str, str] = {
-    "1": "Tier 1 (final assembly)",
-    "2": "Tier 2 (components, processing)",
-    "3": "Tier 3 (raw materials, farms, vessels)",
+    "1": N_("Tier 1 (final assembly)"),
+    "2": N_("Tier 2 (components, processing)"),
+    "3": N_("Tier 3 (raw materials, farms, vessels)"),
 }
 
 CHANNELS: dict[str, str] = {
-    "helpline": "Helpline",
-    "facebook": "Facebook",
-    "line": "Line",
-    "viber": "Viber",
-    "worker_app": "Worker app",
-    "outreach": "In-person outreach",
+    "helpline": N_("Helpline"),
+    "facebook": N_("Facebook"),
+    "line": N_("Line"),
+    "viber": N_("Viber"),
+    "worker_app": N_("Worker app"),
+    "outreach": N_("In-person outreach"),
 }
 
 LANGUAGES: dict[str, str] = {
-    "my": "Burmese",
-    "km": "Khmer",
-    "bn": "Bengali",
-    "ne": "Nepali",
-    "lo": "Lao",
-    "th": "Thai",
-    "vi": "Vietnamese",
-    "en": "English",
+    "my": N_("Burmese"),
+    "km": N_("Khmer"),
+    "bn": N_("Bengali"),
+    "ne": N_("Nepali"),
+    "lo": N_("Lao"),
+    "th": N_("Thai"),
+    "vi": N_("Vietnamese"),
+    "en": N_("English"),
 }
 
 STAGES: dict[str, str] = {
-    "recruitment": "Recruitment",
-    "employment": "Employment",
+    "recruitment": N_("Recruitment"),
+    "employment": N_("Employment"),
 }
 
-SEXES: dict[str, str] = {"female": "Female", "male": "Male", "unknown": "Unknown"}
+SEXES: dict[str, str] = {"female": N_("Female"), "male": N_("Male"), "unknown": N_("Unknown")}
 
 STATUSES: dict[str, str] = {
-    "open": "Open",
-    "raised": "Raised with employer or recruiter",
-    "remediated": "Remediated",
-    "not_remediated": "Not remediated",
-    "referred": "Referred",
+    "open": N_("Open"),
+    "raised": N_("Raised with employer or recruiter"),
+    "remediated": N_("Remediated"),
+    "not_remediated": N_("Not remediated"),
+    "referred": N_("Referred"),
 }
 
-VALIDATED: dict[str, str] = {"yes": "Yes", "no": "No", "unknown": "Unknown"}
+VALIDATED: dict[str, str] = {"yes": N_("Yes"), "no": N_("No"), "unknown": N_("Unknown")}
 
 ROUTES: dict[str, str] = {
-    "employer": "Employer",
-    "recruitment_agency": "Recruitment agency",
-    "buyer_escalation": "Buyer escalation",
-    "government_referral": "Government referral",
-    "union_negotiation": "Union negotiation",
+    "employer": N_("Employer"),
+    "recruitment_agency": N_("Recruitment agency"),
+    "buyer_escalation": N_("Buyer escalation"),
+    "government_referral": N_("Government referral"),
+    "union_negotiation": N_("Union negotiation"),
 }
 
 AUDIT_TYPES: dict[str, str] = {
-    "social_compliance": "Social compliance audit",
-    "ethical_trade": "Ethical trade audit",
-    "certification": "Certification audit",
+    "social_compliance": N_("Social compliance audit"),
+    "ethical_trade": N_("Ethical trade audit"),
+    "certification": N_("Certification audit"),
 }
 
 # Statuses that close a case: they carry a month resolved.

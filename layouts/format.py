@@ -4,11 +4,13 @@ from __future__ import annotations
 
 from data_access import contract, taxonomy
 from data_access.disclosure import NEAR_TOTAL, SAME_AS_LARGER, Published
-from layouts.i18n import _
+from layouts.i18n import _, digits, format_number
 
 
 def number(value: int) -> str:
-    return f"{value:,}"
+    """A count in the reader's language: "1,471,284"; "14,71,284" in Nepali and Bengali,
+    in the digits CLDR names for the language ("၁,၄၇၁,၂၈၄" in Burmese)."""
+    return format_number(value)
 
 
 def published(value: Published, k: int) -> str:
@@ -18,7 +20,7 @@ def published(value: Published, k: int) -> str:
     if value.reason == NEAR_TOTAL:
         return _("withheld")
     if value.suppressed:
-        return f"<{k}"
+        return "<" + number(k)
     if value.reason == SAME_AS_LARGER:
         return "≈" + number(value.value)
     return number(value.value)
@@ -60,7 +62,7 @@ def percent_bound(bound: float, lower: bool = False) -> str:
 def percent(share: float | None) -> str:
     if share is None:
         return _("not published")
-    return f"{share * 100:.0f}%"
+    return digits(f"{share * 100:.0f}%")
 
 
 def month_label(month: str) -> str:
@@ -80,7 +82,7 @@ def month_label(month: str) -> str:
         _("Dec"),
     )
     index = contract.month_index(month)
-    return f"{names[index % 12]} {index // 12}"
+    return f"{names[index % 12]} {digits(str(index // 12))}"
 
 
 def corridor_label(code: str) -> str:
@@ -106,5 +108,7 @@ def period_label(period: str | None, as_of: str | None = None) -> str:
     if period is None:
         return _("all years")
     if as_of and as_of[:4] == period and not as_of.endswith("-12"):
-        return _("{year} (to {month})").format(year=period, month=month_label(as_of).split()[0])
-    return period
+        return _("{year} (to {month})").format(
+            year=digits(period), month=month_label(as_of).split()[0]
+        )
+    return digits(period)

@@ -47,6 +47,11 @@ CASES_CHART = "overview-cases"
 ISSUES_CHART = "overview-issues"
 
 
+def language_link(code: str) -> str:
+    """The language switcher's link to the page in the language `code`."""
+    return "language-" + code
+
+
 def nav_link(path: str) -> str:
     """The navigation's link to the view at `path`."""
     return "nav-" + (path.strip("/") or "overview")

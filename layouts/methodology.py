@@ -13,6 +13,7 @@ from layouts.exposure import score_formula
 from layouts.format import month_label, number
 from layouts.i18n import _
 from layouts.provenance import synthetic_label
+from layouts.translation import translation_status
 
 
 def _definition(term: str, text: str) -> list:
@@ -345,6 +346,7 @@ def methodology_layout(
                     version=version, month=as_of_label
                 )
             ),
+            translation_status(),
             demo_section() if synthetic else None,
             html.H2(_("Where the data comes from"), className="h5 mt-4"),
             html.P(

@@ -12,13 +12,13 @@ from dataclasses import dataclass
 from data_access.disclosure import Published
 from layouts import colours
 from layouts import format as fmt
-from layouts.i18n import _
+from layouts.i18n import N_, _
 
 KIND_LABELS = {
-    "country": "Country of work",
-    "nationality": "Nationality",
-    "industry": "Industry",
-    "corridor": "Migration corridor",
+    "country": N_("Country of work"),
+    "nationality": N_("Nationality"),
+    "industry": N_("Industry"),
+    "corridor": N_("Migration corridor"),
 }
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dash import dcc, html
 
 from layouts import ids
-from layouts.i18n import _
+from layouts.i18n import LANGUAGES, _, language
 from layouts.provenance import source_line, synthetic_explanation, synthetic_label
 from layouts.share import share_bar
 
@@ -56,6 +56,34 @@ def header(as_of_label: str) -> html.Header:
                     id=ids.AS_OF,
                     className="badge text-bg-light ms-md-auto",
                 ),
+            ],
+        ),
+    )
+
+
+def language_switcher() -> html.Nav:
+    """A link per language, each named in its own script and marked with its `lang`;
+    callbacks.shell points them at the current view with its filters. Plain links: a
+    new language is a new page load (the whole page is built in the language)."""
+    current = language()
+    return html.Nav(
+        className="container-xl language-switcher",
+        **{"aria-label": _("Language")},
+        children=html.Ul(
+            className="list-inline mb-0 small",
+            children=[
+                html.Li(
+                    html.A(
+                        name,
+                        href=f"?lang={code}",
+                        id=ids.language_link(code),
+                        lang=code,
+                        hrefLang=code,
+                        **({"aria-current": "true"} if code == current else {}),
+                    ),
+                    className="list-inline-item",
+                )
+                for code, name in LANGUAGES.items()
             ],
         ),
     )
@@ -242,6 +270,7 @@ def shell(
             dcc.Store(id=ids.PAGE_TITLE),
             html.A(_("Skip to content"), href="#main", className="visually-hidden-focusable"),
             synthetic_banner() if synthetic else None,
+            language_switcher(),
             header(as_of_label),
             navigation(views),
             filter_panel(options),

@@ -11,7 +11,7 @@ from html import escape
 from dash import dcc, html
 
 from layouts import ids
-from layouts.i18n import _, language
+from layouts.i18n import _, html_language
 
 # A reader who waits sees the dashboard come back by itself; often enough to feel alive,
 # seldom enough that many open tabs do not hammer a recovering database.
@@ -55,7 +55,7 @@ def not_found_html(title: str, views: list[tuple[str, str]]) -> str:
         f'<li><a href="{escape(path)}">{escape(label)}</a></li>' for path, label in views
     )
     return (
-        f'<!DOCTYPE html><html lang="{escape(language())}"><head><meta charset="utf-8">'
+        f'<!DOCTYPE html><html lang="{escape(html_language())}"><head><meta charset="utf-8">'
         f'<meta name="viewport" content="width=device-width, initial-scale=1">'
         f"<title>{escape(_('Page not found'))} · {escape(title)}</title></head><body>"
         f"<main><h1>{escape(_('Page not found'))}</h1>"

@@ -98,7 +98,9 @@ def test_bs002_cite_names_the_current_filters_and_url(start, app):
     text = dash_duo.find_element(f"#{ids.CITE_TEXT}").text
     assert dash_duo.driver.current_url in text and "ILM Community Dashboard" in text
     assert "@misc{" in dash_duo.find_element(f"#{ids.CITE_BIBTEX}").text
-    assert dash_duo.find_element(f"#{ids.PERMALINK}").text == dash_duo.driver.current_url
+    # The permalink adds the page's language, so the link opens in the language it was made in.
+    permalink = dash_duo.driver.current_url + "&lang=en"
+    assert dash_duo.find_element(f"#{ids.PERMALINK}").text == permalink
     assert dash_duo.get_logs() == []
 
 
@@ -160,5 +162,6 @@ def test_bs006_share_copies_the_permalink_or_shows_it(start, app):
     dash_duo.find_element(f"#{ids.SHARE}").click()
     dash_duo.wait_for_contains_text(f"#{ids.SHARE_STATUS}", "issue=deception", timeout=WAIT)
     status = dash_duo.find_element(f"#{ids.SHARE_STATUS}").text
-    assert status.endswith(dash_duo.driver.current_url)
+    # The page's language goes into the copied link (it opens in the sender's language).
+    assert status.endswith(dash_duo.driver.current_url + "&lang=en")
     assert status.startswith(("Link copied:", "Copy this link:"))

@@ -269,7 +269,7 @@ def test_ex011_every_other_page_refuses_framing(client, path):
 
 
 def test_ex012_citation_names_dashboard_view_filters_version_as_of_url_and_date(data):
-    url = "https://dash.example.org/?period=2023&corridor=NP-KW"
+    url = "https://dash.example.org/?period=2023&corridor=NP-KW&lang=en"
     text, bibtex, permalink = cite(data, find_view, url, dt.date(2026, 7, 3))
     info = data.version()
     for part in (

@@ -64,8 +64,12 @@ def _strings(node) -> list[str]:
 
 
 def _untranslated(strings: list[str]) -> list[str]:
+    """Strings with letters outside the brackets; a language's own name (the switcher
+    names each language in its own script) and an address are not text to translate."""
     leftovers = []
     for text in strings:
+        if text in i18n.LANGUAGES.values() or text.startswith("/"):
+            continue
         outside, previous = text, None
         while outside != previous:  # translated strings nest when one fills another
             previous, outside = outside, re.sub(r"⟦[^⟦⟧]*⟧", "", outside)
