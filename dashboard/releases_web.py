@@ -19,6 +19,7 @@ from flask import Blueprint, Flask, Response, jsonify, request
 
 from dashboard import http_cache
 from dashboard.exports import public_url
+from dashboard.language import switcher_html
 from dashboard.releases import (
     HEADLINE_MEASURES,
     Store,
@@ -194,7 +195,9 @@ def _loaded(info: VersionInfo) -> str:
     return _("Loaded {day}.").format(day=info.loaded_at[:10])
 
 
-def page_html(history: list[tuple[VersionInfo, dict | None]], feed_url: str) -> str:
+def page_html(
+    history: list[tuple[VersionInfo, dict | None]], feed_url: str, search: str = ""
+) -> str:
     title = _("What changed: release notes")
     sections = "".join(
         f'<section id="v{info.version}" aria-labelledby="v{info.version}-title">'
@@ -224,8 +227,11 @@ def page_html(history: list[tuple[VersionInfo, dict | None]], feed_url: str) -> 
         '<link rel="stylesheet" href="/assets/01_bootstrap-5.3.8.min.css">'
         "<style>.release-synthetic{background:#fff3cd;color:#4d3a00;border:1px solid #b58100;"
         "padding:.4em .6em}caption{caption-side:top;color:#1d2733;font-weight:600}"
-        "main{max-width:60rem}table{min-width:min(100%,36rem)}</style></head><body>"
+        "main{max-width:60rem}table{min-width:min(100%,36rem)}"
+        ".language-switcher ul{list-style:none;margin:0;padding:0;display:flex;flex-wrap:wrap;"
+        "gap:.125rem .75rem;font-size:.85rem}</style></head><body>"
         f'<a class="visually-hidden-focusable" href="#main">{escape(_("Skip to content"))}</a>'
+        f'<div class="container pt-2">{switcher_html(search)}</div>'
         '<main id="main" class="container py-4">'
         f'<p><a href="{ids.PATH_OVERVIEW}">{escape(_(DASHBOARD_NAME))}</a></p>'
         f"{banner}<h1 class='h3'>{escape(title)}</h1><p>{escape(intro)}</p>"
@@ -312,7 +318,10 @@ def blueprints(data: DataAccess, store: Store, max_age: int) -> tuple[Blueprint,
     def releases_page():
         base = public_url("", "")
         return _cached(
-            data, lambda: page_html(store.history(data), base + PATH_FEED), "text/html", max_age
+            data,
+            lambda: page_html(store.history(data), base + PATH_FEED, request.query_string.decode()),
+            "text/html",
+            max_age,
         )
 
     @pages.get(PATH_FEED)

@@ -380,3 +380,10 @@ def test_rn015_the_page_and_feed_translate_every_string():
     data = re.compile(r"^(urn:[\w:.-]+|[\d\-T:Z+]+|CC BY 4\.0 \(https://\S+\))$")
     leftovers = _untranslated([t for t in texts if not data.match(t.strip())])
     assert leftovers == [], leftovers
+
+
+def test_rn016_the_release_notes_page_has_the_language_switcher(small_url, tmp_path):
+    app = create_app({"DATABASE_URL": small_url, "RELEASES_DIR": str(tmp_path)})
+    page = app.server.test_client().get("/releases?lang=th").get_data(as_text=True)
+    assert '<html lang="th"' in page and 'class="language-switcher"' in page
+    assert 'href="/releases?lang=my"' in page or "lang=my" in page
