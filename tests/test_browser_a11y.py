@@ -21,6 +21,7 @@ from selenium.webdriver.common.keys import Keys
 from dashboard.factory import create_app
 from dashboard.views import all_views
 from layouts import ids
+from tests import visual
 from tests.conftest import WAIT, require
 
 pytestmark = pytest.mark.browser
@@ -89,20 +90,6 @@ def _pages() -> list[str]:
     return [view.path for view in all_views()] + list(EXTRA)
 
 
-def _settled(driver, seen: list) -> bool:
-    """Nothing loading, the view's heading drawn, and the page unchanged since the last look."""
-    state = driver.execute_script(
-        "return [document.querySelectorAll('[data-dash-is-loading=\"true\"]').length,"
-        " !!document.querySelector('main h1'),"
-        " document.documentElement.scrollHeight,"
-        " document.querySelectorAll('.js-plotly-plot .main-svg').length]"
-    )
-    ready = state[0] == 0 and state[1]
-    stable = ready and bool(seen) and seen[-1] == state
-    seen.append(state)
-    return stable
-
-
 def test_ba001_no_serious_or_critical_axe_violation_on_any_page_at_either_width(
     start, app, axe_script
 ):
@@ -114,7 +101,7 @@ def test_ba001_no_serious_or_critical_axe_violation_on_any_page_at_either_width(
         for page in _pages():
             driver.get(dash_duo.server_url + page)
             seen: list = []
-            until(lambda s=seen: _settled(driver, s), timeout=WAIT, poll=1.0)
+            until(lambda s=seen: visual.settled(driver, s), timeout=WAIT, poll=1.0)
             driver.execute_script(axe_script)
             violations = driver.execute_async_script(RUN_AXE, AXE_TAGS)
             found += [

@@ -15,6 +15,7 @@ from dash.testing.wait import until
 from dashboard.factory import create_app
 from dashboard.views import all_views
 from layouts import ids
+from tests import visual
 from tests.conftest import WAIT
 
 pytestmark = pytest.mark.browser
@@ -40,20 +41,6 @@ SERVER_PAGES = ("/country/TH", "/nationality/MM", "/releases")
 @pytest.fixture
 def app(small_url, browser_ready):
     return create_app({"DATABASE_URL": small_url})
-
-
-def _settled(dash_duo, seen: list) -> bool:
-    """Nothing loading and the page unchanged since the last look (or an embed drawn)."""
-    state = dash_duo.driver.execute_script(
-        "return [document.querySelectorAll('[data-dash-is-loading=\"true\"]').length,"
-        " !!document.querySelector('main h1, #embed-title'),"
-        " document.documentElement.scrollHeight,"
-        " document.querySelectorAll('.js-plotly-plot .main-svg').length]"
-    )
-    ready = state[0] == 0 and state[1]
-    stable = ready and bool(seen) and seen[-1] == state
-    seen.append(state)
-    return stable
 
 
 DOWNLOAD = """
@@ -85,7 +72,11 @@ def test_cs001_every_view_and_embed_passes_the_csp_without_a_violation(start, ap
     for page in pages:
         dash_duo.driver.get(dash_duo.server_url + page)
         seen: list = []
-        until(lambda s=seen: _settled(dash_duo, s), timeout=WAIT, poll=1.0)
+        until(
+            lambda s=seen: visual.settled(dash_duo.driver, s, "main h1, #embed-title"),
+            timeout=WAIT,
+            poll=1.0,
+        )
         if not page.startswith(ids.PATH_EMBED):
             # A chart's table is drawn by a clientside callback: open one.
             toggle = dash_duo.driver.find_elements("css selector", "summary[id$='-table-toggle']")

@@ -19,7 +19,7 @@ from dashboard.factory import create_app
 from dashboard.views import all_views
 from layouts import ids
 from tests.conftest import WAIT
-from tests.visual import problems, save_page
+from tests.visual import problems, save_page, settled
 
 pytestmark = pytest.mark.browser
 
@@ -41,20 +41,6 @@ def _pages() -> list[str]:
     return [view.path for view in all_views()] + list(EXTRA)
 
 
-def _settled(dash_duo, seen: list) -> bool:
-    """Nothing loading, and the page unchanged (its size and charts) since the last look."""
-    state = dash_duo.driver.execute_script(
-        "return [document.querySelectorAll('[data-dash-is-loading=\"true\"]').length,"
-        " !!document.querySelector('main h1'),"
-        " document.documentElement.scrollHeight,"
-        " document.querySelectorAll('.js-plotly-plot .main-svg').length]"
-    )
-    ready = state[0] == 0 and state[1]
-    stable = ready and bool(seen) and seen[-1] == state
-    seen.append(state)
-    return stable
-
-
 def _name(page: str) -> str:
     path, _sep, query = page.partition("?")
     name = path.strip("/") or "overview"
@@ -67,7 +53,7 @@ def _shoot(dash_duo, width: int, height: int) -> dict:
     for page in _pages():
         dash_duo.driver.get(dash_duo.server_url + page)
         seen: list = []
-        until(lambda s=seen: _settled(dash_duo, s), timeout=WAIT, poll=1.0)
+        until(lambda s=seen: settled(dash_duo.driver, s), timeout=WAIT, poll=1.0)
         save_page(dash_duo.driver, ARTIFACTS / "gallery" / f"{width}-{_name(page)}.png")
         listed = problems(dash_duo.driver)
         if listed:

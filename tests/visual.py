@@ -109,3 +109,19 @@ def save_page(driver, path: Path) -> None:
     )
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_bytes(base64.b64decode(shot["data"]))
+
+
+def settled(driver, seen: list, heading: str = "main h1") -> bool:
+    """Nothing loading, `heading` drawn, and the page unchanged (its height and number of
+    drawn charts) since the last look: call it until it says so, keeping `seen`."""
+    state = driver.execute_script(
+        "return [document.querySelectorAll('[data-dash-is-loading=\"true\"]').length,"
+        " !!document.querySelector(arguments[0]),"
+        " document.documentElement.scrollHeight,"
+        " document.querySelectorAll('.js-plotly-plot .main-svg').length]",
+        heading,
+    )
+    ready = state[0] == 0 and state[1]
+    stable = ready and bool(seen) and seen[-1] == state
+    seen.append(state)
+    return stable
