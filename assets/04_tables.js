@@ -32,8 +32,8 @@
         el("Caption", { children: payload.caption }),
         el("Thead", { children: head }),
         el("Tbody", {
-          children: payload.rows.map(function (cells) {
-            return el("Tr", { children: row(cells) });
+          children: payload.rows.map(function (cells, i) {
+            return el("Tr", { children: row(cells, i) });
           }),
         }),
       ],
@@ -47,8 +47,11 @@
     if (!clicks || clicks % 2 === 0) {
       return null;
     }
-    return build(payload, function (row) {
-      return [el("Th", { children: row[0], scope: "row" })].concat(
+    var links = payload && payload.links;
+    return build(payload, function (row, i) {
+      // A row about a country, industry or corridor links to its profile page.
+      var label = links && links[i] ? el("A", { children: row[0], href: links[i] }) : row[0];
+      return [el("Th", { children: label, scope: "row" })].concat(
         row.slice(1).map(function (text) {
           return el("Td", { children: text, className: "text-end" });
         })

@@ -15,6 +15,7 @@ from callbacks.charts import (
     filters_from_store,
     register_chart,
 )
+from callbacks.profiles import profile_path
 from callbacks.protected import withheld_note
 from callbacks.urlstate import view_options
 from data_access import taxonomy
@@ -140,10 +141,16 @@ def _rate_chart(
         bound_text=_("at least") if missed else _("under"),
         y_title=first,
     )
+    ordered = sorted(items, key=lambda i: _(names[i[0]]))
     rows = tuple(
         (_(names[code]), r.reported, r.found, Share(r.rate, r.below), r.worksites)
         + ((Share(_missed(r.rate), _missed(r.below), True),) if missed else ())
-        for code, r in sorted(items, key=lambda i: _(names[i[0]]))
+        for code, r in ordered
+    )
+    # Countries of work and industries have profile pages; issue categories do not.
+    links = tuple(
+        profile_path(param, code) if param in ("country", "industry") else None
+        for code, _r in ordered
     )
     header = (first, _("Reported by workers"), _("Also found by audits"), _("Detection rate"))
     header += (_("Audited worksites"),) + ((_("Missed by audits"),) if missed else ())
@@ -162,7 +169,7 @@ def _rate_chart(
                 n=withheld
             )
         )
-    return ChartResult(figure, TableData(caption, header, rows), " ".join(notes))
+    return ChartResult(figure, TableData(caption, header, rows, links), " ".join(notes))
 
 
 def issue_chart(data: DataAccess, filters: Filters, options: dict | None = None) -> ChartResult:

@@ -45,6 +45,8 @@ class TableData:
     caption: str
     header: tuple[str, ...]
     rows: tuple[tuple[Cell, ...], ...]  # the first cell of a row labels it
+    # Per row, the page its label links to (a profile: /country/TH), or None.
+    links: tuple[str | None, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -172,11 +174,14 @@ def table_payload(table: TableData | None, k: int, empty_message: str) -> dict:
     """A table as the browser renders it (assets/04_tables.js): formatted strings only."""
     if table is None:
         return {"empty": empty_message}
-    return {
+    payload = {
         "caption": table.caption,
         "header": list(table.header),
         "rows": [[format_cell(c, k) for c in row] for row in table.rows],
     }
+    if any(table.links):
+        payload["links"] = list(table.links)
+    return payload
 
 
 # The footprint code is a view option only so that the link can hold it: no chart reads

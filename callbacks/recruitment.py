@@ -24,6 +24,7 @@ from callbacks.charts import (
     format_cell,
     register_chart,
 )
+from callbacks.profiles import profile_path
 from callbacks.protected import (
     GRAINS,
     THIN_SHARE,
@@ -204,10 +205,14 @@ def map_chart(data: DataAccess, filters: Filters, options: dict) -> ChartResult:
         ),
     }
     ranked = sorted(shown.items(), key=lambda item: (-item[1].value, item[0]))
+    codes = [c for c, _p in ranked] + list(withheld)
     rows = [(corridor_label(c), p) for c, p in ranked]
     rows += [(corridor_label(c), cells[c]) for c in withheld]
     table = TableData(
-        _("Corridors by {what}").format(what=title.lower()), (_("Corridor"), title), tuple(rows)
+        _("Corridors by {what}").format(what=title.lower()),
+        (_("Corridor"), title),
+        tuple(rows),
+        tuple(profile_path("corridor", c) for c in codes),
     )
     notes = [_stage_note(options)]
     if withheld:

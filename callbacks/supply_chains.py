@@ -15,6 +15,7 @@ from dash import Input, Output, no_update
 from callbacks import crossfilter, figures
 from callbacks import worksite_figures as wf
 from callbacks.charts import Chart, ChartResult, Share, TableData, register_chart
+from callbacks.profiles import profile_path
 from callbacks.protected import grain_note, refused_note, selection_state, series, timeline
 from data_access import taxonomy
 from data_access.disclosure import SUPPRESSED, Published, share
@@ -209,7 +210,10 @@ def map_chart(data: DataAccess, f: Filters, options: dict | None = None) -> Char
     )
     rows = tuple((_(taxonomy.COUNTRIES[key[0]]), p) for key, p in result.rows)
     table = TableData(
-        _("{m} by country of the worksite").format(m=title), (_("Country"), title), rows
+        _("{m} by country of the worksite").format(m=title),
+        (_("Country"), title),
+        rows,
+        tuple(profile_path("country", key[0]) for key, _p in result.rows),
     )
     return ChartResult(figure, table, _withheld_note(len(withheld), data.params.k, _("countries")))
 

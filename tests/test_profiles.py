@@ -194,3 +194,34 @@ def test_pf014_a_withheld_audit_rate_says_why_as_the_audits_view_does(client, da
             assert note.split(",")[0].replace("'", "&#39;") in page
             return
     pytest.skip("every industry of the small demo publishes its audit detection rate")
+
+
+def test_pf015_chart_tables_link_their_rows_to_the_subjects_profiles(client, data):
+    from callbacks import audits, recruitment, supply_chains
+    from callbacks.charts import table_payload
+
+    tables = {
+        "supply map": supply_chains.map_chart(data, Filters(), {}).table,
+        "audits by industry": audits.industry_chart(data, Filters(), {}).table,
+        "audits by issue": audits.issue_chart(data, Filters(), {}).table,
+        "recruitment map": recruitment.map_chart(data, Filters(), {}).table,
+    }
+    assert len(tables["supply map"].links) == len(tables["supply map"].rows)
+    assert all(link.startswith("/country/") for link in tables["supply map"].links)
+    assert all(link.startswith("/industry/") for link in tables["audits by industry"].links)
+    assert not any(tables["audits by issue"].links)  # issue categories have no profile
+    assert "links" not in table_payload(tables["audits by issue"], data.params.k, "")
+    corridors = tables["recruitment map"].links
+    assert corridors and all(link.startswith("/corridor/") for link in corridors)
+    for name, table in tables.items():
+        for link in filter(None, table.links[:3]):
+            assert client.get(link).status_code == 200, (name, link)
+
+
+def test_pf016_a_chart_tables_row_is_a_link_in_the_browser(dash_duo, small_url):
+    app = create_app({"DATABASE_URL": small_url})
+    dash_duo.start_server(app)
+    dash_duo.driver.get(dash_duo.server_url + "/supply-chains")
+    table = dash_duo.open_table("supply-map")
+    link = dash_duo.wait_for_element(f'{table} th[scope="row"] a[href^="/country/"]')
+    assert link.text.strip()
