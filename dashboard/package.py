@@ -38,10 +38,8 @@ from dashboard.api import _csv_rows, breakdowns, disclosure, measures
 from dashboard.config import ROOT
 from dashboard.exports import public_url
 from dashboard.releases_web import no_data_response
-from data_access import taxonomy
 from data_access.filters import Filters
-from data_access.outcomes import TTR_BUCKETS
-from data_access.query import TIME_DIMS, DataAccess, NoData, VersionInfo
+from data_access.query import BREAKDOWN_CODES, TIME_DIMS, DataAccess, NoData, VersionInfo
 from layouts import ids
 from layouts.i18n import _, language
 from layouts.provenance import (
@@ -60,24 +58,7 @@ log = logging.getLogger(__name__)
 FORMAT = 1
 PATH_PACKAGE = ids.PATH_PACKAGE
 METHODOLOGY = ROOT / "docs" / "methodology.md"
-# Code list of each breakdown (time and corridors have patterns instead).
-CODES: dict[str, dict[str, str]] = {
-    "country": taxonomy.COUNTRIES,
-    "origin": taxonomy.COUNTRIES,
-    "destination": taxonomy.COUNTRIES,
-    "nationality": taxonomy.NATIONALITIES,
-    "industry": taxonomy.INDUSTRIES,
-    "channel": taxonomy.CHANNELS,
-    "stage": taxonomy.STAGES,
-    "issue": taxonomy.issue_names(),
-    "theme": taxonomy.THEMES,
-    "status": taxonomy.STATUSES,
-    "validated": taxonomy.VALIDATED,
-    "route": taxonomy.ROUTES,
-    "tier": taxonomy.TIERS,
-    "language": taxonomy.LANGUAGES,
-    "ttr": {b: b for b in TTR_BUCKETS},
-}
+CODES = BREAKDOWN_CODES  # the codebook lists each breakdown's code list
 PATTERNS = {
     "month": r"^[0-9]{4}-[0-9]{2}$",
     "quarter": r"^[0-9]{4}-Q[1-4]$",

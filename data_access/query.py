@@ -159,7 +159,9 @@ WITHIN_DIMS = ("country", "nationality", "industry", "issue", "channel", "stage"
 # Filters `each` may answer many values of at once (a case has one value of each).
 EACH_DIMS = ("country", "nationality", "industry", "channel", "stage", "origin", "destination")
 
-_CODES = {
+# Code list of each breakdown, code -> name (time and corridors have patterns instead):
+# the rows a breakdown lists, and the codebook of the data package.
+BREAKDOWN_CODES: dict[str, dict[str, str]] = {
     "country": taxonomy.COUNTRIES,
     "origin": taxonomy.COUNTRIES,
     "destination": taxonomy.COUNTRIES,
@@ -167,14 +169,14 @@ _CODES = {
     "industry": taxonomy.INDUSTRIES,
     "channel": taxonomy.CHANNELS,
     "stage": taxonomy.STAGES,
-    "issue": taxonomy.ISSUES,
+    "issue": taxonomy.issue_names(),
     "theme": taxonomy.THEMES,
     "status": taxonomy.STATUSES,
     "validated": taxonomy.VALIDATED,
     "route": taxonomy.ROUTES,
     "tier": taxonomy.TIERS,
     "language": taxonomy.LANGUAGES,
-    "ttr": dict.fromkeys(TTR_BUCKETS),
+    "ttr": {b: b for b in TTR_BUCKETS},
 }
 
 
@@ -800,7 +802,7 @@ def _values(name: str, filters: Filters, frame: dict) -> list[str]:
         return list(dict.fromkeys(m[:4] for m in months))
     if name == "corridor":
         return list(frame["corridors"])
-    return list(_CODES[name])
+    return list(BREAKDOWN_CODES[name])
 
 
 def _checked(measure: str, bys: list[tuple[str, ...]]) -> Measure:
