@@ -21,9 +21,12 @@
         className: "empty-state alert alert-secondary mb-2",
       });
     }
+    // A column about a nationality, industry or corridor links to its profile page.
+    var headerLinks = payload.headerLinks || [];
     var head = el("Tr", {
-      children: payload.header.map(function (text) {
-        return el("Th", { children: text, scope: "col" });
+      children: payload.header.map(function (text, i) {
+        var label = headerLinks[i] ? el("A", { children: text, href: headerLinks[i] }) : text;
+        return el("Th", { children: label, scope: "col" });
       }),
     });
     return el("Table", {
@@ -63,9 +66,10 @@
      each row is headed by a button that picks the corridor (a pattern-matching id the
      server's pick callback listens to), and the issues column keeps a readable width so
      a phone scrolls the table sideways instead of breaking it into one word per line.
-     Row: [code, label, cases, workers, issues, rate, trend]. */
+     Row: [code, label, cases, workers, issues, rate, trend]; beside each button, a link
+     to the corridor's profile. */
   function corridorTable(payload) {
-    return build(payload, function (row) {
+    return build(payload, function (row, i) {
       var code = row[0];
       var selected = code === payload.selected;
       var button = el("Button", {
@@ -75,7 +79,16 @@
         title: payload.follow,
         "aria-pressed": selected ? "true" : "false",
       });
-      return [el("Th", { children: button, scope: "row" })].concat(
+      var href = payload.links && payload.links[i];
+      var profile = href
+        ? el("A", {
+            children: payload.linkText,
+            href: href,
+            className: "small ms-2 profile-link",
+            "aria-label": payload.linkNames[i],
+          })
+        : null;
+      return [el("Th", { children: [button, profile], scope: "row" })].concat(
         row.slice(2).map(function (text, i) {
           return i === 2
             ? el("Td", { children: text, style: { minWidth: "14rem" } })

@@ -13,6 +13,7 @@ from typing import Any
 
 from dash import ClientsideFunction, Input, Output, html
 
+from callbacks.profiles import profile_link
 from callbacks.urlstate import view_options
 from data_access.disclosure import Published
 from data_access.filters import Filters, InvalidParameter
@@ -21,7 +22,7 @@ from layouts import format as fmt
 from layouts import ids
 from layouts.components import ChartMeta, data_table, empty_state
 from layouts.i18n import _, language, ngettext
-from layouts.selection import scope_note, without
+from layouts.selection import filter_items, scope_note, without
 
 
 @dataclass(frozen=True)
@@ -47,6 +48,9 @@ class TableData:
     rows: tuple[tuple[Cell, ...], ...]  # the first cell of a row labels it
     # Per row, the page its label links to (a profile: /country/TH), or None.
     links: tuple[str | None, ...] = ()
+    # Per column, the page its heading links to, for tables whose columns are the
+    # subjects (nationalities, industries, corridors side by side), or None.
+    header_links: tuple[str | None, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -66,6 +70,9 @@ class Chart:
     undeclared filter must change them, a declared one must not). `highlighted` are
     those of them whose value the chart marks among the rest (a corridor on the map).
     `not_applied_with` adds those a view option drops (issue themes by theme).
+    `profiles` are the filters whose subject's profile the chart links to, next to it,
+    while one is set: a map's region sets a filter with a click, and a pointer is not
+    every reader's way in, so the chart itself offers the next step by keyboard.
     """
 
     meta: ChartMeta
@@ -73,6 +80,7 @@ class Chart:
     not_applied: tuple[str, ...] = ()
     highlighted: tuple[str, ...] = ()
     not_applied_with: Callable[[dict], tuple[str, ...]] = lambda options: ()
+    profiles: tuple[str, ...] = ()
 
     @property
     def id(self) -> str:
@@ -181,6 +189,8 @@ def table_payload(table: TableData | None, k: int, empty_message: str) -> dict:
     }
     if any(table.links):
         payload["links"] = list(table.links)
+    if any(table.header_links):
+        payload["headerLinks"] = list(table.header_links)
     return payload
 
 
@@ -219,7 +229,28 @@ def run(chart: Chart, data: DataAccess, stored_filters: Any, stored_options: Any
         return result.figure, table, note, summary(result.table, data.params.k)
 
     figure, table, note, sentence = cached(data, "chart:" + chart.id, filters, options, build)
+    links = profile_links(chart, data, filters)
+    if links:
+        return figure, table, html.Span([note, *links] if note else links), sentence
     return figure, table, html.Span(note) if note else None, sentence
+
+
+def profile_links(chart: Chart, data: DataAccess, filters: Filters) -> list:
+    """Links to the profiles of the chart's `profiles` filters that are set and have one."""
+    links = []
+    for param, label in filter_items(filters):
+        if param not in chart.profiles:
+            continue
+        href = profile_link(data, param, filters.value_of(param))
+        if href:
+            links.append(
+                html.A(
+                    _("Profile of {name}").format(name=label),
+                    href=href,
+                    className="ms-2 profile-link",
+                )
+            )
+    return links
 
 
 def register_chart(app, data: DataAccess, chart: Chart) -> None:

@@ -100,6 +100,17 @@ def profile_path(kind: str, code: str) -> str:
     return f"/{kind}/{code}"
 
 
+def profile_link(data: DataAccess, kind: str, code: str | None) -> str | None:
+    """The profile a table row or column about this subject links to, or None when it has
+    none (an issue theme, a route, a code outside the lists, a corridor not listed): a
+    link never leads to a page that would answer 404."""
+    if kind == "corridor":
+        known = code in data.corridors()
+    else:
+        known = kind in KINDS and code in names(kind)
+    return profile_path(kind, code) if known else None
+
+
 def names(kind: str) -> dict[str, str]:
     """The subjects of a kind a profile may be asked for (code -> name), corridors aside."""
     return {

@@ -24,7 +24,7 @@ from callbacks.charts import (
     format_cell,
     register_chart,
 )
-from callbacks.profiles import profile_path
+from callbacks.profiles import profile_link, profile_path
 from callbacks.protected import (
     GRAINS,
     THIN_SHARE,
@@ -296,6 +296,7 @@ def sankey_chart(data: DataAccess, filters: Filters, options: dict) -> ChartResu
     t_index = {t: len(origins) + len(destinations) + i for i, t in enumerate(themes)}
     source, target, value, custom, link_colours = [], [], [], [], []
     rows: list[tuple] = []
+    links: list[str | None] = []
     for code, p in sorted(corridors.items()):
         source.append(o_index[code[:2]])
         target.append(d_index[code[3:]])
@@ -307,6 +308,7 @@ def sankey_chart(data: DataAccess, filters: Filters, options: dict) -> ChartResu
             else colours.rgba(colours.CONTEXT, 0.35)
         )
         rows.append((corridor_label(code), p))
+        links.append(profile_path("corridor", code))
     theme_cells = {key: p for key, p in by_theme.rows if key[0] in d_index and p.value != 0}
     for (destination, theme), p in sorted(theme_cells.items()):
         if not p.suppressed:
@@ -323,6 +325,8 @@ def sankey_chart(data: DataAccess, filters: Filters, options: dict) -> ChartResu
                 p,
             )
         )
+        # A destination's cases on one theme: no single subject, so no profile.
+        links.append(None)
     if not value:
         return ChartResult(figures.empty_figure(), None, _("No corridor has enough cases to show."))
     figure = {
@@ -344,7 +348,10 @@ def sankey_chart(data: DataAccess, filters: Filters, options: dict) -> ChartResu
         "layout": figures.base_layout(height=520, margin={"l": 8, "r": 8, "t": 8, "b": 8}),
     }
     table = TableData(
-        _("Cases by corridor and by destination and theme"), (_("Link"), _("Cases")), tuple(rows)
+        _("Cases by corridor and by destination and theme"),
+        (_("Link"), _("Cases")),
+        tuple(rows),
+        tuple(links),
     )
     notes = [_stage_note(options)]
     if filters.issue:
@@ -457,6 +464,14 @@ def corridor_payload(table: TableData | None, k: int, selected: str | None) -> d
         ],
         "selected": selected,
         "follow": _("Follow this corridor"),
+        # The pick button filters the page by the corridor; beside it, a link to its
+        # profile, named in full for screen readers ("Profile" alone says of what only
+        # by its place in the row).
+        "links": [profile_path("corridor", code) for code, *_cells in table.rows],
+        "linkNames": [
+            _("Profile of {name}").format(name=corridor_label(code)) for code, *_c in table.rows
+        ],
+        "linkText": _("Profile"),
         "pick": ids.CORRIDOR_PICK,
     }
 
@@ -643,10 +658,12 @@ def compare_themes_chart(data: DataAccess, filters: Filters, options: dict) -> C
         (name, *(cells.get((t,), zero) for cells in themes))
         for name, t in zip(names, taxonomy.THEMES)
     ]
+    # The two corridors are the columns here: their headings link to their profiles.
     table = TableData(
         _("Cases by issue theme in two corridors"),
         (_("Issue theme"), *(corridor_label(c) for c in codes)),
         tuple(rows),
+        header_links=(None, *(profile_link(data, "corridor", c) for c in codes)),
     )
     note = ""
     if filters.issue:
@@ -677,8 +694,8 @@ def corridor_from_click(click: dict | None) -> str | None:
 def charts() -> list[Chart]:
     return [
         # Every corridor is drawn so that another can be picked; the chosen one is marked.
-        Chart(map_meta(), map_chart, ("corridor",), ("corridor",)),
-        Chart(sankey_meta(), sankey_chart, ("corridor",), ("corridor",)),
+        Chart(map_meta(), map_chart, ("corridor",), ("corridor",), profiles=("corridor",)),
+        Chart(sankey_meta(), sankey_chart, ("corridor",), ("corridor",), profiles=("corridor",)),
         # Its two series are two issues: the issue filter is replaced by them.
         Chart(fees_meta(), fees_chart, ("issue",)),
         Chart(compare_trend_meta(), compare_trend_chart),

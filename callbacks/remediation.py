@@ -19,6 +19,7 @@ from callbacks.charts import (
     filters_from_store,
     register_chart,
 )
+from callbacks.profiles import profile_link
 from callbacks.protected import (
     grain_note,
     refused_note,
@@ -334,14 +335,14 @@ def rate_chart(data: DataAccess, filters: Filters, options: dict | None = None) 
     )
     figure["layout"]["xaxis"]["tickformat"] = ",.0f"
     withheld = [c for c in codes if rates[c] is None]
-    rows = tuple(
-        (_(names[c]), received[(c,)], remediated[(c,)], Share(rates[c]))
-        for c in [*ranked, *sorted(withheld)]
-    )
+    ordered = [*ranked, *sorted(withheld)]
+    rows = tuple((_(names[c]), received[(c,)], remediated[(c,)], Share(rates[c])) for c in ordered)
+    # Countries, industries and nationalities have profiles; issue themes do not.
     table = TableData(
         _("Remediation rate"),
         ("", _("Cases received"), _("Cases remediated"), _("Remediation rate")),
         rows,
+        tuple(profile_link(data, by, c) for c in ordered),
     )
     notes = []
     if withheld:

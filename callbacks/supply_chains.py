@@ -15,7 +15,7 @@ from dash import Input, Output, no_update
 from callbacks import crossfilter, figures
 from callbacks import worksite_figures as wf
 from callbacks.charts import Chart, ChartResult, Share, TableData, register_chart
-from callbacks.profiles import profile_path
+from callbacks.profiles import profile_link
 from callbacks.protected import grain_note, refused_note, selection_state, series, timeline
 from data_access import taxonomy
 from data_access.disclosure import SUPPRESSED, Published, share
@@ -111,7 +111,13 @@ def issues_chart(data: DataAccess, f: Filters, options: dict | None = None) -> C
     )
     header = (_("Issue category"), _("All nationalities"))
     header += tuple(_(taxonomy.NATIONALITIES[n]) for n in shown)
-    table = TableData(_("{m} by issue category and nationality").format(m=title), header, rows)
+    # The nationalities are the columns here: their headings link to their profiles.
+    table = TableData(
+        _("{m} by issue category and nationality").format(m=title),
+        header,
+        rows,
+        header_links=(None, None, *(profile_link(data, "nationality", n) for n in shown)),
+    )
     note = _(
         "Parts withheld for small numbers are left out of the bars, so a bar can be shorter "
         "than its total."
@@ -149,7 +155,12 @@ def heatmap_chart(data: DataAccess, f: Filters, options: dict | None = None) -> 
         (_(taxonomy.ISSUES[c].name), *(Share(s) for s in row)) for c, row in zip(issues, shares)
     )
     header = (_("Issue category"), *(_(taxonomy.INDUSTRIES[i]) for i in industries))
-    table = TableData(_("Share of each industry's cases reporting each issue"), header, rows)
+    table = TableData(
+        _("Share of each industry's cases reporting each issue"),
+        header,
+        rows,
+        header_links=(None, *(profile_link(data, "industry", i) for i in industries)),
+    )
     return ChartResult(
         figure, table, _("Grey cells: too few cases to publish. A case can report several.")
     )
@@ -213,7 +224,7 @@ def map_chart(data: DataAccess, f: Filters, options: dict | None = None) -> Char
         _("{m} by country of the worksite").format(m=title),
         (_("Country"), title),
         rows,
-        tuple(profile_path("country", key[0]) for key, _p in result.rows),
+        tuple(profile_link(data, "country", key[0]) for key, _p in result.rows),
     )
     return ChartResult(figure, table, _withheld_note(len(withheld), data.params.k, _("countries")))
 
@@ -290,7 +301,7 @@ def charts() -> list[Chart]:
         Chart(layout.issues_meta(), issues_chart, ("issue",)),
         Chart(layout.heatmap_meta(), heatmap_chart),
         Chart(layout.trend_meta(), trend_chart, ("issue",)),
-        Chart(layout.map_meta(), map_chart),
+        Chart(layout.map_meta(), map_chart, profiles=("country",)),
         # Drilled into a theme, it lists the theme's categories, whatever the issue filter.
         Chart(layout.theme_meta(), theme_chart, not_applied_with=_issue_dropped_in_a_theme),
         Chart(layout.tier_meta(), tier_chart),

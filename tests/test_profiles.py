@@ -6,12 +6,16 @@ import re
 
 import pytest
 
-from callbacks import crossfilter
+from callbacks import crossfilter, remediation
 from callbacks import profiles as pf
+from callbacks import recruitment as rec
+from callbacks import supply_chains as sc
+from callbacks.charts import run, table_payload
 from dashboard.factory import create_app
 from data_access import taxonomy
 from data_access.filters import Filters
 from layouts import format as fmt
+from layouts import ids
 
 NO_LIMIT = "100000 per minute"
 
@@ -225,3 +229,117 @@ def test_pf016_a_chart_tables_row_is_a_link_in_the_browser(dash_duo, small_url):
     table = dash_duo.open_table("supply-map")
     link = dash_duo.wait_for_element(f'{table} th[scope="row"] a[href^="/country/"]')
     assert link.text.strip()
+
+
+def _by_name(kind, data):
+    """Each subject of a kind by the name the charts' tables give it (English)."""
+    if kind == "corridor":
+        return {fmt.corridor_label(c): c for c in data.corridors()}
+    return {name: code for code, name in pf.names(kind).items()}
+
+
+def _linked(labels, links, kind, data):
+    """Each link of a row or column is its own subject's profile."""
+    named = _by_name(kind, data)
+    pairs = [(label, link) for label, link in zip(labels, links) if link]
+    assert pairs, "nothing is linked"
+    for label, link in pairs:
+        assert link == pf.profile_path(kind, named[label]), (label, link)
+    return pairs
+
+
+def test_pf017_columns_that_are_subjects_link_their_headings(data):
+    by_nationality = sc.issues_chart(data, Filters(), {}).table
+    heading = by_nationality.header_links
+    assert heading[:2] == (None, None)  # the issue category and all nationalities
+    _linked(by_nationality.header, heading, "nationality", data)
+    heatmap = sc.heatmap_chart(data, Filters(), {}).table
+    assert heatmap.header_links[0] is None and all(heatmap.header_links[1:])
+    _linked(heatmap.header, heatmap.header_links, "industry", data)
+    # Issue categories head the rows: none has a profile.
+    assert not any(heatmap.links)
+    payload = table_payload(heatmap, data.params.k, "")
+    assert payload["headerLinks"] == list(heatmap.header_links) and "links" not in payload
+    assert "headerLinks" not in table_payload(sc.tier_chart(data, Filters(), {}).table, 5, "")
+
+
+@pytest.mark.parametrize("by", ["country", "industry", "nationality", "theme"])
+def test_pf018_the_remediation_rates_rows_link_to_their_subjects(data, by):
+    table = remediation.rate_chart(data, Filters(), {"rate_by": by}).table
+    assert len(table.links) == len(table.rows)
+    if by == "theme":  # a theme has no profile
+        assert not any(table.links)
+        assert "links" not in table_payload(table, data.params.k, "")
+        return
+    _linked([row[0] for row in table.rows], table.links, by, data)
+    assert all(table.links)
+
+
+def test_pf019_corridor_rows_and_columns_link_and_the_rest_do_not(data):
+    sankey = rec.sankey_chart(data, Filters(), {}).table
+    labels = [row[0] for row in sankey.rows]
+    corridors = _linked(labels, sankey.links, "corridor", data)
+    # A destination's cases on a theme ("Thailand → Wages") are about no one subject.
+    themes = [label for label, link in zip(labels, sankey.links) if link is None]
+    assert themes and len(corridors) + len(themes) == len(labels)
+    assert all(label not in _by_name("corridor", data) for label in themes)
+    a, b = data.corridors()[:2]
+    origin, destination = a.split("-")
+    compare = rec.compare_themes_chart(
+        data, Filters(origin=origin, destination=destination), {"compare": b}
+    ).table
+    assert compare.header_links == (None, f"/corridor/{a}", f"/corridor/{b}")
+    table = rec.corridor_rows(data, Filters(), {})
+    payload = rec.corridor_payload(table, data.params.k, None)
+    assert payload["links"] == [f"/corridor/{row[0]}" for row in payload["rows"]]
+    assert payload["linkNames"][0] == f"Profile of {payload['rows'][0][1]}"
+
+
+def test_pf020_only_subjects_with_a_profile_get_a_link(client, data):
+    unlisted = next(
+        f"{o}-{d}"
+        for o in sorted(taxonomy.COUNTRIES)
+        for d in sorted(taxonomy.COUNTRIES)
+        if o != d and f"{o}-{d}" not in data.corridors()
+    )
+    for kind, code in [
+        ("theme", next(iter(taxonomy.THEMES))),
+        ("route", next(iter(taxonomy.ROUTES))),
+        ("country", "XX"),
+        ("nationality", None),
+        ("corridor", unlisted),
+        ("corridor", None),
+    ]:
+        assert pf.profile_link(data, kind, code) is None, (kind, code)
+    # Every link a table gives is a page that answers, withheld subjects' included.
+    tables = [
+        sc.issues_chart(data, Filters(), {}).table,
+        sc.heatmap_chart(data, Filters(), {}).table,
+        remediation.rate_chart(data, Filters(), {"rate_by": "nationality"}).table,
+        rec.sankey_chart(data, Filters(), {}).table,
+    ]
+    links = {link for t in tables for link in (*t.links, *t.header_links) if link}
+    for kind, code in pf.every_subject(data):
+        if kind != "corridor" or code == data.corridors()[0]:
+            assert pf.profile_link(data, kind, code) == pf.profile_path(kind, code)
+    for link in sorted(links)[:12]:
+        assert client.get(link).status_code == 200, link
+
+
+def test_pf021_a_map_links_the_profile_of_the_region_its_filter_picked(data):
+    charts = {c.id: c for c in sc.charts() + rec.charts()}
+    corridor = data.corridors()[0]
+    origin, destination = corridor.split("-")
+    picked = {"origin": origin, "destination": destination}
+    for chart_id, stored, href in [
+        (ids.SC_MAP_CHART, {"country": "TH"}, "/country/TH"),
+        (ids.RECRUITMENT_MAP, picked, f"/corridor/{corridor}"),
+    ]:
+        _figure, _table, note, _summary = run(charts[chart_id], data, stored, {})
+        links = [c for c in note.children if getattr(c, "href", None)]
+        assert [a.href for a in links] == [href], chart_id
+        assert links[0].children.startswith("Profile of ")
+    # No filter, or one the chart does not link (an issue): the note has no link.
+    for stored in ({}, {"issue": next(iter(taxonomy.ISSUES))}):
+        _figure, _table, note, _summary = run(charts[ids.SC_MAP_CHART], data, stored, {})
+        assert note is None or isinstance(note.children, str)
