@@ -5,6 +5,8 @@ from __future__ import annotations
 import re
 
 import pytest
+from dash.testing.wait import until
+from selenium.webdriver.common.keys import Keys
 
 from callbacks import crossfilter, remediation
 from callbacks import profiles as pf
@@ -16,6 +18,7 @@ from data_access import taxonomy
 from data_access.filters import Filters
 from layouts import format as fmt
 from layouts import ids
+from tests.conftest import WAIT
 
 NO_LIMIT = "100000 per minute"
 
@@ -343,3 +346,21 @@ def test_pf021_a_map_links_the_profile_of_the_region_its_filter_picked(data):
     for stored in ({}, {"issue": next(iter(taxonomy.ISSUES))}):
         _figure, _table, note, _summary = run(charts[ids.SC_MAP_CHART], data, stored, {})
         assert note is None or isinstance(note.children, str)
+
+
+def test_pf022_a_tables_column_link_opens_the_profile_and_the_map_links_its_pick(start, small_url):
+    dash_duo = start(create_app({"DATABASE_URL": small_url}))
+    driver = dash_duo.driver
+    # A region the map's filter picked: its profile is one link away, next to the map.
+    driver.get(dash_duo.server_url + "/supply-chains?country=TH")
+    dash_duo.wait_for_element(f'#{ids.note(ids.SC_MAP_CHART)} a[href="/country/TH"]', timeout=WAIT)
+    # The heatmap's industries are its columns: a heading's link opens the profile.
+    driver.get(dash_duo.server_url + "/supply-chains")
+    table = dash_duo.open_table(ids.SC_HEATMAP_CHART)
+    link = dash_duo.wait_for_element(f'{table} th[scope="col"] a[href^="/industry/"]', timeout=WAIT)
+    path, name = link.get_attribute("pathname"), link.text.strip()
+    # By keyboard, as a reader without a pointer follows it.
+    link.send_keys(Keys.ENTER)
+    until(lambda: driver.current_url.endswith(path), timeout=WAIT)
+    dash_duo.wait_for_element("#profile-kpis, #profile-withheld", timeout=WAIT)
+    assert name in driver.title
