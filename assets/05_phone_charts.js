@@ -20,6 +20,10 @@
   var BAR = 56; // px: a flat colour bar with its title
   var ROW = 36; // px: a category row whose label takes two lines
   var LEGEND_ITEM = 20; // px: a legend entry's line
+  var KEY_LINE = 17; // px: a line of a legend entry's name
+  var BAR_TITLE = 22; // px: a flat colour bar's title, above the bar
+  var BAR_THICKNESS = 10; // px: a flat colour bar
+  var BAR_TICKS = 26; // px: a flat colour bar's tick labels, under it
 
   var LINE = 28; // characters per line of an axis title, legend entry or note
 
@@ -119,6 +123,17 @@
     });
   }
 
+  /* How many lines a figure's legend takes when its entries lie one under another:
+     traces that show in it by default (scatter, bar...) unless hidden, colour-scaled
+     ones only when asked, each as many lines as its (wrapped) name. */
+  function legendLines(traces) {
+    return traces.reduce(function (sum, t) {
+      var scaled = t.type === "heatmap" || t.type === "choropleth" || t.type === "sankey";
+      var shown = t.showlegend === true || (!scaled && t.showlegend !== false);
+      return shown ? sum + String(t.name || "").split("<br>").length : sum;
+    }, 0);
+  }
+
   function adapt(data, layout, width) {
     var out = copy(layout);
     var margin = (out.margin = copy(out.margin));
@@ -136,7 +151,7 @@
       bar.y = 1;
       bar.yanchor = "bottom";
       bar.len = 1;
-      bar.thickness = 10;
+      bar.thickness = BAR_THICKNESS;
       bar.title = Object.assign(copy(bar.title), { side: "top" });
       flat.colorbar = bar;
       extra = BAR;
@@ -220,6 +235,43 @@
         // A map is about as tall as it is wide: the rest of a desktop height stayed empty.
         out.height = Math.min(out.height, Math.round(width * 0.8) + extra);
       }
+    }
+    var keys = legendLines(traces);
+    if (extra && keys && out.showlegend !== false && typeof out.height === "number") {
+      // A flat colour bar and a legend (the grey "withheld" key) both above the plot:
+      // both would sit on the plot's top edge, one over the other. Pinned in pixels from
+      // the figure's top instead (container coordinates): the key first, the bar under it.
+      var keyPx = keys * KEY_LINE + 8;
+      // Under the key: the bar's title, the bar and its tick labels (plotly hangs a
+      // flat bar by the lower edge of its labels), then the plot.
+      var barBottom = keyPx + BAR_TITLE + BAR_THICKNESS + BAR_TICKS;
+      margin.t = Math.max(margin.t || 0, barBottom + 6);
+      out.height += keyPx;
+      out.legend = Object.assign(copy(out.legend), {
+        orientation: "h",
+        x: 0,
+        xanchor: "left",
+        yref: "container",
+        y: 1,
+        yanchor: "top",
+      });
+      var below = 1 - barBottom / out.height;
+      traces = traces.map(function (trace) {
+        if (!trace.colorbar || trace.colorbar.orientation !== "h") {
+          return trace;
+        }
+        var bar = Object.assign(copy(trace.colorbar), {
+          yref: "container",
+          y: below,
+          yanchor: "bottom",
+        });
+        return Object.assign(copy(trace), { colorbar: bar });
+      });
+    }
+    if (data.some(function (trace) { return trace.type === "heatmap"; })) {
+      // Column names turned 45° overlap when columns are 20 px apart: upright, each
+      // takes only its line's height of the width.
+      out.xaxis = Object.assign(copy(out.xaxis), { tickangle: -90, automargin: true });
     }
     return { data: traces, layout: out };
   }

@@ -223,14 +223,26 @@ def test_ph006_a_links_warning_stays_after_the_url_is_rewritten(start, app):
 
 
 # Per chart on the page: its width, its plot area's, colour bars standing upright, tick
-# labels starting left of the chart or ending below it (cut), and whether plotly's
-# toolbar shows.
+# labels starting left of the chart or ending below it (cut), whether plotly's toolbar
+# shows, a legend drawn over a colour bar, and a heatmap's column names over each other.
 CHART_FIT = """
+const meet = (a, b) => a && b && a.width && b.width
+  && a.left < b.right - 1 && b.left < a.right - 1 && a.top < b.bottom - 1 && b.top < a.bottom - 1;
 return [...document.querySelectorAll('.chart-graph .js-plotly-plot')].map(gd => {
   const box = gd.getBoundingClientRect();
   const ticks = [...gd.querySelectorAll('.ytick text, .xtick text')];
   const toolbar = gd.querySelector('.modebar-container');
+  // What is drawn, not the padded boxes around it (a colour bar's box is wider than it).
+  const keys = [...gd.querySelectorAll('.legend .legendtext, .legend .legendpoints')]
+    .map(e => e.getBoundingClientRect());
+  const bar = [...gd.querySelectorAll(
+    '.colorbar .cbfills, .colorbar .cbtitle text, .colorbar .cbaxis text',
+  )].map(e => e.getBoundingClientRect());
+  const columns = (gd._fullData || []).some(t => t.type === 'heatmap')
+    ? [...gd.querySelectorAll('.xtick text')].map(t => t.getBoundingClientRect()) : [];
   return {
+    keyOnBar: keys.some(k => bar.some(b => meet(k, b))),
+    columnsOverlap: columns.filter((c, i) => columns.slice(i + 1).some(d => meet(c, d))).length,
     id: gd.parentElement.id || gd.id,
     width: box.width,
     plot: gd._fullLayout ? gd._fullLayout._size.w : 0,
@@ -261,5 +273,9 @@ def test_ph007_charts_on_a_phone_use_the_width_and_show_no_toolbar(start, app):
                 problems.append((path, chart["id"], "tick labels cut", chart["cut"]))
             if chart["toolbar"]:
                 problems.append((path, chart["id"], "toolbar over the chart"))
+            if chart["keyOnBar"]:
+                problems.append((path, chart["id"], "legend drawn over the colour bar"))
+            if chart["columnsOverlap"]:
+                problems.append((path, chart["id"], "column names overlap"))
     assert problems == [], problems
     assert dash_duo.get_logs() == []
