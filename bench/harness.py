@@ -636,7 +636,7 @@ def profile_callback(app, base: str, name: str, label: str, repeat: int = 5) -> 
     target = next(t for t in callback_targets(app) if t.name == name)
     body = payload(target, SELECTIONS[label])
     data = app.server.extensions["ilm_data"]
-    engine = data.engine
+    engine = data._db
     spent: dict[str, float] = {}
     marks: list[float] = []
     inside = [0]  # > 0 while the query layer (DataAccess.aggregate and kin) runs

@@ -15,7 +15,7 @@ from dash import ClientsideFunction, Input, Output, html
 
 from callbacks.profiles import profile_link
 from callbacks.urlstate import view_options
-from data_access.disclosure import Published
+from data_access.disclosure import Published, Summed
 from data_access.filters import Filters, InvalidParameter
 from data_access.query import DataAccess
 from layouts import format as fmt
@@ -38,7 +38,7 @@ class Share:
     lower: bool = False
 
 
-Cell = Published | Share | int | str | None
+Cell = Published | Summed | Share | int | str | None
 
 
 @dataclass(frozen=True)
@@ -107,7 +107,7 @@ class Chart:
 
 def format_cell(cell: Cell, k: int) -> str:
     """A cell for readers: thousands separators, "<K" when withheld, shares in %."""
-    if isinstance(cell, Published):
+    if isinstance(cell, Published | Summed):
         return fmt.published(cell, k)
     if isinstance(cell, Share):
         if cell.value is None and cell.bound is not None:
@@ -120,7 +120,7 @@ def format_cell(cell: Cell, k: int) -> str:
 
 def csv_cell(cell: Cell, k: int) -> str:
     """A cell for a CSV file: plain digits, "<K" when withheld, shares as decimals."""
-    if isinstance(cell, Published):
+    if isinstance(cell, Published | Summed):
         return fmt.published_csv(cell, k)
     if isinstance(cell, Share):
         if cell.value is None and cell.bound is not None:
@@ -130,7 +130,7 @@ def csv_cell(cell: Cell, k: int) -> str:
 
 
 def _number(cell: Cell) -> float | None:
-    if isinstance(cell, Published | Share):
+    if isinstance(cell, Published | Summed | Share):
         return cell.value
     if isinstance(cell, int):
         return cell

@@ -30,7 +30,7 @@ from callbacks.charts import (
 from callbacks.protected import partial_to, time_label
 from callbacks.urlstate import OPTIONS
 from data_access import taxonomy
-from data_access.disclosure import NEAR_TOTAL, SUPPRESSED, Published
+from data_access.disclosure import NEAR_TOTAL, SUPPRESSED
 from data_access.exposure import RECRUITMENT_ISSUES, TOP_ISSUES, Exposure, Profile, Segment
 from data_access.filters import Filters, InvalidParameter
 from data_access.query import DataAccess
@@ -348,7 +348,7 @@ def trend_table(profile: Profile, as_of: str | None = None) -> TableData | None:
         (
             time_label("quarter", q, as_of),
             *(s.trend.get(q, SUPPRESSED) for s in shown),
-            None if total[q] is None else Published(total[q]),
+            total[q],
         )
         for q in profile.quarters
     )

@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 
 from data_access import taxonomy
 from data_access.audits import DEFAULT_WINDOW, AuditGaps, Rate
-from data_access.disclosure import Published, share
+from data_access.disclosure import SUPPRESSED, Published, share
 from data_access.filters import Filters
 from data_access.query import DataAccess, VersionInfo
 from layouts import format as fmt
@@ -84,8 +84,8 @@ class Profile:
     k: int
     cases: Published
     published: bool  # False: too few cases to publish anything beyond that
-    workers: Published = Published(None)
-    remediated: Published = Published(None)  # of the cases received, remediated so far
+    workers: Published = SUPPRESSED
+    remediated: Published = SUPPRESSED  # of the cases received, remediated so far
     remediated_share: float | None = None
     validated_share: float | None = None
     trend: tuple[tuple[str, Published], ...] = ()
@@ -200,7 +200,7 @@ def _issues(data: DataAccess, f: Filters, cases: Published) -> tuple[IssueRow, .
             _(taxonomy.ISSUES[code].name),
             p,
             share(p, cases),
-            share(network.get(code, Published(None)), total),
+            share(network.get(code, SUPPRESSED), total),
         )
         for (code,), p in here.rows
     ]

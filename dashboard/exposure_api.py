@@ -14,7 +14,7 @@ from collections.abc import Mapping
 from callbacks import exposure as view
 from callbacks import footprint as fp
 from callbacks.charts import Share
-from data_access.disclosure import Published
+from data_access.disclosure import Published, Summed
 from data_access.exposure import MAX_ROWS, Exposure, Profile
 from data_access.filters import Filters
 from data_access.query import DataAccess
@@ -84,7 +84,7 @@ def footprint_from_csv(content: bytes) -> fp.Footprint:
 def cell(value) -> object:
     """A table cell as JSON: published counts as in /api/v1/aggregates, shares as
     {share, bound, lower}, text and numbers as they are."""
-    if isinstance(value, Published):
+    if isinstance(value, Published | Summed):
         return {"value": value.value, "suppressed": value.suppressed, "reason": value.reason}
     if isinstance(value, Share):
         return {"share": value.value, "bound": value.bound, "lower": value.lower}

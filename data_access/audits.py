@@ -54,18 +54,6 @@ DEFAULT_WINDOW = 12
 BIN_EDGES = (0.0, 0.1, 0.25, 0.5, 1.0)
 
 
-class SiteIssue(NamedTuple):
-    """One audited worksite's pairs of one reported category in a selection: exact."""
-
-    worksite_id: str
-    country: str
-    industry: str
-    key: int  # the worksite's record key
-    issue: str
-    reported: int  # (audit, category) pairs compared
-    found: int  # of those, pairs the audit also found
-
-
 @dataclass(frozen=True)
 class Rate:
     """A protected detection rate: its parts are published, the rate is their share.
@@ -240,8 +228,10 @@ class AuditGaps:
         # Per worksite, its pairs in the period (and in all years, which the period
         # nests in): a worksite has one country and one industry, so a segment's
         # comparisons with the selections around it are masks over worksites.
-        here = _Split(sites, self.pairs(sites, Filters(period=period.period), months), None)
-        years = _Split(sites, self.pairs(sites, Filters(), months), None) if period.period else None
+        here = _Split(sites, self._pairs(sites, Filters(period=period.period), months), None)
+        years = None
+        if period.period:
+            years = _Split(sites, self._pairs(sites, Filters(), months), None)
         country_of = {c: i for i, c in enumerate(sites.countries)}
         industry_of = {c: i for i, c in enumerate(sites.industries)}
         out = {}
@@ -276,17 +266,17 @@ class AuditGaps:
             try:
                 return compute(self._sites())
             except aa.Mixed:
-                self.data.forget_derived()
+                self.data._forget_kept()
         raise Unavailable("the audit tables are being replaced")
 
     def _sites(self) -> aa.Sites:
-        return self.data.derived(("audit-sites",), lambda: self._read(aa.read_sites))
+        return self.data._kept(("audit-sites",), lambda: self._read(aa.read_sites))
 
     def _read(self, reader, *args):
-        with self.data.engine.connect() as conn:
+        with self.data._db.connect() as conn:
             return reader(conn, *args)
 
-    def pairs(self, sites: aa.Sites, filters: Filters, window: int) -> aa.Pairs:
+    def _pairs(self, sites: aa.Sites, filters: Filters, window: int) -> aa.Pairs:
         """The selection's pairs per worksite and category, as arrays indexing `sites`
         (exact; internal): the slice of its case filters summed at load time, narrowed to
         its worksites."""
@@ -301,39 +291,17 @@ class AuditGaps:
         parts = [dim for dim in aa.CASE_DIMS if values[dim] is not None]
         dim, value = "+".join(parts), "|".join(values[d] for d in parts)
         period = filters.period or aa.ALL_YEARS
-        pairs = self.data.derived(
+        pairs = self.data._kept(
             ("audit-slice", window, period, dim, value),
             lambda: self._read(aa.read_slice, window, period, dim, value),
         )
         return _narrow(sites, pairs.check(sites), filters)
 
-    def rows(self, filters: Filters, window: int) -> list[SiteIssue]:
-        """The selection's pairs as rows per worksite and category (exact; for tests)."""
-        sites = self._read(aa.read_sites, True)
-        pairs = self.pairs(sites, filters, window)
-        return [
-            SiteIssue(
-                sites.ids[w],
-                sites.countries[sites.country[w]],
-                sites.industries[sites.industry[w]],
-                int(sites.keys[w]),
-                sites.issues[i],
-                int(r),
-                int(f),
-            )
-            for w, i, r, f in zip(
-                pairs.site.tolist(),
-                pairs.issue.tolist(),
-                pairs.reported.tolist(),
-                pairs.found.tolist(),
-            )
-        ]
-
     # -- protection ----------------------------------------------------------------
     def _protect(self, sites: aa.Sites, filters: Filters, window: int, version: int) -> AuditGap:
-        pairs = self.pairs(sites, filters, window)
+        pairs = self._pairs(sites, filters, window)
         # The selections this one nests in, one condition relaxed each.
-        wider = [self.pairs(sites, f, w) for f, w in _relaxed(filters, window)]
+        wider = [self._pairs(sites, f, w) for f, w in _relaxed(filters, window)]
         prefix = f"audit|w={window}|{sorted(filters.active().items())}"
         near = self.data.protector.near
         overall = _Split(sites, pairs, None)

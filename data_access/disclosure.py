@@ -88,6 +88,17 @@ class Published:
         return self.value is None
 
 
+@dataclass(frozen=True)
+class Summed:
+    """A total added up from published values, each protected on its own (a footprint's
+    cases per quarter over its segments): written like a published count, but no cell of
+    the release. Its own type so that a Published is only ever made here, by the rules."""
+
+    value: int
+    reason = None  # never withheld: a total with a withheld part is not made at all
+    suppressed = False
+
+
 SUPPRESSED = Published(None, FEWER_THAN_K)
 NEAR = Published(None, NEAR_TOTAL)
 

@@ -28,7 +28,7 @@ from typing import Protocol
 
 from data_access import taxonomy
 from data_access.audits import DEFAULT_WINDOW, AuditGaps, Rate
-from data_access.disclosure import SUPPRESSED, Published, share
+from data_access.disclosure import SUPPRESSED, Published, Summed, share
 from data_access.filters import Filters
 from data_access.outcomes import median_of
 from data_access.query import DataAccess
@@ -192,7 +192,7 @@ class Profile:
             out.append((code, mine, base))
         return sorted(out, key=lambda item: (-item[1], item[0]))
 
-    def trend(self) -> list[tuple[str, int | None]]:
+    def trend(self) -> list[tuple[str, Summed | None]]:
         """Cases per quarter over the footprint's segments; None where a part is withheld."""
         out = []
         for quarter in self.quarters:
@@ -200,7 +200,7 @@ class Profile:
             if any(c.suppressed for c in cells):
                 out.append((quarter, None))
             else:
-                out.append((quarter, sum(c.value for c in cells)))
+                out.append((quarter, Summed(sum(c.value for c in cells))))
         return out
 
 

@@ -147,7 +147,7 @@ CASE_FILTERS = {
 CONTACT_FILTERS = {"nationality": "nationality", "channel": "channel"}
 # Exact sums of cells kept in a process between requests, at most (about 100 bytes each).
 _MEMORY_CELLS = 200_000
-# Derived tables kept in a process (`DataAccess.derived`), at most: an audit slice is
+# Derived tables kept in a process (`DataAccess._kept`), at most: an audit slice is
 # tens of kilobytes to a few megabytes at a million cases.
 _DERIVED_ENTRIES = 64
 # Rule 3 follows a chain of nested cells at most this many steps before withholding.
@@ -301,7 +301,7 @@ class DataAccess:
         self._frame: tuple[tuple[int, str], dict] | None = None  # coverage and corridors
         self._memory: dict = {}  # exact sums of cells, this data version only (`_exact`)
         self._memory_stamp: tuple | None = None
-        self._derived: dict = {}  # tables derived at load time, this data version (`derived`)
+        self._derived: dict = {}  # tables derived at load time, this data version (`_kept`)
         self._derived_stamp: tuple | None = None
         self._lock = threading.Lock()
 
@@ -310,7 +310,9 @@ class DataAccess:
         return self.protector.params
 
     @property
-    def engine(self) -> Engine:
+    def _db(self) -> Engine:
+        # Private: the only road out for numbers is the protected questions below; an
+        # engine in a caller's hands would be a road around them.
         # A pool inherited across fork shares sockets with the parent: start afresh.
         if self._engine is None or self._pid != os.getpid():
             with self._lock:
@@ -336,7 +338,7 @@ class DataAccess:
         if self._version and now - self._version[0] < self.version_ttl:
             return self._refused(self._version[1])
         dv = schema.data_versions
-        with self.engine.connect() as conn:
+        with self._db.connect() as conn:
             if not conn.dialect.has_table(conn, "data_versions"):
                 raise NoData("the database has no data version; run `python -m dashboard demo`")
             row = conn.execute(
@@ -381,7 +383,7 @@ class DataAccess:
     def versions(self) -> tuple[VersionInfo, ...]:
         """Every loaded data version, newest first: the history readers can cite."""
         dv = schema.data_versions
-        with self.engine.connect() as conn:
+        with self._db.connect() as conn:
             if not conn.dialect.has_table(conn, "data_versions"):
                 return ()
             rows = conn.execute(
@@ -401,7 +403,7 @@ class DataAccess:
         frame = self._frame
         if frame is not None and frame[0] == stamp:
             return frame[1]
-        with self.engine.connect() as conn:
+        with self._db.connect() as conn:
             first = conn.execute(select(func.min(schema.contacts.c.month))).scalar()
         first = min(first or info.as_of, info.as_of)
         months = [
@@ -414,7 +416,7 @@ class DataAccess:
             for d in taxonomy.COUNTRIES
             if o != d
         ]
-        sums = cl.Resolver(self.engine).sums(pairs)
+        sums = cl.Resolver(self._db).sums(pairs)
         listed = [c for c in pairs if sums[c].n >= self.params.k]
         corridors = tuple(sorted(f"{c.get('origin')}-{c.get('destination')}" for c in listed))
         value = {
@@ -600,7 +602,7 @@ class DataAccess:
         todo = [cell for cell in cells if cell not in sums]
         if not todo:
             return
-        found = cl.Resolver(self.engine).sums(todo)
+        found = cl.Resolver(self._db).sums(todo)
         sums.update(found)
         with self._lock:
             if self._memory_stamp != stamp:
@@ -615,7 +617,7 @@ class DataAccess:
             self._memory.clear()
             self._derived.clear()
 
-    def derived(self, parts: tuple, compute):
+    def _kept(self, parts: tuple, compute):
         """`compute()` kept in this process for the current data version (never in the
         shared cache): exact tables derived at load time that several requests read, such
         as the audit slices (data_access.audit_arrays). Internal to data_access."""
@@ -637,7 +639,7 @@ class DataAccess:
                 self._derived[parts] = value
         return value
 
-    def forget_derived(self) -> None:
+    def _forget_kept(self) -> None:
         """Drop the derived tables this process keeps (they were read across an import)."""
         with self._lock:
             self._derived.clear()

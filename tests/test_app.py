@@ -110,7 +110,7 @@ def test_ap007_callback_answers_over_http_with_protected_numbers(small_url):
 
 def test_ap008_the_app_connection_cannot_write(small_url):
     app = create_app({"DATABASE_URL": small_url})
-    engine = app.server.extensions["ilm_data"].engine
+    engine = app.server.extensions["ilm_data"]._db
     with pytest.raises(OperationalError, match="readonly"), engine.begin() as conn:
         conn.execute(text("DELETE FROM cases"))
 
@@ -125,7 +125,7 @@ def test_ap009_responses_are_compressed(small_url):
 def test_ap010_the_postgresql_connection_is_read_only(pg_small_url):
     from sqlalchemy.exc import InternalError
 
-    engine = create_app({"DATABASE_URL": pg_small_url}).server.extensions["ilm_data"].engine
+    engine = create_app({"DATABASE_URL": pg_small_url}).server.extensions["ilm_data"]._db
     with pytest.raises(InternalError, match="read-only"), engine.begin() as conn:
         conn.execute(text("DELETE FROM cases"))
     engine.dispose()

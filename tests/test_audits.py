@@ -23,6 +23,7 @@ from data_access.demo import SILENT_AUDIT_ID, SILENT_AUDIT_WORKSITE
 from data_access.disclosure import FEWER_THAN_K, NEAR_TOTAL
 from data_access.filters import Filters, InvalidParameter
 from data_access.query import DataAccess
+from tests.oracle import audit_rows
 
 W = DEFAULT_WINDOW
 SELECTIONS = {
@@ -96,7 +97,7 @@ def per_site(expected) -> dict[str, tuple[int, int]]:
 @pytest.mark.parametrize("name", sorted(SELECTIONS))
 def test_au001_derived_pairs_equal_the_raw_rows(demo, raw, name):
     filters = SELECTIONS[name]
-    rows = AuditGaps(demo).rows(filters, W)
+    rows = audit_rows(AuditGaps(demo), filters, W)
     got: dict[str, list[int]] = defaultdict(lambda: [0, 0])
     for row in rows:
         got[row.worksite_id][0] += row.reported
@@ -195,7 +196,7 @@ def test_au008_window_not_in_the_list_is_refused_before_any_query(small, monkeyp
     def boom(*args, **kwargs):
         raise AssertionError("queried")
 
-    monkeypatch.setattr(type(small), "engine", property(boom))
+    monkeypatch.setattr(type(small), "_db", property(boom))
     for bad in ("6", "24", "x", "", None, "12; drop table cases"):
         with pytest.raises(InvalidParameter):
             AuditGaps(small).gap(Filters(), bad)
@@ -266,7 +267,7 @@ def test_au014_any_selection_reads_the_derived_pairs_exactly(demo, raw, data):
         chosen[name] = None  # at most two fine filters
     filters = Filters(**chosen)
     got: dict[str, list[int]] = defaultdict(lambda: [0, 0])
-    for row in AuditGaps(demo).rows(filters, W):
+    for row in audit_rows(AuditGaps(demo), filters, W):
         got[row.worksite_id][0] += row.reported
         got[row.worksite_id][1] += row.found
     assert {w: tuple(v) for w, v in got.items()} == per_site(truth(raw, filters))
@@ -274,8 +275,8 @@ def test_au014_any_selection_reads_the_derived_pairs_exactly(demo, raw, data):
 
 def test_au015_derived_pairs_are_exact_on_both_backends(backend_url, small_url):
     for filters in (Filters(), Filters(country="TH", nationality="MM"), Filters(issue="deception")):
-        got = sorted(AuditGaps(DataAccess(backend_url)).rows(filters, W))
-        assert got == sorted(AuditGaps(DataAccess(small_url)).rows(filters, W))
+        got = sorted(audit_rows(AuditGaps(DataAccess(backend_url)), filters, W))
+        assert got == sorted(audit_rows(AuditGaps(DataAccess(small_url)), filters, W))
 
 
 def test_au016_many_segments_at_once_read_what_each_reads_alone(demo):
@@ -308,7 +309,7 @@ def test_au017_every_slice_of_case_dimensions_reads_the_raw_pairs(demo, raw, fil
     """Slices of one or two case dimensions (and the stage, which needs none) hold
     exactly the pairs of the raw rows."""
     got: dict[str, list[int]] = defaultdict(lambda: [0, 0])
-    for row in AuditGaps(demo).rows(filters, W):
+    for row in audit_rows(AuditGaps(demo), filters, W):
         got[row.worksite_id][0] += row.reported
         got[row.worksite_id][1] += row.found
     assert {w: tuple(v) for w, v in got.items()} == per_site(truth(raw, filters))

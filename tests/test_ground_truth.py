@@ -428,8 +428,8 @@ def test_gt013_measures_give_what_aggregate_gives_in_fewer_queries(backend_url, 
     shared.frame()
     alone.frame()
     together, apart = [], []
-    event.listen(shared.engine, "before_cursor_execute", lambda *a: together.append(a[2]))
-    event.listen(alone.engine, "before_cursor_execute", lambda *a: apart.append(a[2]))
+    event.listen(shared._db, "before_cursor_execute", lambda *a: together.append(a[2]))
+    event.listen(alone._db, "before_cursor_execute", lambda *a: apart.append(a[2]))
     results = shared.measures(ALL_MEASURES, by, filters)
     for name, result in zip(ALL_MEASURES, results):
         assert result == alone.aggregate(name, by, filters), name
@@ -444,7 +444,7 @@ def test_gt014_measures_share_the_cache_entries_of_aggregate(small_url):
     access = DataAccess(small_url, cache=SimpleCache())
     first = access.measures(("cases", "workers_affected"), ("year",))
     statements = []
-    event.listen(access.engine, "before_cursor_execute", lambda *a: statements.append(a[2]))
+    event.listen(access._db, "before_cursor_execute", lambda *a: statements.append(a[2]))
     assert access.aggregate("cases", ("year",)) == first[0]
     assert access.aggregate("workers_affected", ("year",)) == first[1]
     assert access.measures(("cases", "workers_affected"), ("year",)) == first
@@ -518,8 +518,8 @@ def test_gt016_each_gives_what_aggregate_gives_per_key_in_one_query(
     batched.frame()
     one.frame()
     statements, single = [], []
-    event.listen(batched.engine, "before_cursor_execute", lambda *a: statements.append(a[2]))
-    event.listen(one.engine, "before_cursor_execute", lambda *a: single.append(a[2]))
+    event.listen(batched._db, "before_cursor_execute", lambda *a: statements.append(a[2]))
+    event.listen(one._db, "before_cursor_execute", lambda *a: single.append(a[2]))
     results = batched.each(measure, by, filters, over, keys)
     one.each(measure, by, filters, over, keys[:1])
     # The number of queries does not grow with the number of keys.
@@ -540,7 +540,7 @@ def test_gt017_each_shares_the_cache_entries_of_aggregate(small_url):
     results = access.each("cases", ("issue",), Filters(), ("country", "industry"), keys)
     assert results[("TH", "seafood")] == single
     statements = []
-    event.listen(access.engine, "before_cursor_execute", lambda *a: statements.append(a[2]))
+    event.listen(access._db, "before_cursor_execute", lambda *a: statements.append(a[2]))
     again = access.each("cases", ("issue",), Filters(), ("country", "industry"), keys)
     assert again == results and statements == []
 
