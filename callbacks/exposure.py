@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import base64
 import binascii
-import csv
 import datetime as dt
 import io
 
@@ -34,7 +33,7 @@ from data_access.disclosure import NEAR_TOTAL, SUPPRESSED
 from data_access.exposure import RECRUITMENT_ISSUES, TOP_ISSUES, Exposure, Profile, Segment
 from data_access.filters import Filters, InvalidParameter
 from data_access.query import DataAccess
-from layouts import colours, ids
+from layouts import colours, csvfile, ids
 from layouts import exposure as layout
 from layouts import format as fmt
 from layouts.components import chart_card, empty_state, kpi_card, scroll_region
@@ -650,7 +649,6 @@ def report_csv(
     k = data.params.k
     info = data.version()
     out = io.StringIO()
-    writer = csv.writer(out, lineterminator="\n")
     as_of = data.version().as_of
     # Demonstration data says so on the first line, before any number can be read.
     header = [("notice", synthetic_label())] if info.synthetic else []
@@ -672,15 +670,14 @@ def report_csv(
     if ignored:
         header.append(("not applied", ", ".join(ignored)))
     for name, value in header:
-        out.write(f"# {name}: {' '.join(value.split())}\n")
+        out.write(csvfile.comment(name, value))
     for table in tables(profile, footprint, kind, k, info.as_of).values():
         if table is None:
             continue
         out.write("\n")
         out.write(f"# {table.caption}\n")
-        writer.writerow(table.header)
-        for row in table.rows:
-            writer.writerow([csv_cell(cell, k) for cell in row])
+        out.write(csvfile.row(table.header))
+        out.write(csvfile.text([csv_cell(cell, k) for cell in row] for row in table.rows))
     return out.getvalue()
 
 

@@ -24,6 +24,7 @@ from dataclasses import dataclass
 
 from data_access import taxonomy
 from data_access.exposure import MAX_BYTES, MAX_ROWS, MAX_SEGMENTS, MAX_URL_ROWS
+from layouts import csvfile
 from layouts.i18n import _, ngettext
 
 MAX_MESSAGES = 12
@@ -674,11 +675,7 @@ TEMPLATE_ROWS = (
 
 
 def template_csv() -> str:
-    out = io.StringIO()
-    writer = csv.writer(out, lineterminator="\n")
-    writer.writerow(COLUMNS)
-    writer.writerows(TEMPLATE_ROWS)
-    return out.getvalue()
+    return csvfile.text([COLUMNS, *TEMPLATE_ROWS])
 
 
 def template_xlsx() -> bytes:

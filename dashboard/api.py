@@ -10,8 +10,6 @@ Any bad parameter is a 400 naming it and its allowed values.
 
 from __future__ import annotations
 
-import csv
-import io
 import json
 from collections.abc import Iterator
 from html import escape
@@ -42,7 +40,7 @@ from data_access.filters import (
     InvalidParameter,
 )
 from data_access.query import DataAccess, NoData
-from layouts import ids
+from layouts import csvfile, ids
 from layouts.format import published_csv
 from layouts.provenance import (
     LICENCE,
@@ -216,16 +214,8 @@ def _csv_rows(result, k: int, synthetic: bool = False) -> Iterator[str]:
     in which the API's CSV has one: read it with `comment="#"`)."""
     if synthetic:
         yield f"# {synthetic_label()}\n"
-    buffer = io.StringIO()
-    writer = csv.writer(buffer, lineterminator="\n")
-    writer.writerow([*result.by, result.measure])
-    for keys, published in result.rows:
-        writer.writerow([*keys, published_csv(published, k)])
-        yield buffer.getvalue()
-        buffer.seek(0)
-        buffer.truncate()
-    if not result.rows:
-        yield buffer.getvalue()
+    yield csvfile.row([*result.by, result.measure])
+    yield from csvfile.lines([*keys, published_csv(p, k)] for keys, p in result.rows)
 
 
 def _synthetic(data: DataAccess | None) -> bool:

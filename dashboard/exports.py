@@ -8,11 +8,9 @@ view and chart registries (dashboard.views): a view that lands later gets them a
 
 from __future__ import annotations
 
-import csv
 import datetime as dt
 import functools
 import hashlib
-import io
 import json
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -29,7 +27,7 @@ from dashboard.views import View, all_views, find_chart
 from data_access.disclosure import DisclosureParams
 from data_access.filters import Filters
 from data_access.query import DataAccess, VersionInfo
-from layouts import colours, ids
+from layouts import colours, csvfile, ids
 from layouts.format import month_label
 from layouts.i18n import _, html_language
 from layouts.provenance import (
@@ -146,26 +144,14 @@ def header_block(built: Built, url: str, accessed: dt.date) -> list[tuple[str, s
 
 def csv_lines(built: Built, url: str, accessed: dt.date) -> Iterator[str]:
     """The CSV of a chart: a '#' header block, then its protected table, row by row."""
-    buffer = io.StringIO()
-    writer = csv.writer(buffer, lineterminator="\n")
-
-    def flush() -> str:
-        text = buffer.getvalue()
-        buffer.seek(0)
-        buffer.truncate()
-        return text
-
     for name, value in header_block(built, url, accessed):
-        yield f"# {name}: {' '.join(value.split())}\n"
+        yield csvfile.comment(name, value)
     table = built.result.table
     if table is None:
         return
-    writer.writerow(table.header)
-    yield flush()
+    yield csvfile.row(table.header)
     k = built.params.k
-    for row in table.rows:
-        writer.writerow([csv_cell(cell, k) for cell in row])
-        yield flush()
+    yield from csvfile.lines([csv_cell(cell, k) for cell in row] for row in table.rows)
 
 
 def export_figure(

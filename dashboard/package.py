@@ -16,7 +16,6 @@ for the same version is answered from the kept file.
 
 from __future__ import annotations
 
-import csv
 import datetime as dt
 import fcntl
 import hashlib
@@ -40,7 +39,7 @@ from dashboard.exports import public_url
 from dashboard.releases_web import no_data_response
 from data_access.filters import Filters
 from data_access.query import BREAKDOWN_CODES, TIME_DIMS, DataAccess, NoData, VersionInfo
-from layouts import ids
+from layouts import csvfile, ids
 from layouts.i18n import _, language
 from layouts.provenance import (
     DASHBOARD_NAME,
@@ -147,12 +146,6 @@ def codebook_rows(k: int) -> list[list[str]]:
     return rows
 
 
-def _csv_text(rows: list[list[str]]) -> str:
-    buffer = io.StringIO()
-    csv.writer(buffer, lineterminator="\n").writerows(rows)
-    return buffer.getvalue()
-
-
 def build(data: DataAccess, url: str) -> bytes:
     """The package of the data version loaded now, as zip bytes."""
     info = data.version()
@@ -194,7 +187,7 @@ def build(data: DataAccess, url: str) -> bytes:
             )
             if not by:
                 del resources[-1]["schema"]["primaryKey"]
-    files["codebook.csv"] = _csv_text(codebook_rows(k)).encode()
+    files["codebook.csv"] = csvfile.text(codebook_rows(k)).encode()
     resources.append(
         {
             "name": "codebook",

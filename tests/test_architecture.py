@@ -87,3 +87,19 @@ def test_ar004_no_first_party_import_inside_a_function(package):
                 if any(n == "." or n.split(".")[0] in FIRST_PARTY for n in names):
                     hidden.append(f"{path}:{node.lineno}")
     assert hidden == []
+
+
+def test_ar005_one_csv_writer_for_every_file_readers_download():
+    """Chart CSVs, API answers, the exposure report, the package and the template share
+    layouts/csvfile.py (data_access writes extracts, a format of its own)."""
+    writers = [
+        f"{path}:{node.lineno}"
+        for path, tree in _modules("app", *ABOVE)
+        for node in ast.walk(tree)
+        if isinstance(node, ast.Attribute)
+        and node.attr in ("writer", "DictWriter")
+        and isinstance(node.value, ast.Name)
+        and node.value.id == "csv"
+        and path != "layouts/csvfile.py"
+    ]
+    assert writers == []
