@@ -19,7 +19,7 @@ from flask import Blueprint, Response, jsonify, request, stream_with_context
 
 from callbacks.urlstate import LEGACY_PERIOD, PARAMS, field_values, legacy_period
 from dashboard import exposure_api as xa
-from dashboard import releases
+from dashboard import headers, releases
 from data_access import query as q
 from data_access import taxonomy
 from data_access.disclosure import (
@@ -705,14 +705,9 @@ def blueprint(data: DataAccess) -> Blueprint:
             # Werkzeug lists the methods of every rule matching the path, the dashboard's
             # catch-all page route (GET) among them: an API path allows only its own.
             response.headers["Allow"] = ", ".join(sorted(request.url_rule.methods or ()))
-        if request.method in ("GET", "HEAD", "OPTIONS"):
-            response.headers["Access-Control-Allow-Origin"] = "*"
-            response.headers["Access-Control-Allow-Methods"] = "GET, HEAD, OPTIONS"
-            response.headers["Access-Control-Allow-Headers"] = "If-None-Match"
-            response.headers["Access-Control-Expose-Headers"] = (
-                "ETag, Retry-After, X-Data-Version, X-RateLimit-Limit, X-RateLimit-Remaining"
-            )
         return response
+
+    headers.public_reads(bp)
 
     @bp.get("/openapi.json")
     def _openapi():

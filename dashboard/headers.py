@@ -18,6 +18,8 @@ import base64
 import hashlib
 
 from dash import Dash
+from flask import Blueprint
+from flask_cors import CORS
 from flask_talisman import Talisman
 
 # Plotly draws with inline style attributes and <style> elements it writes at run time
@@ -85,4 +87,25 @@ def install(app: Dash, hsts: bool, embed_endpoint: str, embed_scripts: list[str]
         referrer_policy="no-referrer",
         x_content_type_options=True,
         # Talisman's default Permissions-Policy turns off interest-cohort only.
+    )
+
+
+def public_reads(bp: Blueprint) -> None:
+    """Any site may read the API from a browser (GET, with If-None-Match for its ETags);
+    writes (POST /exposure) stay same-origin: a cross-origin footprint is refused at the
+    preflight."""
+    CORS(
+        bp,
+        origins="*",
+        send_wildcard=True,
+        methods=["GET", "HEAD", "OPTIONS"],
+        allow_headers=["If-None-Match"],
+        expose_headers=[
+            "ETag",
+            "Retry-After",
+            "X-Data-Version",
+            "X-RateLimit-Limit",
+            "X-RateLimit-Remaining",
+        ],
+        max_age=None,
     )

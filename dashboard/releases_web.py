@@ -17,7 +17,7 @@ from xml.etree import ElementTree as ET
 
 from flask import Blueprint, Flask, Response, jsonify, request
 
-from dashboard import http_cache
+from dashboard import headers, http_cache
 from dashboard.exports import public_url
 from dashboard.language import switcher_html
 from dashboard.releases import (
@@ -313,6 +313,7 @@ def blueprints(data: DataAccess, store: Store, max_age: int) -> tuple[Blueprint,
     """The page and feed (rate limited as downloads), and the JSON (as the API)."""
     pages = Blueprint("releases", __name__)
     api = Blueprint("api_v1_releases", __name__, url_prefix=ids.PATH_API)
+    headers.public_reads(api)
 
     @pages.get(PATH_RELEASES)
     def releases_page():
@@ -344,9 +345,7 @@ def blueprints(data: DataAccess, store: Store, max_age: int) -> tuple[Blueprint,
         }
         if info.synthetic:
             body["notice"] = synthetic_label()
-        response = jsonify(body)
-        response.headers["Access-Control-Allow-Origin"] = "*"
-        return response
+        return jsonify(body)
 
     @api.errorhandler(NoData)
     def _no_data(exc: NoData):

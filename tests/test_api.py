@@ -399,8 +399,27 @@ def test_api019_a_new_data_version_changes_the_etag(small_url, tmp_path):
 def test_api020_cors_is_open_for_get(client):
     response = _get(client, measure="cases")
     assert response.headers["Access-Control-Allow-Origin"] == "*"
-    assert "GET" in response.headers["Access-Control-Allow-Methods"]
+    assert "ETag" in response.headers["Access-Control-Expose-Headers"]
     assert client.get("/").headers.get("Access-Control-Allow-Origin") is None
+
+
+def test_api028_a_browser_may_read_from_any_site_but_not_post_a_footprint(client):
+    def preflight(path: str, method: str):
+        return client.options(
+            path,
+            headers={
+                "Origin": "https://newsroom.example",
+                "Access-Control-Request-Method": method,
+                "Access-Control-Request-Headers": "If-None-Match",
+            },
+        )
+
+    read = preflight("/api/v1/aggregates", "GET")
+    assert read.headers["Access-Control-Allow-Origin"] == "*"
+    assert "GET" in read.headers["Access-Control-Allow-Methods"]
+    assert "if-none-match" in read.headers["Access-Control-Allow-Headers"].lower()
+    write = preflight("/api/v1/exposure", "POST")
+    assert "POST" not in write.headers.get("Access-Control-Allow-Methods", "")
 
 
 def test_api021_rate_limit_answers_429_with_retry_after(small_url):
