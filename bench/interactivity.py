@@ -33,7 +33,7 @@ ROOT = Path(__file__).resolve().parents[1]
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
-from bench.harness import CHROME, CHROME_FLAGS  # noqa: E402
+from bench.common import CHROME, CHROME_FLAGS  # noqa: E402
 
 VIEWS = ("/", "/supply-chains", "/recruitment", "/remediation", "/audits", "/exposure")
 # A filter every view reads, set to a value every demo has.

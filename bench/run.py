@@ -22,7 +22,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from bench import harness  # noqa: E402
+from bench import bundles, common, databases, harness, report  # noqa: E402
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -69,7 +69,7 @@ def main(argv: list[str] | None = None) -> int:
     cases = []
     for size in args.sizes:
         for backend in args.backends:
-            url = harness.ensure_database(backend, size, args.pg_url)
+            url = databases.ensure_database(backend, size, args.pg_url)
             cases.append(
                 harness.run_case(
                     size,
@@ -85,7 +85,7 @@ def main(argv: list[str] | None = None) -> int:
                     args.redis_url,
                 )
             )
-    bundles = None if args.no_bundles else harness.plotly_bundles()
+    sizes = None if args.no_bundles else bundles.plotly_bundles()
     today = datetime.date.today().isoformat()
     load = os.getloadavg()
     header = "\n".join(
@@ -99,9 +99,9 @@ def main(argv: list[str] | None = None) -> int:
             f"{load[0]:.1f} / {load[1]:.1f} / {load[2]:.1f}; {args.repeat} repetitions.",
         ]
     )
-    text = harness.report(cases, bundles, header)
+    text = report.report(cases, sizes, header)
     print(text)
-    output = Path(args.output) if args.output else harness.RESULTS / f"{today}.md"
+    output = Path(args.output) if args.output else common.RESULTS / f"{today}.md"
     output.parent.mkdir(parents=True, exist_ok=True)
     output.write_text(text, encoding="utf-8")
     print(f"written to {output}", file=sys.stderr)

@@ -30,7 +30,8 @@ if str(ROOT) not in sys.path:
 
 import requests  # noqa: E402
 
-from bench.harness import Production, percentile  # noqa: E402
+from bench.common import percentile  # noqa: E402
+from bench.load import Production  # noqa: E402
 
 EMBED = "/embed/supply-chains/supply-issues?country=TH"
 CSV = "/download/supply-chains/supply-issues.csv?country=TH"

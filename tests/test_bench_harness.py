@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from bench import harness
+from bench import bundles, common, harness, naive, payloads, report, timing
 from callbacks import inputs
 from dashboard.factory import create_app
 from layouts import ids
@@ -24,11 +24,11 @@ def small_run(small_url, browser_ready):
         workers=1,
         redis_url=None,
     )
-    return case, harness.report([case], harness.plotly_bundles(fetch=False), "# test run")
+    return case, report.report([case], bundles.plotly_bundles(fetch=False), "# test run")
 
 
 def test_bh001_every_filter_callback_of_every_view_is_measured(small_url):
-    targets = harness.callback_targets(create_app({"DATABASE_URL": small_url}))
+    targets = payloads.callback_targets(create_app({"DATABASE_URL": small_url}))
     by_name = {t.name: t.view for t in targets}
     assert by_name[ids.KPI] == ids.PATH_OVERVIEW
     for chart in (ids.CONTACTS_CHART, ids.CASES_CHART, ids.ISSUES_CHART):
@@ -36,22 +36,22 @@ def test_bh001_every_filter_callback_of_every_view_is_measured(small_url):
 
 
 def test_bh002_bench_callbacks_stay_in_the_bench_app(small_url):
-    harness.bench_app(small_url)
+    naive.bench_app(small_url)
     production = create_app({"DATABASE_URL": small_url})
     assert not [key for key in production.callback_map if "bench-" in key]
 
 
 def test_bh003_report_has_every_section(small_run):
     _case, text = small_run
-    for section in harness.SECTIONS:
+    for section in report.SECTIONS:
         assert section in text
 
 
 def test_bh004_every_callback_has_cold_warm_floor_and_naive_figures(small_run):
     case, _text = small_run
-    assert {s.name for s in case.callbacks} >= set(harness.NAIVE_PAIRS.values())
+    assert {s.name for s in case.callbacks} >= set(naive.NAIVE_PAIRS.values())
     for stats in case.callbacks:
-        count = len(harness.SELECTIONS)
+        count = len(common.SELECTIONS)
         assert len(stats.cold) == len(stats.warm) == len(stats.floor) == count
         assert stats.naive is None or len(stats.naive_times) == count
 
@@ -66,7 +66,7 @@ def test_bh005_serve_answers_the_page_and_load_without_errors(small_run):
 
 def test_bh006_every_target_gets_a_verdict(small_run):
     case, text = small_run
-    verdicts = harness.targets(case)
+    verdicts = report.targets(case)
     assert len(verdicts) == 7
     assert all(met is not None for _name, _value, met in verdicts)
     assert "met |" in text
@@ -88,37 +88,37 @@ def test_bh007_a_later_callback_with_its_own_inputs_is_measured(small_url, monke
     def _later(stored, option_values, control):
         return f"{sorted(stored)} {option_values} {control}"
 
-    target = next(t for t in harness.callback_targets(app) if t.name == "later-view-chart")
-    body = harness.payload(target, harness.SELECTIONS["country TH"])
-    response = app.server.test_client().post(harness.UPDATE, json=body)
+    target = next(t for t in payloads.callback_targets(app) if t.name == "later-view-chart")
+    body = payloads.payload(target, common.SELECTIONS["country TH"])
+    response = app.server.test_client().post(common.UPDATE, json=body)
     assert response.status_code == 200
     assert response.get_json()["response"]["later-view-chart"]["children"] == "['country'] [] None"
 
 
 def test_bh008_targets_apply_at_the_sizes_the_issue_sets_them():
-    assert harness.target_applies(1_000_000, "warm p95 ≤ 5 ms")
-    assert harness.target_applies(10_000_000, "cold p95 ≤ 200 ms per callback")
-    assert not harness.target_applies(10_000_000, "cold p50 ≤ 5 × the floor")
-    assert not harness.target_applies(50_000, "cold p95 ≤ 50 ms per callback")
+    assert report.target_applies(1_000_000, "warm p95 ≤ 5 ms")
+    assert report.target_applies(10_000_000, "cold p95 ≤ 200 ms per callback")
+    assert not report.target_applies(10_000_000, "cold p50 ≤ 5 × the floor")
+    assert not report.target_applies(50_000, "cold p95 ≤ 50 ms per callback")
 
 
 def test_bh009_view_inputs_are_given_a_readers_value_not_left_empty(small_url):
-    targets = harness.callback_targets(create_app({"DATABASE_URL": small_url}))
+    targets = payloads.callback_targets(create_app({"DATABASE_URL": small_url}))
     profile = next(t for t in targets if (ids.EX_FOOTPRINT, "data") in t.inputs)
-    sent = harness.payload(profile, {})
+    sent = payloads.payload(profile, {})
     footprint = next(i["value"] for i in sent["inputs"] if i["id"] == ids.EX_FOOTPRINT)
     assert len(footprint["rows"]) == 20
-    assert harness.payload(targets[0], {})["inputs"][0] is not None
+    assert payloads.payload(targets[0], {})["inputs"][0] is not None
     options = next(i["value"] for i in sent["inputs"] if i["id"] == ids.OPTIONS)
     assert options["compare"] == "NP-SA"
 
 
 def test_bh010_an_idle_answer_is_flagged_not_exercised():
-    idle = harness.CallbackStats("/", "x", cold=[1.0], cold_over_floor=[1.1], raw_bytes=[5000])
-    small = harness.CallbackStats("/", "y", cold=[9.0], cold_over_floor=[9.0], raw_bytes=[200])
-    busy = harness.CallbackStats("/", "z", cold=[9.0], cold_over_floor=[9.0], raw_bytes=[5000])
-    assert harness.exercised(idle) == harness.exercised(small) == "**not exercised**"
-    assert harness.exercised(busy) == "yes"
+    idle = timing.CallbackStats("/", "x", cold=[1.0], cold_over_floor=[1.1], raw_bytes=[5000])
+    small = timing.CallbackStats("/", "y", cold=[9.0], cold_over_floor=[9.0], raw_bytes=[200])
+    busy = timing.CallbackStats("/", "z", cold=[9.0], cold_over_floor=[9.0], raw_bytes=[5000])
+    assert timing.exercised(idle) == timing.exercised(small) == "**not exercised**"
+    assert timing.exercised(busy) == "yes"
 
 
 def test_bh011_every_view_is_timed_as_a_filter_change_fires_it(small_run):
@@ -127,5 +127,5 @@ def test_bh011_every_view_is_timed_as_a_filter_change_fires_it(small_run):
     assert "### 1b. A filter change" in text
     assert {v.view for v in case.views} >= {"/", "/supply-chains", "/audits"}
     for v in case.views:
-        assert v.callbacks >= 1 and len(v.cold) >= len(harness.SELECTIONS)
+        assert v.callbacks >= 1 and len(v.cold) >= len(common.SELECTIONS)
         assert all(ms > 0 for ms in v.cold) and v.unanswered == 0
