@@ -34,6 +34,8 @@ def run_case(
 ) -> Case:
     import gc
 
+    from dashboard.factory import settle_heap
+
     case = Case(cases, backend)
     naive = None
     if cases <= naive_max:
@@ -45,6 +47,9 @@ def run_case(
             "rss_growth": naive.rss_growth,
         }
     app = bench_app(url, naive)
+    # The garbage collector as `serve` sets it in each worker once its app is built.
+    threshold = gc.get_threshold()
+    settle_heap()
     with ThreadedServer(app) as server:
         print(
             f"[{backend} {cases:,}] callbacks x {len(SELECTIONS)} selections x {repeat}", file=log
@@ -58,6 +63,8 @@ def run_case(
             worst = max(range(len(slowest.cold)), key=lambda i: slowest.cold[i])
             case.profile = profile_callback(app, server.url, slowest.name, slowest.labels[worst])
     del naive, app
+    gc.unfreeze()
+    gc.set_threshold(*threshold)
     gc.collect()
     if browser_runs or load_seconds:
         with Production(url, redis_url, workers) as production:

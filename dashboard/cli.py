@@ -10,7 +10,7 @@ import time
 from gunicorn.app.base import BaseApplication
 
 from dashboard import config as configuration
-from dashboard.factory import create_app
+from dashboard.factory import create_app, settle_heap
 from data_access.demo import DemoSpec
 from data_access.extract import ExtractError
 from data_access.keys import SecretError
@@ -246,7 +246,9 @@ def cmd_serve(args) -> int:
 
         def load(self):
             # Each worker builds its own app, so no database connection crosses a fork.
-            return create_app(app_config).server
+            app = create_app(app_config)
+            settle_heap()
+            return app.server
 
     Server().run()
     return 0

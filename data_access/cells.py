@@ -151,7 +151,20 @@ def make(family: str, time: tuple[str, str] | None, attrs: dict[str, str]) -> Ce
     except KeyError:
         unknown = sorted(set(attrs) - set(rank))
         raise ValueError(f"{family} cells have no attribute {unknown}") from None
-    return Cell(family, time, tuple(ordered))
+    cell = Cell(family, time, tuple(ordered))
+    # One object per definition, however many questions name it: a request names the
+    # same cells many times (each breakdown's, the cells they nest in), and `parents`
+    # keeps tens of thousands between requests, each a Python object the garbage
+    # collector walks on every full collection.
+    known = _CANONICAL.setdefault(cell.definition, cell)
+    if known is cell and len(_CANONICAL) > _CANONICAL_MAX:
+        _CANONICAL.clear()
+    return known
+
+
+# Canonical cells by definition (`make`), at most (about 300 bytes each).
+_CANONICAL_MAX = 200_000
+_CANONICAL: dict[str, Cell] = {}
 
 
 @functools.lru_cache(maxsize=200_000)
