@@ -7,6 +7,7 @@ Markdown. Nothing here asserts a timing.
 
 from __future__ import annotations
 
+import gc
 import sys
 
 from bench.browser import page_load
@@ -16,6 +17,7 @@ from bench.naive import NaivePeer, bench_app
 from bench.payloads import callback_targets
 from bench.report import Case
 from bench.timing import ThreadedServer, measure_callbacks, measure_views, profile_callback
+from dashboard.factory import settle_heap
 
 
 def run_case(
@@ -32,10 +34,6 @@ def run_case(
     redis_url: str | None = None,
     log=sys.stderr,
 ) -> Case:
-    import gc
-
-    from dashboard.factory import settle_heap
-
     case = Case(cases, backend)
     naive = None
     if cases <= naive_max:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import signal
 import socket
@@ -223,3 +224,28 @@ def test_cl011_first_run_builds_again_over_a_file_without_data(tmp_path, monkeyp
     cli.ensure_database(_app(empty))
     cli.ensure_database(_app(small_url))
     assert built == [empty]
+
+
+def test_cl013_a_serving_worker_freezes_its_start_up_heap_and_collects_fully_less_often():
+    """What `serve` does in each worker after building its app (dashboard.factory.
+    settle_heap), in a process of its own: frozen objects would never be freed here."""
+    script = (
+        "import gc, json\n"
+        "from dashboard.factory import FULL_COLLECTION_EVERY, settle_heap\n"
+        "before = gc.get_threshold()\n"
+        "settle_heap()\n"
+        "print(json.dumps([before, gc.get_threshold(), gc.get_freeze_count(),"
+        " FULL_COLLECTION_EVERY]))\n"
+    )
+    out = subprocess.run(
+        [sys.executable, "-c", script],
+        cwd=Path(__file__).resolve().parent.parent,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=True,
+    )
+    before, after, frozen, every = json.loads(out.stdout)
+    assert after[:2] == before[:2], "the young generations are collected as often as before"
+    assert after[2] == every > before[2]
+    assert frozen > 1000, "the modules and objects alive at start-up are out of collections"
