@@ -286,24 +286,103 @@
     );
   }
 
+  /* On a phone the charts of a view stand one under another, most of them screens below
+     the first. A filter change redraws every chart of the view at once, which held a
+     cheap phone's main thread for seconds before a menu answered. So a chart already
+     drawn that lies far below the window is redrawn when the reader scrolls to within a
+     screen and a half of it (or prints the page); a newer figure replaces one not yet
+     drawn. Its table and downloads follow the new figure at once: only the drawing waits.
+     A first drawing never waits, so a page (or a capture of the whole page) always shows
+     every chart. */
+  var AHEAD = 1.5; // screens below the bottom of the window where drawing starts
+  var pending = new Map();
+  var watcher =
+    typeof IntersectionObserver === "function"
+      ? new IntersectionObserver(
+          function (entries) {
+            entries.forEach(function (entry) {
+              if (entry.isIntersecting) {
+                release(entry.target);
+              }
+            });
+          },
+          { rootMargin: "0px 0px " + AHEAD * 100 + "% 0px" }
+        )
+      : null;
+
+  function farBelow(gd) {
+    return gd.getBoundingClientRect().top > window.innerHeight * (1 + AHEAD);
+  }
+
+  function release(gd) {
+    var job = pending.get(gd);
+    if (!job) {
+      return;
+    }
+    pending.delete(gd);
+    watcher.unobserve(gd);
+    Promise.resolve()
+      .then(job.draw)
+      .then(job.resolve, job.reject);
+  }
+
+  function later(gd, draw) {
+    var job = pending.get(gd);
+    if (job) {
+      job.draw = draw;
+      return job.promise;
+    }
+    job = { draw: draw };
+    job.promise = new Promise(function (resolve, reject) {
+      job.resolve = resolve;
+      job.reject = reject;
+    });
+    pending.set(gd, job);
+    watcher.observe(gd);
+    return job.promise;
+  }
+
+  window.addEventListener("beforeprint", function () {
+    Array.from(pending.keys()).forEach(release);
+  });
+
   function patch(Plotly) {
     if (!Plotly || Plotly.__ilmPhone) {
       return;
     }
     var react = Plotly.react;
     Plotly.react = function (gd, data, layout, config) {
-      if (narrow(gd)) {
-        if (data && !Array.isArray(data) && data.data) {
-          // The one-object form dcc.Graph uses: {data, layout, config, frames}.
-          var fitted = adapt(data.data || [], data.layout, gd.clientWidth);
-          return react.call(this, gd, Object.assign({}, data, fitted));
-        }
-        if (Array.isArray(data)) {
-          var fit = adapt(data, layout, gd.clientWidth);
-          return react.call(this, gd, fit.data, fit.layout, config);
-        }
+      if (!narrow(gd)) {
+        return react.apply(this, arguments);
       }
-      return react.apply(this, arguments);
+      var self = this;
+      var draw;
+      if (data && !Array.isArray(data) && data.data) {
+        // The one-object form dcc.Graph uses: {data, layout, config, frames}.
+        var fitted = adapt(data.data || [], data.layout, gd.clientWidth);
+        draw = function () {
+          return react.call(self, gd, Object.assign({}, data, fitted));
+        };
+      } else if (Array.isArray(data)) {
+        var fit = adapt(data, layout, gd.clientWidth);
+        draw = function () {
+          return react.call(self, gd, fit.data, fit.layout, config);
+        };
+      } else {
+        var args = arguments;
+        draw = function () {
+          return react.apply(self, args);
+        };
+      }
+      var shown = Array.isArray(gd.data) && gd.data.length > 0;
+      if (watcher && (pending.has(gd) || (shown && farBelow(gd)))) {
+        var promise = later(gd, draw);
+        if (!farBelow(gd)) {
+          release(gd); // scrolled near while this figure was on its way
+        }
+        return promise;
+      }
+      return draw();
     };
     Plotly.__ilmPhone = true;
   }

@@ -279,3 +279,33 @@ def test_ph007_charts_on_a_phone_use_the_width_and_show_no_toolbar(start, app):
                 problems.append((path, chart["id"], "column names overlap"))
     assert problems == [], problems
     assert dash_duo.get_logs() == []
+
+
+# A new figure for the first and the last chart of the view, as a filter change sends
+# it; returns which of the two drew it at once.
+REDRAW_PROBE = """
+const graphs = [...document.querySelectorAll('.chart-graph .js-plotly-plot')];
+const probe = gd => window.Plotly.react(gd, {
+  data: [{type: 'bar', x: ['probe'], y: [1], name: 'probe'}], layout: {height: 300}});
+const [first, last] = [graphs[0], graphs[graphs.length - 1]];
+probe(first);
+probe(last);
+const drew = gd => (gd.data || []).some(t => t.name === 'probe');
+last.setAttribute('data-probe', 'last');
+return [drew(first), drew(last)];
+"""
+
+
+def test_ph008_a_drawn_chart_far_below_a_phones_window_is_redrawn_when_scrolled_near(start, app):
+    dash_duo = start(app)
+    _phone_screen(dash_duo)
+    dash_duo.driver.get(dash_duo.server_url + ids.PATH_SUPPLY_CHAINS)
+    until(lambda: _drawn(dash_duo), timeout=WAIT)
+    until(lambda: _settled(dash_duo), timeout=WAIT)
+    first, last = dash_duo.driver.execute_script(REDRAW_PROBE)
+    assert first and not last, "only the chart in view redraws at once"
+    last_chart = "document.querySelector('[data-probe=last]')"
+    drew = f"return {last_chart}.data.some(t => t.name === 'probe')"
+    dash_duo.driver.execute_script(f"{last_chart}.scrollIntoView()")
+    until(lambda: dash_duo.driver.execute_script(drew), timeout=WAIT)
+    assert dash_duo.get_logs() == []
