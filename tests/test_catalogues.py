@@ -129,3 +129,32 @@ def test_lc005_every_view_renders_in_each_language_with_its_strings(code):
         assert all(SCRIPTS[code].search(name) for name in names)
     finally:
         i18n.deactivate(token)
+
+
+# A brace field keeps its format spec too ({low:.0%}), since a translation that drops it
+# would print a raw float; `%(name)s` is the python-format kind.
+_PLACEHOLDER = re.compile(r"\{[^{}]*\}|%\(\w+\)[sdif]")
+COMPLETE = "translate it, then run the README's pybabel update and compile"
+
+
+@pytest.mark.parametrize("code", TRANSLATED)
+def test_lc006_every_catalogue_is_complete_and_keeps_every_placeholder(code):
+    with _po(code).open("rb") as handle:
+        catalog = read_po(handle, locale=code)
+    missing, fuzzy, broken = [], [], []
+    for message in catalog:
+        if not message.id:
+            continue
+        ids_ = _strings(message.id)
+        strings = _strings(message.string)
+        if message.fuzzy:
+            fuzzy.append(ids_[0])
+        elif not all(strings):
+            missing.append(ids_[0])
+        else:
+            wanted = set(_PLACEHOLDER.findall(ids_[-1]))
+            if any(set(_PLACEHOLDER.findall(s)) != wanted for s in strings):
+                broken.append(ids_[0])
+    assert missing == [], f"{code}: {len(missing)} untranslated: {COMPLETE}: {missing[:5]}"
+    assert fuzzy == [], f"{code}: fuzzy entries read in English: {COMPLETE}: {fuzzy[:5]}"
+    assert broken == [], f"{code}: placeholders differ from the English: {broken[:5]}"
