@@ -422,7 +422,11 @@ def compare_figure(table: TableData) -> dict:
     layout_ = figures.base_layout(
         height=max(240, 44 * len(labels) + 80),
         barmode="group",
-        xaxis={"title": {"text": _("% of cases")}, "ticksuffix": "%", "gridcolor": colours.GRID},
+        xaxis={
+            "title": {"text": _("Share of cases (%)")},
+            "ticksuffix": "%",
+            "gridcolor": colours.GRID,
+        },
         yaxis={"automargin": True},
     )
     layout_["margin"]["l"] = 8

@@ -14,7 +14,7 @@ from layouts import ids
 from layouts.components import ChartMeta, option_radios, scroll_region
 from layouts.format import nationality_option
 from layouts.glossary import key_terms
-from layouts.i18n import _
+from layouts.i18n import _, dropdown_labels
 
 
 def weight_choices() -> list[tuple[str, str]]:
@@ -68,6 +68,7 @@ def _select(control_id: str, label: str, options: dict[str, str], multi: bool = 
         children=[
             html.Label(label, htmlFor=control_id, className="form-label small mb-1"),
             dcc.Dropdown(
+                labels=dropdown_labels(),
                 id=control_id,
                 options=[{"value": code, "label": name} for code, name in options.items()],
                 multi=multi,

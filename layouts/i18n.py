@@ -116,6 +116,23 @@ def ngettext(singular: str, plural: str, n: int) -> str:
     return _current.get().translation.ngettext(singular, plural, n)
 
 
+def dropdown_labels() -> dict[str, str]:
+    """The texts a dcc.Dropdown draws itself (search box, "No options found", ...).
+
+    Dash gives them in English unless passed, and it takes the whole dict or none, so
+    every key is here; `{num_selected}` is filled in by the component, not by Python.
+    """
+    return {
+        "select_all": _("Select all"),
+        "deselect_all": _("Deselect all"),
+        "selected_count": _("{num_selected} selected"),
+        "search": _("Search"),
+        "clear_search": _("Clear search"),
+        "clear_selection": _("Clear selection"),
+        "no_options_found": _("No options found"),
+    }
+
+
 def N_(message: str) -> str:
     """Marks a string for extraction without translating it (the code lists' names,
     translated where they are shown)."""

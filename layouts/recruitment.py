@@ -8,7 +8,7 @@ from data_access import taxonomy
 from layouts import ids
 from layouts.components import ChartMeta, chart_card, option_radios, scroll_region
 from layouts.glossary import key_terms
-from layouts.i18n import _
+from layouts.i18n import _, dropdown_labels
 
 
 def corridor_name(code: str) -> str:
@@ -93,6 +93,7 @@ def corridor_table_section(as_of_label: str, sort: str) -> html.Section:
                     children=[
                         html.Span(_("Sort by"), className="form-label small me-2 mb-0"),
                         dcc.Dropdown(
+                            labels=dropdown_labels(),
                             id=ids.option("corridor_sort"),
                             options=[
                                 {"value": "cases", "label": _("Cases")},
@@ -152,6 +153,7 @@ def compare_section(as_of_label: str, compare: str) -> html.Section:
             ),
             html.Span(_("Second corridor"), className="form-label small d-block"),
             dcc.Dropdown(
+                labels=dropdown_labels(),
                 id=ids.option("compare"),
                 # The corridor from the URL is a choice from the start, so the dropdown
                 # keeps it while the full list (published corridors) loads.

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dash import dcc, html
 
 from layouts import ids
-from layouts.i18n import LANGUAGES, _, language
+from layouts.i18n import LANGUAGES, _, dropdown_labels, language
 from layouts.provenance import source_line, synthetic_explanation, synthetic_label
 from layouts.share import share_bar
 
@@ -125,6 +125,7 @@ def _dropdown(param: str, label: str, options: list[dict], placeholder: str) -> 
         children=[
             html.Label(label, htmlFor=control_id, className="form-label small mb-1"),
             dcc.Dropdown(
+                labels=dropdown_labels(),
                 id=control_id,
                 options=options,
                 placeholder=placeholder,

@@ -8,7 +8,7 @@ from data_access import taxonomy
 from layouts import ids
 from layouts.components import ChartMeta, chart_card, option_radios
 from layouts.glossary import key_terms
-from layouts.i18n import _
+from layouts.i18n import _, dropdown_labels
 
 
 def issues_meta() -> ChartMeta:
@@ -100,6 +100,7 @@ def controls(options: dict) -> html.Div:
                 children=[
                     html.Span(_("Theme"), className="form-label small d-block"),
                     dcc.Dropdown(
+                        labels=dropdown_labels(),
                         id=ids.option("theme"),
                         options=themes,
                         value=options.get("theme", "all"),

@@ -12,6 +12,7 @@ import pytest
 from babel.messages.frontend import CommandLineInterface
 from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po
+from dash import dcc
 
 from dashboard.factory import navigation
 from dashboard.views import all_views, sample_context
@@ -127,5 +128,74 @@ def test_lc005_every_view_renders_in_each_language_with_its_strings(code):
             assert any(SCRIPTS[code].search(text) for text in texts), view.path
         names = [i18n._(name) for name in taxonomy.COUNTRIES.values()]
         assert all(SCRIPTS[code].search(name) for name in names)
+    finally:
+        i18n.deactivate(token)
+
+
+# A brace field keeps its format spec too ({low:.0%}), since a translation that drops it
+# would print a raw float; `%(name)s` is the python-format kind.
+_PLACEHOLDER = re.compile(r"\{[^{}]*\}|%\(\w+\)[sdif]")
+COMPLETE = "translate it, then run the README's pybabel update and compile"
+
+
+@pytest.mark.parametrize("code", TRANSLATED)
+def test_lc006_every_catalogue_is_complete_and_keeps_every_placeholder(code):
+    with _po(code).open("rb") as handle:
+        catalog = read_po(handle, locale=code)
+    missing, fuzzy, broken = [], [], []
+    for message in catalog:
+        if not message.id:
+            continue
+        ids_ = _strings(message.id)
+        strings = _strings(message.string)
+        if message.fuzzy:
+            fuzzy.append(ids_[0])
+        elif not all(strings):
+            missing.append(ids_[0])
+        else:
+            wanted = set(_PLACEHOLDER.findall(ids_[-1]))
+            if any(set(_PLACEHOLDER.findall(s)) != wanted for s in strings):
+                broken.append(ids_[0])
+    assert missing == [], f"{code}: {len(missing)} untranslated: {COMPLETE}: {missing[:5]}"
+    assert fuzzy == [], f"{code}: fuzzy entries read in English: {COMPLETE}: {fuzzy[:5]}"
+    assert broken == [], f"{code}: placeholders differ from the English: {broken[:5]}"
+
+
+def _dropdowns(node) -> list:
+    if isinstance(node, dcc.Dropdown):
+        return [node]
+    if isinstance(node, (list, tuple)):
+        return [d for item in node for d in _dropdowns(item)]
+    children = getattr(node, "children", None)
+    return _dropdowns(children) if children is not None else []
+
+
+# The texts dcc.Dropdown draws itself in English unless given all of them ("Search",
+# "No options found", ...): the keys of its own defaults.
+DROPDOWN_KEYS = {
+    "select_all",
+    "deselect_all",
+    "selected_count",
+    "search",
+    "clear_search",
+    "clear_selection",
+    "no_options_found",
+}
+
+
+@pytest.mark.parametrize("code", TRANSLATED)
+def test_lc007_every_dropdown_gets_its_own_texts_in_the_language(code):
+    token = i18n.activate(code)
+    try:
+        options = {param: [] for param in ids.FILTER_CONTROLS}
+        trees = [shell("Jun 2026", navigation(), options, 10, 1, synthetic=True)]
+        trees += [view.layout(sample_context()) for view in all_views()]
+        dropdowns = [d for tree in trees for d in _dropdowns(tree)]
+        assert len(dropdowns) >= 5
+        for dropdown in dropdowns:
+            labels = getattr(dropdown, "labels", None)
+            assert labels and set(labels) == DROPDOWN_KEYS, dropdown.id
+            assert SCRIPTS[code].search(labels["no_options_found"]), dropdown.id
+            assert "{num_selected}" in labels["selected_count"]
     finally:
         i18n.deactivate(token)
