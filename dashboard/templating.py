@@ -1,5 +1,6 @@
 """The Jinja environment of the server-rendered pages that are not the profiles': the
-embed page (dashboard.exports), from the templates in dashboard/templates.
+embed page (dashboard.exports) and the API's human page (dashboard.api), from the
+templates in dashboard/templates.
 
 A module-level environment rather than Flask's `render_template`, so that a page renders
 outside a request too (tests). Autoescaping is on: every value is escaped unless a
