@@ -1,12 +1,13 @@
 """The Jinja environment of the server-rendered pages that are not the profiles': the
-embed page (dashboard.exports) and the API's human page (dashboard.api), from the
-templates in dashboard/templates.
+embed page (dashboard.exports), the API's human page (dashboard.api) and the release
+notes (dashboard.releases_web), from the templates in dashboard/templates.
 
 A module-level environment rather than Flask's `render_template`, so that a page renders
-outside a request too (tests). Autoescaping is on: every value is escaped unless a
-template marks it `|safe` (only HTML the app makes itself: the language switcher, the
-embed's fixed inline script). `_` and `ngettext` are layouts.i18n's, so a template
-translates in the request's language, and pybabel extracts its strings (babel.cfg).
+outside a request too (tests; the Atom feed's entries are release_entry.html). Autoescaping
+is on: every value is escaped unless a template marks it `|safe` (only HTML the app makes
+itself: the language switcher, the embed's fixed inline script). `_` and `ngettext` are
+layouts.i18n's, so a template translates in the request's language, and pybabel extracts
+its strings (babel.cfg).
 """
 
 from __future__ import annotations
