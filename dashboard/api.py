@@ -12,14 +12,13 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterator
-from html import escape
 from urllib.parse import parse_qsl
 
 from flask import Blueprint, Response, jsonify, request, stream_with_context
 
 from callbacks.urlstate import LEGACY_PERIOD, PARAMS, field_values, legacy_period
 from dashboard import exposure_api as xa
-from dashboard import headers, releases
+from dashboard import headers, releases, templating
 from data_access import query as q
 from data_access import taxonomy
 from data_access.disclosure import (
@@ -604,55 +603,19 @@ def openapi(data: DataAccess | None = None) -> dict:
 
 
 def docs_page(spec: dict, notice: str = "") -> str:
-    """A human page for the API: endpoints, parameters with allowed values, examples.
+    """A human page for the API (templates/api_docs.html): endpoints, parameters with
+    allowed values, examples.
 
     `notice` (the demo's label, when the data is synthetic) heads the page in a box.
     """
-    banner = (
-        "<p id='api-synthetic' role='note' style='background:#fff3cd;color:#4d3a00;"
-        f"border:1px solid #b58100;padding:.4em .6em'><strong>{escape(notice)}.</strong></p>"
-        if notice
-        else ""
+    return templating.render(
+        "api_docs.html",
+        lang="en",
+        spec=spec,
+        notice=notice,
+        licence=LICENCE,
+        licence_url=LICENCE_URL,
     )
-    parts = [
-        "<!doctype html><html lang='en'><head><meta charset='utf-8'>",
-        "<meta name='viewport' content='width=device-width, initial-scale=1'>",
-        "<title>ILM Community Dashboard API</title>",
-        "<style>body{font-family:system-ui,sans-serif;max-width:60rem;margin:2rem auto;"
-        "padding:0 1rem;color:#1d2733}code{background:#f1f3f5;padding:0 .2em}"
-        "td,th{text-align:left;vertical-align:top;padding:.2em .5em}</style></head><body><main>",
-        banner,
-        f"<h1>{escape(spec['info']['title'])}</h1>",
-        f"<p>{escape(spec['info']['description'])}</p>",
-        f"<p>Licence: <a href='{LICENCE_URL}'>{LICENCE}</a>. Machine-readable: "
-        "<a href='/api/v1/openapi.json'>OpenAPI 3 document</a>.</p>",
-        "<h2>Examples</h2><pre>curl '/api/v1/aggregates?measure=cases&amp;by=country,year'\n"
-        "curl '/api/v1/aggregates?measure=workers_affected&amp;by=issue&amp;corridor=NP-KW"
-        "&amp;format=csv'</pre>",
-    ]
-    for path, item in spec["paths"].items():
-        method, op = next(iter(item.items()))
-        parts.append(
-            f"<h2><code>{method.upper()} {escape(path)}</code></h2><p>{escape(op['summary'])}</p>"
-        )
-        if op.get("description"):
-            parts.append(f"<p>{escape(op['description'])}</p>")
-        if op.get("parameters"):
-            parts.append("<table><tr><th>parameter</th><th>allowed values</th></tr>")
-            for p in op["parameters"]:
-                schema = p["schema"]
-                allowed = ", ".join(schema.get("enum", [])) or schema.get("pattern", "")
-                text = escape(p.get("description", "")) + " " + escape(allowed)
-                required = " (required)" if p.get("required") else ""
-                parts.append(f"<tr><td><code>{escape(p['name'])}</code>{required}</td>")
-                parts.append(f"<td>{text}</td></tr>")
-            parts.append("</table>")
-    parts.append(
-        "<p>Withheld cells have <code>value: null</code> (JSON) or <code>&lt;K</code> (CSV). "
-        "Responses carry the data version as ETag; rate limited per client "
-        "(429 with Retry-After).</p></main></body></html>"
-    )
-    return "".join(parts)
 
 
 def _json_body(body: bytes) -> object:

@@ -21,7 +21,7 @@ from flask import Blueprint, Response, abort, current_app, request, stream_with_
 from callbacks import footprint
 from callbacks.charts import csv_cell, format_cell, summary
 from callbacks.urlstate import covered_period, parse_options, parse_query, to_query
-from dashboard import http_cache, language
+from dashboard import http_cache, language, templating
 from dashboard.config import PLOTLY_BUNDLE
 from dashboard.views import View, all_views, find_chart
 from data_access.disclosure import DisclosureParams
@@ -31,7 +31,6 @@ from layouts import colours, csvfile, ids
 from layouts.format import month_label
 from layouts.i18n import _, html_language
 from layouts.provenance import (
-    DASHBOARD_NAME,
     LICENCE,
     LICENCE_URL,
     citation,
@@ -297,84 +296,44 @@ Plotly.newPlot("chart", fig.data, fig.layout,
 
 
 def embed_html(built: Built, full_view_url: str) -> str:
-    meta = built.chart.meta
+    """The embed page of one chart (templates/embed.html): its figure as data beside the
+    fixed EMBED_SCRIPT, its table, its source and a link to the full view."""
     figure = dict(built.result.figure)
     layout = dict(figure.get("layout") or {})
     layout.pop("height", None)
     layout["autosize"] = True
     figure["layout"] = layout
-    # "</" would end the script element early; JSON allows the escaped form.
-    figure_json = json.dumps(figure).replace("</", "<\\/")
     table = built.result.table
-    table_html = ""
-    if table is not None:
-        k = built.params.k
-        head = "".join(f'<th scope="col">{escape(h)}</th>' for h in table.header)
-        body = "".join(
-            "<tr>"
-            + f'<th scope="row">{escape(format_cell(row[0], k))}</th>'
-            + "".join(f"<td>{escape(format_cell(c, k))}</td>" for c in row[1:])
-            + "</tr>"
-            for row in table.rows
-        )
-        table_html = (
-            f"<details><summary>{escape(_('View as table'))}</summary><table>"
-            f"<caption>{escape(table.caption)}</caption><thead><tr>{head}</tr></thead>"
-            f"<tbody>{body}</tbody></table></details>"
-        )
-    note = f'<p class="note">{escape(built.result.note)}</p>' if built.result.note else ""
-    sentence = summary(table, built.params.k)
-    banner = ""
-    if built.info.synthetic:
-        banner = (
-            '<p id="embed-synthetic" role="note" style="background: #fff3cd; color: #4d3a00; '
-            'border: 1px solid #b58100; padding: 4px 6px; margin: 0 0 6px; font-size: 0.8rem">'
-            f"<strong>{escape(synthetic_label())}.</strong> {escape(synthetic_explanation())}</p>"
-        )
-    return f"""<!doctype html>
-<html lang="{escape(html_language())}"><head><meta charset="utf-8">
-<meta name="viewport" content="width=device-width, initial-scale=1">
-<link rel="icon" href="data:,">
-<link rel="stylesheet" href="/assets/08_fonts.css">
-<title>{escape(meta.title)} · {escape(_(DASHBOARD_NAME))}</title>
-<style>
-body {{ font-family: var(--ilm-script-fonts), system-ui, sans-serif; margin: 0; padding: 8px;
-  color: #1d2733; }}
-h1 {{ font-size: 1.05rem; margin: 0 0 2px; }}
-p {{ margin: 2px 0; font-size: 0.8rem; }}
-#chart {{ width: 100%; height: min(60vh, 420px); min-height: 240px; }}
-.meta {{ color: #555; }}
-table {{ border-collapse: collapse; font-size: 0.8rem; }}
-th, td {{ padding: 2px 6px; text-align: right; }}
-th[scope=row] {{ text-align: left; }}
-.language-switcher ul {{ list-style: none; margin: 0 0 4px; padding: 0; display: flex;
-  flex-wrap: wrap; gap: 2px 10px; font-size: 0.75rem; }}
-.visually-hidden {{ position: absolute; width: 1px; height: 1px; overflow: hidden;
-  clip: rect(0 0 0 0); white-space: nowrap; }}
-</style></head>
-<body>
-{language.switcher_html(built.query)}
-<main>
-{banner}
-<h1 id="embed-title">{escape(meta.title)}</h1>
-<p class="meta" id="embed-filters">{escape(built.scope)}</p>
-{note}
-<div role="figure" aria-labelledby="embed-title" aria-describedby="embed-summary">
-<p id="embed-summary" class="visually-hidden">{escape(sentence)}</p>
-<div id="chart"></div>
-</div>
-{table_html}
-<p class="meta" id="embed-source">{escape(source_line(built.info.version, built.info.synthetic))}
-{escape(_("Data as of {month}.").format(month=built.as_of_label))}
-{escape(_("Counts below {k} are withheld.").format(k=built.params.k))}</p>
-<p><a id="embed-link" href="{escape(full_view_url)}" target="_blank" rel="noopener">{
-        escape(_("See the full view on the ILM Community Dashboard"))
-    }</a></p>
-</main>
-<script id="figure-data" type="application/json">{figure_json}</script>
-<script src="{ids.PATH_EMBED}plotly.min.js"></script>
-<script>{EMBED_SCRIPT}</script>
-</body></html>"""
+    k = built.params.k
+    return templating.render(
+        "embed.html",
+        lang=html_language(),
+        languages=language.switcher_html(built.query),
+        title=built.chart.meta.title,
+        synthetic=built.info.synthetic,
+        synthetic_label=synthetic_label(),
+        synthetic_explanation=synthetic_explanation(),
+        scope=built.scope,
+        note=built.result.note,
+        summary=summary(table, k),
+        table=(
+            None
+            if table is None
+            else {
+                "caption": table.caption,
+                "header": table.header,
+                "rows": [[format_cell(c, k) for c in row] for row in table.rows],
+            }
+        ),
+        source=source_line(built.info.version, built.info.synthetic),
+        as_of=built.as_of_label,
+        k=k,
+        full_view_url=full_view_url,
+        # tojson escapes "<", so no "</script>" in a label ends the element early.
+        figure=figure,
+        plotly_src=f"{ids.PATH_EMBED}plotly.min.js",
+        script=EMBED_SCRIPT,
+    )
 
 
 def blueprint(data: DataAccess) -> Blueprint:

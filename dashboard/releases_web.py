@@ -12,12 +12,12 @@ import datetime as dt
 import logging
 import threading
 import time
-from html import escape
+from typing import NamedTuple
 from xml.etree import ElementTree as ET
 
 from flask import Blueprint, Flask, Response, jsonify, request
 
-from dashboard import headers, http_cache
+from dashboard import headers, http_cache, templating
 from dashboard.exports import public_url
 from dashboard.language import switcher_html
 from dashboard.releases import (
@@ -33,7 +33,6 @@ from layouts import ids
 from layouts.format import month_label
 from layouts.i18n import _, language
 from layouts.provenance import (
-    DASHBOARD_NAME,
     LICENCE,
     LICENCE_URL,
     PUBLISHER,
@@ -102,47 +101,29 @@ def entry_json(info: VersionInfo, notes: dict | None) -> dict:
     return out
 
 
-def _table(caption: str, header: list[str], rows: list[list[str]]) -> str:
-    if not rows:
-        return ""
-    head = "".join(f'<th scope="col">{escape(h)}</th>' for h in header)
-    body = "".join(
-        "<tr>"
-        + f'<th scope="row">{escape(row[0])}</th>'
-        + "".join(f"<td>{escape(c)}</td>" for c in row[1:])
-        + "</tr>"
-        for row in rows
-    )
-    return (
-        '<div class="table-responsive"><table class="table table-sm w-auto">'
-        f"<caption>{escape(caption)}</caption><thead><tr>{head}</tr></thead>"
-        f"<tbody>{body}</tbody></table></div>"
-    )
+class _Table(NamedTuple):
+    caption: str
+    header: list[str]
+    rows: list[list[str]]
 
 
-def entry_html(info: VersionInfo, notes: dict | None, boxed: bool = True) -> str:
-    """One version's notes as HTML (the page's section, the feed entry's content).
-
-    `boxed`: the demo's label in a box of its own (a feed entry stands alone; on the page
-    the label heads the page and every version's title).
-    """
-    parts = []
-    if info.synthetic and boxed:
-        parts.append(
-            f'<p class="release-synthetic"><strong>{escape(synthetic_label())}.</strong> '
-            f"{escape(synthetic_explanation())}</p>"
-        )
-    words = sentences(notes)
-    parts.append(f"<p>{escape(words[0])}</p>")
-    if len(words) > 1:
-        parts.append("<ul>" + "".join(f"<li>{escape(w)}</li>" for w in words[1:]) + "</ul>")
+def _entry(info: VersionInfo, notes: dict | None, boxed: bool) -> dict:
+    """What templates/release_entry.html shows of one version's notes."""
+    boxed = boxed and info.synthetic
+    entry: dict = {
+        "notice": (synthetic_label(), synthetic_explanation()) if boxed else None,
+        "words": sentences(notes),
+        "tables": [],
+        "unchanged": False,
+    }
     if notes is None or not notes["compared"]:
-        return "".join(parts)
+        return entry
+    tables = []
     # One narrow table per measure: three columns fit a phone.
     for measure in HEADLINE_MEASURES:
         rows = [r for r in notes["largest_changes"] if r["measure"] == measure]
-        parts.append(
-            _table(
+        tables.append(
+            _Table(
                 _("{measure}: largest changes beyond the noise").format(
                     measure=measure_label(measure)
                 ),
@@ -164,8 +145,8 @@ def entry_html(info: VersionInfo, notes: dict | None, boxed: bool = True) -> str
         ("newly_published", _("Newly published (withheld in the previous version)")),
         ("no_longer_published", _("No longer published (withheld now)")),
     ):
-        parts.append(
-            _table(
+        tables.append(
+            _Table(
                 caption,
                 [_("Row"), _("Breakdown")],
                 [[code_label(r["by"], r["code"]), breakdown_label(r["by"])] for r in notes[key]],
@@ -173,8 +154,8 @@ def entry_html(info: VersionInfo, notes: dict | None, boxed: bool = True) -> str
         )
     for measure in HEADLINE_MEASURES:
         rows = [r for r in notes["revisions"] if r["measure"] == measure]
-        parts.append(
-            _table(
+        tables.append(
+            _Table(
                 _("{measure}: revised months (already published, changed beyond the noise)").format(
                     measure=measure_label(measure)
                 ),
@@ -182,9 +163,21 @@ def entry_html(info: VersionInfo, notes: dict | None, boxed: bool = True) -> str
                 [[code_label("month", r["code"]), _arrow(r), f"{r['change']:+,}"] for r in rows],
             )
         )
-    if not (notes["largest_changes"] or notes["newly_published"] or notes["revisions"]):
-        parts.append(f"<p>{escape(_('No published number changed beyond the noise.'))}</p>")
-    return "".join(parts)
+    entry["tables"] = [t for t in tables if t.rows]
+    entry["unchanged"] = not (
+        notes["largest_changes"] or notes["newly_published"] or notes["revisions"]
+    )
+    return entry
+
+
+def entry_html(info: VersionInfo, notes: dict | None, boxed: bool = True) -> str:
+    """One version's notes as HTML (the page's section, the feed entry's content), from
+    templates/release_entry.html.
+
+    `boxed`: the demo's label in a box of its own (a feed entry stands alone; on the page
+    the label heads the page and every version's title).
+    """
+    return templating.render("release_entry.html", entry=_entry(info, notes, boxed))
 
 
 def _arrow(row: dict) -> str:
@@ -198,48 +191,29 @@ def _loaded(info: VersionInfo) -> str:
 def page_html(
     history: list[tuple[VersionInfo, dict | None]], feed_url: str, search: str = ""
 ) -> str:
-    title = _("What changed: release notes")
-    sections = "".join(
-        f'<section id="v{info.version}" aria-labelledby="v{info.version}-title">'
-        f'<h2 class="h5 mt-4" id="v{info.version}-title">{escape(version_title(info))}</h2>'
-        f'<p class="text-body-secondary small">{escape(_loaded(info))}</p>'
-        f"{entry_html(info, notes, boxed=False)}</section>"
-        for info, notes in history
-    )
-    banner = ""
-    if history and history[0][0].synthetic:
-        banner = (
-            '<p id="releases-synthetic" role="note" class="release-synthetic">'
-            f"<strong>{escape(synthetic_label())}.</strong> "
-            f"{escape(synthetic_explanation())}</p>"
-        )
-    intro = _(
-        "Each data version's notes compare the numbers it publishes with those the previous "
-        "version published, after the same disclosure control: never the records themselves."
-    )
-    return (
-        f'<!DOCTYPE html><html lang="{escape(language())}"><head><meta charset="utf-8">'
-        '<meta name="viewport" content="width=device-width, initial-scale=1">'
-        f"<title>{escape(title)} · {escape(_(DASHBOARD_NAME))}</title>"
-        f'<meta name="description" content="{escape(intro)}">'
-        f'<link rel="alternate" type="application/atom+xml" href="{escape(feed_url)}" '
-        f'title="{escape(title)}">'
-        '<link rel="stylesheet" href="/assets/01_bootstrap-5.3.8.min.css">'
-        "<style>.release-synthetic{background:#fff3cd;color:#4d3a00;border:1px solid #b58100;"
-        "padding:.4em .6em}caption{caption-side:top;color:#1d2733;font-weight:600}"
-        "main{max-width:60rem}table{min-width:min(100%,36rem)}"
-        ".language-switcher ul{list-style:none;margin:0;padding:0;display:flex;flex-wrap:wrap;"
-        "gap:.125rem .75rem;font-size:.85rem}</style></head><body>"
-        f'<a class="visually-hidden-focusable" href="#main">{escape(_("Skip to content"))}</a>'
-        f'<div class="container pt-2">{switcher_html(search)}</div>'
-        '<main id="main" class="container py-4">'
-        f'<p><a href="{ids.PATH_OVERVIEW}">{escape(_(DASHBOARD_NAME))}</a></p>'
-        f"{banner}<h1 class='h3'>{escape(title)}</h1><p>{escape(intro)}</p>"
-        f'<p><a href="{escape(feed_url)}">{escape(_("Subscribe (Atom feed)"))}</a> · '
-        f'<a href="{PATH_API_RELEASES}">{escape(_("As JSON"))}</a> · '
-        f'<a href="{ids.PATH_PACKAGE}">{escape(_("Download the whole publication"))}</a> · '
-        f'<a href="{ids.PATH_METHODOLOGY}">{escape(_("How these numbers are made"))}</a></p>'
-        f"{sections}</main></body></html>"
+    """The /releases page (templates/releases.html): a section per version, newest first."""
+    synthetic = bool(history) and history[0][0].synthetic
+    return templating.render(
+        "releases.html",
+        lang=language(),
+        languages=switcher_html(search),
+        feed_url=feed_url,
+        paths={
+            "overview": ids.PATH_OVERVIEW,
+            "json": PATH_API_RELEASES,
+            "package": ids.PATH_PACKAGE,
+            "methodology": ids.PATH_METHODOLOGY,
+        },
+        synthetic=(synthetic_label(), synthetic_explanation()) if synthetic else None,
+        sections=[
+            {
+                "version": info.version,
+                "title": version_title(info),
+                "loaded": _loaded(info),
+                "entry": _entry(info, notes, boxed=False),
+            }
+            for info, notes in history
+        ],
     )
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import copy
 import csv
 import io
 import shutil
@@ -500,3 +501,17 @@ def test_api026_an_unknown_api_path_is_a_json_404(client):
     response = client.get("/api/v1/nowhere")
     assert response.status_code == 404
     assert "openapi.json" in response.get_json()["error"]
+
+
+def test_api027_the_human_page_escapes_the_document_it_is_rendered_from(spec):
+    """templates/api_docs.html is autoescaped: markup in the OpenAPI document or the
+    notice is shown as text, never run."""
+    attack = "<script>alert(1)</script>"
+    doc = copy.deepcopy(spec)
+    doc["info"]["title"] = doc["info"]["description"] = attack
+    operation = doc["paths"]["/api/v1/aggregates"]["get"]
+    operation["summary"] = operation["parameters"][0]["description"] = attack
+    page = api.docs_page(doc, notice=attack)
+    assert "<script" not in page
+    assert page.count("&lt;script&gt;alert(1)&lt;/script&gt;") == 5
+    assert '<p id="api-synthetic" role="note"' in page

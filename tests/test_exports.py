@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import csv
+import dataclasses
 import datetime as dt
 import html
 import io
+import json
 import math
 import re
 
@@ -13,6 +15,7 @@ import pytest
 
 from callbacks.charts import render_table
 from callbacks.share import cite
+from dashboard import exports
 from dashboard.exports import export_figure, view_slug
 from dashboard.factory import create_app
 from dashboard.views import all_views, find_view
@@ -252,7 +255,8 @@ def test_ex010_embed_page_has_title_source_and_a_link_back_and_may_be_framed(cli
     response = client.get(f"/embed/{view_slug(view)}/{chart.id}?country=TH")
     assert response.status_code == 200
     page = response.get_data(as_text=True)
-    assert html.escape(chart.meta.title) in page
+    title = re.search(r'<h1 id="embed-title">([^<]*)</h1>', page)
+    assert title and html.unescape(title.group(1)) == chart.meta.title
     # The test database is the demo: its source line says so (an import's: tests/test_synthetic).
     assert "Source: Demonstration data: synthetic, not ILM figures" in page
     assert re.search(rf'id="embed-link" href="[^"]*{re.escape(view.path)}\?country=TH"', page)
@@ -351,3 +355,28 @@ def test_ex018_images_and_embeds_are_drawn_without_a_year_the_data_does_not_cove
     response = client.get(route.format("supply-chains/supply-trend") + "?period=1999")
     assert response.status_code == 200
     assert "1999" not in response.get_data(as_text=True)
+
+
+def test_ex019_the_embed_page_escapes_every_value_it_shows(app, data):
+    """templates/embed.html is autoescaped: markup in a note, a table cell, a link or a
+    figure label stays text, and the page's only scripts are its own three."""
+    attack = "</script><script>alert(1)</script>"
+    with app.server.test_request_context("/embed/audits/audits-bins"):
+        built = exports.build(data, "audits", "audits-bins", "")
+        table = built.result.table
+        figure = {**built.result.figure, "layout": {"title": {"text": attack}}}
+        result = dataclasses.replace(
+            built.result,
+            figure=figure,
+            note=attack,
+            table=dataclasses.replace(table, caption=attack, rows=[[attack, 1], *table.rows]),
+        )
+        page = exports.embed_html(dataclasses.replace(built, result=result), f'/x?a="{attack}')
+    assert "<script>alert" not in page and '"/x?a="' not in page
+    assert page.count("<script") == 3 and page.count("</script>") == 3
+    assert f'<p class="note">{html.escape(attack, quote=False)}</p>' in page
+    assert f"<caption>{html.escape(attack, quote=False)}</caption>" in page
+    data_json = re.search(r'<script id="figure-data" type="application/json">(.*?)</script>', page)
+    assert json.loads(data_json.group(1))["layout"]["title"]["text"] == attack
+    # The one inline script is byte for byte the one the CSP allows by its hash.
+    assert f"<script>{exports.EMBED_SCRIPT}</script>" in page

@@ -387,3 +387,20 @@ def test_rn016_the_release_notes_page_has_the_language_switcher(small_url, tmp_p
     page = app.server.test_client().get("/releases?lang=th").get_data(as_text=True)
     assert '<html lang="th"' in page and 'class="language-switcher"' in page
     assert 'href="/releases?lang=my"' in page or "lang=my" in page
+
+
+def test_rn017_the_page_and_feed_entries_escape_every_value_they_show():
+    """templates/releases.html and release_entry.html are autoescaped: a row's code or the
+    feed's address that holds markup is shown as text, in the page and the feed entry."""
+    attack = "<script>alert(1)</script>"
+    before = _snap(1, "2026-05", {("cases", "country", attack): [None, "fewer_than_k"]})
+    after = _snap(2, "2026-06", {("cases", "country", attack): [30, None]})
+    notes = releases.compare(before, after)
+    assert [r["code"] for r in notes["newly_published"]] == [attack]
+    info = VersionInfo(2, "2026-06", "2026-06-02T00:00:00+00:00", "demo cases=1 seed=1")
+    page = releases_web.page_html([(info, notes)], f'/feed?"{attack}')
+    entry = releases_web.entry_html(info, notes)
+    for text in (page, entry):
+        assert "<script" not in text and "&lt;script&gt;alert(1)&lt;/script&gt;" in text
+    assert 'id="releases-synthetic" role="note"' in page
+    assert 'class="release-synthetic"' in entry and 'id="v2"' in page
