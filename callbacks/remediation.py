@@ -231,7 +231,7 @@ def routes_chart(data: DataAccess, filters: Filters, options: dict | None = None
     figure = figures.ranked_bars(
         names,
         [None if s is None else round(100 * s, 1) for s in shares],
-        _("Share of cases remediated (%)"),
+        _("Cases remediated (%)"),
         _("Route"),
     )
     figure["layout"]["xaxis"]["tickformat"] = ",.0f"
@@ -330,7 +330,7 @@ def rate_chart(data: DataAccess, filters: Filters, options: dict | None = None) 
     figure = figures.ranked_bars(
         [_(names[c]) for c in ranked],
         [round(100 * rates[c], 1) for c in ranked],
-        _("Share of cases received remediated (%)"),
+        _("Remediation rate (%)"),
         RATE_TITLES[by](),
     )
     figure["layout"]["xaxis"]["tickformat"] = ",.0f"

@@ -37,8 +37,12 @@ def app(small_url, browser_ready):
     return create_app({"DATABASE_URL": small_url})
 
 
+# The pages the server renders from templates, which a phone reads as well.
+SERVER_PAGES = ("/api/v1/", "/releases", "/country/TH", "/embed/supply-chains/supply-map")
+
+
 def _pages() -> list[str]:
-    return [view.path for view in all_views()] + list(EXTRA)
+    return [view.path for view in all_views()] + list(EXTRA) + list(SERVER_PAGES)
 
 
 def _name(page: str) -> str:

@@ -404,3 +404,13 @@ def test_rn017_the_page_and_feed_entries_escape_every_value_they_show():
         assert "<script" not in text and "&lt;script&gt;alert(1)&lt;/script&gt;" in text
     assert 'id="releases-synthetic" role="note"' in page
     assert 'class="release-synthetic"' in entry and 'id="v2"' in page
+
+
+def test_rn018_the_release_notes_page_loads_the_scripts_fonts(small_url, tmp_path):
+    """Its language switcher names each language in its own script: without the fonts
+    the app ships, a phone lacking them shows boxes."""
+    app = create_app({"DATABASE_URL": small_url, "RELEASES_DIR": str(tmp_path)})
+    client = app.server.test_client()
+    page = client.get("/releases").get_data(as_text=True)
+    assert 'href="/assets/08_fonts.css"' in page
+    assert client.get("/assets/08_fonts.css").status_code == 200
