@@ -113,13 +113,18 @@ def test_pf004_an_unknown_subject_is_a_404_listing_the_views(client, path):
     assert "/supply-chains" in response.get_data(as_text=True)
 
 
-def test_pf005_an_unlisted_corridor_has_no_profile(client, data):
-    unlisted = next(
+def _unlisted_corridor(data) -> str:
+    """A pair of countries of the code list that the release lists as no corridor."""
+    return next(
         f"{o}-{d}"
         for o in sorted(taxonomy.COUNTRIES)
         for d in sorted(taxonomy.COUNTRIES)
         if o != d and f"{o}-{d}" not in data.corridors()
     )
+
+
+def test_pf005_an_unlisted_corridor_has_no_profile(client, data):
+    unlisted = _unlisted_corridor(data)
     assert client.get(f"/corridor/{unlisted}").status_code == 404
 
 
@@ -299,12 +304,7 @@ def test_pf019_corridor_rows_and_columns_link_and_the_rest_do_not(data):
 
 
 def test_pf020_only_subjects_with_a_profile_get_a_link(client, data):
-    unlisted = next(
-        f"{o}-{d}"
-        for o in sorted(taxonomy.COUNTRIES)
-        for d in sorted(taxonomy.COUNTRIES)
-        if o != d and f"{o}-{d}" not in data.corridors()
-    )
+    unlisted = _unlisted_corridor(data)
     for kind, code in [
         ("theme", next(iter(taxonomy.THEMES))),
         ("route", next(iter(taxonomy.ROUTES))),
