@@ -28,6 +28,7 @@ from data_access.disclosure import DisclosureParams
 from data_access.filters import Filters
 from data_access.query import DataAccess, VersionInfo
 from layouts import colours, csvfile, ids
+from layouts.components import graph_config
 from layouts.format import month_label
 from layouts.i18n import _, html_language
 from layouts.provenance import (
@@ -285,8 +286,7 @@ def _plotly_js() -> tuple[str, str]:
 # Policy can allow it by its hash (dashboard.headers); the figure is data beside it.
 EMBED_SCRIPT = """
 var fig = JSON.parse(document.getElementById("figure-data").textContent);
-Plotly.newPlot("chart", fig.data, fig.layout,
-  {responsive: true, displaylogo: false, topojsonURL: "/assets/topojson/"}).then(function () {
+Plotly.newPlot("chart", fig.data, fig.layout, fig.config).then(function () {
   // The figure is named by the title and told by the table: its loose tick strings are not.
   document.querySelectorAll("#chart .main-svg").forEach(function (svg) {
     svg.setAttribute("aria-hidden", "true");
@@ -330,7 +330,9 @@ def embed_html(built: Built, full_view_url: str) -> str:
         k=k,
         full_view_url=full_view_url,
         # tojson escapes "<", so no "</script>" in a label ends the element early.
-        figure=figure,
+        # The chart's plotly configuration rides with the figure: in the page's language,
+        # while the script stays the one its CSP hash allows.
+        figure={**figure, "config": graph_config()},
         plotly_src=f"{ids.PATH_EMBED}plotly.min.js",
         script=EMBED_SCRIPT,
     )

@@ -262,7 +262,9 @@ def create_app(test_config: dict | None = None) -> Dash:
         # The page's language is the request's (dashboard.language).
         title = escape(view_title(find_view, request.path))
         metas = parts.get("metas", "").replace(DESCRIPTION, escape(_(DESCRIPTION)))
-        page = interpolate(**{**parts, "title": title, "metas": metas})
+        # What the page says before its scripts have drawn it: in the reader's language.
+        entry = parts.get("app_entry", "").replace("Loading...", escape(_("Loading…")))
+        page = interpolate(**{**parts, "title": title, "metas": metas, "app_entry": entry})
         return page.replace(LANG_SLOT, escape(html_language()), 1)
 
     app.interpolate_index = _titled

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from dash import dcc, html
 
 from layouts import ids
-from layouts.i18n import _
+from layouts.i18n import N_, _, language
 
 GRAPH_CONFIG = {
     "displaylogo": False,
@@ -16,6 +16,36 @@ GRAPH_CONFIG = {
     "responsive": True,
     "modeBarButtonsToRemove": ["select2d", "lasso2d", "autoScale2d"],
 }
+# plotly.js's own words on a chart that a reader meets (its toolbar's buttons, the note
+# while zoomed, the image download's notices), by the English text plotly looks up.
+PLOTLY_WORDS = (
+    N_("Download plot as a PNG"),
+    N_("Download plot"),
+    N_("Zoom"),
+    N_("Pan"),
+    N_("Zoom in"),
+    N_("Zoom out"),
+    N_("Reset axes"),
+    N_("Reset"),
+    N_("Reset view"),
+    N_("Show closest data on hover"),
+    N_("Compare data on hover"),
+    N_("Toggle Spike Lines"),
+    N_("Double-click to zoom back out"),
+    N_("Taking snapshot - this may take a few seconds"),
+    N_("Snapshot succeeded"),
+    N_("Sorry, there was a problem downloading your snapshot!"),
+)
+
+
+def graph_config() -> dict:
+    """A chart's plotly configuration in the page's language: plotly.js takes its words
+    from the config's own locale, so no locale file is fetched."""
+    lang = language()
+    if lang == "en":
+        return GRAPH_CONFIG
+    words = {word: _(word) for word in PLOTLY_WORDS}
+    return {**GRAPH_CONFIG, "locale": lang, "locales": {lang: {"dictionary": words}}}
 
 
 def scroll_region(name: str) -> dict:
@@ -109,7 +139,7 @@ def chart_card(
                         dcc.Loading(
                             dcc.Graph(
                                 id=ids.graph(chart_id),
-                                config=GRAPH_CONFIG,
+                                config=graph_config(),
                                 className="chart-graph",
                                 figure=figure or {"data": [], "layout": {"height": 320}},
                             ),

@@ -61,3 +61,18 @@ def test_lb002_a_page_in_english_downloads_no_script_font(start, app):
     until(lambda: _heading(dash_duo) == "Overview", timeout=WAIT, poll=0.5)
     dash_duo.driver.execute_async_script(FONT_LOADED, "ILM Language Names", "ไทย")
     assert dash_duo.driver.execute_script(SCRIPT_FONTS) == []
+
+
+def test_lb003_a_charts_toolbar_speaks_the_pages_language_on_the_page_and_in_an_embed(start, app):
+    token = i18n.activate("my")
+    try:
+        zoom_in = i18n._("Zoom in")
+    finally:
+        i18n.deactivate(token)
+    dash_duo = start(app)
+    titles = "return [...document.querySelectorAll('.modebar-btn')].map(b => b.dataset.title)"
+    for path in ("/supply-chains?lang=my", "/embed/supply-chains/supply-trend?lang=my"):
+        dash_duo.driver.get(dash_duo.server_url + path)
+        until(lambda: zoom_in in dash_duo.driver.execute_script(titles), timeout=WAIT, poll=0.5)
+        assert "Zoom in" not in dash_duo.driver.execute_script(titles)
+    assert dash_duo.get_logs() == []

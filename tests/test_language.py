@@ -12,6 +12,7 @@ from dashboard.factory import create_app
 from dashboard.views import find_view
 from data_access.query import DataAccess
 from layouts import i18n
+from layouts.components import PLOTLY_WORDS, graph_config
 from layouts.format import number
 from layouts.i18n import format_number
 
@@ -113,3 +114,32 @@ def test_ln009_numbers_in_the_languages_digits_and_grouping_as_cldr_says():
     for code, text in expected.items():
         i18n.set_language(code)
         assert format_number(1471284) == text, code
+
+
+def _in(code: str, text: str) -> str:
+    token = i18n.activate(code)
+    try:
+        return i18n._(text)
+    finally:
+        i18n.deactivate(token)
+
+
+def test_ln010_a_charts_toolbar_and_notices_speak_the_pages_language():
+    token = i18n.activate("km")
+    try:
+        config = graph_config()
+    finally:
+        i18n.deactivate(token)
+    assert config["locale"] == "km"
+    words = config["locales"]["km"]["dictionary"]
+    assert set(words) == set(PLOTLY_WORDS)
+    assert words["Zoom in"] == _in("km", "Zoom in") != "Zoom in"
+    assert "locale" not in graph_config(), "English is plotly's own"
+
+
+def test_ln011_the_page_before_its_scripts_run_and_an_embed_speak_it_too(app):
+    client = app.server.test_client()
+    page = client.get("/?lang=th").get_data(as_text=True)
+    assert _in("th", "Loading…") in page and "Loading..." not in page
+    embed = client.get("/embed/supply-chains/supply-map?lang=my").get_data(as_text=True)
+    assert '"locale": "my"' in embed or '"locale":"my"' in embed
