@@ -208,11 +208,12 @@ def provenance(info: q.VersionInfo) -> dict:
     return out
 
 
-def _csv_rows(result, k: int, synthetic: bool = False) -> Iterator[str]:
+def _csv_rows(result, k: int, notice: str = "") -> Iterator[str]:
     """The CSV answer; demonstration data starts with a `#` line saying so (the only case
-    in which the API's CSV has one: read it with `comment="#"`)."""
-    if synthetic:
-        yield f"# {synthetic_label()}\n"
+    in which the API's CSV has one: read it with `comment="#"`). The notice is worded by
+    the caller, in the request: this generator runs after the view has returned."""
+    if notice:
+        yield f"# {notice}\n"
     yield csvfile.row([*result.by, result.measure])
     yield from csvfile.lines([*keys, published_csv(p, k)] for keys, p in result.rows)
 
@@ -767,7 +768,9 @@ def blueprint(data: DataAccess) -> Blueprint:
         if fmt == "csv":
             name = f"ilm-{measure}-v{info.version}{file_suffix(info.synthetic)}.csv"
             return Response(
-                stream_with_context(_csv_rows(result, data.params.k, info.synthetic)),
+                stream_with_context(
+                    _csv_rows(result, data.params.k, synthetic_label() if info.synthetic else "")
+                ),
                 mimetype="text/csv",
                 headers={"Content-Disposition": f'inline; filename="{name}"'},
             )

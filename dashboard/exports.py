@@ -12,11 +12,10 @@ import datetime as dt
 import functools
 import hashlib
 import json
-from collections.abc import Iterator
 from dataclasses import dataclass
 from html import escape
 
-from flask import Blueprint, Response, abort, current_app, request, stream_with_context
+from flask import Blueprint, Response, abort, current_app, request
 
 from callbacks import footprint
 from callbacks.charts import csv_cell, format_cell, summary
@@ -142,16 +141,19 @@ def header_block(built: Built, url: str, accessed: dt.date) -> list[tuple[str, s
     return lines
 
 
-def csv_lines(built: Built, url: str, accessed: dt.date) -> Iterator[str]:
-    """The CSV of a chart: a '#' header block, then its protected table, row by row."""
-    for name, value in header_block(built, url, accessed):
-        yield csvfile.comment(name, value)
+def csv_lines(built: Built, url: str, accessed: dt.date) -> list[str]:
+    """The CSV of a chart: a '#' header block, then its protected table, row by row.
+
+    Written out at once, while the request's language is set: a generator streamed
+    after the view returned wrote its header in English (a chart's table is small).
+    """
+    lines = [csvfile.comment(name, value) for name, value in header_block(built, url, accessed)]
     table = built.result.table
     if table is None:
-        return
-    yield csvfile.row(table.header)
+        return lines
     k = built.params.k
-    yield from csvfile.lines([csv_cell(cell, k) for cell in row] for row in table.rows)
+    rows = ([csv_cell(cell, k) for cell in row] for row in table.rows)
+    return [*lines, csvfile.row(table.header), *csvfile.lines(rows)]
 
 
 def export_figure(
@@ -349,7 +351,7 @@ def blueprint(data: DataAccess) -> Blueprint:
         suffix = file_suffix(built.info.synthetic)
         filename = f"{slug}-{chart_id}-v{built.info.version}{suffix}.csv"
         return Response(
-            stream_with_context(lines),
+            lines,
             mimetype="text/csv",
             headers={"Content-Disposition": f'attachment; filename="{filename}"'},
         )

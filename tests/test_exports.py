@@ -20,7 +20,7 @@ from dashboard.exports import export_figure, view_slug
 from dashboard.factory import create_app
 from dashboard.views import all_views, find_view
 from data_access.query import DataAccess
-from layouts import ids
+from layouts import i18n, ids
 
 # Selections every chart is checked under: everything, one country, a period and channel.
 QUERIES = ("", "?country=TH", "?period=2024&channel=helpline")
@@ -380,3 +380,16 @@ def test_ex019_the_embed_page_escapes_every_value_it_shows(app, data):
     assert json.loads(data_json.group(1))["layout"]["title"]["text"] == attack
     # The one inline script is byte for byte the one the CSP allows by its hash.
     assert f"<script>{exports.EMBED_SCRIPT}</script>" in page
+
+
+def test_ex020_a_csv_downloaded_in_a_language_has_its_whole_header_in_it(client):
+    text = client.get("/download/supply-chains/supply-map.csv?lang=my").get_data(as_text=True)
+    header = dict(line[2:].split(": ", 1) for line in text.splitlines() if line.startswith("# "))
+    token = i18n.activate("my")
+    try:
+        view = find_view(ids.PATH_SUPPLY_CHAINS).label()
+        everything = i18n._("Showing everything: no filters are set.")
+    finally:
+        i18n.deactivate(token)
+    assert header["view"] == view != "Ethical supply chains"
+    assert header["filters"] == everything
