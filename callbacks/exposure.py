@@ -653,6 +653,7 @@ def report_csv(
     k = data.params.k
     info = data.version()
     out = io.StringIO()
+    out.write(csvfile.BOM)  # a spreadsheet reads the names in the reader's script
     as_of = data.version().as_of
     # Demonstration data says so on the first line, before any number can be read.
     header = [("notice", synthetic_label())] if info.synthetic else []

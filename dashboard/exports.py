@@ -148,6 +148,7 @@ def csv_lines(built: Built, url: str, accessed: dt.date) -> list[str]:
     after the view returned wrote its header in English (a chart's table is small).
     """
     lines = [csvfile.comment(name, value) for name, value in header_block(built, url, accessed)]
+    lines[0] = csvfile.BOM + lines[0]
     table = built.result.table
     if table is None:
         return lines

@@ -8,6 +8,12 @@ import csv
 import io
 from collections.abc import Iterable, Iterator
 
+# First in a file a reader downloads to open in a spreadsheet: without it, Excel reads
+# UTF-8 as the system's legacy code page and garbles Burmese, Khmer, Thai, Nepali and
+# Bengali. pandas, R and Python's "utf-8-sig" skip it; the API's answers, read by
+# programs, go without.
+BOM = "\ufeff"
+
 
 def row(values: Iterable) -> str:
     """One record as a line of CSV."""

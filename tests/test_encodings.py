@@ -29,6 +29,7 @@ from data_access.filters import Filters
 from data_access.query import DataAccess
 from layouts import colours, ids
 from layouts.components import ChartMeta
+from layouts.csvfile import BOM
 from layouts.selection import filter_items
 
 # One value of every filter a URL can set, each a large group of the demo.
@@ -65,7 +66,7 @@ def _csv(client, url: str) -> str:
     # Read in full before the next request: the CSV streams inside its request context.
     response = client.get(url)
     assert response.status_code == 200, url
-    return response.get_data(as_text=True)
+    return response.get_data(as_text=True).removeprefix(BOM)
 
 
 def _header(text: str) -> dict[str, str]:

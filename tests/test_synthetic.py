@@ -22,6 +22,7 @@ from dashboard.factory import create_app
 from dashboard.views import all_views, find_view
 from data_access.query import DataAccess
 from layouts import ids
+from layouts.csvfile import BOM
 
 LABEL = "Demonstration data: synthetic, not ILM figures"
 ILM_SOURCE = "Source: Inclusive Labor Monitoring (ILM) network worker-voice channels"
@@ -80,7 +81,8 @@ def test_sy003_every_chart_csv_of_a_demo_says_so_first_and_an_import_not(
     path = f"/download/{view_slug(view)}/{chart.id}.csv?country=TH"
     response = demo.server.test_client().get(path)
     assert "-synthetic.csv" in response.headers["Content-Disposition"]
-    shown = response.get_data(as_text=True).splitlines()
+    # First after the byte order mark a spreadsheet needs (invisible to readers).
+    shown = response.get_data(as_text=True).removeprefix(BOM).splitlines()
     assert shown[0] == f"# notice: {LABEL}"
     source = next(line for line in shown if line.startswith("# source: "))
     assert LABEL in source
@@ -167,7 +169,7 @@ def test_sy011_the_exposure_report_of_a_demo_says_so_first(demo, imported):
     store = fp.to_store(fp.decode("TH:seafood:12:KH,MM~MY:electronics:30:"), "ui")
     day = dt.date(2026, 7, 3)
     shown = exposure.report_csv(demo.server.extensions["ilm_data"], store, {}, {}, day)
-    assert shown.splitlines()[0] == f"# notice: {LABEL}"
+    assert shown.removeprefix(BOM).splitlines()[0] == f"# notice: {LABEL}"
     name = exposure.report_filename(demo.server.extensions["ilm_data"].version())
     assert name.endswith("-synthetic.csv")
     real = exposure.report_csv(imported.server.extensions["ilm_data"], store, {}, {}, day)
