@@ -52,7 +52,9 @@ def base_layout(
             "automargin": True,
         },
         "xaxis": {"gridcolor": colours.GRID_LIGHT, "automargin": True},
-        "hoverlabel": {"namelength": -1},
+        # plotly's hover labels take Arial, not the layout's font: without the scripts'
+        # fonts a phone lacking them showed boxes in Burmese or Khmer labels.
+        "hoverlabel": {"namelength": -1, "font": {"family": FONT_FAMILY}},
     }
     layout.update(extra)
     if y_title:

@@ -30,6 +30,7 @@ from layouts import colours, csvfile, ids
 from layouts.components import graph_config
 from layouts.format import month_label
 from layouts.i18n import _, html_language
+from layouts.i18n import digits as i18n_digits
 from layouts.provenance import (
     LICENCE,
     LICENCE_URL,
@@ -311,6 +312,8 @@ def embed_html(built: Built, full_view_url: str) -> str:
     return templating.render(
         "embed.html",
         lang=html_language(),
+        # Only when the language has digits of its own (assets/07_digits.js).
+        digits="" if i18n_digits("0123456789") == "0123456789" else i18n_digits("0123456789"),
         languages=language.switcher_html(built.query),
         title=built.chart.meta.title,
         synthetic=built.info.synthetic,

@@ -42,7 +42,7 @@ from data_access.cache import FailOpenCache
 from data_access.query import OUTAGES, DataAccess, NoData, outage_detail
 from layouts import ids
 from layouts.format import corridor_label, month_label, nationality_option, period_label
-from layouts.i18n import N_, _, html_language
+from layouts.i18n import N_, _, digits, html_language
 from layouts.provenance import synthetic_label
 from layouts.shell import shell
 from layouts.status import no_data_page, not_found_html, unavailable_page
@@ -105,9 +105,17 @@ class OutageLog:
 # Where the page template takes the request's language (not a Dash {%key%}: Dash would
 # insist on a value for it).
 LANG_SLOT = "%%ILM_LANG%%"
+DIGITS_SLOT = "%%ILM_DIGITS%%"
+ASCII_DIGITS = "0123456789"
 # The page's description for search engines and link previews, in English at start and
 # translated per request.
 DESCRIPTION = N_("What migrant workers report, and how much gets fixed.")
+
+
+def digits_attribute() -> str:
+    """` data-digits="…"` when the page's language writes numbers in digits of its own."""
+    own = digits(ASCII_DIGITS)
+    return "" if own == ASCII_DIGITS else f' data-digits="{escape(own)}"'
 
 
 def index_string(lang: str) -> str:
@@ -116,7 +124,9 @@ def index_string(lang: str) -> str:
     contentinfo landmark, empty, beside the dashboard's own footer."""
     return (
         "<!DOCTYPE html>\n"
-        f'<html lang="{escape(lang)}">\n'
+        # data-digits: the language's own digits, which assets/07_digits.js gives the
+        # charts (plotly writes ASCII digits whatever the language).
+        f'<html lang="{escape(lang)}"{DIGITS_SLOT}>\n'
         "<head>{%metas%}<title>{%title%}</title>{%favicon%}{%css%}</head>\n"
         "<body>{%app_entry%}{%config%}{%scripts%}{%renderer%}</body>\n"
         "</html>"
@@ -265,6 +275,7 @@ def create_app(test_config: dict | None = None) -> Dash:
         # What the page says before its scripts have drawn it: in the reader's language.
         entry = parts.get("app_entry", "").replace("Loading...", escape(_("Loading…")))
         page = interpolate(**{**parts, "title": title, "metas": metas, "app_entry": entry})
+        page = page.replace(DIGITS_SLOT, digits_attribute(), 1)
         return page.replace(LANG_SLOT, escape(html_language()), 1)
 
     app.interpolate_index = _titled

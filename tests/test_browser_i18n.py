@@ -76,3 +76,30 @@ def test_lb003_a_charts_toolbar_speaks_the_pages_language_on_the_page_and_in_an_
         until(lambda: zoom_in in dash_duo.driver.execute_script(titles), timeout=WAIT, poll=0.5)
         assert "Zoom in" not in dash_duo.driver.execute_script(titles)
     assert dash_duo.get_logs() == []
+
+
+# The text of every chart's ticks, legends and notes on the page.
+CHART_TEXT = """
+return [...document.querySelectorAll('.js-plotly-plot svg.main-svg text')]
+  .map(t => t.textContent).join(' ');
+"""
+
+
+def test_lb004_charts_write_numbers_in_the_languages_own_digits(start, app):
+    dash_duo = start(app)
+    myanmar = "၀၁၂၃၄၅၆၇၈၉"
+    for path in ("/supply-chains?lang=my", "/embed/supply-chains/supply-trend?lang=my"):
+        dash_duo.driver.get(dash_duo.server_url + path)
+
+        def burmese(path=path) -> bool:
+            text = dash_duo.driver.execute_script(CHART_TEXT)
+            return any(d in text for d in myanmar) and not any(d in text for d in "0123456789")
+
+        until(burmese, timeout=WAIT, poll=0.5)
+    dash_duo.driver.get(dash_duo.server_url + "/supply-chains?lang=th")
+    until(
+        lambda: any(d in dash_duo.driver.execute_script(CHART_TEXT) for d in "0123456789"),
+        timeout=WAIT,
+        poll=0.5,
+    )
+    assert dash_duo.get_logs() == []

@@ -362,7 +362,7 @@ def test_ex018_images_and_embeds_are_drawn_without_a_year_the_data_does_not_cove
 
 def test_ex019_the_embed_page_escapes_every_value_it_shows(app, data):
     """templates/embed.html is autoescaped: markup in a note, a table cell, a link or a
-    figure label stays text, and the page's only scripts are its own three."""
+    figure label stays text, and the page's only scripts are its own four."""
     attack = "</script><script>alert(1)</script>"
     with app.server.test_request_context("/embed/audits/audits-bins"):
         built = exports.build(data, "audits", "audits-bins", "")
@@ -376,7 +376,8 @@ def test_ex019_the_embed_page_escapes_every_value_it_shows(app, data):
         )
         page = exports.embed_html(dataclasses.replace(built, result=result), f'/x?a="{attack}')
     assert "<script>alert" not in page and '"/x?a="' not in page
-    assert page.count("<script") == 3 and page.count("</script>") == 3
+    # The figure's data, plotly, the digits of the reader's language, the inline script.
+    assert page.count("<script") == 4 and page.count("</script>") == 4
     assert f'<p class="note">{html.escape(attack, quote=False)}</p>' in page
     assert f"<caption>{html.escape(attack, quote=False)}</caption>" in page
     data_json = re.search(r'<script id="figure-data" type="application/json">(.*?)</script>', page)

@@ -31,7 +31,7 @@ def english():
 def test_ln001_lang_in_the_url_sets_the_pages_html_lang(app):
     response = app.server.test_client().get("/?lang=my", headers={"Accept-Language": "th"})
     assert response.status_code == 200
-    assert '<html lang="my">' in response.get_data(as_text=True)
+    assert '<html lang="my" data-digits="၀၁၂၃၄၅၆၇၈၉">' in response.get_data(as_text=True)
     assert response.headers["Content-Language"] == "my"
 
 
@@ -44,7 +44,7 @@ def test_ln002_accept_language_chooses_when_the_url_does_not(app):
 def test_ln003_the_deployment_default_when_the_reader_names_no_offered_language(small_url):
     client = create_app({"DATABASE_URL": small_url, "LANGUAGE": "ne"}).server.test_client()
     response = client.get("/", headers={"Accept-Language": "fr"})
-    assert '<html lang="ne">' in response.get_data(as_text=True)
+    assert '<html lang="ne" data-digits="०१२३४५६७८९">' in response.get_data(as_text=True)
 
 
 def test_ln004_the_page_scripts_header_names_the_language_of_dash_requests(app):
