@@ -21,12 +21,11 @@ all years (an all-years cube) and one for the cells of a period (its periods' ro
 from __future__ import annotations
 
 import functools
-import itertools
 from collections import defaultdict
 from collections.abc import Iterable
 from typing import NamedTuple
 
-from sqlalchemy import Engine, func, select
+from sqlalchemy import Engine
 
 from data_access import schema, taxonomy
 from data_access.outcomes import RAISED_STATUSES
@@ -84,7 +83,7 @@ class Cell:
     handles thousands of cells and each is compared, hashed and looked up many times.
     """
 
-    __slots__ = ("family", "time", "attrs", "definition", "shape", "_values", "_hash")
+    __slots__ = ("family", "time", "attrs", "definition", "shape", "key", "_values", "_hash")
 
     def __init__(
         self, family: str, time: tuple[str, str] | None, attrs: tuple[tuple[str, str], ...]
@@ -96,6 +95,8 @@ class Cell:
         # The text the cell's noise is keyed on: the same for the same definition.
         self.definition = "|".join([family, period, *(f"{a}={v}" for a, v in attrs)])
         self.shape = (family, time[0] if time else None, tuple(a for a, _v in attrs))
+        # How `Resolver` finds the cell from a row of its shape's read.
+        self.key = (time or (None, None), *(v for _a, v in attrs))
         self._values = dict(attrs)
         self._hash = hash(self.definition)
 
@@ -248,15 +249,9 @@ class Resolver:
         finest = next((g for g in TIME_GRAINS if g in grains), None)
         read_grain = "month" if finest == "quarter" else finest
         if family == CONTACTS:
-            table = schema.contacts
-            columns = {a: table.c[a] for a in names}
-            time_col = table.c.month
-            aggregates = (
-                func.sum(table.c["count"]),
-                func.sum(table.c.record_key),
-                func.sum(0),
-                func.count(),
-            )
+            table, time_name = "contacts", "month"
+            columns = list(names)
+            aggregates = ("count", "record_key", None, None)
         else:
             item = next((i for i in ITEMS if i in names), None)
             needed = {_CUBE_COLUMN[a] for a in names if a not in ITEMS}
@@ -264,67 +259,115 @@ class Resolver:
                 needed.add(read_grain)
             source = "received" if family == RECEIVED else "remediated"
             spec = schema.covering_cube(source, item is not None, needed, item or "issue")
-            table = schema.cube_tables[spec.name]
-            columns = {a: table.c[a if a in ITEMS else _CUBE_COLUMN[a]] for a in names}
-            time_col = table.c[spec.time_column] if spec.time_column else None
-            aggregates = (
-                func.sum(table.c.n_cases),
-                func.sum(table.c.key_sum),
-                func.sum(table.c.pworkers),
-                func.sum(table.c.n_cases),
-            )
-        group = list(columns.values())
-        time_expr = None
-        wheres = []
-        if read_grain is not None:
-            time_expr = time_col
-            if read_grain == "year" and time_col.name == "month":
-                time_expr = func.substr(time_col, 1, 4)
-            group.insert(0, time_expr)
-            if None not in grains:
-                wanted = set()
-                for cell in cells:
-                    wanted.update(_read_periods(cell.time, read_grain))
-                wheres.append(time_expr.in_(sorted(wanted)))
-        for attr, column in columns.items():
+            table, time_name = spec.name, spec.time_column
+            columns = [a if a in ITEMS else _CUBE_COLUMN[a] for a in names]
+            aggregates = ("n_cases", "key_sum", "pworkers", "n_cases")
+        periods = None
+        if read_grain is not None and None not in grains:
+            wanted: set[str] = set()
+            for cell in cells:
+                wanted.update(_read_periods(cell.time, read_grain))
+            periods = sorted(wanted)
+        lists = []
+        for attr in names:
             values = set()
             for cell in cells:
                 value = cell.get(attr)
                 values.update(RAISED_STATUSES if value == RAISED else (value,))
-            wheres.append(column.in_(sorted(values)))
-        query = select(*group, *aggregates).where(*wheres)
-        if group:
-            query = query.group_by(*group)
-        index = {self._key(cell): cell for cell in cells}
+            lists.append(sorted(values))
+        year_of_month = read_grain == "year" and time_name == "month"
+        sql = _statement(
+            conn.dialect,
+            table,
+            time_name if read_grain is not None else None,
+            year_of_month,
+            tuple(columns),
+            aggregates,
+            None if periods is None else len(periods),
+            tuple(len(v) for v in lists),
+        )
+        params = [*(periods or ()), *(v for values in lists for v in values)]
+        index = {cell.key: cell for cell in cells}
         acc: dict[Cell, list[int]] = {cell: [0, 0, 0, 0] for cell in cells}
-        k = len(group)
         present = sorted(grains, key=lambda g: -1 if g is None else TIME_GRAINS.index(g))
-        for row in conn.execute(query).all():
+        k = len(columns) + (read_grain is not None)
+        # A row's period as each grain present, and a status as itself and as "raised":
+        # computed once per distinct value, not once per row.
+        as_grains: dict[str, list[tuple]] = {}
+        status_at = names.index("status") if "status" in names else None
+        for row in conn.exec_driver_sql(sql, tuple(params)).fetchall():
             if row[k] is None:
                 continue
-            values = list(row[:k])
-            options = [[(None, None)]]
-            if read_grain is not None:
-                period = values.pop(0)
-                options[0] = [_as_grain(period, read_grain, g) for g in present]
-            for attr, value in zip(names, values):
-                option = [value]
-                if attr == "status" and value in RAISED_STATUSES:
-                    option.append(RAISED)
-                options.append(option)
+            if read_grain is None:
+                periods_of = _ALL_YEARS
+                values = row[:k]
+            else:
+                period = row[0]
+                periods_of = as_grains.get(period)
+                if periods_of is None:
+                    periods_of = [_as_grain(period, read_grain, g) for g in present]
+                    as_grains[period] = periods_of
+                values = row[1:k]
             sums = [int(v or 0) for v in row[k : k + 4]]
-            for key in itertools.product(*options):
-                cell = index.get(key)
-                if cell is not None:
-                    total = acc[cell]
-                    for i in range(4):
-                        total[i] += sums[i]
+            if status_at is not None and values[status_at] in RAISED_STATUSES:
+                raised = list(values)
+                raised[status_at] = RAISED
+                variants = (tuple(values), tuple(raised))
+            else:
+                variants = (tuple(values),)
+            for time in periods_of:
+                for variant in variants:
+                    cell = index.get((time, *variant))
+                    if cell is not None:
+                        total = acc[cell]
+                        for i in range(4):
+                            total[i] += sums[i]
         return {cell: Sums(*total) for cell, total in acc.items()}
 
-    @staticmethod
-    def _key(cell: Cell) -> tuple:
-        time = cell.time if cell.time else (None, None)
-        return (time, *(v for _a, v in cell.attrs))
+
+_ALL_YEARS = [(None, None)]
+
+
+@functools.lru_cache(maxsize=4096)
+def _statement(
+    dialect,
+    table: str,
+    time_name: str | None,
+    year_of_month: bool,
+    columns: tuple[str, ...],
+    aggregates: tuple[str | None, ...],
+    periods: int | None,
+    counts: tuple[int, ...],
+) -> str:
+    """The grouped read of one shape of cells, as driver-level SQL with bound values.
+
+    Built from schema names only (every value is a bound parameter) and kept per shape
+    and list lengths: a request reads tens of shapes, and composing and compiling each
+    as an expression cost more than SQLite took to answer it.
+    """
+    quote = dialect.identifier_preparer.quote
+    mark = "?" if dialect.paramstyle == "qmark" else "%s"
+    group = [quote(c) for c in columns]
+    wheres = []
+    if time_name is not None:
+        time_sql = quote(time_name)
+        if year_of_month:
+            time_sql = f"substr({time_sql}, 1, 4)"
+        group.insert(0, time_sql)
+        if periods is not None:
+            wheres.append(f"{time_sql} IN ({', '.join([mark] * periods)})")
+    for column, count in zip(columns, counts):
+        wheres.append(f"{quote(column)} IN ({', '.join([mark] * count)})")
+    sums = [
+        f"sum({quote(a)})" if a else ("sum(0)" if i == 2 else "count(*)")
+        for i, a in enumerate(aggregates)
+    ]
+    sql = f"SELECT {', '.join([*group, *sums])} FROM {quote(table)}"
+    if wheres:
+        sql += " WHERE " + " AND ".join(wheres)
+    if group:
+        sql += " GROUP BY " + ", ".join(group)
+    return sql
 
 
 def _read_periods(time: tuple[str, str], read_grain: str) -> list[str]:
