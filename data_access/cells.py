@@ -13,9 +13,10 @@ year, an issue to its theme, a status to the statuses it belongs to). The differ
 guard of data_access.disclosure compares a cell with each of them.
 
 `Resolver` computes exact sums of many cells in few queries: cells of the same shape
-(family, item and the attributes they constrain) share one grouped query on the smallest
-pre-aggregated cube that holds those columns (data_access.schema), one for the cells over
-all years (an all-years cube) and one for the cells of a period (its periods' rows).
+(family, item and the attributes they constrain) are read from the smallest
+pre-aggregated cube that holds those columns (data_access.schema), the cells over all
+years from an all-years cube and the cells of a period from its periods' rows; the shapes
+that read the same cube at the same grain share one grouped statement.
 """
 
 from __future__ import annotations
@@ -241,7 +242,8 @@ class Resolver:
     Cells of a period that constrain the same attributes share one grouped query at the
     finest time grain any of them needs; coarser periods (a quarter, a year) are folded
     from its rows, so a month cell and the quarter and year it nests in cost one read.
-    Their cells over all years read an all-years cube in a query of their own.
+    Their cells over all years read an all-years cube in a query of their own. Shapes
+    that read the same cube at the same grain share one statement (`_fold`).
     """
 
     def __init__(self, engine: Engine) -> None:
