@@ -267,7 +267,8 @@ class Resolver:
         out: dict[Cell, Sums] = {}
         with self.engine.connect() as conn:
             for reads in by_read.values():
-                out.update(_fold(conn, reads))
+                for together in _together(reads):
+                    out.update(_fold(conn, together))
         return out
 
 
@@ -333,6 +334,34 @@ def _read_of(family: str, names: tuple, cells: set[Cell]) -> _Read:
         tuple(present),
         frozenset(cells),
     )
+
+
+def _together(reads: list[_Read]) -> list[list[_Read]]:
+    """The reads of one cube and grain, in groups that one statement answers cheaply.
+
+    Shapes join a group when they want the same periods and every column that takes
+    several values in the group is one each of them groups by: what they differ in is
+    then a condition on one value (a flag), which at most doubles the rows. Other
+    shapes would multiply the rows by a code list, or make SQLite test long lists of
+    periods row by row, and cost more together than apart (a footprint's segments).
+    """
+    groups: list[list[_Read]] = []
+    for read in reads:
+        for group in groups:
+            if group[0].periods != read.periods:
+                continue
+            members = [*group, read]
+            values: dict[str, set[str]] = {}
+            for member in members:
+                for column, wanted in zip(member.columns, member.lists):
+                    values.setdefault(column, set()).update(wanted)
+            several = [c for c, v in values.items() if len(v) > 1]
+            if all(c in member.columns for c in several for member in members):
+                group.append(read)
+                break
+        else:
+            groups.append([read])
+    return groups
 
 
 def _fold(conn, reads: list[_Read]) -> dict[Cell, Sums]:
