@@ -15,8 +15,9 @@ guard of data_access.disclosure compares a cell with each of them.
 `Resolver` computes exact sums of many cells in few queries: cells of the same shape
 (family, item and the attributes they constrain) are read from the smallest
 pre-aggregated cube that holds those columns (data_access.schema), the cells over all
-years from an all-years cube and the cells of a period from its periods' rows; the shapes
-that read the same cube at the same grain share one grouped statement.
+years from an all-years cube and the cells of a period from its periods' rows; shapes
+that read the same cube at the same grain and differ only in one-value conditions share
+one grouped statement.
 """
 
 from __future__ import annotations
@@ -243,7 +244,7 @@ class Resolver:
     finest time grain any of them needs; coarser periods (a quarter, a year) are folded
     from its rows, so a month cell and the quarter and year it nests in cost one read.
     Their cells over all years read an all-years cube in a query of their own. Shapes
-    that read the same cube at the same grain share one statement (`_fold`).
+    that read the same cube at the same grain may share one statement (`_together`).
     """
 
     def __init__(self, engine: Engine) -> None:
