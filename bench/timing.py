@@ -243,7 +243,7 @@ def profile_callback(app, base: str, name: str, label: str, repeat: int = 5) -> 
     session = requests.Session()
     original_json = dash_callback.to_json
     # Every public entry point of the query layer; each returns what aggregate returns.
-    entry_points = ("aggregate", "aggregates", "measures", "each")
+    entry_points = ("aggregate", "aggregates", "measures", "each", "each_many")
     originals = {name: getattr(data, name) for name in entry_points}
     spec = app.callback_map[target.key]
     original_callback = spec["callback"]

@@ -13,20 +13,21 @@ year, an issue to its theme, a status to the statuses it belongs to). The differ
 guard of data_access.disclosure compares a cell with each of them.
 
 `Resolver` computes exact sums of many cells in few queries: cells of the same shape
-(family, item and the attributes they constrain) share one grouped query on the smallest
-pre-aggregated cube that holds those columns (data_access.schema), one for the cells over
-all years (an all-years cube) and one for the cells of a period (its periods' rows).
+(family, item and the attributes they constrain) are read from the smallest
+pre-aggregated cube that holds those columns (data_access.schema), the cells over all
+years from an all-years cube and the cells of a period from its periods' rows; shapes
+that read the same cube at the same grain and differ only in one-value conditions share
+one grouped statement.
 """
 
 from __future__ import annotations
 
 import functools
-import itertools
 from collections import defaultdict
 from collections.abc import Iterable
 from typing import NamedTuple
 
-from sqlalchemy import Engine, func, select
+from sqlalchemy import Engine
 
 from data_access import schema, taxonomy
 from data_access.outcomes import RAISED_STATUSES
@@ -84,7 +85,7 @@ class Cell:
     handles thousands of cells and each is compared, hashed and looked up many times.
     """
 
-    __slots__ = ("family", "time", "attrs", "definition", "shape", "_values", "_hash")
+    __slots__ = ("family", "time", "attrs", "definition", "shape", "key", "_values", "_hash")
 
     def __init__(
         self, family: str, time: tuple[str, str] | None, attrs: tuple[tuple[str, str], ...]
@@ -96,6 +97,8 @@ class Cell:
         # The text the cell's noise is keyed on: the same for the same definition.
         self.definition = "|".join([family, period, *(f"{a}={v}" for a, v in attrs)])
         self.shape = (family, time[0] if time else None, tuple(a for a, _v in attrs))
+        # How `Resolver` finds the cell from a row of its shape's read.
+        self.key = (time or (None, None), *(v for _a, v in attrs))
         self._values = dict(attrs)
         self._hash = hash(self.definition)
 
@@ -121,6 +124,21 @@ class Cell:
 
 def make(family: str, time: tuple[str, str] | None, attrs: dict[str, str]) -> Cell | None:
     """The canonical cell of a definition, or None when no record can meet it."""
+    # Planning names each cell many times over (every row of every breakdown, its
+    # margins, each request of a footprint): the definition is worked out once.
+    key = (family, time, frozenset(attrs.items()))
+    try:
+        return _MADE[key]
+    except KeyError:
+        pass
+    cell = _make(family, time, attrs)
+    if len(_MADE) >= _CANONICAL_MAX:
+        _MADE.clear()
+    _MADE[key] = cell
+    return cell
+
+
+def _make(family: str, time: tuple[str, str] | None, attrs: dict[str, str]) -> Cell | None:
     attrs = dict(attrs)
     if family != CONTACTS:
         if family == RESOLVED:
@@ -159,12 +177,15 @@ def make(family: str, time: tuple[str, str] | None, attrs: dict[str, str]) -> Ce
     known = _CANONICAL.setdefault(cell.definition, cell)
     if known is cell and len(_CANONICAL) > _CANONICAL_MAX:
         _CANONICAL.clear()
+        _MADE.clear()
     return known
 
 
 # Canonical cells by definition (`make`), at most (about 300 bytes each).
 _CANONICAL_MAX = 200_000
 _CANONICAL: dict[str, Cell] = {}
+# `make`'s answers by the definition as asked (family, time, conditions in any order).
+_MADE: dict[tuple, Cell | None] = {}
 
 
 @functools.lru_cache(maxsize=200_000)
@@ -222,7 +243,8 @@ class Resolver:
     Cells of a period that constrain the same attributes share one grouped query at the
     finest time grain any of them needs; coarser periods (a quarter, a year) are folded
     from its rows, so a month cell and the quarter and year it nests in cost one read.
-    Their cells over all years read an all-years cube in a query of their own.
+    Their cells over all years read an all-years cube in a query of their own. Shapes
+    that read the same cube at the same grain may share one statement (`_together`).
     """
 
     def __init__(self, engine: Engine) -> None:
@@ -236,95 +258,311 @@ class Resolver:
             # period, which read only their periods' rows of a finer one: two small reads
             # instead of one over every period.
             by_shape[(family, names, grain is None)].add(cell)
+        # Shapes that read the same cube at the same grain share one statement: a thin
+        # selection's cells and the cells they nest in (one condition dropped each) read
+        # the same item and month rows, which SQLite would otherwise scan once a shape.
+        by_read: dict[tuple, list[_Read]] = defaultdict(list)
+        for (family, names, _all), members in by_shape.items():
+            read = _read_of(family, names, members)
+            by_read[(read.table, read.time_name, read.year_of_month)].append(read)
         out: dict[Cell, Sums] = {}
         with self.engine.connect() as conn:
-            for (family, names, _all), members in by_shape.items():
-                out.update(self._shape(conn, family, names, members))
+            for reads in by_read.values():
+                for together in _together(reads):
+                    out.update(_fold(conn, together))
         return out
 
-    def _shape(self, conn, family: str, names: tuple, cells: set[Cell]) -> dict[Cell, Sums]:
-        grains = {cell.time[0] if cell.time else None for cell in cells}
-        # The finest grain any cell needs; None (all years) only when every cell is so.
-        finest = next((g for g in TIME_GRAINS if g in grains), None)
-        read_grain = "month" if finest == "quarter" else finest
-        if family == CONTACTS:
-            table = schema.contacts
-            columns = {a: table.c[a] for a in names}
-            time_col = table.c.month
-            aggregates = (
-                func.sum(table.c["count"]),
-                func.sum(table.c.record_key),
-                func.sum(0),
-                func.count(),
-            )
-        else:
-            item = next((i for i in ITEMS if i in names), None)
-            needed = {_CUBE_COLUMN[a] for a in names if a not in ITEMS}
-            if read_grain is not None:
-                needed.add(read_grain)
-            source = "received" if family == RECEIVED else "remediated"
-            spec = schema.covering_cube(source, item is not None, needed, item or "issue")
-            table = schema.cube_tables[spec.name]
-            columns = {a: table.c[a if a in ITEMS else _CUBE_COLUMN[a]] for a in names}
-            time_col = table.c[spec.time_column] if spec.time_column else None
-            aggregates = (
-                func.sum(table.c.n_cases),
-                func.sum(table.c.key_sum),
-                func.sum(table.c.pworkers),
-                func.sum(table.c.n_cases),
-            )
-        group = list(columns.values())
-        time_expr = None
-        wheres = []
-        if read_grain is not None:
-            time_expr = time_col
-            if read_grain == "year" and time_col.name == "month":
-                time_expr = func.substr(time_col, 1, 4)
-            group.insert(0, time_expr)
-            if None not in grains:
-                wanted = set()
-                for cell in cells:
-                    wanted.update(_read_periods(cell.time, read_grain))
-                wheres.append(time_expr.in_(sorted(wanted)))
-        for attr, column in columns.items():
-            values = set()
-            for cell in cells:
-                value = cell.get(attr)
-                values.update(RAISED_STATUSES if value == RAISED else (value,))
-            wheres.append(column.in_(sorted(values)))
-        query = select(*group, *aggregates).where(*wheres)
-        if group:
-            query = query.group_by(*group)
-        index = {self._key(cell): cell for cell in cells}
-        acc: dict[Cell, list[int]] = {cell: [0, 0, 0, 0] for cell in cells}
-        k = len(group)
-        present = sorted(grains, key=lambda g: -1 if g is None else TIME_GRAINS.index(g))
-        for row in conn.execute(query).all():
-            if row[k] is None:
-                continue
-            values = list(row[:k])
-            options = [[(None, None)]]
-            if read_grain is not None:
-                period = values.pop(0)
-                options[0] = [_as_grain(period, read_grain, g) for g in present]
-            for attr, value in zip(names, values):
-                option = [value]
-                if attr == "status" and value in RAISED_STATUSES:
-                    option.append(RAISED)
-                options.append(option)
-            sums = [int(v or 0) for v in row[k : k + 4]]
-            for key in itertools.product(*options):
-                cell = index.get(key)
-                if cell is not None:
-                    total = acc[cell]
-                    for i in range(4):
-                        total[i] += sums[i]
-        return {cell: Sums(*total) for cell, total in acc.items()}
 
-    @staticmethod
-    def _key(cell: Cell) -> tuple:
-        time = cell.time if cell.time else (None, None)
-        return (time, *(v for _a, v in cell.attrs))
+class _Read(NamedTuple):
+    """How one shape of cells is read: its cube, time grain, columns and wanted values."""
+
+    table: str
+    time_name: str | None  # the time column read (None: all years, no time column read)
+    year_of_month: bool  # years read from a month column
+    aggregates: tuple[str | None, ...]
+    columns: tuple[str, ...]
+    lists: tuple[tuple[str, ...], ...]  # per column, the values wanted
+    periods: tuple[str, ...] | None  # the periods at the read grain wanted
+    read_grain: str | None
+    names: tuple[str, ...]
+    present: tuple[str | None, ...]  # the grains of its cells, coarse last
+    cells: frozenset[Cell]
+
+
+def _read_of(family: str, names: tuple, cells: set[Cell]) -> _Read:
+    grains = {cell.time[0] if cell.time else None for cell in cells}
+    # The finest grain any cell needs; None (all years) only when every cell is so.
+    finest = next((g for g in TIME_GRAINS if g in grains), None)
+    read_grain = "month" if finest == "quarter" else finest
+    if family == CONTACTS:
+        table, time_name = "contacts", "month"
+        columns = tuple(names)
+        aggregates: tuple[str | None, ...] = ("count", "record_key", None, None)
+    else:
+        item = next((i for i in ITEMS if i in names), None)
+        needed = {_CUBE_COLUMN[a] for a in names if a not in ITEMS}
+        if read_grain is not None:
+            needed.add(read_grain)
+        source = "received" if family == RECEIVED else "remediated"
+        spec = schema.covering_cube(source, item is not None, needed, item or "issue")
+        table, time_name = spec.name, spec.time_column
+        columns = tuple(a if a in ITEMS else _CUBE_COLUMN[a] for a in names)
+        aggregates = ("n_cases", "key_sum", "pworkers", "n_cases")
+    periods = None
+    if read_grain is not None and None not in grains:
+        wanted: set[str] = set()
+        for cell in cells:
+            wanted.update(_read_periods(cell.time, read_grain))
+        periods = tuple(sorted(wanted))
+    lists = []
+    for attr in names:
+        values = set()
+        for cell in cells:
+            value = cell.get(attr)
+            values.update(RAISED_STATUSES if value == RAISED else (value,))
+        lists.append(tuple(sorted(values)))
+    present = sorted(grains, key=lambda g: -1 if g is None else TIME_GRAINS.index(g))
+    return _Read(
+        table,
+        time_name if read_grain is not None else None,
+        read_grain == "year" and time_name == "month",
+        aggregates,
+        columns,
+        tuple(lists),
+        periods,
+        read_grain,
+        tuple(names),
+        tuple(present),
+        frozenset(cells),
+    )
+
+
+def _together(reads: list[_Read]) -> list[list[_Read]]:
+    """The reads of one cube and grain, in groups that one statement answers cheaply.
+
+    Shapes join a group when they want the same periods and every column that takes
+    several values in the group is one each of them groups by: what they differ in is
+    then a condition on one value (a flag), which at most doubles the rows. Other
+    shapes would multiply the rows by a code list, or make SQLite test long lists of
+    periods row by row, and cost more together than apart (a footprint's segments).
+    """
+    groups: list[list[_Read]] = []
+    for read in reads:
+        for group in groups:
+            if group[0].periods != read.periods:
+                continue
+            members = [*group, read]
+            values: dict[str, set[str]] = {}
+            for member in members:
+                for column, wanted in zip(member.columns, member.lists):
+                    values.setdefault(column, set()).update(wanted)
+            several = [c for c, v in values.items() if len(v) > 1]
+            if all(c in member.columns for c in several for member in members):
+                group.append(read)
+                break
+        else:
+            groups.append([read])
+    return groups
+
+
+def _fold(conn, reads: list[_Read]) -> dict[Cell, Sums]:
+    """Exact sums of the cells of `reads` (shapes of one cube and grain), in one read.
+
+    A column that takes one value in every shape is read as a flag (does the row have
+    it?), any other by value, so a shape that drops a condition splits the rows of the
+    others by at most that flag. Every shape's own conditions are in the statement; the
+    rows are grouped by every column any shape tests, so each group either meets all of
+    a shape's conditions or none, and adding the groups that meet them gives exactly
+    what the shape's own grouped read gave.
+    """
+    first = reads[0]
+    dialect = conn.dialect
+    timed = first.time_name is not None
+    if len(reads) == 1:
+        flags: dict[str, str] = {}
+        value_columns = list(first.columns)
+        sql = _statement(
+            dialect,
+            first.table,
+            first.time_name,
+            first.year_of_month,
+            first.columns,
+            first.aggregates,
+            None if first.periods is None else len(first.periods),
+            tuple(len(v) for v in first.lists),
+        )
+        params = [*(first.periods or ()), *(v for values in first.lists for v in values)]
+    else:
+        sql, params, value_columns, flags = _merged_statement(dialect, reads)
+    width = len(value_columns) + len(flags) + timed
+    at = {c: i + timed for i, c in enumerate(value_columns)}
+    flag_at = {c: i + timed + len(value_columns) for i, c in enumerate(flags)}
+    plans = []
+    for read in reads:
+        # Per column of the shape: where its value is in a row, or its flag's place and
+        # the one value the flag stands for.
+        parts = tuple((flag_at[c], flags[c]) if c in flags else (at[c], None) for c in read.columns)
+        status_at = read.names.index("status") if "status" in read.names else None
+        index = {cell.key: cell for cell in read.cells}
+        acc = {cell: [0, 0, 0, 0] for cell in read.cells}
+        plans.append((read, parts, status_at, index, acc, {}))
+    for row in conn.exec_driver_sql(sql, tuple(params)).fetchall():
+        if row[width] is None:
+            continue
+        sums = [int(v or 0) for v in row[width : width + 4]]
+        for read, parts, status_at, index, acc, as_grains in plans:
+            values = []
+            for place, constant in parts:
+                if constant is None:
+                    values.append(row[place])
+                elif row[place]:
+                    values.append(constant)
+                else:
+                    break
+            else:
+                if timed:
+                    period = row[0]
+                    periods_of = as_grains.get(period)
+                    if periods_of is None:
+                        periods_of = [_as_grain(period, read.read_grain, g) for g in read.present]
+                        as_grains[period] = periods_of
+                else:
+                    periods_of = _ALL_YEARS
+                if status_at is not None and values[status_at] in RAISED_STATUSES:
+                    raised = list(values)
+                    raised[status_at] = RAISED
+                    variants = (tuple(values), tuple(raised))
+                else:
+                    variants = (tuple(values),)
+                for time in periods_of:
+                    for variant in variants:
+                        cell = index.get((time, *variant))
+                        if cell is not None:
+                            total = acc[cell]
+                            for i in range(4):
+                                total[i] += sums[i]
+    out: dict[Cell, Sums] = {}
+    for _read, _parts, _status, _index, acc, _grains in plans:
+        out.update((cell, Sums(*total)) for cell, total in acc.items())
+    return out
+
+
+def _merged_statement(dialect, reads: list[_Read]) -> tuple[str, list, list[str], dict]:
+    """One grouped read for several shapes of one cube and grain (see `_fold`)."""
+    first = reads[0]
+    quote = dialect.identifier_preparer.quote
+    mark = "?" if dialect.paramstyle == "qmark" else "%s"
+    union: dict[str, set[str]] = {}
+    for read in reads:
+        for column, values in zip(read.columns, read.lists):
+            union.setdefault(column, set()).update(values)
+    flags = {c: next(iter(v)) for c, v in union.items() if len(v) == 1}
+    value_columns = [c for c in union if c not in flags]
+    select, params = [], []
+    time_sql = None
+    if first.time_name is not None:
+        time_sql = quote(first.time_name)
+        if first.year_of_month:
+            time_sql = f"substr({time_sql}, 1, 4)"
+        select.append(time_sql)
+    select += [quote(c) for c in value_columns]
+    for column, value in flags.items():
+        select.append(f"({quote(column)} = {mark})")
+        params.append(value)
+    sums = [
+        f"sum({quote(a)})" if a else ("sum(0)" if i == 2 else "count(*)")
+        for i, a in enumerate(first.aggregates)
+    ]
+    select += sums
+
+    def within(expr: str, values) -> str:
+        params.extend(values)
+        return f"{expr} IN ({', '.join([mark] * len(values))})"
+
+    # Conditions every shape shares (the periods and items any of them reads) lead, so
+    # the cube's index still narrows the read; each shape's own conditions follow.
+    # A shape's condition that repeats a shared one is left out of its own (SQLite
+    # would test it again on every row).
+    wheres = []
+    shared_periods: set[str] | None = None
+    if time_sql is not None and all(r.periods is not None for r in reads):
+        shared_periods = {p for r in reads for p in r.periods}
+        wheres.append(within(time_sql, sorted(shared_periods)))
+    shared = {c for c in union if all(c in r.columns for r in reads)}
+    for column in union:
+        if column in shared:
+            wheres.append(within(quote(column), sorted(union[column])))
+    clauses: list[tuple[str, list]] = []
+    for read in reads:
+        own, own_params = [], []
+        if read.periods is not None and set(read.periods) != shared_periods:
+            own.append(f"{time_sql} IN ({', '.join([mark] * len(read.periods))})")
+            own_params += read.periods
+        for column, values in zip(read.columns, read.lists):
+            if column not in shared or set(values) != union[column]:
+                own.append(f"{quote(column)} IN ({', '.join([mark] * len(values))})")
+                own_params += values
+        if not own:
+            clauses = []  # this shape reads every row the shared conditions leave
+            break
+        clauses.append(("(" + " AND ".join(own) + ")", own_params))
+    if clauses:
+        wheres.append("(" + " OR ".join(text for text, _p in clauses) + ")")
+        params += [value for _text, values in clauses for value in values]
+    groups = len(select) - len(sums)
+    sql = f"SELECT {', '.join(select)} FROM {quote(first.table)}"
+    if wheres:
+        sql += " WHERE " + " AND ".join(wheres)
+    if groups:
+        # By position: a flag is an expression with a bound value, which PostgreSQL
+        # would not match between the select list and a repeated GROUP BY expression.
+        sql += " GROUP BY " + ", ".join(str(i + 1) for i in range(groups))
+    return sql, params, value_columns, flags
+
+
+_ALL_YEARS = [(None, None)]
+
+
+@functools.lru_cache(maxsize=4096)
+def _statement(
+    dialect,
+    table: str,
+    time_name: str | None,
+    year_of_month: bool,
+    columns: tuple[str, ...],
+    aggregates: tuple[str | None, ...],
+    periods: int | None,
+    counts: tuple[int, ...],
+) -> str:
+    """The grouped read of one shape of cells, as driver-level SQL with bound values.
+
+    Built from schema names only (every value is a bound parameter) and kept per shape
+    and list lengths: a request reads tens of shapes, and composing and compiling each
+    as an expression cost more than SQLite took to answer it.
+    """
+    quote = dialect.identifier_preparer.quote
+    mark = "?" if dialect.paramstyle == "qmark" else "%s"
+    group = [quote(c) for c in columns]
+    wheres = []
+    if time_name is not None:
+        time_sql = quote(time_name)
+        if year_of_month:
+            time_sql = f"substr({time_sql}, 1, 4)"
+        group.insert(0, time_sql)
+        if periods is not None:
+            wheres.append(f"{time_sql} IN ({', '.join([mark] * periods)})")
+    for column, count in zip(columns, counts):
+        wheres.append(f"{quote(column)} IN ({', '.join([mark] * count)})")
+    sums = [
+        f"sum({quote(a)})" if a else ("sum(0)" if i == 2 else "count(*)")
+        for i, a in enumerate(aggregates)
+    ]
+    sql = f"SELECT {', '.join([*group, *sums])} FROM {quote(table)}"
+    if wheres:
+        sql += " WHERE " + " AND ".join(wheres)
+    if group:
+        sql += " GROUP BY " + ", ".join(group)
+    return sql
 
 
 def _read_periods(time: tuple[str, str], read_grain: str) -> list[str]:

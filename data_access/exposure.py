@@ -235,15 +235,24 @@ class Exposure:
         # Each question is asked once for every row (DataAccess.each): the same cells
         # (the same records, so the same cell keys) as asking row by row, in a number of
         # queries that does not grow with the footprint.
+        # All of them in one `each_many`: the questions share most of the cells they nest
+        # in, so together they read each shape of cells once instead of once a question.
         segments = [(row.country, row.industry) for row in rows]
-
-        def each(measure: str, by: tuple[str, ...]) -> dict:
-            return data.each(measure, by, period, SEGMENT, segments)
-
+        asked = [
+            *((measure, ()) for measure in SEGMENT_TOTALS),
+            ("cases_remediated", ("ttr",)),
+            *(("cases", (name,)) for name in SEGMENT_BREAKDOWNS),
+        ]
+        got = dict(
+            zip(
+                asked,
+                data.each_many((m, by, period, SEGMENT, segments) for m, by in asked),
+            )
+        )
         answers = {
-            "totals": {measure: each(measure, ()) for measure in SEGMENT_TOTALS},
-            "ttr": (each("cases_remediated", ()), each("cases_remediated", ("ttr",))),
-            **{name: each("cases", (name,)) for name in SEGMENT_BREAKDOWNS},
+            "totals": {measure: got[(measure, ())] for measure in SEGMENT_TOTALS},
+            "ttr": (got[("cases_remediated", ())], got[("cases_remediated", ("ttr",))]),
+            **{name: got[("cases", (name,))] for name in SEGMENT_BREAKDOWNS},
         }
         answers["audit"] = self.audits.overall_each(period, segments, window)
         corridors = self._corridors(rows, answers["origin"], period)
@@ -252,13 +261,12 @@ class Exposure:
             for row, weight in zip(rows, shares)
         )
         quarters = sorted({q for s in built for q in s.trend})
-        network_issues = _by(data.aggregate("cases", ("issue",), period))
-        network_themes = _by(data.aggregate("cases", ("theme",), period))
+        issues, themes, total = data.aggregates("cases", (("issue",), ("theme",), ()), period)
         profile = Profile(
             built,
-            data.total("cases", period),
-            network_issues,
-            network_themes,
+            total.single,
+            _by(issues),
+            _by(themes),
             tuple(quarters),
             window,
             data.version().version,
@@ -320,8 +328,12 @@ class Exposure:
         # Recruitment happens before the job: the corridor's recruitment-stage cases in
         # every industry (a cell the Ethical recruitment view publishes too).
         on_road = Filters(period=period.period, stage="recruitment")
-        totals = self.data.each("cases", (), on_road, CORRIDOR, roads)
-        issues = self.data.each("cases", ("issue",), on_road, CORRIDOR, roads)
+        totals, issues = self.data.each_many(
+            (
+                ("cases", (), on_road, CORRIDOR, roads),
+                ("cases", ("issue",), on_road, CORRIDOR, roads),
+            )
+        )
         on_issue = {road: _by(result) for road, result in issues.items()}
         out = {}
         for (country, industry), (origins, picked) in chosen.items():

@@ -488,19 +488,35 @@ class DataAccess:
         ("origin", "destination") for corridors) and each key gives their values. Every
         result is the one `aggregate` gives for the narrowed selection.
         """
-        by, over = tuple(by), tuple(over)
-        m = _checked(measure, [by])
-        if m.family == cl.CONTACTS or not over or set(over) & set(by):
-            raise InvalidParameter("over", ",".join(over), "case filters outside the breakdown")
-        for name in over:
-            if name not in EACH_DIMS or getattr(filters, name) is not None:
-                raise InvalidParameter("over", name, "a case filter the selection leaves open")
-        wanted = {
-            tuple(key): replace(filters, **dict(zip(over, key)))  # validates every value
-            for key in dict.fromkeys(tuple(k) for k in keys)
-        }
-        answers = self._answer([(m, by, f, ()) for f in wanted.values()])
-        return dict(zip(wanted, answers))
+        return self.each_many([(measure, by, filters, over, keys)])[0]
+
+    def each_many(
+        self, questions: Iterable[tuple[str, tuple, Filters, tuple, Iterable[tuple]]]
+    ) -> list[dict[tuple[str, ...], Result]]:
+        """`each(*question)` for several questions, answered together.
+
+        Each answer is the one `each` gives alone; asked together, their cells and the
+        cells they nest in are read in one pass (a view that asks a dozen questions of
+        every row of a footprint pays for its shapes of cells once, not once a question).
+        """
+        wanted: list[dict[tuple, Filters]] = []
+        requests = []
+        for measure, by, filters, over, keys in questions:
+            by, over = tuple(by), tuple(over)
+            m = _checked(measure, [by])
+            if m.family == cl.CONTACTS or not over or set(over) & set(by):
+                raise InvalidParameter("over", ",".join(over), "case filters outside the breakdown")
+            for name in over:
+                if name not in EACH_DIMS or getattr(filters, name) is not None:
+                    raise InvalidParameter("over", name, "a case filter the selection leaves open")
+            narrowed = {
+                tuple(key): replace(filters, **dict(zip(over, key)))  # validates every value
+                for key in dict.fromkeys(tuple(k) for k in keys)
+            }
+            wanted.append(narrowed)
+            requests.extend((m, by, f, ()) for f in narrowed.values())
+        answers = iter(self._answer(requests))
+        return [{key: next(answers) for key in narrowed} for narrowed in wanted]
 
     def total(self, measure: str, filters: Filters | None = None) -> Published:
         return self.aggregate(measure, (), filters).single

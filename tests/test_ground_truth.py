@@ -521,7 +521,11 @@ def test_gt016_each_gives_what_aggregate_gives_per_key_in_one_query(
     event.listen(batched._db, "before_cursor_execute", lambda *a: statements.append(a[2]))
     event.listen(one._db, "before_cursor_execute", lambda *a: single.append(a[2]))
     results = batched.each(measure, by, filters, over, keys)
-    one.each(measure, by, filters, over, keys[:1])
+    # Against two keys when there are more: with a single key every condition takes one
+    # value, so the shapes of a cube may share one statement (data_access.cells._together),
+    # a saving batching has nothing to do with; from two keys on the statements are the
+    # same for any number of keys.
+    one.each(measure, by, filters, over, keys[:2] if len(keys) > 2 else keys[:1])
     # The number of queries does not grow with the number of keys.
     assert len(statements) <= len(single) + 1
     assert list(results) == keys
