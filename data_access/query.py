@@ -582,7 +582,14 @@ class DataAccess:
         every = [*tables.values(), *(t for plans in margins.values() for t in plans)]
         cells = {cell for table in every for _key, cell in table.cells if cell is not None}
         sums: dict[cl.Cell, cl.Sums] = {}
-        self._exact(sums, cells | {p for cell in cells for p in cl.parents(cell)})
+        try:
+            self._exact(sums, cells | {p for cell in cells for p in cl.parents(cell)})
+        except schema.NoCube:
+            # Breakdowns each allowed alone, but not published together (tier by status).
+            asked = sorted({",".join(by) for _m, by, _f, _k in requests if by})
+            raise InvalidParameter(
+                "by", "; ".join(asked), "breakdowns the release publishes together"
+            ) from None
         reps = self._settle(cells, sums)
         for i in missing:
             table = tables[i]

@@ -304,6 +304,11 @@ CUBES: dict[str, CubeSpec] = {
 }
 
 
+class NoCube(ValueError):
+    """No cube of the release holds these columns together: the combination is not part
+    of the publication (the query layer answers it as a refused parameter, not a fault)."""
+
+
 def covering_cube(source: str, with_issue: bool, needed: set[str], item: str = "issue") -> CubeSpec:
     """The smallest cube of a family that has every column in `needed`.
 
@@ -314,7 +319,7 @@ def covering_cube(source: str, with_issue: bool, needed: set[str], item: str = "
         family = spec.source == source and spec.with_issue == with_issue
         if family and (not with_issue or spec.item == item) and needed <= spec.covers:
             return spec
-    raise ValueError(f"no cube has the columns {sorted(needed)}")
+    raise NoCube(f"no cube has the columns {sorted(needed)}")
 
 
 def build_order() -> list[CubeSpec]:

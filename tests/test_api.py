@@ -515,3 +515,12 @@ def test_api027_the_human_page_escapes_the_document_it_is_rendered_from(spec):
     assert "<script" not in page
     assert page.count("&lt;script&gt;alert(1)&lt;/script&gt;") == 5
     assert '<p id="api-synthetic" role="note"' in page
+
+
+def test_api029_two_breakdowns_the_release_does_not_publish_together_are_a_400(client):
+    """Each is a breakdown of cases alone; no table of the release holds both (it was a
+    500)."""
+    response = _get(client, measure="cases", by="tier,status")
+    assert response.status_code == 400
+    body = response.get_json()
+    assert body["parameter"] == "by" and "tier,status" in body["value"]

@@ -34,7 +34,7 @@ from data_access.disclosure import (
     perturbed_workers,
     share,
 )
-from data_access.filters import Filters
+from data_access.filters import Filters, InvalidParameter
 from data_access.query import MEASURES, TIME_DIMS, DataAccess
 
 FAST = settings(max_examples=200, deadline=None)
@@ -137,7 +137,8 @@ def test_dc008_two_definitions_of_the_same_records_get_independent_noise():
 def test_dc009_every_case_carries_its_own_factor_of_ten_to_twenty_percent(workers, key):
     factor = ezs_factor_permille(key) / 1000
     assert EZS_LOW - 1e-9 <= abs(factor - 1) <= EZS_HIGH + 1e-9
-    assert abs(perturbed_workers(workers, key) - workers * factor) <= 0.5
+    # Rounded to the nearest whole worker (the float product may sit a hair past .5).
+    assert abs(perturbed_workers(workers, key) - workers * factor) <= 0.5 + 1e-9
 
 
 def test_dc010_factors_go_both_ways_evenly():
@@ -264,7 +265,13 @@ def test_dc020_no_published_cell_is_below_k(small_url, present, data):
     access = DataAccess(small_url)
     measure = data.draw(st.sampled_from(sorted(MEASURES)))
     by = draw_by(data, measure)
-    result = access.aggregate(measure, by, draw_filters(data, present))
+    try:
+        result = access.aggregate(measure, by, draw_filters(data, present))
+    except InvalidParameter as exc:
+        # Two breakdowns no cube holds together (tier by status): refused, not a fault.
+        assert exc.parameter == "by" and len(by) == 2, exc
+        event("not published together")
+        return
     assert result.rows or by  # a query without breakdown always has its one cell
     k = access.params.k
     event("refused" if result.refused else "answered")
@@ -281,7 +288,11 @@ def test_dc021_same_query_gives_same_result_again_and_elsewhere(small_url, prese
     by = draw_by(data, measure)
     filters = draw_filters(data, present)
     access = DataAccess(small_url)
-    first = access.aggregate(measure, by, filters)
+    try:
+        first = access.aggregate(measure, by, filters)
+    except InvalidParameter as exc:
+        assert exc.parameter == "by" and len(by) == 2, exc  # not published together
+        return
     assert access.aggregate(measure, by, filters) == first
     assert DataAccess(small_url).aggregate(measure, by, filters) == first
 
