@@ -20,6 +20,7 @@
   var BAR = 56; // px: a flat colour bar with its title
   var ROW = 36; // px: a category row whose label takes two lines
   var LEGEND_ITEM = 20; // px: a legend entry's line
+  var TITLE_LINE = 16; // px: a further line of an axis title
   var KEY_LINE = 17; // px: a line of a legend entry's name
   var BAR_TITLE = 22; // px: a flat colour bar's title, above the bar
   var BAR_THICKNESS = 10; // px: a flat colour bar
@@ -58,14 +59,21 @@
   }
 
   /* An axis whose title is longer than a narrow chart is wide: the title on two lines,
-     and the margin grown to hold them. */
-  function titled(axis) {
+     and the margin grown to hold them. A y axis's turned title adds its further lines
+     towards the plot, over the tick labels ("Cases remediated" in Burmese): it stands
+     off by as many lines more. */
+  function titled(axis, upright) {
     var text = axis && axis.title && axis.title.text;
     if (typeof text !== "string" || text.length <= LINE) {
       return axis;
     }
     var out = copy(axis);
-    out.title = Object.assign(copy(axis.title), { text: wrap(text, LINE) });
+    var wrapped = wrap(text, LINE);
+    out.title = Object.assign(copy(axis.title), { text: wrapped });
+    if (upright) {
+      var more = wrapped.split("<br>").length - 1;
+      out.title.standoff = (axis.title.standoff || 0) + more * TITLE_LINE;
+    }
     out.automargin = true;
     return out;
   }
@@ -166,7 +174,7 @@
     });
     Object.keys(out).forEach(function (key) {
       if (/^[xy]axis\d*$/.test(key)) {
-        out[key] = titled(out[key]);
+        out[key] = titled(out[key], key.charAt(0) === "y");
       }
     });
     var keyRoom = 0;
