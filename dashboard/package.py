@@ -168,7 +168,8 @@ def build(data: DataAccess, url: str) -> bytes:
                 refused.append(name)
                 continue
             path = f"data/{name}.csv"
-            files[path] = "".join(_csv_rows(result, k, info.synthetic)).encode()
+            notice = synthetic_label() if info.synthetic else ""
+            files[path] = "".join(_csv_rows(result, k, notice)).encode()
             resources.append(
                 {
                     "name": name,
