@@ -29,8 +29,7 @@ from data_access.query import DataAccess, VersionInfo
 from layouts import colours, csvfile, ids
 from layouts.components import graph_config
 from layouts.format import month_label
-from layouts.i18n import _, html_language
-from layouts.i18n import digits as i18n_digits
+from layouts.i18n import _, html_language, own_digits
 from layouts.provenance import (
     LICENCE,
     LICENCE_URL,
@@ -312,8 +311,7 @@ def embed_html(built: Built, full_view_url: str) -> str:
     return templating.render(
         "embed.html",
         lang=html_language(),
-        # Only when the language has digits of its own (assets/07_digits.js).
-        digits="" if i18n_digits("0123456789") == "0123456789" else i18n_digits("0123456789"),
+        digits=own_digits(),
         languages=language.switcher_html(built.query),
         title=built.chart.meta.title,
         synthetic=built.info.synthetic,

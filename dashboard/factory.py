@@ -42,7 +42,7 @@ from data_access.cache import FailOpenCache
 from data_access.query import OUTAGES, DataAccess, NoData, outage_detail
 from layouts import ids
 from layouts.format import corridor_label, month_label, nationality_option, period_label
-from layouts.i18n import N_, _, digits, html_language
+from layouts.i18n import N_, _, html_language, own_digits
 from layouts.provenance import synthetic_label
 from layouts.shell import shell
 from layouts.status import no_data_page, not_found_html, unavailable_page
@@ -106,7 +106,6 @@ class OutageLog:
 # insist on a value for it).
 LANG_SLOT = "%%ILM_LANG%%"
 DIGITS_SLOT = "%%ILM_DIGITS%%"
-ASCII_DIGITS = "0123456789"
 # The page's description for search engines and link previews, in English at start and
 # translated per request.
 DESCRIPTION = N_("What migrant workers report, and how much gets fixed.")
@@ -114,8 +113,8 @@ DESCRIPTION = N_("What migrant workers report, and how much gets fixed.")
 
 def digits_attribute() -> str:
     """` data-digits="…"` when the page's language writes numbers in digits of its own."""
-    own = digits(ASCII_DIGITS)
-    return "" if own == ASCII_DIGITS else f' data-digits="{escape(own)}"'
+    own = own_digits()
+    return f' data-digits="{escape(own)}"' if own else ""
 
 
 def index_string(lang: str) -> str:

@@ -163,6 +163,13 @@ def digits(text: str) -> str:
     return _native_digits(html_language(), text)
 
 
+def own_digits() -> str:
+    """The current language's own ten digits, or "" when it writes ASCII ones: what the
+    charts' script (assets/07_digits.js) reads from <html data-digits>."""
+    own = digits("0123456789")
+    return "" if own == "0123456789" else own
+
+
 def plotly_separators() -> str:
     """plotly's `separators` (decimal, then thousands) for the current language. Plotly
     writes ASCII digits and groups by thousands whatever the language."""
