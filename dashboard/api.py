@@ -11,10 +11,9 @@ Any bad parameter is a 400 naming it and its allowed values.
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
 from urllib.parse import parse_qsl
 
-from flask import Blueprint, Response, jsonify, request, stream_with_context
+from flask import Blueprint, Response, jsonify, request
 
 from callbacks.urlstate import LEGACY_PERIOD, PARAMS, field_values, legacy_period
 from dashboard import exposure_api as xa
@@ -208,14 +207,13 @@ def provenance(info: q.VersionInfo) -> dict:
     return out
 
 
-def _csv_rows(result, k: int, notice: str = "") -> Iterator[str]:
-    """The CSV answer; demonstration data starts with a `#` line saying so (the only case
-    in which the API's CSV has one: read it with `comment="#"`). The notice is worded by
-    the caller, in the request: this generator runs after the view has returned."""
-    if notice:
-        yield f"# {notice}\n"
-    yield csvfile.row([*result.by, result.measure])
-    yield from csvfile.lines([*keys, published_csv(p, k)] for keys, p in result.rows)
+def csv_answer(result, k: int, synthetic: bool = False) -> str:
+    """The CSV answer (also each table of the data package); demonstration data starts
+    with a `#` line saying so (the only case in which the API's CSV has one: read it with
+    `comment="#"`). Written at once, inside the request, so the notice is in its language."""
+    notice = [f"# {synthetic_label()}\n"] if synthetic else []
+    rows = ([*keys, published_csv(p, k)] for keys, p in result.rows)
+    return "".join([*notice, csvfile.row([*result.by, result.measure]), *csvfile.lines(rows)])
 
 
 def _synthetic(data: DataAccess | None) -> bool:
@@ -768,9 +766,7 @@ def blueprint(data: DataAccess) -> Blueprint:
         if fmt == "csv":
             name = f"ilm-{measure}-v{info.version}{file_suffix(info.synthetic)}.csv"
             return Response(
-                stream_with_context(
-                    _csv_rows(result, data.params.k, synthetic_label() if info.synthetic else "")
-                ),
+                csv_answer(result, data.params.k, info.synthetic),
                 mimetype="text/csv",
                 headers={"Content-Disposition": f'inline; filename="{name}"'},
             )

@@ -33,7 +33,7 @@ from pathlib import Path
 
 from flask import Blueprint, Response
 
-from dashboard.api import _csv_rows, breakdowns, disclosure, measures
+from dashboard.api import breakdowns, csv_answer, disclosure, measures
 from dashboard.config import ROOT
 from dashboard.exports import public_url
 from dashboard.releases_web import no_data_response
@@ -168,8 +168,7 @@ def build(data: DataAccess, url: str) -> bytes:
                 refused.append(name)
                 continue
             path = f"data/{name}.csv"
-            notice = synthetic_label() if info.synthetic else ""
-            files[path] = "".join(_csv_rows(result, k, notice)).encode()
+            files[path] = csv_answer(result, k, info.synthetic).encode()
             resources.append(
                 {
                     "name": name,

@@ -63,7 +63,7 @@ def data(app) -> DataAccess:
 
 
 def _csv(client, url: str) -> str:
-    # Read in full before the next request: the CSV streams inside its request context.
+    # Read in full before the next request, as a reader's download is.
     response = client.get(url)
     assert response.status_code == 200, url
     return response.get_data(as_text=True).removeprefix(BOM)

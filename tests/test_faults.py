@@ -100,7 +100,7 @@ def _assert_serving(client) -> None:
     assert UNAVAILABLE not in layout and "filters-store" in layout
     for path in (API, CSV, EMBED):
         answer = client.get(path)
-        answer.close()  # a streamed CSV holds its request context until closed
+        answer.close()  # every answer is read and closed, as a reader's download is
         assert answer.status_code == 200, path
 
 

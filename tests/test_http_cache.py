@@ -26,7 +26,7 @@ SURFACES = (
 
 
 def _get(client, url: str, **headers):
-    """The whole answer: a streamed CSV is read and closed, as a reader's download is."""
+    """The whole answer, read and closed, as a reader's download is."""
     response = client.get(url, headers=headers)
     response.get_data()
     response.close()
