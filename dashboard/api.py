@@ -16,18 +16,15 @@ from urllib.parse import parse_qsl
 from flask import Blueprint, Response, jsonify, request
 
 from callbacks.urlstate import LEGACY_PERIOD, PARAMS, field_values, legacy_period
+from dashboard import api_models as models
 from dashboard import exposure_api as xa
-from dashboard import headers, releases, templating
+from dashboard import headers, templating
 from data_access import query as q
 from data_access import taxonomy
 from data_access.disclosure import (
     EZS_HIGH,
     EZS_LOW,
-    FEWER_THAN_K,
-    NEAR_TOTAL,
-    SAME_AS_LARGER,
 )
-from data_access.exposure import MAX_SEGMENTS
 from data_access.filters import (
     FINE_FILTERS,
     MAX_FINE_FILTERS,
@@ -48,21 +45,9 @@ from layouts.provenance import (
     synthetic_label,
 )
 
-# Names the issue text uses for the same thing the dashboard calls otherwise.
-ALIASES = {"worksite_country": "country"}
+ALIASES = models.ALIASES
 CONTROL = ("measure", "by", "format")
-FORMATS = ("json", "csv")
-# What every answer says about its data version (see provenance()).
-_PROVENANCE_PROPERTIES = {
-    "synthetic": {
-        "type": "boolean",
-        "description": "true: generated demonstration data, not ILM figures",
-    },
-    "notice": {
-        "type": "string",
-        "description": "Only on demonstration data: the label to keep with any number used",
-    },
-}
+FORMATS = models.FORMATS
 # Filters fields that a URL parameter sets, to name the right parameter in a 400.
 _PARAM_OF_FIELD = {"origin": "corridor", "destination": "corridor"}
 
@@ -101,19 +86,12 @@ def filter_names() -> list[str]:
     return list(PARAMS)
 
 
-def _allowed_values(name: str) -> list[str] | str:
-    if name == "period":
-        return "all, or a calendar year as YYYY"
-    if name in LEGACY_PERIOD:
-        return "a month as YYYY-MM; from and to together naming one whole year"
-    if name == "corridor":
-        return "ORIGIN-DESTINATION with ISO country codes, e.g. NP-KW"
-    codes = taxonomy.CODE_LISTS.get(name)
-    return sorted(codes) if codes else "see /api/v1/meta"
-
-
 def parse_request(args: list[tuple[str, str]]) -> tuple[str, tuple[str, ...], Filters, str]:
-    """measure, by, filters and format from query pairs; BadRequest on anything wrong."""
+    """measure, by, filters and format from query pairs; BadRequest on anything wrong.
+
+    Each value is checked by its field of the API's model (the one the OpenAPI document
+    is generated from), then the combination by the release's Filters."""
+    model = models.aggregates_query()
     known = [*CONTROL, *filter_names(), *LEGACY_PERIOD, *ALIASES]
     seen: dict[str, str] = {}
     given_as: dict[str, str] = {}  # canonical name -> the name the client used
@@ -127,12 +105,11 @@ def parse_request(args: list[tuple[str, str]]) -> tuple[str, tuple[str, ...], Fi
         given_as[canonical] = name
     measure = seen.get("measure")
     if not measure:
-        raise BadRequest("measure", measure, measures(), "required")
-    if measure not in q.MEASURES:
-        raise BadRequest("measure", measure, measures())
+        raise BadRequest("measure", measure, models.allowed(model, "measure"), "required")
+    for name in ("measure", "format"):
+        if name in seen and models.check(model, name, seen[name]):
+            raise BadRequest(name, seen[name], models.allowed(model, name))
     fmt = seen.get("format", "json")
-    if fmt not in FORMATS:
-        raise BadRequest("format", fmt, list(FORMATS))
     by: tuple[str, ...] = ()
     if seen.get("by"):
         by = tuple(ALIASES.get(b.strip(), b.strip()) for b in seen["by"].split(","))
@@ -150,13 +127,17 @@ def parse_request(args: list[tuple[str, str]]) -> tuple[str, tuple[str, ...], Fi
         if value is None or (name == "period" and value == "all"):
             continue
         used = given_as[name]
+        allowed = models.allowed(model, name)
         if value == "":
-            raise BadRequest(used, value, _allowed_values(name), "empty value")
+            raise BadRequest(used, value, allowed, "empty value")
+        broken = models.check(model, name, value)
+        if broken:
+            raise BadRequest(used, value, allowed, rule=broken)
         try:
             candidate = field_values(name, value)
             Filters(**candidate)
         except InvalidParameter as exc:
-            raise BadRequest(used, value, _allowed_values(name), rule=exc.rule) from None
+            raise BadRequest(used, value, allowed, rule=exc.rule) from None
         values.update(candidate)
     if any(name in seen for name in LEGACY_PERIOD):
         year = legacy_period(seen.get("from"), seen.get("to"))
@@ -164,7 +145,7 @@ def parse_request(args: list[tuple[str, str]]) -> tuple[str, tuple[str, ...], Fi
             raise BadRequest(
                 "from" if "from" in seen else "to",
                 seen.get("from") or seen.get("to"),
-                _allowed_values("period"),
+                models.allowed(model, "period"),
                 "periods are whole calendar years: use period=YYYY",
                 RULE_PERIOD,
             )
@@ -230,375 +211,17 @@ def _synthetic_prefix(data: DataAccess | None) -> str:
 
 
 def openapi(data: DataAccess | None = None) -> dict:
-    """The OpenAPI 3 document, built from the same allow-lists the endpoints check."""
-    error = {"$ref": "#/components/schemas/Error"}
-    filter_params = []
-    for name in filter_names():
-        schema: dict = {"type": "string"}
-        allowed = _allowed_values(name)
-        if isinstance(allowed, list):
-            schema["enum"] = allowed
-        elif name == "period":
-            schema["pattern"] = r"^(all|[0-9]{4})$"
-        elif name == "corridor":
-            # Every pair of two different countries of the code list, as the API checks
-            # it (a pattern let through codes the API then refused).
-            schema["enum"] = [
-                f"{o}-{d}"
-                for o in sorted(taxonomy.COUNTRIES)
-                for d in sorted(taxonomy.COUNTRIES)
-                if o != d
-            ]
-        filter_params.append(
-            {
-                "name": name,
-                "in": "query",
-                "required": False,
-                "schema": schema,
-                "description": f"Dashboard filter `{name}` (same code as in the dashboard URL).",
-            }
-        )
-    filter_params.append(
-        {
-            "name": "worksite_country",
-            "in": "query",
-            "required": False,
-            "schema": {"type": "string", "enum": sorted(taxonomy.COUNTRIES)},
-            "description": "Alias of `country` (country of work); give one of the two.",
-        }
+    """The OpenAPI 3 document, generated from the API's models (dashboard.api_models)."""
+    description = (
+        _synthetic_prefix(data)
+        + "Protected aggregates of what migrant workers report through the ILM network's "
+        "worker-voice channels: the same numbers as the dashboard, through the same "
+        "disclosure control. "
+        + (disclosure_rule(data.params) if data else "")
+        + " Every answer says whether its data version is synthetic (`synthetic`); "
+        "demonstration data also carries a `notice` (a first `#` line in CSV)."
     )
-    responses_common = {
-        "400": {
-            "description": "A bad parameter",
-            "content": {"application/json": {"schema": error}},
-        },
-        "429": {
-            "description": "Too many requests; see Retry-After",
-            "content": {"application/json": {"schema": error}},
-        },
-        "503": {
-            "description": "No data version is loaded yet",
-            "content": {"application/json": {"schema": error}},
-        },
-    }
-    return {
-        "openapi": "3.0.3",
-        "info": {
-            "title": "ILM Community Dashboard public API",
-            "version": "1",
-            "description": (
-                _synthetic_prefix(data)
-                + "Protected aggregates of what migrant workers report through the ILM network's "
-                "worker-voice channels: the same numbers as the dashboard, through the same "
-                "disclosure control. "
-                + (disclosure_rule(data.params) if data else "")
-                + " Every answer says whether its data version is synthetic (`synthetic`); "
-                "demonstration data also carries a `notice` (a first `#` line in CSV)."
-            ),
-            "license": {"name": LICENCE, "url": LICENCE_URL},
-        },
-        "paths": {
-            "/api/v1/meta": {
-                "get": {
-                    "operationId": "meta",
-                    "summary": "Data version, as-of month, disclosure parameters, code lists",
-                    "responses": {
-                        "200": {
-                            "description": "Metadata",
-                            "content": {
-                                "application/json": {
-                                    "schema": {"$ref": "#/components/schemas/Meta"}
-                                }
-                            },
-                        },
-                        "429": responses_common["429"],
-                        "503": responses_common["503"],
-                    },
-                }
-            },
-            "/api/v1/exposure": {
-                "post": {
-                    "operationId": "exposure",
-                    "summary": "A supply-chain footprint's protected exposure profile",
-                    "description": (
-                        "The exposure view's profile for a footprint sent in the request: "
-                        "at most 20 rows of a country of work and an industry, each with an "
-                        "optional weight and the worker nationalities. JSON as in the schema, "
-                        "or the view's CSV template (Content-Type text/csv; then `period` and "
-                        "`weights` are query parameters). Nothing is stored."
-                    ),
-                    "parameters": [
-                        {
-                            "name": "period",
-                            "in": "query",
-                            "required": False,
-                            "schema": {"type": "string", "pattern": r"^(all|[0-9]{4})$"},
-                        },
-                        {
-                            "name": "weights",
-                            "in": "query",
-                            "required": False,
-                            "schema": {"type": "string", "enum": list(xa.WEIGHT_KINDS)},
-                        },
-                    ],
-                    "requestBody": {
-                        "required": True,
-                        "content": {
-                            "application/json": {
-                                "schema": {"$ref": "#/components/schemas/Footprint"}
-                            },
-                            "text/csv": {"schema": {"type": "string"}},
-                        },
-                    },
-                    "responses": {
-                        "200": {
-                            "description": "The protected profile, the score and its tables",
-                            "content": {
-                                "application/json": {
-                                    "schema": {"$ref": "#/components/schemas/Exposure"}
-                                }
-                            },
-                        },
-                        "413": {
-                            "description": "The body is too large",
-                            "content": {"application/json": {"schema": error}},
-                        },
-                        "415": {
-                            "description": "Neither JSON nor CSV",
-                            "content": {"application/json": {"schema": error}},
-                        },
-                        **responses_common,
-                    },
-                }
-            },
-            "/api/v1/aggregates": {
-                "get": {
-                    "operationId": "aggregates",
-                    "summary": "A protected measure, broken down by zero, one or two dimensions",
-                    "parameters": [
-                        {
-                            "name": "measure",
-                            "in": "query",
-                            "required": True,
-                            "schema": {"type": "string", "enum": measures()},
-                        },
-                        {
-                            "name": "by",
-                            "in": "query",
-                            "required": False,
-                            "description": (
-                                "One or two breakdowns, comma-separated; `worksite_country` is "
-                                "an alias of `country`. Contacts have only month, quarter, "
-                                "year, nationality, channel and language."
-                            ),
-                            "schema": {"type": "string"},
-                        },
-                        *filter_params,
-                        {
-                            "name": "format",
-                            "in": "query",
-                            "required": False,
-                            "schema": {"type": "string", "enum": list(FORMATS), "default": "json"},
-                        },
-                    ],
-                    "responses": {
-                        "200": {
-                            "description": "Protected values; withheld cells have value null",
-                            "content": {
-                                "application/json": {
-                                    "schema": {"$ref": "#/components/schemas/Aggregates"}
-                                },
-                                "text/csv": {"schema": {"type": "string"}},
-                            },
-                        },
-                        "304": {"description": "Not modified (If-None-Match matched the ETag)"},
-                        **responses_common,
-                    },
-                }
-            },
-            **releases.openapi_paths(),
-        },
-        "components": {
-            "schemas": {
-                "Footprint": {
-                    "type": "object",
-                    "required": ["rows"],
-                    "properties": {
-                        "rows": {
-                            "type": "array",
-                            "minItems": 1,
-                            "maxItems": MAX_SEGMENTS,
-                            "items": {
-                                "type": "object",
-                                "required": ["country", "industry"],
-                                "additionalProperties": False,
-                                "properties": {
-                                    "country": {
-                                        "type": "string",
-                                        "pattern": r"\S",
-                                        "description": "Country of work: ISO code or name",
-                                    },
-                                    "industry": {"type": "string", "pattern": r"\S"},
-                                    "weight": {"type": "number", "minimum": 0},
-                                    "nationalities": {
-                                        "type": "array",
-                                        "items": {"type": "string"},
-                                    },
-                                },
-                            },
-                        },
-                        "period": {"type": "string", "pattern": r"^(all|[0-9]{4})$"},
-                        "weights": {"type": "string", "enum": list(xa.WEIGHT_KINDS)},
-                    },
-                },
-                "Exposure": {
-                    "type": "object",
-                    "required": [
-                        "data_version",
-                        "as_of",
-                        "synthetic",
-                        "period",
-                        "score",
-                        "segments",
-                        "tables",
-                    ],
-                    "properties": {
-                        "data_version": {"type": "integer"},
-                        "as_of": {"type": "string"},
-                        "synthetic": {"type": "boolean"},
-                        "period": {"type": "string"},
-                        "weights": {"type": "string"},
-                        "score": {"type": "string"},
-                        "footprint": {"type": "array", "items": {"type": "object"}},
-                        "segments": {"type": "array", "items": {"type": "object"}},
-                        "tables": {"type": "object"},
-                        "disclosure": {"$ref": "#/components/schemas/Disclosure"},
-                        "licence": {"type": "string"},
-                    },
-                },
-                "Error": {
-                    "type": "object",
-                    "required": ["error", "parameter", "allowed"],
-                    "properties": {
-                        "error": {"type": "string"},
-                        "rule": {"type": "string"},
-                        "drop_one_of": {"type": "array", "items": {"type": "string"}},
-                        "parameter": {"type": "string", "nullable": True},
-                        "value": {"nullable": True},
-                        "allowed": {
-                            "oneOf": [
-                                {"type": "array", "items": {"type": "string"}},
-                                {"type": "string"},
-                            ]
-                        },
-                    },
-                },
-                "Disclosure": {
-                    "type": "object",
-                    "required": [
-                        "k",
-                        "c",
-                        "noise",
-                        "sum_noise",
-                        "sparsity",
-                        "max_fine_filters",
-                        "periods",
-                        "rule",
-                    ],
-                    "properties": {
-                        "k": {"type": "integer"},
-                        "c": {"type": "integer"},
-                        "noise": {"type": "integer"},
-                        "sum_noise": {"type": "array", "items": {"type": "number"}},
-                        "sparsity": {"type": "number"},
-                        "max_fine_filters": {"type": "integer"},
-                        "fine_filters": {"type": "array", "items": {"type": "string"}},
-                        "max_breakdowns": {"type": "integer"},
-                        "periods": {"type": "array", "items": {"type": "string"}},
-                        "rule": {"type": "string"},
-                    },
-                },
-                "Meta": {
-                    "type": "object",
-                    "required": [
-                        "data_version",
-                        "as_of",
-                        "synthetic",
-                        "disclosure",
-                        "taxonomies",
-                        "measures",
-                        "breakdowns",
-                        "filters",
-                        "licence",
-                    ],
-                    "properties": {
-                        "data_version": {"type": "integer"},
-                        "as_of": {"type": "string"},
-                        "loaded_at": {"type": "string"},
-                        "disclosure": {"$ref": "#/components/schemas/Disclosure"},
-                        "taxonomies": {
-                            "type": "object",
-                            "additionalProperties": {
-                                "type": "object",
-                                "additionalProperties": {"type": "string"},
-                            },
-                        },
-                        "measures": {"type": "array", "items": {"type": "string"}},
-                        "breakdowns": {
-                            "type": "object",
-                            "additionalProperties": {"type": "array", "items": {"type": "string"}},
-                        },
-                        "filters": {"type": "array", "items": {"type": "string"}},
-                        "licence": {"type": "string"},
-                        **_PROVENANCE_PROPERTIES,
-                    },
-                },
-                "Aggregates": {
-                    "type": "object",
-                    "required": [
-                        "measure",
-                        "by",
-                        "filters",
-                        "data_version",
-                        "as_of",
-                        "synthetic",
-                        "rows",
-                    ],
-                    "properties": {
-                        "measure": {"type": "string", "enum": measures()},
-                        "by": {
-                            "type": "array",
-                            "items": {"type": "string", "enum": all_breakdowns()},
-                        },
-                        "filters": {"type": "object", "additionalProperties": {"type": "string"}},
-                        "ignored_filters": {"type": "array", "items": {"type": "string"}},
-                        "data_version": {"type": "integer"},
-                        "as_of": {"type": "string"},
-                        "disclosure": {"$ref": "#/components/schemas/Disclosure"},
-                        "licence": {"type": "string"},
-                        **_PROVENANCE_PROPERTIES,
-                        "rows": {
-                            "type": "array",
-                            "items": {
-                                "type": "object",
-                                "required": ["value", "suppressed", "reason"],
-                                "properties": {
-                                    "value": {"type": "integer", "nullable": True},
-                                    "suppressed": {"type": "boolean"},
-                                    "reason": {
-                                        "type": "string",
-                                        "nullable": True,
-                                        "enum": [FEWER_THAN_K, NEAR_TOTAL, SAME_AS_LARGER, None],
-                                    },
-                                },
-                                "additionalProperties": {"type": "string"},
-                            },
-                        },
-                    },
-                },
-            }
-        },
-    }
+    return models.document(description, {"name": LICENCE, "url": LICENCE_URL})
 
 
 def docs_page(spec: dict, notice: str = "") -> str:
@@ -725,8 +348,9 @@ def blueprint(data: DataAccess) -> Blueprint:
         kind = options.get("weights", "sites")
         if not isinstance(period, str) or (period != "all" and period not in data.periods()):
             raise BadRequest("period", period, ["all", *data.periods()], rule=RULE_PERIOD)
-        if kind not in xa.WEIGHT_KINDS:
-            raise BadRequest("weights", kind, list(xa.WEIGHT_KINDS))
+        options_model = models.exposure_query()
+        if not isinstance(kind, str) or models.check(options_model, "weights", kind):
+            raise BadRequest("weights", kind, models.allowed(options_model, "weights"))
         filters = Filters(period=None if period == "all" else period)
         _profile, answer = xa.answer(data, footprint, filters, kind)
         info = data.version()

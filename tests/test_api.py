@@ -13,12 +13,13 @@ import pytest
 import redis
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+from marshmallow import validate
 from openapi_schema_validator import OAS30Validator
 from openapi_spec_validator import validate as validate_spec
 from sqlalchemy import create_engine, insert
 
 from callbacks import overview
-from dashboard import api
+from dashboard import api, api_models
 from dashboard.factory import create_app
 from data_access import query as q
 from data_access import schema, taxonomy
@@ -524,3 +525,56 @@ def test_api029_two_breakdowns_the_release_does_not_publish_together_are_a_400(c
     assert response.status_code == 400
     body = response.get_json()
     assert body["parameter"] == "by" and "tier,status" in body["value"]
+
+
+# -- the document is generated from the models the endpoint checks with --------------
+
+
+def test_api030_the_documents_parameters_are_the_models_fields(spec):
+    """Each query parameter of /aggregates in the document is a field of the API's model,
+    with its required flag and the values its validator takes."""
+    model = api_models.aggregates_query()
+    parameters = spec["paths"]["/api/v1/aggregates"]["get"]["parameters"]
+    assert [p["name"] for p in parameters] == list(model.fields)
+    for parameter in parameters:
+        field = model.fields[parameter["name"]]
+        assert parameter.get("required", False) == field.required, parameter["name"]
+        choices = [v.choices for v in field.validators if isinstance(v, validate.OneOf)]
+        assert parameter["schema"].get("enum") == (list(choices[0]) if choices else None)
+
+
+@pytest.mark.parametrize("name", ["country", "nationality", "industry", "issue", "channel"])
+def test_api031_a_value_outside_the_documented_list_is_the_400_the_model_gives(client, spec, name):
+    parameters = spec["paths"]["/api/v1/aggregates"]["get"]["parameters"]
+    documented = next(p for p in parameters if p["name"] == name)["schema"]["enum"]
+    refused = _get(client, measure="cases", **{name: "ZZZ"})
+    assert refused.status_code == 400
+    body = refused.get_json()
+    assert (body["parameter"], body["allowed"], body["rule"]) == (
+        name,
+        documented,
+        "allowed_values",
+    )
+    for value in documented:
+        response = _get(client, measure="cases", **{name: value})
+        assert response.status_code == 200 or response.get_json()["rule"] == "sparsity", value
+
+
+def test_api032_a_period_off_the_documented_pattern_breaks_the_fixed_periods_rule(client, spec):
+    parameters = spec["paths"]["/api/v1/aggregates"]["get"]["parameters"]
+    pattern = next(p for p in parameters if p["name"] == "period")["schema"]["pattern"]
+    assert pattern == api_models.PERIOD_PATTERN
+    body = _get(client, measure="cases", period="2023-11").get_json()
+    assert (body["parameter"], body["rule"]) == ("period", "fixed_periods")
+
+
+def test_api033_the_exposure_weights_are_refused_with_the_documented_values(client, spec):
+    parameters = spec["paths"]["/api/v1/exposure"]["post"]["parameters"]
+    documented = next(p for p in parameters if p["name"] == "weights")["schema"]["enum"]
+    response = client.post(
+        "/api/v1/exposure?weights=tonnes",
+        data="country,industry\nTH,seafood\n",
+        content_type="text/csv",
+    )
+    assert response.status_code == 400
+    assert response.get_json()["allowed"] == documented
