@@ -11,6 +11,7 @@ import gc
 import sys
 
 from bench.browser import page_load
+from bench.coldstart import measure_cold_database
 from bench.common import SELECTIONS, percentile
 from bench.load import Production, load_test
 from bench.naive import NaivePeer, bench_app
@@ -32,6 +33,7 @@ def run_case(
     think: tuple[float, float] = (0.5, 1.5),
     workers: int = 2,
     redis_url: str | None = None,
+    cold_db_runs: int = 1,
     log=sys.stderr,
 ) -> Case:
     case = Case(cases, backend)
@@ -64,6 +66,9 @@ def run_case(
     gc.unfreeze()
     gc.set_threshold(*threshold)
     gc.collect()
+    if cold_db_runs:
+        print(f"[{backend} {cases:,}] fresh processes from a cold database", file=log)
+        case.cold_database = measure_cold_database(url, cold_db_runs, log)
     if browser_runs or load_seconds:
         with Production(url, redis_url, workers) as production:
             if browser_runs:

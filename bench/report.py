@@ -7,6 +7,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from bench.bundles import TRACES_NEEDED
+from bench.coldstart import ColdDatabase
 from bench.common import SELECTIONS, p50, percentile
 from bench.timing import (
     NOT_EXERCISED_BYTES,
@@ -45,6 +46,7 @@ class Case:
     page: dict | None = None
     load: dict | None = None
     memory: dict | None = None  # {"idle": [...], "after load": [...]}
+    cold_database: ColdDatabase | None = None
 
 
 # -- the report ----------------------------------------------------------------------------
@@ -152,6 +154,50 @@ def targets(case: Case) -> list[tuple[str, str, bool | None]]:
     return rows
 
 
+def _cold_database(cases: list[Case]) -> list[str]:
+    """Section 1c beside section 1's cold figures, callback by callback."""
+    out = [
+        "",
+        "### 1c. A fresh process from a cold database (ms)",
+        "",
+        "Each selection answered by a new process (the app built from nothing), every "
+        "callback after the database's pages were dropped from the OS page cache "
+        "(`posix_fadvise`), its connections closed and the tables the process keeps per data "
+        "version forgotten (bench/coldstart.py). Beside it, section 1's cold (app cache "
+        "emptied, database warm). PostgreSQL's shared buffers stay warm.",
+        "",
+    ]
+    runs = [c for c in cases if c.cold_database is not None]
+    if not runs:
+        return [*out, "Not run (`--cold-db-runs 0`)."]
+    out += [
+        "| cases | backend | view | callback | cold db p50 | cold db p95 | app-cold p50 "
+        "| app-cold p95 | cold db / app-cold (p50) |",
+        "| ---: | --- | --- | --- | ---: | ---: | ---: | ---: | ---: |",
+    ]
+    for c in runs:
+        cold = c.cold_database
+        for s in c.callbacks:
+            times = cold.times.get(f"{s.view}|{s.name}", [])
+            if not times:
+                continue
+            ratio = p50(times) / p50(s.cold) if s.cold else None
+            out.append(
+                f"| {c.cases:,} | {c.backend} | {s.view} | {s.name} | {_ms(p50(times))} "
+                f"| {_ms(percentile(times, 0.95))} | {_ms(p50(s.cold))} "
+                f"| {_ms(percentile(s.cold, 0.95))} | {_x(ratio)} |"
+            )
+    for c in runs:
+        cold = c.cold_database
+        out.append(
+            f"\n{c.cases:,} {c.backend}: {len(cold.built_s)} fresh processes, each built its "
+            f"app in {p50(cold.built_s):.1f} s (p50); {cold.files} database files, "
+            f"{cold.dropped_bytes / 1e6:,.0f} MB dropped from the page cache before each "
+            "callback." + (" Failed: " + "; ".join(cold.failures) if cold.failures else "")
+        )
+    return out
+
+
 def report(cases: list[Case], bundles: dict | None, header: str) -> str:
     out = [header, ""]
     out += [
@@ -195,6 +241,7 @@ def report(cases: list[Case], bundles: dict | None, header: str) -> str:
                 f"| {c.cases:,} | {c.backend} | {v.view} | {v.callbacks} | {_ms(p50(v.cold))} "
                 f"| {_ms(percentile(v.cold, 0.95))} | {v.unanswered} |"
             )
+    out += _cold_database(cases)
     for c in cases:
         for s in c.callbacks:
             if s.unanswered:

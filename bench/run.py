@@ -61,6 +61,12 @@ def main(argv: list[str] | None = None) -> int:
         help="think time between a user's filter changes (s, uniform)",
     )
     parser.add_argument("--workers", type=int, default=2)
+    parser.add_argument(
+        "--cold-db-runs",
+        type=int,
+        default=1,
+        help="fresh processes per selection timed from a cold database (0 skips section 1c)",
+    )
     parser.add_argument("--no-bundles", action="store_true", help="skip the plotly.js bundle sizes")
     parser.add_argument("--note", default="", help="a line saying what kind of run this is")
     parser.add_argument("--output", help="results file (default bench/results/<date>.md)")
@@ -83,6 +89,7 @@ def main(argv: list[str] | None = None) -> int:
                     tuple(args.think),
                     args.workers,
                     args.redis_url,
+                    args.cold_db_runs,
                 )
             )
     sizes = None if args.no_bundles else bundles.plotly_bundles()

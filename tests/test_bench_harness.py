@@ -23,6 +23,7 @@ def small_run(small_url, browser_ready):
         think=(0.1, 0.2),
         workers=1,
         redis_url=None,
+        cold_db_runs=1,
     )
     return case, report.report([case], bundles.plotly_bundles(fetch=False), "# test run")
 
@@ -129,3 +130,14 @@ def test_bh011_every_view_is_timed_as_a_filter_change_fires_it(small_run):
     for v in case.views:
         assert v.callbacks >= 1 and len(v.cold) >= len(common.SELECTIONS)
         assert all(ms > 0 for ms in v.cold) and v.unanswered == 0
+
+
+def test_bh012_every_callback_is_also_timed_by_a_fresh_process_from_a_cold_database(small_run):
+    case, text = small_run
+    cold = case.cold_database
+    assert not cold.failures
+    assert len(cold.built_s) == len(common.SELECTIONS)
+    assert cold.files >= 1 and cold.dropped_bytes > 0  # the SQLite file's pages were dropped
+    measured = {f"{s.view}|{s.name}" for s in case.callbacks if s.cold}
+    assert measured <= set(cold.times)
+    assert "### 1c. A fresh process from a cold database" in text
