@@ -16,9 +16,12 @@ from bench.common import SELECTIONS, percentile
 from bench.load import Production, load_test
 from bench.naive import NaivePeer, bench_app
 from bench.payloads import callback_targets
+from bench.redraw import VIEWS, filter_to_chart
 from bench.report import Case
 from bench.timing import ThreadedServer, measure_callbacks, measure_views, profile_callback
 from dashboard.factory import settle_heap
+
+UNLIMITED = {"CALLBACK_RATE_LIMIT": "1000000 per minute"}
 
 
 def run_case(
@@ -34,6 +37,8 @@ def run_case(
     workers: int = 2,
     redis_url: str | None = None,
     cold_db_runs: int = 1,
+    redraw_passes: int = 1,
+    redraw_views: tuple[str, ...] = VIEWS,
     log=sys.stderr,
 ) -> Case:
     case = Case(cases, backend)
@@ -69,15 +74,27 @@ def run_case(
     if cold_db_runs:
         print(f"[{backend} {cases:,}] fresh processes from a cold database", file=log)
         case.cold_database = measure_cold_database(url, cold_db_runs, log)
-    if browser_runs or load_seconds:
-        with Production(url, redis_url, workers) as production:
+    if browser_runs or load_seconds or redraw_passes:
+        # The load test's readers all come from one address: the per-client callback limit
+        # (which measures abuse, not capacity) would answer them 429.
+        with Production(url, redis_url, workers, env=UNLIMITED) as production:
             if browser_runs:
                 print(f"[{backend} {cases:,}] first page load x {browser_runs}", file=log)
                 case.page = page_load(production.base, browser_runs)
             case.memory = {"idle": production.workers_memory()}
+            targets = callback_targets(bench_app(url))
+            if redraw_passes:
+                print(f"[{backend} {cases:,}] filter to last chart, alone", file=log)
+                case.redraw = filter_to_chart(
+                    production.base, targets, redraw_passes, views=redraw_views
+                )
             if load_seconds:
                 print(f"[{backend} {cases:,}] {users} users for {load_seconds:.0f} s", file=log)
-                targets = callback_targets(bench_app(url))
                 case.load = load_test(production.base, targets, users, load_seconds, think)
                 case.memory["after load"] = production.workers_memory()
+            if redraw_passes and load_seconds:
+                print(f"[{backend} {cases:,}] filter to last chart, {users} users", file=log)
+                case.redraw_loaded = filter_to_chart(
+                    production.base, targets, redraw_passes, users, redraw_views, think
+                )
     return case

@@ -122,12 +122,14 @@ def load_test(
     users: int = 50,
     seconds: float = 30.0,
     think: tuple[float, float] = (0.5, 1.5),
+    until: threading.Event | None = None,
 ) -> dict:
     """Section 5: `users` simulated readers, each loading the page then changing filters.
 
     A bounded thread client (no extra dependency): each user opens the page (the HTML,
     layout and dependencies), then repeatedly picks a selection and sends every filter
-    callback, waiting a think time between filter changes. Runs for `seconds`.
+    callback, waiting a think time between filter changes. Runs for `seconds`, or until
+    `until` is set.
     """
     pool = _load_pool()
     latencies: list[float] = []
@@ -136,6 +138,9 @@ def load_test(
     changes = [0]
     lock = threading.Lock()
     stop = time.monotonic() + seconds
+
+    def running() -> bool:
+        return time.monotonic() < stop and not (until is not None and until.is_set())
 
     def record(kind: str, started: float, ok: bool, detail: str = "") -> None:
         elapsed = (time.perf_counter() - started) * 1000
@@ -150,7 +155,7 @@ def load_test(
         rng = random.Random(number)
         session = requests.Session()
         for path in ("/", "/_dash-layout", "/_dash-dependencies"):
-            if time.monotonic() >= stop:
+            if not running():
                 return
             started = time.perf_counter()
             try:
@@ -158,7 +163,7 @@ def load_test(
                 record("page", started, ok, f"GET {path} status")
             except requests.RequestException as exc:
                 record("page", started, False, type(exc).__name__)
-        while time.monotonic() < stop:
+        while running():
             selection = rng.choice(pool)
             for target in targets:
                 started = time.perf_counter()

@@ -62,6 +62,12 @@ def main(argv: list[str] | None = None) -> int:
     )
     parser.add_argument("--workers", type=int, default=2)
     parser.add_argument(
+        "--redraw-passes",
+        type=int,
+        default=1,
+        help="passes over the selections per view, filter to last chart in Chromium (0 skips)",
+    )
+    parser.add_argument(
         "--cold-db-runs",
         type=int,
         default=1,
@@ -90,6 +96,7 @@ def main(argv: list[str] | None = None) -> int:
                     args.workers,
                     args.redis_url,
                     args.cold_db_runs,
+                    args.redraw_passes,
                 )
             )
     sizes = None if args.no_bundles else bundles.plotly_bundles()

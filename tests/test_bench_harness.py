@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from bench import bundles, common, harness, naive, payloads, report, timing
+from bench import bundles, common, harness, naive, payloads, redraw, report, timing
 from callbacks import inputs
 from dashboard.factory import create_app
 from layouts import ids
@@ -24,6 +24,10 @@ def small_run(small_url, browser_ready):
         workers=1,
         redis_url=None,
         cold_db_runs=1,
+        redraw_passes=1,
+        # A view of plain charts and the one opened with a footprint: every view would
+        # take minutes more of CI for the same code path.
+        redraw_views=("/", "/exposure"),
     )
     return case, report.report([case], bundles.plotly_bundles(fetch=False), "# test run")
 
@@ -68,7 +72,7 @@ def test_bh005_serve_answers_the_page_and_load_without_errors(small_run):
 def test_bh006_every_target_gets_a_verdict(small_run):
     case, text = small_run
     verdicts = report.targets(case)
-    assert len(verdicts) == 7
+    assert len(verdicts) == 9
     assert all(met is not None for _name, _value, met in verdicts)
     assert "met |" in text
 
@@ -141,3 +145,24 @@ def test_bh012_every_callback_is_also_timed_by_a_fresh_process_from_a_cold_datab
     measured = {f"{s.view}|{s.name}" for s in case.callbacks if s.cold}
     assert measured <= set(cold.times)
     assert "### 1c. A fresh process from a cold database" in text
+
+
+def test_bh013_every_view_is_timed_from_a_filter_change_to_its_last_chart(small_run):
+    case, text = small_run
+    for runs in (case.redraw, case.redraw_loaded):
+        assert [r["view"] for r in runs] == ["/", "/exposure"]
+        for r in runs:
+            assert r["timeouts"] == 0, r
+            assert r["changes"] == len(common.SELECTIONS), r
+            assert r["p50"] > 0 and r["answered_p50"] > 0, r
+    assert "### 4b. A filter change to the last chart redrawn" in text
+    assert "filter to last chart redrawn p95" in text
+
+
+def test_bh014_a_selection_sets_every_filter_menu_and_clears_the_others():
+    assert {"/", "/exposure"} <= set(redraw.VIEWS)
+    values = redraw.menu_values({"origin": "NP", "destination": "KW", "period": "2025"})
+    assert values[ids.FILTER_CONTROLS["corridor"]] == "NP-KW"
+    assert values[ids.FILTER_CONTROLS["period"]] == "2025"
+    assert values[ids.FILTER_CONTROLS["country"]] is None
+    assert set(values) == set(ids.FILTER_CONTROLS.values())
