@@ -98,6 +98,96 @@
     });
   }
 
+  /* Tables drawn straight into the page (layouts.components.drawn_table): the payload
+     rides on one element's data-ilm-table attribute and becomes plain DOM here, with the
+     markup data_table gives, so the renderer tracks one element instead of every cell.
+     Text goes in as text (textContent), never as HTML. */
+  function node(type, text, props) {
+    var element = document.createElement(type);
+    if (text !== null && text !== undefined) {
+      element.textContent = String(text);
+    }
+    Object.keys(props || {}).forEach(function (name) {
+      element.setAttribute(name, props[name]);
+    });
+    return element;
+  }
+
+  function linked(text, href) {
+    if (!href) {
+      return document.createTextNode(String(text));
+    }
+    return node("a", text, { href: href });
+  }
+
+  function domTable(payload) {
+    if (!payload.rows) {
+      return node("p", payload.empty || "", { class: "empty-state alert alert-secondary mb-2" });
+    }
+    var table = node("table", null, { class: "table table-sm table-striped align-middle" });
+    table.appendChild(node("caption", payload.caption));
+    var head = node("tr");
+    var headerLinks = payload.headerLinks || [];
+    payload.header.forEach(function (text, i) {
+      var th = node("th", null, { scope: "col" });
+      th.appendChild(linked(text, headerLinks[i]));
+      head.appendChild(th);
+    });
+    table.appendChild(node("thead")).appendChild(head);
+    var body = node("tbody");
+    var links = payload.links || [];
+    payload.rows.forEach(function (cells, i) {
+      var tr = node("tr");
+      var th = node("th", null, { scope: "row" });
+      th.appendChild(linked(cells[0], links[i]));
+      tr.appendChild(th);
+      cells.slice(1).forEach(function (text) {
+        tr.appendChild(node("td", text, { class: "text-end" }));
+      });
+      body.appendChild(tr);
+    });
+    table.appendChild(body);
+    return table;
+  }
+
+  var ATTRIBUTE = "data-ilm-table";
+
+  function draw(mount) {
+    var source = mount.getAttribute(ATTRIBUTE);
+    if (mount.__ilmDrawn === source) {
+      return;
+    }
+    mount.__ilmDrawn = source;
+    mount.replaceChildren(domTable(JSON.parse(source)));
+  }
+
+  function drawWithin(element) {
+    if (element.hasAttribute(ATTRIBUTE)) {
+      draw(element);
+    }
+    element.querySelectorAll("[" + ATTRIBUTE + "]").forEach(draw);
+  }
+
+  new MutationObserver(function (records) {
+    records.forEach(function (record) {
+      if (record.type === "attributes") {
+        draw(record.target);
+        return;
+      }
+      record.addedNodes.forEach(function (added) {
+        // A chart's drawing adds thousands of SVG nodes: none of them holds a table.
+        if (added.nodeType === 1 && !(added instanceof SVGElement)) {
+          drawWithin(added);
+        }
+      });
+    });
+  }).observe(document.documentElement, {
+    subtree: true,
+    childList: true,
+    attributes: true,
+    attributeFilter: [ATTRIBUTE],
+  });
+
   window.dash_clientside = Object.assign({}, window.dash_clientside, {
     ilm: Object.assign({}, (window.dash_clientside || {}).ilm, {
       table: table,

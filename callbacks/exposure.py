@@ -23,8 +23,8 @@ from callbacks.charts import (
     TableData,
     csv_cell,
     filters_from_store,
-    render_table,
     summary,
+    table_payload,
 )
 from callbacks.protected import partial_to, time_label
 from callbacks.urlstate import OPTIONS
@@ -36,7 +36,7 @@ from data_access.query import DataAccess
 from layouts import colours, csvfile, ids
 from layouts import exposure as layout
 from layouts import format as fmt
-from layouts.components import chart_card, empty_state, kpi_card, scroll_region
+from layouts.components import chart_card, drawn_table, empty_state, kpi_card, scroll_region
 from layouts.format import month_label, period_label
 from layouts.i18n import _, ngettext
 from layouts.provenance import (
@@ -536,6 +536,11 @@ def _note(ignored: list[str]) -> html.P | None:
     )
 
 
+def _drawn(name: str, built: dict, k: int, empty: str):
+    """One of the profile's tables as one element the browser draws (drawn_table)."""
+    return drawn_table(f"{name}-table", table_payload(built[name], k, empty))
+
+
 def render_profile(data: DataAccess, stored: dict | None, stored_filters, options: dict | None):
     prepared = prepare(data, stored, stored_filters, options)
     if prepared is None:
@@ -548,7 +553,6 @@ def render_profile(data: DataAccess, stored: dict | None, stored_filters, option
     partial = bool(profile.quarters) and bool(
         partial_to("quarter", profile.quarters[-1], last_month)
     )
-    corridors = built[ids.EX_CORRIDORS]
     return [
         _note(ignored),
         html.Section(
@@ -565,7 +569,7 @@ def render_profile(data: DataAccess, stored: dict | None, stored_filters, option
             ids.EX_RANKING,
             [
                 layout.scrolling(
-                    render_table(built[ids.EX_RANKING], k, ""),
+                    _drawn(ids.EX_RANKING, built, k, ""),
                     _("Where your footprint is most exposed"),
                 )
             ],
@@ -574,11 +578,7 @@ def render_profile(data: DataAccess, stored: dict | None, stored_filters, option
         layout.section(
             _("Each row's segment"),
             ids.EX_SEGMENTS,
-            [
-                layout.scrolling(
-                    render_table(built[ids.EX_SEGMENTS], k, ""), _("Each row's segment")
-                )
-            ],
+            [layout.scrolling(_drawn(ids.EX_SEGMENTS, built, k, ""), _("Each row's segment"))],
             _(
                 "A segment is every case reported at worksites in the row's country and "
                 "industry. Nationalities show how many of those cases came from the workers "
@@ -592,7 +592,7 @@ def render_profile(data: DataAccess, stored: dict | None, stored_filters, option
             as_of,
             downloads=False,
             figure=trend_figure(built[ids.EX_TREND], partial),
-            table=render_table(built[ids.EX_TREND], k, _("Nothing to show.")),
+            table=_drawn(ids.EX_TREND, built, k, _("Nothing to show.")),
             summary=summary(built[ids.EX_TREND], k),
         ),
         html.Div(
@@ -604,14 +604,14 @@ def render_profile(data: DataAccess, stored: dict | None, stored_filters, option
                         meta,
                         as_of,
                         downloads=False,
-                        figure=compare_figure(table),
-                        table=render_table(table, k, ""),
-                        summary=summary(table, k),
+                        figure=compare_figure(built[name]),
+                        table=_drawn(name, built, k, ""),
+                        summary=summary(built[name], k),
                     ),
                 )
-                for meta, table in (
-                    (layout.issues_meta(), built[ids.EX_ISSUES]),
-                    (layout.themes_meta(), built[ids.EX_THEMES]),
+                for meta, name in (
+                    (layout.issues_meta(), ids.EX_ISSUES),
+                    (layout.themes_meta(), ids.EX_THEMES),
                 )
             ],
         ),
@@ -620,8 +620,11 @@ def render_profile(data: DataAccess, stored: dict | None, stored_filters, option
             ids.EX_CORRIDORS,
             [
                 layout.scrolling(
-                    render_table(
-                        corridors, k, _("No workers from abroad reported in these segments.")
+                    _drawn(
+                        ids.EX_CORRIDORS,
+                        built,
+                        k,
+                        _("No workers from abroad reported in these segments."),
                     ),
                     _("Recruitment corridors that feed your segments"),
                 )

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass
 
 from dash import dcc, html
@@ -216,6 +217,24 @@ def data_table(caption: str, header: list[str], rows: list[list[str]]) -> html.T
                 ]
             ),
         ],
+    )
+
+
+def drawn_table(mount_id: str, payload: dict) -> html.Div:
+    """A table the browser draws straight into the page from `payload` (the strings of
+    callbacks.charts.table_payload), as plain DOM with the same markup as data_table.
+
+    Dash makes every cell of a table a component that its renderer re-checks on every
+    later update: the exposure profile's ~1,200 cells held the main thread for seconds
+    after each filter change. Here the whole table is one element; assets/04_tables.js
+    draws it whenever the element appears or its payload changes. The `key` keeps React
+    from lending the element, with the drawn table inside, to another part of the page.
+    """
+    return html.Div(
+        id=mount_id,
+        key=mount_id,
+        className="drawn-table",
+        **{"data-ilm-table": json.dumps(payload, ensure_ascii=False)},
     )
 
 

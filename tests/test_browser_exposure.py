@@ -85,3 +85,52 @@ def test_exb002_a_shared_link_opens_the_same_footprint(dash_duo, app):
     until(lambda: "MY:electronics" not in dash_duo.driver.current_url, timeout=WAIT)
     assert "fp=TH:seafood:3:MM" in dash_duo.driver.current_url
     assert dash_duo.get_logs() == []
+
+
+def test_exb003_the_profiles_tables_are_drawn_as_plain_accessible_tables(dash_duo, app):
+    """Each table of the profile reaches the page as one element the browser draws, with
+    a caption and column and row headers, and is drawn again after a filter change."""
+    dash_duo.start_server(app, port=free_port())
+    dash_duo.driver.get(
+        dash_duo.server_url + ids.PATH_EXPOSURE + "?fp=TH:seafood:3:MM~MY:electronics:1:"
+    )
+    ranking = f"#{ids.EX_RANKING}-table"
+    dash_duo.wait_for_contains_text(ranking, "Thailand · Seafood", timeout=WAIT)
+    for name in (ids.EX_RANKING, ids.EX_SEGMENTS, ids.EX_CORRIDORS):
+        mount = f"#{name}-table"
+        assert dash_duo.driver.find_elements(By.CSS_SELECTOR, f"{mount} table caption"), name
+        assert dash_duo.driver.find_elements(By.CSS_SELECTOR, f"{mount} th[scope=col]"), name
+        assert dash_duo.driver.find_elements(By.CSS_SELECTOR, f"{mount} th[scope=row]"), name
+    before = dash_duo.driver.find_element(By.CSS_SELECTOR, f"{ranking} table")
+    dash_duo.driver.execute_script(
+        "window.dash_clientside.set_props(arguments[0], {value: '2025'})",
+        ids.FILTER_CONTROLS["period"],
+    )
+    until(lambda: not _is_attached(before), timeout=WAIT)
+    dash_duo.wait_for_contains_text(ranking, "Thailand · Seafood", timeout=WAIT)
+    assert dash_duo.get_logs() == []
+
+
+def _is_attached(element) -> bool:
+    try:
+        element.is_displayed()
+        return True
+    except Exception:  # noqa: BLE001 - a stale element: the table was drawn anew
+        return False
+
+
+def test_exb004_a_drawn_tables_text_is_never_read_as_html(dash_duo, app):
+    dash_duo.start_server(app, port=free_port())
+    dash_duo.driver.get(dash_duo.server_url + ids.PATH_EXPOSURE)
+    dash_duo.wait_for_element(f"#{ids.EX_ROWS}", timeout=WAIT)
+    hostile = "<img src=x onerror=window.__pwned=1>"
+    dash_duo.driver.execute_script(
+        "var div = document.createElement('div'); div.id = 'probe-table';"
+        "div.setAttribute('data-ilm-table', JSON.stringify({caption: arguments[0],"
+        " header: [arguments[0]], rows: [[arguments[0], arguments[0]]]}));"
+        "document.body.appendChild(div);",
+        hostile,
+    )
+    dash_duo.wait_for_contains_text("#probe-table caption", hostile, timeout=WAIT)
+    assert not dash_duo.driver.find_elements(By.CSS_SELECTOR, "#probe-table img")
+    assert dash_duo.driver.execute_script("return window.__pwned") is None

@@ -604,3 +604,39 @@ def test_ex051_an_xlsx_that_unpacks_to_too_much_is_refused_before_it_is_read():
     assert _messages("bomb.xlsx", content) == (
         "“bomb.xlsx” unpacks to more than 16 MB: save it again, or as CSV.",
     )
+
+
+def test_ex052_the_profiles_tables_are_one_element_each_with_the_published_strings(small_url):
+    """Each table rides as one element's payload (drawn by the browser), not one component
+    per cell; its rows are the table's formatted, protected values."""
+    app = create_app({"DATABASE_URL": small_url})
+    data = app.server.extensions["ilm_data"]
+    store = fp.to_store(
+        fp.Footprint((fp.Row("TH", "seafood", 3.0, ("MM",)), fp.Row("MY", "electronics", 1.0, ()))),
+        "ui",
+    )
+    answer = ex.render_profile(data, store, {}, {})
+    found: dict[str, dict] = {}
+    types: set[str] = set()
+
+    def walk(node) -> None:
+        if isinstance(node, list | tuple):
+            for child in node:
+                walk(child)
+        elif hasattr(node, "_type"):
+            types.add(node._type)
+            payload = getattr(node, "data-ilm-table", None)
+            if payload is not None:
+                found[node.id] = json.loads(payload)
+            walk(getattr(node, "children", None))
+
+    walk(answer)
+    assert not types & {"Td", "Tr", "Table"}
+    names = (ids.EX_RANKING, ids.EX_SEGMENTS, ids.EX_TREND, ids.EX_ISSUES, ids.EX_THEMES)
+    assert {f"{n}-table" for n in (*names, ids.EX_CORRIDORS)} == set(found)
+    prepared = ex.prepare(data, store, {}, {})
+    footprint, _period, _ignored, kind, profile = prepared
+    built = ex.tables(profile, footprint, kind, data.params.k, data.version().as_of)
+    ranking = found[f"{ids.EX_RANKING}-table"]
+    assert ranking["header"] == list(built[ids.EX_RANKING].header)
+    assert len(ranking["rows"]) == len(built[ids.EX_RANKING].rows)
