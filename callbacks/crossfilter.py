@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from urllib.parse import parse_qsl
 
-from dash import ALL, Input, Output, ctx, html, no_update
+from dash import ALL, ClientsideFunction, Input, Output, ctx, html, no_update
 
 from callbacks.urlstate import OPTIONS, PARAMS
 from data_access.filters import Filters
@@ -113,15 +113,15 @@ def register(app, graphs: list[str]) -> None:
 
 
 def register_chip_removal(app) -> None:
-    """A chip's × clears its filter, on every view (the chips live in the shell)."""
+    """A chip's × clears its filter, on every view (the chips live in the shell).
 
-    @app.callback(
+    Answered in the browser (assets/09_clicks.js, the patch chip_patch gives): Dash calls
+    a pattern-matching callback again whenever the chips are drawn anew, which on the
+    server cost a round trip after every filter change.
+    """
+    app.clientside_callback(
+        ClientsideFunction("ilm", "removeChip"),
         Output(ids.FILTER_PATCH, "data", allow_duplicate=True),
         Input({"type": ids.CHIP, "param": ALL}, "n_clicks"),
         prevent_initial_call=True,
     )
-    def _remove(n_clicks):
-        trigger = ctx.triggered_id
-        if not isinstance(trigger, dict) or not any(n_clicks):
-            return no_update
-        return chip_patch(trigger["param"])

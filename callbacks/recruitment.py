@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from dataclasses import replace
 
-from dash import ALL, ClientsideFunction, Input, Output, ctx, no_update
+from dash import ALL, ClientsideFunction, Input, Output, ctx
 from dash.exceptions import PreventUpdate
 
 from callbacks import figures
@@ -756,17 +756,12 @@ def register(app, data: DataAccess) -> None:
             raise PreventUpdate
         return {"corridor": code}
 
-    @app.callback(
+    # Answered in the browser (assets/09_clicks.js): re-rendering the table adds buttons
+    # with no clicks, which Dash reports as a change of this callback's inputs; on the
+    # server that was a round trip after every filter change.
+    app.clientside_callback(
+        ClientsideFunction("ilm", "pickCorridor"),
         Output(ids.FILTER_PATCH, "data", allow_duplicate=True),
         Input({"type": ids.CORRIDOR_PICK, "corridor": ALL}, "n_clicks"),
         prevent_initial_call=True,
     )
-    def _pick_in_table(clicks):
-        trigger = ctx.triggered_id
-        # Re-rendering the table adds buttons with no clicks: that is not a pick.
-        if not isinstance(trigger, dict) or not any(clicks):
-            raise PreventUpdate
-        fired = [t for t in ctx.triggered if t.get("value")]
-        if not fired:
-            return no_update
-        return {"corridor": trigger["corridor"]}

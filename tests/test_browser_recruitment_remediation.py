@@ -127,3 +127,48 @@ def test_erb003_a_click_on_an_arc_of_the_geographic_map_sets_its_corridor(dash_d
     note = f"#{ids.note(ids.RECRUITMENT_MAP)}"
     until(lambda: "highlighted" in _text(dash_duo, note), timeout=WAIT)
     assert dash_duo.get_logs() == []
+
+
+# Records the output of every callback request the page sends from now on.
+RECORD_REQUESTS = """
+window.__outputs = [];
+var send = window.fetch;
+window.fetch = function (url, options) {
+  if (String(url).indexOf('_dash-update-component') >= 0 && options && options.body) {
+    window.__outputs.push(JSON.parse(options.body).output);
+  }
+  return send.apply(this, arguments);
+};
+"""
+
+
+def test_erb004_a_filter_change_sends_no_request_for_redrawn_buttons(dash_duo, app):
+    """The corridor table and the chips are drawn anew after a filter change; Dash then
+    reports their buttons as changed inputs. Those are answered in the browser: no
+    request goes to the server for the filter patch they set."""
+    dash_duo.start_server(app, port=free_port())
+    dash_duo.driver.get(dash_duo.server_url + ids.PATH_RECRUITMENT)
+    pick = "//button[normalize-space(text())='Nepal → Kuwait']"
+    until(lambda: dash_duo.driver.find_elements(By.XPATH, pick), timeout=WAIT)
+    dash_duo.driver.execute_script(RECORD_REQUESTS)
+    dash_duo.driver.execute_script(
+        "window.dash_clientside.set_props(arguments[0], {value: 'NP-KW'})",
+        ids.FILTER_CONTROLS["corridor"],
+    )
+    chip = f"#{ids.ACTIVE_FILTERS} .filter-chip"
+    dash_duo.wait_for_element(chip, timeout=WAIT)
+    until(
+        lambda: any(
+            ids.RECRUITMENT_CORRIDORS in output
+            for output in dash_duo.driver.execute_script("return window.__outputs")
+        ),
+        timeout=WAIT,
+    )
+    # Let the table's buttons be drawn and any request they would cause be sent.
+    until(lambda: dash_duo.driver.find_elements(By.XPATH, pick), timeout=WAIT)
+    dash_duo.driver.execute_script("return new Promise(r => setTimeout(r, 1500))")
+    outputs = dash_duo.driver.execute_script("return window.__outputs")
+    assert outputs and not [o for o in outputs if ids.FILTER_PATCH in o], outputs
+    # The buttons still pick: the chip's × clears the corridor again.
+    dash_duo.find_element(f"{chip} button").click()
+    until(lambda: not dash_duo.driver.find_elements(By.CSS_SELECTOR, chip), timeout=WAIT)
