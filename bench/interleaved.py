@@ -29,12 +29,15 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("a")
     parser.add_argument("b")
     parser.add_argument("--repeat", type=int, default=3)
+    parser.add_argument("--only", nargs="+", help="callbacks to time (first output ids)")
     args = parser.parse_args(argv)
     apps = [bench_app(args.a), bench_app(args.b)]
     clients = [app.server.test_client() for app in apps]
     times: dict[str, tuple[list[float], list[float]]] = {}
     worst: dict[str, tuple[str, str]] = {}
     for target in callback_targets(apps[0]):
+        if args.only and target.name not in args.only:
+            continue
         runs: tuple[list[float], list[float]] = ([], [])
         slowest = ([0.0, ""], [0.0, ""])
         for _ in range(args.repeat):
