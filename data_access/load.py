@@ -227,13 +227,18 @@ def _latest_version(conn: Connection) -> dict | None:
 
 
 def _schema_is_current(conn: Connection) -> bool:
-    """Whether every table and column this dashboard writes exists with its type."""
+    """Whether every table, column and index this dashboard writes exists (columns with
+    their types): a database that lacks an index answers the same, only slower, and is
+    rebuilt by the next load."""
     inspector = inspect(conn)
     present = set(inspector.get_table_names())
     if not set(schema.metadata.tables) <= present:
         return False
     dialect = conn.dialect
     for name, table in schema.metadata.tables.items():
+        indexes = {i["name"] for i in inspector.get_indexes(name)}
+        if any(index.name not in indexes for index in table.indexes):
+            return False
         found = {c["name"]: c["type"] for c in inspector.get_columns(name)}
         for column in table.columns:
             if column.name not in found:
@@ -448,7 +453,8 @@ def _fill(conn: Connection, name: str, query) -> None:
     # in every few dozen, on pages all over the table (SQLite stores rows in the order
     # they were inserted). The sums are the same whatever the order.
     names = [col.name for col in cube.columns]
-    keys = [col.name for index in cube.indexes for col in index.columns]
+    primary = schema.primary_index(schema.CUBES[name])
+    keys = [col.name for index in cube.indexes if index.name == primary for col in index.columns]
     order = [*keys, *(n for n in schema.CUBES[name].columns if n not in keys)]
     selected = dict(zip(names, query.selected_columns))
     query = query.order_by(*(selected[n] for n in order))
