@@ -19,6 +19,7 @@ from __future__ import annotations
 import csv
 import datetime as dt
 import fcntl
+import functools
 import hashlib
 import os
 from collections import defaultdict
@@ -308,22 +309,56 @@ def build_cubes(conn: Connection, progress: Progress = _quiet) -> None:
         conn.execute(text(f"ANALYZE {conn.dialect.identifier_preparer.quote(table.name)}"))
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)  # hashed by identity, for the cache below
 class Touched:
-    """The months whose cube cells an update changes, by the cube's month column: every
-    month a changed case was or is received in, and resolved in."""
+    """The cases an update adds or changes, each as (row, issue categories) before (absent
+    for a new case) and after, and so the months whose cube cells it changes."""
 
-    received: frozenset[str]
-    resolved: frozenset[str]
+    before: dict[str, tuple[dict, frozenset[str]]]
+    after: dict[str, tuple[dict, frozenset[str]]]
 
     def months(self, spec: schema.CubeSpec) -> list[str]:
         """The months of the monthly rows the cube's cells are summed from."""
-        months = self.received if spec.source == "received" else self.resolved
+        months = self._months(spec.month_column, _case_reads(spec), spec.with_issue)
         if spec.grain == "month":
             return sorted(months)
         # A year's cell sums its twelve months: every month of a touched year is read.
         years = sorted({m[:4] for m in months})
         return [f"{y}-{m:02d}" for y in years for m in range(1, 13)]
+
+    @functools.cache  # noqa: B019  (one update's object, a few dozen distinct questions)
+    def _months(self, month: str, reads: frozenset[str], with_issue: bool) -> frozenset[str]:
+        return frozenset(row[month] for row in self.changed(reads, with_issue)) - {None}
+
+    def changed(self, reads: frozenset[str], with_issue: bool) -> list[dict]:
+        """The rows before and after of the cases whose `reads` (or issues) changed: a
+        case whose status changed moves between the cells of a cube by status, and stays
+        in its cell of a cube without it."""
+        rows = []
+        for case_id, (row, issues) in self.after.items():
+            old = self.before.get(case_id)
+            if old is not None:
+                same = all(old[0][c] == row[c] for c in reads)
+                if same and (not with_issue or old[1] == issues):
+                    continue
+                rows.append(old[0])
+            rows.append(row)
+        return rows
+
+
+def _case_reads(spec: schema.CubeSpec) -> frozenset[str]:
+    """The case columns a cube's cells depend on."""
+    columns = {spec.month_column, spec.value_column, "record_key"}
+    if spec.source == "remediated":
+        columns.add("status")
+    for dim in spec.dims:
+        if dim == "ttr":
+            columns |= {"month_received", "month_resolved"}
+        elif dim == "tier":
+            columns.add("worksite_id")  # an update cannot change a worksite's tier
+        else:
+            columns.add(dim)
+    return frozenset(columns)
 
 
 def _fill_cubes(conn: Connection, touched: Touched | None, progress: Progress) -> None:
@@ -764,19 +799,28 @@ def _write_update(conn, extract, directory, secret, progress) -> tuple[int, bool
     _ensure_indexes(conn)
     tables = extract.tables
     c, a = schema.cases.c, schema.audits.c
-    case_ids = [row["case_id"] for row in tables["cases"]]
-    received = {row["month_received"] for row in tables["cases"]}
-    resolved = {row["month_resolved"] for row in tables["cases"]}
-    sites = {row["worksite_id"] for row in tables["cases"]}
+    _with_keys(tables, secret)
+    after = {row["case_id"]: (row, set()) for row in tables["cases"]}
+    for row in tables["case_issues"]:
+        after[row["case_id"]][1].add(row["issue"])
+    after = {k: (row, frozenset(issues)) for k, (row, issues) in after.items()}
+    case_ids = list(after)
+    before: dict[str, tuple[dict, frozenset[str]]] = {}
     for chunk in _chunks(case_ids):
-        old = conn.execute(
-            select(c.month_received, c.month_resolved, c.worksite_id).where(c.case_id.in_(chunk))
-        ).all()
-        received.update(row[0] for row in old)
-        resolved.update(row[1] for row in old)
-        sites.update(row[2] for row in old)
+        old = conn.execute(select(schema.cases).where(c.case_id.in_(chunk))).mappings()
+        before |= {row["case_id"]: (dict(row), set()) for row in old}
+        ci = schema.case_issues.c
+        for case_id, issue in conn.execute(
+            select(ci.case_id, ci.issue).where(ci.case_id.in_(chunk))
+        ):
+            before[case_id][1].add(issue)
         for table in (schema.case_themes, schema.case_issues, schema.cases):
             conn.execute(delete(table).where(table.c.case_id.in_(chunk)))
+    before = {k: (row, frozenset(issues)) for k, (row, issues) in before.items()}
+    touched = Touched(before, after)
+    # A worksite's audit pairs read its audits and its cases' month received, issues and
+    # the dimensions a selection narrows by; a status change leaves them as they were.
+    sites = {row["worksite_id"] for row in touched.changed(_AUDIT_READS, True)}
     audit_ids = [row["audit_id"] for row in tables["audits"]]
     sites.update(row["worksite_id"] for row in tables["audits"])
     for chunk in _chunks(audit_ids):
@@ -798,7 +842,6 @@ def _write_update(conn, extract, directory, secret, progress) -> tuple[int, bool
     tables = tables | {
         "worksites": [r for r in tables["worksites"] if r["worksite_id"] not in known]
     }
-    _with_keys(tables, secret)
     for name, table in schema.EXTRACT_TABLES.items():
         done = 0
         for chunk in _chunks(tables[name]):
@@ -806,12 +849,14 @@ def _write_update(conn, extract, directory, secret, progress) -> tuple[int, bool
             done += len(chunk)
             progress(name, done, len(tables[name]))
     build_case_themes(conn, case_ids)
-    progress("audits", 0, None)
+    progress("audit pairs", 0, None)
     build_audit_reports(conn, sites - {None})
-    touched = Touched(frozenset(received - {None}), frozenset(resolved - {None}))
     _fill_cubes(conn, touched, progress)
     source = f"import {directory.name} (update)"
     return _record_version(conn, extract.as_of, source, extract.checksum), True
+
+
+_AUDIT_READS = frozenset({"month_received", "worksite_id", *schema.AUDIT_CASE_DIMS})
 
 
 def _ensure_indexes(conn: Connection) -> None:
