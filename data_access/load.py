@@ -852,6 +852,8 @@ def _write_update(conn, extract, directory, secret, progress) -> tuple[int, bool
     progress("audit pairs", 0, None)
     build_audit_reports(conn, sites - {None})
     _fill_cubes(conn, touched, progress)
+    # No ANALYZE (build_cubes): it reads every cube, and a month more of rows leaves the
+    # planner's statistics of a database with years of them as they were.
     source = f"import {directory.name} (update)"
     return _record_version(conn, extract.as_of, source, extract.checksum), True
 

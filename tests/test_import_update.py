@@ -14,6 +14,7 @@ import csv
 import shutil
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import pytest
@@ -25,6 +26,7 @@ from data_access.load import import_extract, update_extract
 from data_access.query import DataAccess
 from tests.conftest import TEST_AS_OF, TEST_SECRET
 from tests.test_import import exported, snapshot  # noqa: F401  (fixture and helper)
+from tests.test_import_readers import Readers, Writer, empty_url  # noqa: F401  (and a fixture)
 
 MONTH = TEST_AS_OF
 ROOT = Path(__file__).resolve().parent.parent
@@ -113,14 +115,12 @@ def contents(url: str) -> dict:
             if name in ("data_versions", "audit_arrays"):
                 continue
             out[name] = sorted(tuple(row) for row in conn.execute(select(table)))
-        t = schema.audit_arrays.c
         slices = {}
         for window, period, dim, value, data in conn.execute(select(schema.audit_arrays)):
             arrays = audit_arrays._unpack(data)
             arrays.pop("build")
             slices[(window, period, dim, value)] = {k: v.tolist() for k, v in arrays.items()}
         out["audit_arrays"] = slices
-        del t
     engine.dispose()
     return out
 
@@ -241,8 +241,6 @@ def test_iu012_readers_move_to_the_update_within_seconds(parts, base_url):
         data.version_ttl = 0.2
         assert data.version().version == 1
         update_extract(base_url, parts[1], secret=TEST_SECRET)
-        import time
-
         time.sleep(0.3)
         assert data.version().version == 2
     finally:
@@ -304,3 +302,36 @@ def test_iu030_the_command_line_imports_an_update(parts, base_url):
     )
     assert done.returncode == 0, done.stderr
     assert "as data version 2" in done.stdout
+
+
+# -- readers, on both backends ----------------------------------------------------------------
+@pytest.fixture
+def base_on_each(empty_url, parts) -> str:  # noqa: F811
+    assert import_extract(empty_url, parts[0], secret=TEST_SECRET) == (1, True)
+    return empty_url
+
+
+def test_iu040_readers_see_no_error_and_then_the_update(base_on_each, parts):
+    with Readers(base_on_each) as readers:
+        time.sleep(0.5)
+        writer = Writer(("import", "--update", str(parts[1]), "--database-url", base_on_each))
+        status = writer.finish()
+        done = time.monotonic()
+        time.sleep(0.5)
+    assert status == 0, "".join(writer.err)
+    assert readers.errors() == []
+    seen = readers.versions()
+    assert seen == sorted(seen) and seen[0] == 1 and seen[-1] == 2
+    assert 2 in readers.versions(done)
+
+
+def test_iu041_a_killed_update_leaves_the_previous_version_readable(base_on_each, parts):
+    args = ("import", "--update", str(parts[1]), "--database-url", base_on_each)
+    writer = Writer(args)
+    writer.wait_for("cells")  # the rows written, the transaction still open
+    writer.kill()
+    with Readers(base_on_each) as readers:
+        time.sleep(1)
+    assert readers.errors() == [] and set(readers.versions()) == {1}
+    again = Writer(args)
+    assert again.finish() == 0, "".join(again.err)
