@@ -485,27 +485,33 @@ def _month_index(month):
     return year * 12 + cast(func.substr(month, 6, 2), Integer)
 
 
-def build_audit_reports(conn: Connection, sites: Iterable[str] | None = None) -> None:
+def build_audit_reports(
+    conn: Connection, audits: Iterable[str] | None = None, years: Iterable[str] = ()
+) -> None:
     """Refill the derived tables of Audits vs worker voice (see schema.audit_reports):
     the (audit, reported category) pairs of every window, then their slices per period
     and case filter (data_access.audit_arrays), which requests read.
 
-    With `sites`, only the pairs of those worksites are computed again (an update: a
-    worksite's pairs depend on its own audits and cases only); the slices are summed anew.
+    With `audits` (an update), only the pairs of those audits are computed again, and the
+    slices of `years`, the years of those audits' months.
     """
-    if sites is None:
+    if audits is None:
         for table in AUDIT_TABLES:
             conn.execute(delete(table))
         _audit_pairs(conn, None)
-    else:
-        for chunk in _chunks(sorted(sites)):
-            for table in (schema.audit_reports, schema.audit_case_reports):
-                conn.execute(delete(table).where(table.c.worksite_id.in_(chunk)))
-            _audit_pairs(conn, chunk)
-    audit_arrays.build(conn)
+        audit_arrays.build(conn)
+        return
+    audits = sorted(audits)
+    if not audits:
+        return
+    for chunk in _chunks(audits):
+        for table in (schema.audit_reports, schema.audit_case_reports):
+            conn.execute(delete(table).where(table.c.audit_id.in_(chunk)))
+        _audit_pairs(conn, chunk)
+    audit_arrays.build(conn, years)
 
 
-def _audit_pairs(conn: Connection, sites: list[str] | None) -> None:
+def _audit_pairs(conn: Connection, audits: list[str] | None) -> None:
     a, w, c = schema.audits.c, schema.worksites.c, schema.cases.c
     ci, af = schema.case_issues.c, schema.audit_findings.c
     source = (
@@ -530,14 +536,14 @@ def _audit_pairs(conn: Connection, sites: list[str] | None) -> None:
             **{d: c[d] for d in schema.AUDIT_CASE_DIMS},
         }
         rows = select(*columns.values()).select_from(source).where(distance <= window)
-        if sites is not None:
-            rows = rows.where(a.worksite_id.in_(sites))
+        if audits is not None:
+            rows = rows.where(a.audit_id.in_(audits))
         conn.execute(insert(fine).from_select(list(columns), rows.distinct()))
     coarse = schema.audit_reports
     names = [col.name for col in coarse.columns]
     pairs = select(*(fine.c[n] for n in names)).distinct()
-    if sites is not None:
-        pairs = pairs.where(fine.c.worksite_id.in_(sites))
+    if audits is not None:
+        pairs = pairs.where(fine.c.audit_id.in_(audits))
     conn.execute(insert(coarse).from_select(names, pairs))
 
 
@@ -818,13 +824,10 @@ def _write_update(conn, extract, directory, secret, progress) -> tuple[int, bool
             conn.execute(delete(table).where(table.c.case_id.in_(chunk)))
     before = {k: (row, frozenset(issues)) for k, (row, issues) in before.items()}
     touched = Touched(before, after)
-    # A worksite's audit pairs read its audits and its cases' month received, issues and
-    # the dimensions a selection narrows by; a status change leaves them as they were.
-    sites = {row["worksite_id"] for row in touched.changed(_AUDIT_READS, True)}
-    audit_ids = [row["audit_id"] for row in tables["audits"]]
-    sites.update(row["worksite_id"] for row in tables["audits"])
-    for chunk in _chunks(audit_ids):
-        sites.update(conn.execute(select(a.worksite_id).where(a.audit_id.in_(chunk))).scalars())
+    audit_ids = {row["audit_id"] for row in tables["audits"]}
+    years = {row["month"][:4] for row in tables["audits"]}
+    for chunk in _chunks(sorted(audit_ids)):
+        years.update(m[:4] for m in conn.execute(select(a.month).where(a.audit_id.in_(chunk))))
         for table in (schema.audit_findings, schema.audits):
             conn.execute(delete(table).where(table.c.audit_id.in_(chunk)))
     contacts = schema.contacts
@@ -850,7 +853,8 @@ def _write_update(conn, extract, directory, secret, progress) -> tuple[int, bool
             progress(name, done, len(tables[name]))
     build_case_themes(conn, case_ids)
     progress("audit pairs", 0, None)
-    build_audit_reports(conn, sites - {None})
+    nearby, nearby_years = _audits_near(conn, touched.changed(_AUDIT_READS, True))
+    build_audit_reports(conn, audit_ids | nearby, years | nearby_years)
     _fill_cubes(conn, touched, progress)
     # No ANALYZE (build_cubes): it reads every cube, and a month more of rows leaves the
     # planner's statistics of a database with years of them as they were.
@@ -858,7 +862,29 @@ def _write_update(conn, extract, directory, secret, progress) -> tuple[int, bool
     return _record_version(conn, extract.as_of, source, extract.checksum), True
 
 
+# An audit's pairs read its worksite's cases' month received, worksite, issues and the
+# dimensions a selection narrows by: a status change leaves them as they were.
 _AUDIT_READS = frozenset({"month_received", "worksite_id", *schema.AUDIT_CASE_DIMS})
+
+
+def _audits_near(conn: Connection, cases: list[dict]) -> tuple[set[str], set[str]]:
+    """(ids, years) of the audits whose pairs these case rows (before or after) are in:
+    at their worksite, within the widest window of their month received."""
+    widest = max(WINDOWS)
+    months: dict[str, set[int]] = defaultdict(set)
+    for row in cases:
+        if row["worksite_id"]:
+            months[row["worksite_id"]].add(contract.month_index(row["month_received"]))
+    a = schema.audits.c
+    ids, years = set(), set()
+    for chunk in _chunks(sorted(months)):
+        audits = select(a.audit_id, a.worksite_id, a.month).where(a.worksite_id.in_(chunk))
+        for audit_id, worksite_id, month in conn.execute(audits):
+            at = contract.month_index(month)
+            if any(abs(at - m) <= widest for m in months[worksite_id]):
+                ids.add(audit_id)
+                years.add(month[:4])
+    return ids, years
 
 
 def _ensure_indexes(conn: Connection) -> None:

@@ -177,6 +177,31 @@ def test_iu003_an_update_is_a_new_version_as_of_its_month(updated_url):
     assert latest.source == "import update (update)"
 
 
+def test_iu005_an_update_of_a_cases_issue_categories_equals_a_full_import(
+    exported,  # noqa: F811
+    whole_url,
+    tmp_path,
+):
+    """A case of the silent-audit factory reports one category more: its audit's pairs
+    change, the audited worksites and code lists stay (the slices keep their numbers)."""
+    t = {name: _read(exported, name) for name in contract.TABLES}
+    case = next(r for r in t["cases"] if r["case_id"] == "F00000001")
+    issues = [r for r in t["case_issues"] if r["case_id"] == "F00000001"]
+    added = next(
+        code for code in ("unsafe_work", "poor_living") if code not in {r["issue"] for r in issues}
+    )
+    issues.append({"case_id": "F00000001", "issue": added})
+    changed = {name: [] for name in contract.TABLES} | {"cases": [case], "case_issues": issues}
+    update = _write(tmp_path / "update", changed)
+    whole = _write(tmp_path / "whole", t | {"case_issues": [*t["case_issues"], issues[-1]]})
+    url = f"sqlite:///{tmp_path / 'u.sqlite3'}"
+    import_extract(url, exported, secret=TEST_SECRET)
+    assert update_extract(url, update, secret=TEST_SECRET) == (2, True)
+    full = f"sqlite:///{tmp_path / 'w.sqlite3'}"
+    import_extract(full, whole, secret=TEST_SECRET)
+    assert contents(url) == contents(full)
+
+
 def test_iu004_an_update_into_postgresql_equals_a_full_import(parts, exported, pg_small_url):  # noqa: F811
     whole, incremental = (_pg_schema(pg_small_url, f"ilm_update_{n}") for n in ("whole", "incr"))
     try:
