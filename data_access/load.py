@@ -827,7 +827,8 @@ def _write_update(conn, extract, directory, secret, progress) -> tuple[int, bool
     audit_ids = {row["audit_id"] for row in tables["audits"]}
     years = {row["month"][:4] for row in tables["audits"]}
     for chunk in _chunks(sorted(audit_ids)):
-        years.update(m[:4] for m in conn.execute(select(a.month).where(a.audit_id.in_(chunk))))
+        old = conn.execute(select(a.month).where(a.audit_id.in_(chunk))).scalars()
+        years.update(month[:4] for month in old)
         for table in (schema.audit_findings, schema.audits):
             conn.execute(delete(table).where(table.c.audit_id.in_(chunk)))
     contacts = schema.contacts

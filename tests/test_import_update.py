@@ -202,6 +202,33 @@ def test_iu005_an_update_of_a_cases_issue_categories_equals_a_full_import(
     assert contents(url) == contents(full)
 
 
+def test_iu006_an_update_of_an_audits_findings_equals_a_full_import(
+    exported,  # noqa: F811
+    tmp_path,
+):
+    """The silent audit, listed again, now finds a category its workers reported."""
+    t = {name: _read(exported, name) for name in contract.TABLES}
+    audit = next(r for r in t["audits"] if r["audit_id"] == "A000016")
+    reported = next(
+        r["issue"]
+        for r in t["case_issues"]
+        if r["case_id"].startswith("F") and r["issue"] != "unsafe_work"
+    )
+    finding = {"audit_id": "A000016", "issue": reported}
+    changed = {name: [] for name in contract.TABLES} | {
+        "audits": [audit],
+        "audit_findings": [finding],
+    }
+    update = _write(tmp_path / "update", changed)
+    whole = _write(tmp_path / "whole", t | {"audit_findings": [*t["audit_findings"], finding]})
+    url = f"sqlite:///{tmp_path / 'u.sqlite3'}"
+    import_extract(url, exported, secret=TEST_SECRET)
+    assert update_extract(url, update, secret=TEST_SECRET) == (2, True)
+    full = f"sqlite:///{tmp_path / 'w.sqlite3'}"
+    import_extract(full, whole, secret=TEST_SECRET)
+    assert contents(url) == contents(full)
+
+
 def test_iu004_an_update_into_postgresql_equals_a_full_import(parts, exported, pg_small_url):  # noqa: F811
     whole, incremental = (_pg_schema(pg_small_url, f"ilm_update_{n}") for n in ("whole", "incr"))
     try:
