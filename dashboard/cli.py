@@ -22,6 +22,7 @@ from data_access.load import (
     export_extract,
     has_data_version,
     import_extract,
+    update_extract,
 )
 from data_access.query import OUTAGES, DataAccess, NoData, Unavailable, outage_detail
 
@@ -99,14 +100,19 @@ def cmd_demo(args) -> int:
 
 def cmd_import(args) -> int:
     url = _database_url(args)
+    if args.update and args.accept_shrink:
+        return _refuse("import: --accept-shrink is for a full extract; an update removes no row")
     try:
-        version, changed = import_extract(
-            url,
-            args.directory,
-            args.as_of,
-            ProgressPrinter(),
-            accept_shrink=args.accept_shrink,
-        )
+        if args.update:
+            version, changed = update_extract(url, args.directory, args.as_of, ProgressPrinter())
+        else:
+            version, changed = import_extract(
+                url,
+                args.directory,
+                args.as_of,
+                ProgressPrinter(),
+                accept_shrink=args.accept_shrink,
+            )
     except ExtractError as exc:
         return _refuse(str(exc))
     except WriterBusy as exc:
@@ -300,6 +306,13 @@ def parser() -> argparse.ArgumentParser:
     imp.add_argument("directory")
     imp.add_argument("--as-of", help="as-of month YYYY-MM (default: the latest month in it)")
     imp.add_argument("--database-url", help=db_help)
+    imp.add_argument(
+        "--update",
+        action="store_true",
+        help="the directory holds only new and changed rows (a month's new cases and the "
+        "cases that changed, with all their issue categories): add them to the data loaded, "
+        "in time proportional to them",
+    )
     imp.add_argument(
         "--accept-shrink",
         action="store_true",

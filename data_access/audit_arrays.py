@@ -23,6 +23,7 @@ import io
 import itertools
 import secrets
 from collections import defaultdict
+from collections.abc import Iterable
 from dataclasses import dataclass
 
 import numpy as np
@@ -143,25 +144,35 @@ def read_slice(conn: Connection, window: int, period: str, dim: str, value: str)
 # -- load time -------------------------------------------------------------------------
 
 
-def build(conn: Connection) -> None:
-    """Refill `audit_arrays` from `audit_reports` and `audit_case_reports`."""
-    table = schema.audit_arrays
-    conn.execute(delete(table))
+def build(conn: Connection, years: Iterable[str] | None = None) -> None:
+    """Refill `audit_arrays` from `audit_reports` and `audit_case_reports`.
+
+    With `years` (an update changed only pairs of audits in those years), only those
+    years' slices and the all-years slices are summed again, keeping the build token,
+    when the audited worksites, their attributes and the code lists are as they were:
+    the numbering the slices index by then holds for the slices kept. Otherwise every
+    slice is summed again under a new token.
+    """
+    sites = _site_list(conn)
+    if years is not None:
+        old = read_sites(conn, with_ids=True)
+        if old.build and _refresh(conn, old, sites, sorted(set(years))):
+            return
+    conn.execute(delete(schema.audit_arrays))
     build = np.array([secrets.token_hex(8)], dtype=str)
-    r = schema.audit_reports.c
-    site_rows = conn.execute(
-        select(r.worksite_id, func.max(r.country), func.max(r.industry), func.max(r.worksite_key))
-        .group_by(r.worksite_id)
-        .order_by(r.worksite_id)
-    ).all()
-    ids = [row[0] for row in site_rows]
+    _write_sites(conn, sites, build)
+    _rows, ids, _countries, _industries, issues = sites
     number = {wid: i for i, wid in enumerate(ids)}
-    countries = sorted({row[1] for row in site_rows})
-    industries = sorted({row[2] for row in site_rows})
-    issues = sorted(conn.execute(select(r.issue).distinct()).scalars().all())
     issue_number = {code: i for i, code in enumerate(issues)}
+    for dim in ("", *SLICE_DIMS):
+        slices = _sums(conn, dim, number, issue_number)
+        _insert(conn, dim, slices, build)
+
+
+def _write_sites(conn: Connection, sites: tuple, build: np.ndarray) -> None:
+    site_rows, ids, countries, industries, issues = sites
     conn.execute(
-        insert(table),
+        insert(schema.audit_arrays),
         [
             {
                 "window_months": 0,
@@ -187,47 +198,135 @@ def build(conn: Connection) -> None:
             },
         ],
     )
+
+
+def _insert(conn: Connection, dim: str, slices: dict, build: np.ndarray) -> None:
+    if not slices:
+        return
+    conn.execute(
+        insert(schema.audit_arrays),
+        [
+            {
+                "window_months": window,
+                "period": period,
+                "dim": dim,
+                "value": value,
+                "data": _pack(**arrays, build=build),
+            }
+            for (window, period, value), arrays in slices.items()
+        ],
+    )
+
+
+def _site_list(conn: Connection) -> tuple:
+    """(rows, ids, countries, industries, issues) of the audited worksites, numbered."""
+    r = schema.audit_reports.c
+    site_rows = conn.execute(
+        select(r.worksite_id, func.max(r.country), func.max(r.industry), func.max(r.worksite_key))
+        .group_by(r.worksite_id)
+        .order_by(r.worksite_id)
+    ).all()
+    ids = [row[0] for row in site_rows]
+    countries = sorted({row[1] for row in site_rows})
+    industries = sorted({row[2] for row in site_rows})
+    issues = sorted(conn.execute(select(r.issue).distinct()).scalars().all())
+    return site_rows, ids, countries, industries, issues
+
+
+def _refresh(conn: Connection, old: Sites, sites: tuple, years: list[str]) -> bool:
+    """Sum the slices of `years` again, and the all-years slices from every year's; the
+    other years' slices are kept, renumbered when worksites or categories were added or
+    dropped (numbers follow sorted ids and codes, so a kept slice stays in order).
+    False, with nothing written, when a kept slice names a worksite no longer audited."""
+    t = schema.audit_arrays.c
+    _rows, ids, _countries, _industries, issues = sites
+    number = {wid: i for i, wid in enumerate(ids)}
+    issue_number = {code: i for i, code in enumerate(issues)}
+    site_map = np.array([number.get(wid, -1) for wid in old.ids], dtype=np.int64)
+    issue_map = np.array([issue_number.get(code, -1) for code in old.issues], dtype=np.int64)
+    renumbered = (old.ids, old.issues) != (tuple(ids), tuple(issues))
+    kept_periods = [*years, ALL_YEARS]
+    result: dict[str, dict] = {}
     for dim in ("", *SLICE_DIMS):
-        slices = _sums(conn, dim, number, issue_number)
-        if not slices:
-            continue
-        conn.execute(
-            insert(table),
-            [
-                {
-                    "window_months": window,
-                    "period": period,
-                    "dim": dim,
-                    "value": value,
-                    "data": _pack(**arrays, build=build),
-                }
-                for (window, period, value), arrays in slices.items()
-            ],
+        fresh = {
+            key: arrays
+            for key, arrays in _sums(conn, dim, number, issue_number, years).items()
+            if key[1] != ALL_YEARS
+        }
+        by_year = dict(fresh)
+        kept = conn.execute(
+            select(t.window_months, t.period, t.value, t.data).where(
+                t.dim == dim, t.period.not_in(kept_periods)
+            )
         )
+        for window, period, value, data in kept:
+            arrays = _unpack(data)
+            arrays.pop("build")
+            site = site_map[arrays["site"].astype(np.int64)]
+            issue = issue_map[arrays["issue"].astype(np.int64)]
+            if (site < 0).any() or (issue < 0).any():
+                return False
+            arrays = _typed(site, issue, arrays["reported"], arrays["found"])
+            by_year[(window, period, value)] = arrays
+            if renumbered:
+                fresh[(window, period, value)] = arrays
+        parts: dict[tuple, list[dict]] = defaultdict(list)
+        for (window, _period, value), arrays in by_year.items():
+            parts[(window, ALL_YEARS, value)].append(arrays)
+        for key, pieces in parts.items():
+            columns = (
+                np.concatenate([p[n].astype(np.int64) for p in pieces])
+                for n in ("site", "issue", "reported", "found")
+            )
+            fresh[key] = _typed(*_combine(*columns, len(issue_number)))
+        result[dim] = fresh
+    # A new token when the numbers changed: a reader holding the previous worksite row
+    # must not read a renumbered slice with it.
+    build = np.array([secrets.token_hex(8) if renumbered else old.build], dtype=str)
+    if renumbered:
+        conn.execute(delete(schema.audit_arrays))
+    else:
+        conn.execute(delete(schema.audit_arrays).where(t.period.in_(kept_periods)))
+        conn.execute(delete(schema.audit_arrays).where(t.dim.in_([_SITES, _IDS])))
+    _write_sites(conn, sites, build)
+    for dim, fresh in result.items():
+        _insert(conn, dim, fresh, build)
+    return True
 
 
-def _sums(conn: Connection, dim: str, number: dict, issue_number: dict) -> dict:
+def _typed(site, issue, reported, found) -> dict[str, np.ndarray]:
+    return {
+        "site": site.astype(np.int32),
+        "issue": issue.astype(np.int16),
+        "reported": reported.astype(np.int32),
+        "found": found.astype(np.int32),
+    }
+
+
+def _sums(
+    conn: Connection, dim: str, number: dict, issue_number: dict, years: list[str] | None = None
+) -> dict:
     """Per (window, period, value): the pairs per worksite and category, each year and
-    all years together (a pair belongs to the year of its audit's month)."""
+    all years together (a pair belongs to the year of its audit's month); with `years`,
+    the pairs of those years only."""
     parts = dim.split("+") if dim else []
     source = (schema.audit_case_reports if parts else schema.audit_reports).c
     values = []
     for part in parts:
         values += [source.origin, source.destination] if part == "corridor" else [source[part]]
     year = func.substr(source.month, 1, 4).label("year")
-    distinct = (
-        select(
-            source.window_months,
-            year,
-            *values,
-            source.worksite_id,
-            source.issue,
-            source.audit_id,
-            source.found,
-        )
-        .distinct()
-        .subquery("pairs")
-    )
+    distinct = select(
+        source.window_months,
+        year,
+        *values,
+        source.worksite_id,
+        source.issue,
+        source.audit_id,
+        source.found,
+    ).distinct()
+    if years is not None:
+        distinct = distinct.where(func.substr(source.month, 1, 4).in_(years))
+    distinct = distinct.subquery("pairs")
     p = distinct.c
     value_columns = [p[v.name] for v in values]
     keys = [p.window_months, p.year, *value_columns, p.worksite_id, p.issue]
@@ -249,12 +348,7 @@ def _sums(conn: Connection, dim: str, number: dict, issue_number: dict) -> dict:
         site, issue, reported, found = (np.array(col, dtype=np.int64) for col in zip(*items))
         if key[1] == ALL_YEARS:
             site, issue, reported, found = _combine(site, issue, reported, found, len(issue_number))
-        out[key] = {
-            "site": site.astype(np.int32),
-            "issue": issue.astype(np.int16),
-            "reported": reported.astype(np.int32),
-            "found": found.astype(np.int32),
-        }
+        out[key] = _typed(site, issue, reported, found)
     return out
 
 

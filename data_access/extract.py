@@ -477,10 +477,26 @@ class Extract:
     checksum: str  # SHA-256 of the six files' names and bytes, and the as-of month
 
 
+@dataclass(frozen=True)
+class Loaded:
+    """What an update (an extract of new and changed rows only) is checked against: the
+    data version loaded, its as-of month and its worksites."""
+
+    as_of: str
+    worksites: dict[str, dict]  # worksite_id -> {"country", "industry", "tier"}
+
+
 def validate_extract(
-    directory: str | Path, as_of: str | None = None, today: dt.date | None = None
+    directory: str | Path,
+    as_of: str | None = None,
+    today: dt.date | None = None,
+    loaded: Loaded | None = None,
 ) -> Extract:
-    """Read and check every file of the extract; raises ExtractError listing problems."""
+    """Read and check every file of the extract; raises ExtractError listing problems.
+
+    With `loaded`, the extract is an update: its rows may refer to worksites loaded
+    before, must not change them, and its as-of month is not before the one loaded.
+    """
     directory = Path(directory)
     problems = Problems()
     if not directory.is_dir():
@@ -495,10 +511,10 @@ def validate_extract(
     if manifest is not None:
         check_manifest(manifest, reads, problems)
     _unexpected_files(directory, problems)
-    as_of = _as_of(reads, as_of, latest, problems)
+    as_of = _as_of(reads, as_of, latest, problems, loaded.as_of if loaded else None)
     tables = {name: read.rows for name, read in reads.items()}
     _check_rows(tables, as_of, latest, problems)
-    _references(tables, reads, problems)
+    _references(tables, reads, problems, loaded)
     problems.raise_if_any()
     digest = hashlib.sha256(f"{checksum.hexdigest()}|{as_of}".encode()).hexdigest()
     return Extract({n: [r for _, r in rows] for n, rows in tables.items()}, as_of, digest)
@@ -517,8 +533,16 @@ def _unexpected_files(directory: Path, problems: Problems) -> None:
             )
 
 
-def _as_of(reads: dict[str, TableRead], as_of: str | None, latest: str, problems) -> str | None:
+def _as_of(
+    reads: dict[str, TableRead], as_of: str | None, latest: str, problems, floor: str | None
+) -> str | None:
     if as_of is not None:
+        if floor is not None and contract.MONTH_RE.fullmatch(as_of) and as_of < floor:
+            # The rows loaded before stay: none of them may be after the as-of month.
+            problems.add(
+                "--as-of", None, f"{as_of} is before {floor}, the as-of month of the data loaded"
+            )
+            return None
         if not contract.MONTH_RE.fullmatch(as_of):
             problems.add("--as-of", None, f"must be a month as YYYY-MM, got {shown(as_of)}")
             return None
@@ -536,6 +560,8 @@ def _as_of(reads: dict[str, TableRead], as_of: str | None, latest: str, problems
     months = [
         m for m in months if isinstance(m, str) and contract.MONTH_RE.fullmatch(m) and m <= latest
     ]
+    if floor is not None:
+        months.append(floor)
     return max(months, default=None)
 
 
@@ -554,16 +580,23 @@ def _check_rows(tables: dict, as_of: str | None, latest: str, problems: Problems
                 seen[key] = line
 
 
-def _references(tables: dict, reads: dict[str, TableRead], problems: Problems) -> None:
+def _references(
+    tables: dict, reads: dict[str, TableRead], problems: Problems, loaded: Loaded | None
+) -> None:
     """References between tables, checked only against files read to their end.
 
     A file that could not be read whole (a quote left open, bytes that are not UTF-8)
     has already been reported; every row referring to its unread part would only repeat
-    that one problem.
+    that one problem. An update's rows may also refer to the worksites loaded; its issue
+    categories and findings must come with their case or audit, which they replace whole.
     """
     worksites = {r["worksite_id"]: r for _, r in tables["worksites"]}
     complete = {name: read.complete for name, read in reads.items()}
     ws_seen = reads["worksites"].seen["worksite_id"]
+    if loaded is not None:
+        _unchanged_worksites(tables["worksites"], loaded, problems)
+        worksites = loaded.worksites | worksites
+        ws_seen = ws_seen | set(loaded.worksites)
     audits_seen = reads["audits"].seen["audit_id"]
     cases_seen = reads["cases"].seen["case_id"]
     if complete["worksites"]:
@@ -592,3 +625,21 @@ def _references(tables: dict, reads: dict[str, TableRead], problems: Problems) -
                 problems.add(f"cases.csv:{line}", column, message)
         if complete["case_issues"] and row["case_id"] not in with_issue:
             problems.add(f"cases.csv:{line}", "case_id", "has no row in case_issues")
+
+
+def _unchanged_worksites(rows: list, loaded: Loaded, problems: Problems) -> None:
+    """An update may add worksites, not change one: the cases loaded at a worksite are
+    checked against it and counted by its attributes, and they are not in the update."""
+    for line, row in rows:
+        before = loaded.worksites.get(row["worksite_id"])
+        if before is None:
+            continue
+        for column in ("country", "industry", "tier"):
+            if row[column] != before[column]:
+                problems.add(
+                    f"worksites.csv:{line}",
+                    column,
+                    f"{shown(row[column])} changes worksite {row['worksite_id']} (loaded as "
+                    f"{shown(before[column])}); an update cannot change a worksite: import "
+                    "a full extract",
+                )

@@ -19,6 +19,7 @@ from __future__ import annotations
 import csv
 import datetime as dt
 import fcntl
+import functools
 import hashlib
 import os
 from collections import defaultdict
@@ -30,6 +31,7 @@ from pathlib import Path
 from sqlalchemy import (
     Engine,
     Integer,
+    bindparam,
     case,
     cast,
     create_engine,
@@ -49,7 +51,7 @@ from data_access import audit_arrays, contract, outcomes, schema, taxonomy
 from data_access.audits import WINDOWS
 from data_access.demo import DemoGenerator, DemoSpec
 from data_access.disclosure import EZS_HIGH, EZS_LOW
-from data_access.extract import ExtractError, validate_extract, write_manifest
+from data_access.extract import ExtractError, Loaded, validate_extract, write_manifest
 from data_access.keys import contacts_id, load_secret, record_key
 from data_access.query import NoData, Unavailable, readonly_engine
 
@@ -204,8 +206,8 @@ def _quiet(stage: str, done: int, total: int | None) -> None:
     return None
 
 
-def _chunks(rows: Iterable[dict], size: int = INSERT_CHUNK) -> Iterable[list[dict]]:
-    chunk: list[dict] = []
+def _chunks(rows: Iterable, size: int = INSERT_CHUNK) -> Iterable[list]:
+    chunk: list = []
     for row in rows:
         chunk.append(row)
         if len(chunk) >= size:
@@ -226,10 +228,11 @@ def _latest_version(conn: Connection) -> dict | None:
     return dict(row) if row else None
 
 
-def _schema_is_current(conn: Connection) -> bool:
+def _schema_is_current(conn: Connection, with_indexes: bool = True) -> bool:
     """Whether every table, column and index this dashboard writes exists (columns with
     their types): a database that lacks an index answers the same, only slower, and is
-    rebuilt by the next load."""
+    rebuilt by the next load. `with_indexes=False` asks about tables and columns alone
+    (an update adds the indexes missing, `_ensure_indexes`)."""
     inspector = inspect(conn)
     present = set(inspector.get_table_names())
     if not set(schema.metadata.tables) <= present:
@@ -237,7 +240,7 @@ def _schema_is_current(conn: Connection) -> bool:
     dialect = conn.dialect
     for name, table in schema.metadata.tables.items():
         indexes = {i["name"] for i in inspector.get_indexes(name)}
-        if any(index.name not in indexes for index in table.indexes):
+        if with_indexes and any(index.name not in indexes for index in table.indexes):
             return False
         found = {c["name"]: c["type"] for c in inspector.get_columns(name)}
         for column in table.columns:
@@ -256,6 +259,7 @@ def _prepare_schema(conn: Connection) -> None:
     its data version history is carried over so version numbers keep rising.
     """
     if _schema_is_current(conn):
+        _ensure_indexes(conn)
         return
     history: list[dict] = []
     if conn.dialect.has_table(conn, "data_versions"):
@@ -301,48 +305,124 @@ def shrinkage(before: dict[str, int], after: dict[str, int], version: int) -> li
 
 def build_cubes(conn: Connection, progress: Progress = _quiet) -> None:
     """Refill every cube table: the roots from the case rows, the rest rolled up."""
-    c = schema.cases.c
     build_case_themes(conn)
     build_audit_reports(conn)
-    order = schema.build_order()
-    for done, spec in enumerate(order):
-        progress("cells", done, len(order))
-        if spec.parent is not None:
-            _fill(conn, spec.name, _roll_up(spec))
-            continue
-        group = [c[spec.month_column].label("month"), *(_case_column(d) for d in spec.dims)]
-        source = schema.cases
-        if spec.needs_worksite:
-            # Recruitment-stage cases have no worksite: their tier is empty.
-            w = schema.worksites.c
-            source = source.outerjoin(schema.worksites, w.worksite_id == c.worksite_id)
-        if spec.with_issue and spec.item == "theme":
-            source = source.join(schema.case_themes, schema.case_themes.c.case_id == c.case_id)
-            group.append(schema.case_themes.c.theme)
-        elif spec.with_issue:
-            source = source.join(schema.case_issues, schema.case_issues.c.case_id == c.case_id)
-            group.append(schema.case_issues.c.issue)
-        query = select(
-            *group,
-            func.count().label("n_cases"),
-            func.sum(c.record_key).label("key_sum"),
-            func.sum(c[spec.value_column]).label("workers"),
-            func.max(c[spec.value_column]).label("max_workers"),
-            func.sum(perturbed_workers(c[spec.value_column], c.record_key)).label("pworkers"),
-        ).select_from(source)
-        if spec.source == "remediated":
-            query = query.where(c.status == "remediated")
-        _fill(conn, spec.name, query.group_by(*group))
+    _fill_cubes(conn, None, progress)
     # Planner statistics for the tables requests read. Without them SQLite takes a
     # cube's (item, period) index even for a question with no period, which walks nearly
     # every row in index order: four to eight times slower than a scan at a million cases.
     for table in [*schema.cube_tables.values(), schema.audit_arrays]:
         conn.execute(text(f"ANALYZE {conn.dialect.identifier_preparer.quote(table.name)}"))
+
+
+@dataclass(frozen=True, eq=False)  # hashed by identity, for the cache below
+class Touched:
+    """The cases an update adds or changes, each as (row, issue categories) before (absent
+    for a new case) and after, and so the months whose cube cells it changes."""
+
+    before: dict[str, tuple[dict, frozenset[str]]]
+    after: dict[str, tuple[dict, frozenset[str]]]
+
+    def months(self, spec: schema.CubeSpec) -> list[str]:
+        """The months of the monthly rows the cube's cells are summed from."""
+        months = self._months(spec.month_column, _case_reads(spec), spec.with_issue)
+        if spec.grain == "month":
+            return sorted(months)
+        # A year's cell sums its twelve months: every month of a touched year is read.
+        years = sorted({m[:4] for m in months})
+        return [f"{y}-{m:02d}" for y in years for m in range(1, 13)]
+
+    @functools.cache  # noqa: B019  (one update's object, a few dozen distinct questions)
+    def _months(self, month: str, reads: frozenset[str], with_issue: bool) -> frozenset[str]:
+        return frozenset(row[month] for row in self.changed(reads, with_issue)) - {None}
+
+    def changed(self, reads: frozenset[str], with_issue: bool) -> list[dict]:
+        """The rows before and after of the cases whose `reads` (or issues) changed: a
+        case whose status changed moves between the cells of a cube by status, and stays
+        in its cell of a cube without it."""
+        rows = []
+        for case_id, (row, issues) in self.after.items():
+            old = self.before.get(case_id)
+            if old is not None:
+                same = all(old[0][c] == row[c] for c in reads)
+                if same and (not with_issue or old[1] == issues):
+                    continue
+                rows.append(old[0])
+            rows.append(row)
+        return rows
+
+
+def _case_reads(spec: schema.CubeSpec) -> frozenset[str]:
+    """The case columns a cube's cells depend on."""
+    columns = {spec.month_column, spec.value_column, "record_key"}
+    if spec.source == "remediated":
+        columns.add("status")
+    for dim in spec.dims:
+        if dim == "ttr":
+            columns |= {"month_received", "month_resolved"}
+        elif dim == "tier":
+            columns.add("worksite_id")  # an update cannot change a worksite's tier
+        else:
+            columns.add(dim)
+    return frozenset(columns)
+
+
+def _fill_cubes(conn: Connection, touched: Touched | None, progress: Progress) -> None:
+    """Fill every cube in build order: all its cells, or only those of touched months.
+
+    Each touched cell is computed by the same query as in a full build, restricted to its
+    months, so it holds the same sums as a full build of the same rows would.
+    """
+    order = schema.build_order()
+    for done, spec in enumerate(order):
+        progress("cells", done, len(order))
+        months = None
+        if touched is not None:
+            months = touched.months(spec)
+            if not months:
+                continue  # nothing of its source changed
+            if spec.grain == "all":
+                # Its cells sum every year: they are summed again from the yearly twin,
+                # a small fraction of the monthly rows.
+                months = None
+        query = _roll_up(spec, months) if spec.parent is not None else _root(spec, months)
+        _fill(conn, spec, query, months)
     progress("cells", len(order), len(order))
 
 
-def _roll_up(spec: schema.CubeSpec):
+def _root(spec: schema.CubeSpec, months: list[str] | None):
+    """A root cube's cells from the case rows (of `months` only, when given)."""
+    c = schema.cases.c
+    group = [c[spec.month_column].label("month"), *(_case_column(d) for d in spec.dims)]
+    source = schema.cases
+    if spec.needs_worksite:
+        # Recruitment-stage cases have no worksite: their tier is empty.
+        w = schema.worksites.c
+        source = source.outerjoin(schema.worksites, w.worksite_id == c.worksite_id)
+    if spec.with_issue and spec.item == "theme":
+        source = source.join(schema.case_themes, schema.case_themes.c.case_id == c.case_id)
+        group.append(schema.case_themes.c.theme)
+    elif spec.with_issue:
+        source = source.join(schema.case_issues, schema.case_issues.c.case_id == c.case_id)
+        group.append(schema.case_issues.c.issue)
+    query = select(
+        *group,
+        func.count().label("n_cases"),
+        func.sum(c.record_key).label("key_sum"),
+        func.sum(c[spec.value_column]).label("workers"),
+        func.max(c[spec.value_column]).label("max_workers"),
+        func.sum(perturbed_workers(c[spec.value_column], c.record_key)).label("pworkers"),
+    ).select_from(source)
+    if spec.source == "remediated":
+        query = query.where(c.status == "remediated")
+    if months is not None:
+        query = query.where(c[spec.month_column].in_(months))
+    return query.group_by(*group)
+
+
+def _roll_up(spec: schema.CubeSpec, months: list[str] | None = None):
     """The cube's cells summed from its parent's (every measure is additive or a max)."""
+    parent_spec = schema.CUBES[spec.parent]
     parent = schema.cube_tables[spec.parent].c
     group = [
         func.substr(parent.month, 1, 4).label("year")
@@ -358,6 +438,13 @@ def _roll_up(spec: schema.CubeSpec):
         func.max(parent.max_workers),
         func.sum(parent.pworkers),
     ).group_by(*group)
+    if months is not None:
+        query = query.where(parent[parent_spec.time_column].in_(months))
+        if parent_spec.with_issue:
+            # Every item named too, so the parent's (item, month) index finds the months'
+            # rows on either backend instead of a scan of the whole parent.
+            items = taxonomy.THEMES if parent_spec.item == "theme" else taxonomy.ISSUES
+            query = query.where(parent[parent_spec.item].in_(sorted(items)))
     # A cube with no column but its sums (all cases, all years) has one row, and none
     # when there are no cases: an aggregate over nothing would be a row of NULLs.
     return query if group else query.having(func.count() > 0)
@@ -372,17 +459,23 @@ def perturbed_workers(workers, record_key):
     return (workers * (1000 + sign * size) + 500) // 1000
 
 
-def build_case_themes(conn: Connection) -> None:
-    """One row per case and theme of its issue categories (distinct, never summed)."""
+def build_case_themes(conn: Connection, case_ids: list[str] | None = None) -> None:
+    """One row per case and theme of its issue categories (distinct, never summed): for
+    every case, or for `case_ids` (whose rows must have been deleted)."""
     ci = schema.case_issues.c
     themes = {code: issue.theme for code, issue in taxonomy.ISSUES.items()}
     theme = case(themes, value=ci.issue).label("theme")
-    conn.execute(delete(schema.case_themes))
-    conn.execute(
-        insert(schema.case_themes).from_select(
-            ["case_id", "theme"], select(ci.case_id, theme).distinct()
+    rows = select(ci.case_id, theme).distinct()
+    if case_ids is None:
+        conn.execute(delete(schema.case_themes))
+        conn.execute(insert(schema.case_themes).from_select(["case_id", "theme"], rows))
+        return
+    for chunk in _chunks(case_ids):
+        conn.execute(
+            insert(schema.case_themes).from_select(
+                ["case_id", "theme"], rows.where(ci.case_id.in_(chunk))
+            )
         )
-    )
 
 
 AUDIT_TABLES = (
@@ -398,14 +491,35 @@ def _month_index(month):
     return year * 12 + cast(func.substr(month, 6, 2), Integer)
 
 
-def build_audit_reports(conn: Connection) -> None:
+def build_audit_reports(
+    conn: Connection, audits: Iterable[str] | None = None, years: Iterable[str] = ()
+) -> None:
     """Refill the derived tables of Audits vs worker voice (see schema.audit_reports):
     the (audit, reported category) pairs of every window, then their slices per period
-    and case filter (data_access.audit_arrays), which requests read."""
+    and case filter (data_access.audit_arrays), which requests read.
+
+    With `audits` (an update), only the pairs of those audits are computed again, and the
+    slices of `years`, the years of those audits' months.
+    """
+    if audits is None:
+        for table in AUDIT_TABLES:
+            conn.execute(delete(table))
+        _audit_pairs(conn, None)
+        audit_arrays.build(conn)
+        return
+    audits = sorted(audits)
+    if not audits:
+        return
+    for chunk in _chunks(audits):
+        for table in (schema.audit_reports, schema.audit_case_reports):
+            conn.execute(delete(table).where(table.c.audit_id.in_(chunk)))
+        _audit_pairs(conn, chunk)
+    audit_arrays.build(conn, years)
+
+
+def _audit_pairs(conn: Connection, audits: list[str] | None) -> None:
     a, w, c = schema.audits.c, schema.worksites.c, schema.cases.c
     ci, af = schema.case_issues.c, schema.audit_findings.c
-    for table in AUDIT_TABLES:
-        conn.execute(delete(table))
     source = (
         schema.audits.join(schema.worksites, w.worksite_id == a.worksite_id)
         .join(schema.cases, c.worksite_id == a.worksite_id)
@@ -428,11 +542,15 @@ def build_audit_reports(conn: Connection) -> None:
             **{d: c[d] for d in schema.AUDIT_CASE_DIMS},
         }
         rows = select(*columns.values()).select_from(source).where(distance <= window)
+        if audits is not None:
+            rows = rows.where(a.audit_id.in_(audits))
         conn.execute(insert(fine).from_select(list(columns), rows.distinct()))
     coarse = schema.audit_reports
     names = [col.name for col in coarse.columns]
-    conn.execute(insert(coarse).from_select(names, select(*(fine.c[n] for n in names)).distinct()))
-    audit_arrays.build(conn)
+    pairs = select(*(fine.c[n] for n in names)).distinct()
+    if audits is not None:
+        pairs = pairs.where(fine.c.audit_id.in_(audits))
+    conn.execute(insert(coarse).from_select(names, pairs))
 
 
 def _case_column(name: str):
@@ -444,18 +562,25 @@ def _case_column(name: str):
     return schema.cases.c[name]
 
 
-def _fill(conn: Connection, name: str, query) -> None:
-    cube = schema.cube_tables[name]
-    conn.execute(delete(cube))
+def _fill(conn: Connection, spec: schema.CubeSpec, query, months: list[str] | None) -> None:
+    """Replace the cube's cells: all of them, or those of `months` (their years, for a
+    yearly cube)."""
+    cube = schema.cube_tables[spec.name]
+    if months is None:
+        conn.execute(delete(cube))
+    elif spec.grain == "year":
+        conn.execute(delete(cube).where(cube.c.year.in_(sorted({m[:4] for m in months}))))
+    else:
+        conn.execute(delete(cube).where(cube.c.month.in_(months)))
     # Rows written in the order of the cube's index (item, then period), then of its
     # other columns: a request reads a few items over a range of periods through that
     # index, and finds each item's rows side by side on a few pages instead of one row
     # in every few dozen, on pages all over the table (SQLite stores rows in the order
     # they were inserted). The sums are the same whatever the order.
     names = [col.name for col in cube.columns]
-    primary = schema.primary_index(schema.CUBES[name])
+    primary = schema.primary_index(spec)
     keys = [col.name for index in cube.indexes if index.name == primary for col in index.columns]
-    order = [*keys, *(n for n in schema.CUBES[name].columns if n not in keys)]
+    order = [*keys, *(n for n in spec.columns if n not in keys)]
     selected = dict(zip(names, query.selected_columns))
     query = query.order_by(*(selected[n] for n in order))
     conn.execute(insert(cube).from_select(names, query))
@@ -614,14 +739,7 @@ def _write_extract(conn, extract, directory, secret, accept_shrink, progress) ->
             source += " (fewer rows accepted)"
     _prepare_schema(conn)
     _clear(conn)
-    # Keys come from the natural ids and the deployment's secret: the same extract gets
-    # the same keys, hence the same published numbers, on any database (keys.py).
-    for row in tables["worksites"]:
-        row["record_key"] = record_key(secret, "worksite", row["worksite_id"])
-    for row in tables["cases"]:
-        row["record_key"] = record_key(secret, "case", row["case_id"])
-    for row in tables["contacts"]:
-        row["record_key"] = record_key(secret, "contacts", contacts_id(row))
+    _with_keys(tables, secret)
     for name, table in schema.EXTRACT_TABLES.items():
         done = 0
         for chunk in _chunks(tables[name]):
@@ -631,6 +749,170 @@ def _write_extract(conn, extract, directory, secret, accept_shrink, progress) ->
     progress("cells", 0, None)
     build_cubes(conn, progress)
     return _record_version(conn, extract.as_of, source, extract.checksum), True
+
+
+# -- update: new and changed rows only ----------------------------------------------------
+def update_extract(
+    url: str,
+    directory: str | Path,
+    as_of: str | None = None,
+    progress: Progress = _quiet,
+    secret: bytes | None = None,
+    today: dt.date | None = None,
+) -> tuple[int, bool]:
+    """Load an update (new and changed rows) all-or-nothing, on top of the version loaded.
+
+    A row replaces the loaded row with its key, or is added; a case comes with all its
+    issue categories and an audit with all its findings, which replace those loaded. The
+    work is in proportion to the update: only the cube cells of the months its cases were
+    and are in, and the audit pairs of their worksites, are computed again, by the same
+    queries as a full build, so the result is the one a full import of the combined rows
+    gives. Raises ExtractError (nothing written) for a broken update or a database with
+    no data loaded, WriterBusy when another writer holds the database.
+    """
+    directory = Path(directory)
+    secret = secret if secret is not None else load_secret()
+    with writer_lock(url):
+        engine = writable_engine(url)
+        try:
+            with engine.connect() as conn:
+                loaded = _loaded(conn)
+                conn.rollback()
+            progress("checking", 0, None)
+            extract = validate_extract(directory, as_of, today, loaded=loaded)
+            with engine.begin() as conn:
+                version, changed = _write_update(conn, extract, directory, secret, progress)
+            if changed:
+                _after_commit(engine)
+        finally:
+            engine.dispose()
+    return version, changed
+
+
+def _loaded(conn: Connection) -> Loaded:
+    latest = _latest_version(conn) if _schema_is_current(conn, with_indexes=False) else None
+    if latest is None:
+        raise ExtractError(
+            [
+                "--update: the database holds no data of this dashboard's schema to update; "
+                "import a full extract first"
+            ],
+            1,
+        )
+    w = schema.worksites.c
+    rows = conn.execute(select(w.worksite_id, w.country, w.industry, w.tier)).mappings()
+    return Loaded(latest["as_of"], {r["worksite_id"]: dict(r) for r in rows})
+
+
+def _write_update(conn, extract, directory, secret, progress) -> tuple[int, bool]:
+    """The update's transaction: (version, False) when it is the version loaded."""
+    latest = _latest_version(conn)
+    if latest["checksum"] == extract.checksum:
+        return latest["version"], False
+    _ensure_indexes(conn)
+    tables = extract.tables
+    c, a = schema.cases.c, schema.audits.c
+    _with_keys(tables, secret)
+    after = {row["case_id"]: (row, set()) for row in tables["cases"]}
+    for row in tables["case_issues"]:
+        after[row["case_id"]][1].add(row["issue"])
+    after = {k: (row, frozenset(issues)) for k, (row, issues) in after.items()}
+    case_ids = list(after)
+    before: dict[str, tuple[dict, frozenset[str]]] = {}
+    for chunk in _chunks(case_ids):
+        old = conn.execute(select(schema.cases).where(c.case_id.in_(chunk))).mappings()
+        before |= {row["case_id"]: (dict(row), set()) for row in old}
+        ci = schema.case_issues.c
+        for case_id, issue in conn.execute(
+            select(ci.case_id, ci.issue).where(ci.case_id.in_(chunk))
+        ):
+            before[case_id][1].add(issue)
+        for table in (schema.case_themes, schema.case_issues, schema.cases):
+            conn.execute(delete(table).where(table.c.case_id.in_(chunk)))
+    before = {k: (row, frozenset(issues)) for k, (row, issues) in before.items()}
+    touched = Touched(before, after)
+    audit_ids = {row["audit_id"] for row in tables["audits"]}
+    years = {row["month"][:4] for row in tables["audits"]}
+    for chunk in _chunks(sorted(audit_ids)):
+        old = conn.execute(select(a.month).where(a.audit_id.in_(chunk))).scalars()
+        years.update(month[:4] for month in old)
+        for table in (schema.audit_findings, schema.audits):
+            conn.execute(delete(table).where(table.c.audit_id.in_(chunk)))
+    contacts = schema.contacts
+    if tables["contacts"]:
+        key = [contacts.c[k] == bindparam(f"old_{k}") for k in contract.CONTACTS.unique]
+        conn.execute(
+            delete(contacts).where(*key),
+            [{f"old_{k}": row[k] for k in contract.CONTACTS.unique} for row in tables["contacts"]],
+        )
+    w = schema.worksites.c
+    known = set()
+    for chunk in _chunks([row["worksite_id"] for row in tables["worksites"]]):
+        known.update(conn.execute(select(w.worksite_id).where(w.worksite_id.in_(chunk))).scalars())
+    # A worksite listed again is the one loaded (validate_extract made sure): kept as is.
+    tables = tables | {
+        "worksites": [r for r in tables["worksites"] if r["worksite_id"] not in known]
+    }
+    for name, table in schema.EXTRACT_TABLES.items():
+        done = 0
+        for chunk in _chunks(tables[name]):
+            conn.execute(insert(table), chunk)
+            done += len(chunk)
+            progress(name, done, len(tables[name]))
+    build_case_themes(conn, case_ids)
+    progress("audit pairs", 0, None)
+    nearby, nearby_years = _audits_near(conn, touched.changed(_AUDIT_READS, True))
+    build_audit_reports(conn, audit_ids | nearby, years | nearby_years)
+    _fill_cubes(conn, touched, progress)
+    # No ANALYZE (build_cubes): it reads every cube, and a month more of rows leaves the
+    # planner's statistics of a database with years of them as they were.
+    source = f"import {directory.name} (update)"
+    return _record_version(conn, extract.as_of, source, extract.checksum), True
+
+
+# An audit's pairs read its worksite's cases' month received, worksite, issues and the
+# dimensions a selection narrows by: a status change leaves them as they were.
+_AUDIT_READS = frozenset({"month_received", "worksite_id", *schema.AUDIT_CASE_DIMS})
+
+
+def _audits_near(conn: Connection, cases: list[dict]) -> tuple[set[str], set[str]]:
+    """(ids, years) of the audits whose pairs these case rows (before or after) are in:
+    at their worksite, within the widest window of their month received."""
+    widest = max(WINDOWS)
+    months: dict[str, set[int]] = defaultdict(set)
+    for row in cases:
+        if row["worksite_id"]:
+            months[row["worksite_id"]].add(contract.month_index(row["month_received"]))
+    a = schema.audits.c
+    ids, years = set(), set()
+    for chunk in _chunks(sorted(months)):
+        audits = select(a.audit_id, a.worksite_id, a.month).where(a.worksite_id.in_(chunk))
+        for audit_id, worksite_id, month in conn.execute(audits):
+            at = contract.month_index(month)
+            if any(abs(at - m) <= widest for m in months[worksite_id]):
+                ids.add(audit_id)
+                years.add(month[:4])
+    return ids, years
+
+
+def _ensure_indexes(conn: Connection) -> None:
+    """Every index this dashboard writes, on a database built before some existed: the
+    case indexes an update reads by, the cubes' narrowing indexes readers use. An update
+    adds them in its own transaction rather than refusing, or rebuilding the whole."""
+    for table in schema.metadata.tables.values():
+        for index in table.indexes:
+            index.create(conn, checkfirst=True)
+
+
+def _with_keys(tables: dict[str, list[dict]], secret: bytes) -> None:
+    # Keys come from the natural ids and the deployment's secret: the same extract gets
+    # the same keys, hence the same published numbers, on any database (keys.py).
+    for row in tables["worksites"]:
+        row["record_key"] = record_key(secret, "worksite", row["worksite_id"])
+    for row in tables["cases"]:
+        row["record_key"] = record_key(secret, "case", row["case_id"])
+    for row in tables["contacts"]:
+        row["record_key"] = record_key(secret, "contacts", contacts_id(row))
 
 
 def export_extract(url: str, directory: str | Path) -> None:

@@ -81,6 +81,10 @@ cases = Table(
     _s("route", nullable=True),
     Column("record_key", BigInteger, nullable=False),
     Index("ix_cases_worksite", "worksite_id"),
+    # An update (load.update_extract) refills only the cube cells of the months its cases
+    # were and are in; these find those months' cases without reading the others.
+    Index("ix_cases_month_received", "month_received"),
+    Index("ix_cases_month_resolved", "month_resolved"),
 )
 
 case_issues = Table(
