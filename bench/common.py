@@ -27,6 +27,18 @@ CHROME_FLAGS = (
     "--window-size=1280,1000",
 )
 UPDATE = "/_dash-update-component"
+# Every main-thread task over 50 ms, recorded from before the page's own scripts (the Long
+# Tasks API) into window.__ilmTasks as [start, duration].
+LONG_TASK_PROBE = """
+window.__ilmTasks = [];
+try {
+  new PerformanceObserver(function (list) {
+    list.getEntries().forEach(function (e) {
+      window.__ilmTasks.push([e.startTime, e.duration]);
+    });
+  }).observe({type: 'longtask', buffered: true});
+} catch (e) {}
+"""
 FLOOR = "bench-floor"
 FLOOR_KEY = "bench-floor-key"
 NAIVE = "bench-naive-"
@@ -66,3 +78,13 @@ def free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         return s.getsockname()[1]
+
+
+def blocking(tasks: list, start: float, end: float) -> float:
+    """Total Blocking Time as Lighthouse sums it: each long task clipped to [start, end],
+    less its first 50 ms."""
+    total = 0.0
+    for s, d in tasks:
+        clipped = min(s + d, end) - max(s, start)
+        total += max(0.0, clipped - 50.0)
+    return total

@@ -33,23 +33,17 @@ ROOT = Path(__file__).resolve().parents[1]
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
-from bench.common import CHROME, CHROME_FLAGS  # noqa: E402
+from bench.common import CHROME, CHROME_FLAGS, LONG_TASK_PROBE, blocking  # noqa: E402
 
 VIEWS = ("/", "/supply-chains", "/recruitment", "/remediation", "/audits", "/exposure")
 # A filter every view reads, set to a value every demo has.
 FILTER = ("filter-country", "TH")
 QUIET_MS = 5000
 
-PROBE = """
-window.__ilmTasks = [];
+PROBE = (
+    LONG_TASK_PROBE
+    + """
 window.__ilmFirstChart = null;
-try {
-  new PerformanceObserver(function (list) {
-    list.getEntries().forEach(function (e) {
-      window.__ilmTasks.push([e.startTime, e.duration]);
-    });
-  }).observe({type: 'longtask', buffered: true});
-} catch (e) {}
 new MutationObserver(function (records, observer) {
   if (document.querySelector('.js-plotly-plot g.trace')) {
     window.__ilmFirstChart = performance.now();
@@ -57,6 +51,7 @@ new MutationObserver(function (records, observer) {
   }
 }).observe(document, {subtree: true, childList: true});
 """
+)
 
 
 def _wait_quiet(driver, since_ms: float, limit_s: float) -> list:
@@ -69,15 +64,6 @@ def _wait_quiet(driver, since_ms: float, limit_s: float) -> list:
         if now - last_end >= QUIET_MS or time.monotonic() > deadline:
             return tasks
         time.sleep(0.25)
-
-
-def _blocking(tasks: list, start: float, end: float) -> float:
-    """Lighthouse's sum: each task clipped to [start, end], less its first 50 ms."""
-    total = 0.0
-    for s, d in tasks:
-        clipped = min(s + d, end) - max(s, start)
-        total += max(0.0, clipped - 50.0)
-    return total
 
 
 def measure_view(base: str, path: str, throttle: float, limit_s: float) -> dict:
@@ -114,7 +100,7 @@ def measure_view(base: str, path: str, throttle: float, limit_s: float) -> dict:
             "fcp_ms": fcp,
             "first_chart_ms": first_chart,
             "tti_ms": tti,
-            "tbt_ms": _blocking(tasks, fcp, tti),
+            "tbt_ms": blocking(tasks, fcp, tti),
             "long_tasks": len(tasks),
             "longest_ms": max([0.0] + [d for _s, d in tasks]),
             "dom_nodes": nodes,
@@ -126,7 +112,7 @@ def measure_view(base: str, path: str, throttle: float, limit_s: float) -> dict:
             *FILTER,
         )
         after = _wait_quiet(driver, start, limit_s)
-        load["filter_tbt_ms"] = _blocking(after, start, float("inf"))
+        load["filter_tbt_ms"] = blocking(after, start, float("inf"))
         load["filter_settled_ms"] = max([0.0] + [s + d - start for s, d in after])
         load["filter_longest_ms"] = max([0.0] + [d for _s, d in after])
         return load

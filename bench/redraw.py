@@ -22,7 +22,15 @@ from __future__ import annotations
 import threading
 import time
 
-from bench.common import CHROME, CHROME_FLAGS, SELECTIONS, p50, percentile
+from bench.common import (
+    CHROME,
+    CHROME_FLAGS,
+    LONG_TASK_PROBE,
+    SELECTIONS,
+    blocking,
+    p50,
+    percentile,
+)
 from bench.load import load_test
 from bench.payloads import VIEW_INPUTS, Target
 from layouts import ids
@@ -43,17 +51,11 @@ OPENED_WITH = {
     "/exposure": "?fp=" + "~".join(f"{c}:{i}:{w}:{','.join(sorted(n))}" for c, i, w, n in _ROWS)
 }
 
-PROBE = """
+PROBE = (
+    LONG_TASK_PROBE
+    + """
 try { performance.setResourceTimingBufferSize(100000); } catch (e) {}
-window.__ilmTasks = [];
 window.__ilmDrawn = 0;
-try {
-  new PerformanceObserver(function (list) {
-    list.getEntries().forEach(function (e) {
-      window.__ilmTasks.push([e.startTime, e.duration]);
-    });
-  }).observe({type: 'longtask', buffered: true});
-} catch (e) {}
 new MutationObserver(function (records) {
   for (var i = 0; i < records.length; i++) {
     var node = records[i].target;
@@ -65,6 +67,7 @@ new MutationObserver(function (records) {
   }
 }).observe(document, {subtree: true, childList: true, attributes: true, characterData: true});
 """
+)
 
 # The page is there: its filter menus rendered and a chart drawn.
 READY = """
@@ -126,16 +129,12 @@ def _wait_settled(driver, since: float, limit_s: float) -> float | None:
     return None
 
 
-def _blocking(tasks: list, start: float, end: float) -> float:
-    return sum(max(0.0, min(s + d, end) - max(s, start) - 50.0) for s, d in tasks if s + d > start)
-
-
 def measure_view(base: str, path: str, passes: int = 1, limit_s: float = 120.0) -> dict:
     """One view: every selection `passes` times, each from the one before."""
     driver = _driver()
     redrawn: list[float] = []
     answered: list[float] = []
-    blocking: list[float] = []
+    blocked: list[float] = []
     timeouts = 0
     try:
         driver.get(base + path + OPENED_WITH.get(path, ""))
@@ -161,7 +160,7 @@ def measure_view(base: str, path: str, passes: int = 1, limit_s: float = 120.0) 
                 tasks, last_answer = driver.execute_script(ANSWERS, start)
                 redrawn.append(took)
                 answered.append(max(0.0, last_answer - start))
-                blocking.append(_blocking(tasks, start, start + took))
+                blocked.append(blocking(tasks, start, start + took))
     finally:
         driver.quit()
     return {
@@ -172,8 +171,8 @@ def measure_view(base: str, path: str, passes: int = 1, limit_s: float = 120.0) 
         "max": max(redrawn) if redrawn else float("nan"),
         "answered_p50": p50(answered),
         "answered_p95": percentile(answered, 0.95),
-        "tbt_p50": p50(blocking),
-        "tbt_max": max(blocking) if blocking else float("nan"),
+        "tbt_p50": p50(blocked),
+        "tbt_max": max(blocked) if blocked else float("nan"),
         "timeouts": timeouts,
     }
 
