@@ -137,6 +137,17 @@ def writer_lock(url: str) -> Iterator[None]:
 
 
 @contextmanager
+def _writing(url: str) -> Iterator[Engine]:
+    """The single-writer lock held, and an engine that writes, closed when done."""
+    with writer_lock(url):
+        engine = writable_engine(url)
+        try:
+            yield engine
+        finally:
+            engine.dispose()
+
+
+@contextmanager
 def _file_lock(database: Path) -> Iterator[None]:
     database.parent.mkdir(parents=True, exist_ok=True)
     path = database.with_name(database.name + ".lock")
@@ -622,24 +633,20 @@ def build_demo(
     spec = spec or DemoSpec()
     gen = DemoGenerator(spec)
     secret = secret if secret is not None else load_secret()
-    with writer_lock(url):
-        engine = writable_engine(url)
-        try:
-            with engine.begin() as conn:
-                latest = _latest_version(conn)
-                if latest and latest["source"].startswith("import") and not force:
-                    raise DemoRefused(
-                        f"the database holds an imported extract (data version "
-                        f"{latest['version']}, as of {latest['as_of']}, {latest['source']}); "
-                        "the demo would replace it. Use another --database-url, or pass "
-                        "--force to replace it anyway"
-                    )
-                _prepare_schema(conn)
-                _clear(conn)
-                version = _write_demo(conn, gen, secret, progress)
-            _after_commit(engine)
-        finally:
-            engine.dispose()
+    with _writing(url) as engine:
+        with engine.begin() as conn:
+            latest = _latest_version(conn)
+            if latest and latest["source"].startswith("import") and not force:
+                raise DemoRefused(
+                    f"the database holds an imported extract (data version "
+                    f"{latest['version']}, as of {latest['as_of']}, {latest['source']}); "
+                    "the demo would replace it. Use another --database-url, or pass "
+                    "--force to replace it anyway"
+                )
+            _prepare_schema(conn)
+            _clear(conn)
+            version = _write_demo(conn, gen, secret, progress)
+        _after_commit(engine)
     return version
 
 
@@ -705,19 +712,15 @@ def import_extract(
     """
     directory = Path(directory)
     secret = secret if secret is not None else load_secret()
-    with writer_lock(url):
+    with _writing(url) as engine:
         progress("checking", 0, None)
         extract = validate_extract(directory, as_of, today)
-        engine = writable_engine(url)
-        try:
-            with engine.begin() as conn:
-                version, changed = _write_extract(
-                    conn, extract, directory, secret, accept_shrink, progress
-                )
-            if changed:
-                _after_commit(engine)
-        finally:
-            engine.dispose()
+        with engine.begin() as conn:
+            version, changed = _write_extract(
+                conn, extract, directory, secret, accept_shrink, progress
+            )
+        if changed:
+            _after_commit(engine)
     return version, changed
 
 
@@ -772,20 +775,16 @@ def update_extract(
     """
     directory = Path(directory)
     secret = secret if secret is not None else load_secret()
-    with writer_lock(url):
-        engine = writable_engine(url)
-        try:
-            with engine.connect() as conn:
-                loaded = _loaded(conn)
-                conn.rollback()
-            progress("checking", 0, None)
-            extract = validate_extract(directory, as_of, today, loaded=loaded)
-            with engine.begin() as conn:
-                version, changed = _write_update(conn, extract, directory, secret, progress)
-            if changed:
-                _after_commit(engine)
-        finally:
-            engine.dispose()
+    with _writing(url) as engine:
+        with engine.connect() as conn:
+            loaded = _loaded(conn)
+            conn.rollback()
+        progress("checking", 0, None)
+        extract = validate_extract(directory, as_of, today, loaded=loaded)
+        with engine.begin() as conn:
+            version, changed = _write_update(conn, extract, directory, secret, progress)
+        if changed:
+            _after_commit(engine)
     return version, changed
 
 
