@@ -27,6 +27,14 @@ FONT_FAMILY = (
 )
 
 
+# px between an axis's tick labels and its title. Without a standoff plotly.js places a
+# title by moving it clear of the labels' boxes, which it measured short for long Burmese
+# labels: a y title lay on the issue names (by up to 40 px on the heatmap), an x title on
+# turned quarters. With one, it stands off from the labels' measured depth, as the margin
+# does. 12 rather than a few px: Burmese glyphs such as the medial ra reach past their box.
+TITLE_STANDOFF = 12
+
+
 def base_layout(
     height: int = 340, y_title: str | None = None, x_title: str | None = None, **extra
 ) -> dict:
@@ -61,6 +69,9 @@ def base_layout(
         layout["yaxis"] = {**layout.get("yaxis", {}), "title": {"text": y_title}}
     if x_title:
         layout["xaxis"] = {**layout.get("xaxis", {}), "title": {"text": x_title}}
+    for key, axis in layout.items():
+        if key.startswith(("xaxis", "yaxis")) and isinstance(axis, dict) and "title" in axis:
+            layout[key] = {**axis, "title": {"standoff": TITLE_STANDOFF, **axis["title"]}}
     return layout
 
 

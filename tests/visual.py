@@ -5,8 +5,8 @@
 - `clipped`: text cut by its container: an HTML element that hides what overflows it
   while its text is wider or taller than its box, or a chart's tick, legend, title or
   annotation text that runs past the edge of the chart's drawing;
-- `overlap`: a chart's legend on top of its tick labels or axis titles, or a note
-  written on its colour bar.
+- `overlap`: a chart's legend on top of its tick labels or axis titles, a y axis's title
+  within 3 px of its own tick labels (an x axis's on them), or a note written on its colour bar.
 Each problem names the element ("#id" of the chart or a CSS path) and what it says.
 """
 
@@ -72,6 +72,25 @@ document.querySelectorAll('.js-plotly-plot').forEach(function (plot) {
       }
     });
   }
+  // A turned y title must stand clear of its own tick labels by a few px more than their
+  // boxes: Burmese glyphs reach past their box, so boxes that merely touch look overlaid.
+  // An x title only clear of them: turned month labels' boxes hold empty corners.
+  [['g.g-ytitle text', 'g.ytick text', 3], ['g.g-xtitle text', 'g.xtick text', 0]].forEach(
+    function (pair) {
+      var title = plot.querySelector(pair[0]);
+      if (!title || !title.textContent.trim() || box(title).width === 0) { return; }
+      var tr = box(title);
+      var pad = pair[2];
+      var near = {left: tr.left - pad, right: tr.right + pad, top: tr.top - pad,
+                  bottom: tr.bottom + pad};
+      plot.querySelectorAll(pair[1]).forEach(function (t) {
+        if (t.textContent.trim() && meets(near, box(t), 0)) {
+          found.push({kind: 'overlap', where: describe(plot),
+                      text: 'axis title "' + title.textContent.trim() + '" on "' +
+                            t.textContent.trim() + '"'});
+        }
+      });
+    });
   var legend = plot.querySelector('g.legend');
   if (legend && legend.getBoundingClientRect().width > 0) {
     var lr = box(legend.querySelector('rect.bg') || legend);
