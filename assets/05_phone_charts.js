@@ -297,11 +297,13 @@
   /* On a phone the charts of a view stand one under another, most of them screens below
      the first. A filter change redraws every chart of the view at once, which held a
      cheap phone's main thread for seconds before a menu answered. So a chart already
-     drawn that lies far below the window is redrawn when the reader scrolls to within a
-     screen and a half of it (or prints the page); a newer figure replaces one not yet
-     drawn. Its table and downloads follow the new figure at once: only the drawing waits.
-     A first drawing never waits, so a page (or a capture of the whole page) always shows
-     every chart. */
+     that lies far below the window is drawn when the reader scrolls to within a screen
+     and a half of it (or prints the page); a newer figure replaces one not yet drawn.
+     Its table and downloads follow the new figure at once: only the drawing waits. The
+     same holds for a chart's first drawing: on opening a view, drawing the charts below
+     the first screens held a 4x-slowed CPU for seconds (bench/interactivity.py). Until
+     then the card says the chart is drawn when scrolled to (its "chart-waiting" line),
+     instead of showing an empty plot. */
   var AHEAD = 1.5; // screens below the bottom of the window where drawing starts
   var pending = new Map();
   var watcher =
@@ -322,6 +324,13 @@
     return gd.getBoundingClientRect().top > window.innerHeight * (1 + AHEAD);
   }
 
+  function waiting(gd, on) {
+    var card = gd.closest(".chart-card");
+    if (card) {
+      card.classList.toggle("chart-waits", on);
+    }
+  }
+
   function release(gd) {
     var job = pending.get(gd);
     if (!job) {
@@ -331,6 +340,10 @@
     watcher.unobserve(gd);
     Promise.resolve()
       .then(job.draw)
+      .then(function (value) {
+        waiting(gd, false);
+        return value;
+      })
       .then(job.resolve, job.reject);
   }
 
@@ -350,8 +363,16 @@
     return job.promise;
   }
 
+  // Printing (or a capture of the whole page: tests/visual.py) draws everything, the
+  // answers still on their way included: a chart first drawn late waits for its empty
+  // figure's drawing before its answer's.
+  var printing = false;
   window.addEventListener("beforeprint", function () {
+    printing = true;
     Array.from(pending.keys()).forEach(release);
+  });
+  window.addEventListener("afterprint", function () {
+    printing = false;
   });
 
   function patch(Plotly) {
@@ -383,7 +404,14 @@
         };
       }
       var shown = Array.isArray(gd.data) && gd.data.length > 0;
-      if (watcher && (pending.has(gd) || (shown && farBelow(gd)))) {
+      // The empty figure a card holds until its callback answers waits too: drawing six
+      // empty plots took 0.8 s at 4x. dcc.Graph draws a chart's figures one after another,
+      // so its answer follows once the reader scrolls near; until then the waiting card
+      // keeps an empty plot's height (02_dashboard.css), so the charts below stay below.
+      if (watcher && !printing && (pending.has(gd) || farBelow(gd))) {
+        if (!shown) {
+          waiting(gd, true);
+        }
         var promise = later(gd, draw);
         if (!farBelow(gd)) {
           release(gd); // scrolled near while this figure was on its way

@@ -134,9 +134,16 @@ def chart_card(
                 # strings are hidden from them (assets/06_a11y.js), the table is not.
                 html.Div(
                     role="figure",
+                    className="chart-figure",
                     **{"aria-labelledby": heading_id, "aria-describedby": ids.summary(chart_id)},
                     children=[
                         html.P(summary, id=ids.summary(chart_id), className="visually-hidden"),
+                        # Shown only while a phone waits to draw the chart until it is
+                        # scrolled near (assets/05_phone_charts.js).
+                        html.P(
+                            _("This chart is drawn when you scroll to it."),
+                            className="chart-waiting small text-body-secondary",
+                        ),
                         dcc.Loading(
                             dcc.Graph(
                                 id=ids.graph(chart_id),

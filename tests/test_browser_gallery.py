@@ -19,7 +19,7 @@ from dashboard.factory import create_app
 from dashboard.views import all_views
 from layouts import ids
 from tests.conftest import WAIT
-from tests.visual import problems, save_page, settled
+from tests.visual import draw_everything, problems, save_page, settled
 
 pytestmark = pytest.mark.browser
 
@@ -61,6 +61,9 @@ def _shoot(dash_duo, width: int, height: int, pages: list[str], prefix: str = ""
     for page in pages:
         dash_duo.driver.get(dash_duo.server_url + page)
         seen: list = []
+        until(lambda s=seen: settled(dash_duo.driver, s), timeout=WAIT, poll=1.0)
+        draw_everything(dash_duo.driver)
+        seen = []
         until(lambda s=seen: settled(dash_duo.driver, s), timeout=WAIT, poll=1.0)
         name = f"{prefix}{width}-{_name(page)}.png"
         save_page(dash_duo.driver, ARTIFACTS / "gallery" / name)

@@ -111,6 +111,12 @@ def problems(driver) -> list[dict]:
     return driver.execute_script(PROBLEMS)
 
 
+def draw_everything(driver) -> None:
+    """Draw the charts a phone leaves undrawn until scrolled near (05_phone_charts.js), as
+    printing does, so a capture and the checks see every chart; wait with `settled`."""
+    driver.execute_script("window.dispatchEvent(new Event('beforeprint'))")
+
+
 def save_page(driver, path: Path) -> None:
     """The whole page, not only the window, as one PNG (Chromium's DevTools capture)."""
     # The capture lays the page out without a vertical scroll bar: as wide as the window.
