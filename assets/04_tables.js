@@ -48,7 +48,14 @@
      the page carries no hidden table through every later update. */
   function table(payload, clicks) {
     if (!clicks || clicks % 2 === 0) {
-      return null;
+      // Closed: a new answer leaves the (already empty) table alone. Setting it empty
+      // again was one more update of the page's store per chart on every filter change,
+      // and dash-renderer re-checks every component on each one.
+      var context = window.dash_clientside.callback_context;
+      var toggled = (context.triggered || []).some(function (t) {
+        return /\.n_clicks$/.test(t.prop_id);
+      });
+      return toggled ? null : window.dash_clientside.no_update;
     }
     var links = payload && payload.links;
     return build(payload, function (row, i) {
@@ -62,40 +69,59 @@
     });
   }
 
-  /* The Ethical Recruitment corridor table: the same markup as a chart's table, but
-     each row is headed by a button that picks the corridor (a pattern-matching id the
-     server's pick callback listens to), and the issues column keeps a readable width so
-     a phone scrolls the table sideways instead of breaking it into one word per line.
-     Row: [code, label, cases, workers, issues, rate, trend]; beside each button, a link
-     to the corridor's profile. */
+  /* The Ethical Recruitment corridor table, drawn straight into the page like the
+     exposure profile's tables (below): one element for Dash's renderer to track instead
+     of about 200 components, which it re-checked on every update of the page (a filter
+     change on /recruitment spent seconds there at 4x CPU). Each row is headed by a plain
+     button that picks the corridor (assets/09_clicks.js), and the issues column keeps a
+     readable width so a phone scrolls the table sideways instead of breaking it into one
+     word per line. Row: [code, label, cases, workers, issues, rate, trend]; beside each
+     button, a link to the corridor's profile. */
   function corridorTable(payload) {
-    return build(payload, function (row, i) {
-      var code = row[0];
-      var selected = code === payload.selected;
-      var button = el("Button", {
-        children: row[1],
-        id: { type: payload.pick, corridor: code },
-        className: "btn btn-link p-0 text-start" + (selected ? " fw-bold" : ""),
+    if (!payload) {
+      return null;
+    }
+    return el("Div", {
+      key: "corridor-table",
+      className: "drawn-table",
+      "data-ilm-table": JSON.stringify(Object.assign({ kind: "corridors" }, payload)),
+    });
+  }
+
+  function corridorRow(payload, cells, i) {
+    var code = cells[0];
+    var selected = code === payload.selected;
+    var tr = node("tr");
+    var th = node("th", null, { scope: "row" });
+    th.appendChild(
+      node("button", cells[1], {
+        type: "button",
+        class: "btn btn-link p-0 text-start" + (selected ? " fw-bold" : ""),
         title: payload.follow,
         "aria-pressed": selected ? "true" : "false",
-      });
-      var href = payload.links && payload.links[i];
-      var profile = href
-        ? el("A", {
-            children: payload.linkText,
-            href: href,
-            className: "small ms-2 profile-link",
-            "aria-label": payload.linkNames[i],
-          })
-        : null;
-      return [el("Th", { children: [button, profile], scope: "row" })].concat(
-        row.slice(2).map(function (text, i) {
-          return i === 2
-            ? el("Td", { children: text, style: { minWidth: "14rem" } })
-            : el("Td", { children: text, className: "text-end" });
+        "data-ilm-corridor": code,
+        "data-ilm-patch": payload.patch,
+      })
+    );
+    var href = payload.links && payload.links[i];
+    if (href) {
+      th.appendChild(
+        node("a", payload.linkText, {
+          href: href,
+          class: "small ms-2 profile-link",
+          "aria-label": payload.linkNames[i],
         })
       );
+    }
+    tr.appendChild(th);
+    cells.slice(2).forEach(function (text, column) {
+      tr.appendChild(
+        column === 2
+          ? node("td", text, { style: "min-width: 14rem" })
+          : node("td", text, { class: "text-end" })
+      );
     });
+    return tr;
   }
 
   /* Tables drawn straight into the page (layouts.components.drawn_table): the payload
@@ -137,6 +163,10 @@
     var body = node("tbody");
     var links = payload.links || [];
     payload.rows.forEach(function (cells, i) {
+      if (payload.kind === "corridors") {
+        body.appendChild(corridorRow(payload, cells, i));
+        return;
+      }
       var tr = node("tr");
       var th = node("th", null, { scope: "row" });
       th.appendChild(linked(cells[0], links[i]));

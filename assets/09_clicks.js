@@ -3,7 +3,9 @@
    whenever a re-render adds such buttons (they arrive with no clicks), even with
    prevent_initial_call: answered by the server, that was one more round trip after
    every filter change, and on /recruitment the last one, about a second after the
-   charts. Here the same decision costs no request. */
+   charts. Here the same decision costs no request. The corridor table's buttons are
+   plain DOM (04_tables.js draws the table), so a click on one sets the filter patch
+   directly. */
 (function () {
   "use strict";
 
@@ -35,19 +37,21 @@
     return patch;
   }
 
-  /* A corridor table's button: the patch that picks its corridor. */
-  function pickCorridor() {
-    var id = clickedId();
-    if (!id || typeof id.corridor !== "string") {
-      return window.dash_clientside.no_update;
+  /* A corridor table's button (Enter and Space click it too): the patch that picks its
+     corridor, set on the store its data-ilm-patch names (callbacks.recruitment). */
+  document.addEventListener("click", function (event) {
+    var button = event.target.closest && event.target.closest("button[data-ilm-corridor]");
+    if (!button || !window.dash_clientside || !window.dash_clientside.set_props) {
+      return;
     }
-    return { corridor: id.corridor };
-  }
+    window.dash_clientside.set_props(button.getAttribute("data-ilm-patch"), {
+      data: { corridor: button.getAttribute("data-ilm-corridor") },
+    });
+  });
 
   window.dash_clientside = Object.assign({}, window.dash_clientside, {
     ilm: Object.assign({}, (window.dash_clientside || {}).ilm, {
       removeChip: removeChip,
-      pickCorridor: pickCorridor,
     }),
   });
 })();

@@ -243,10 +243,6 @@ def _item_id(kind: str, item_id: dict) -> None:
         ok = set(item_id) == {"type", "name"} and item_id["name"] in OPTIONS
     elif kind == ids.CHIP:
         ok = set(item_id) == {"type", "param"} and item_id["param"] in PARAMS
-    elif kind == ids.CORRIDOR_PICK:
-        corridor = item_id.get("corridor")
-        ok = set(item_id) == {"type", "corridor"} and isinstance(corridor, str)
-        ok = ok and OPTIONS["compare"].valid(corridor)
     elif kind == ids.EX_REMOVE:
         index = item_id.get("index")
         ok = set(item_id) == {"type", "index"} and _is_int(index)
@@ -262,7 +258,6 @@ PATTERN_RULES: dict[tuple[str, str], Callable[[dict, object], None]] = {
     (ids.OPTION, "value"): _option_value,
     (ids.OPTION, "id"): lambda item_id, value: None if value == item_id else _refuse("its id"),
     (ids.CHIP, "n_clicks"): lambda item_id, value: _clicks(value, tuple),
-    (ids.CORRIDOR_PICK, "n_clicks"): lambda item_id, value: _clicks(value, tuple),
     (ids.EX_REMOVE, "n_clicks"): lambda item_id, value: _clicks(value, tuple),
 }
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from dataclasses import replace
 
-from dash import ALL, ClientsideFunction, Input, Output, ctx
+from dash import ClientsideFunction, Input, Output, ctx
 from dash.exceptions import PreventUpdate
 
 from callbacks import figures
@@ -451,8 +451,9 @@ def corridor_rows(data: DataAccess, filters: Filters, options: dict) -> TableDat
 
 def corridor_payload(table: TableData | None, k: int, selected: str | None) -> dict:
     """The corridor table as the browser renders it (`ilm.corridorTable` in
-    assets/04_tables.js): formatted strings only, so a warm answer is one small JSON
-    document. Each row starts with the corridor's code, which names its pick button."""
+    assets/04_tables.js, drawn as one element): formatted strings only, so a warm answer
+    is one small JSON document. Each row starts with the corridor's code, which its pick
+    button sets as the corridor filter."""
     if table is None:
         return {"empty": _("No cases match this selection.")}
     return {
@@ -472,7 +473,8 @@ def corridor_payload(table: TableData | None, k: int, selected: str | None) -> d
             _("Profile of {name}").format(name=corridor_label(code)) for code, *_c in table.rows
         ],
         "linkText": _("Profile"),
-        "pick": ids.CORRIDOR_PICK,
+        # The store a row's button sets (assets/09_clicks.js): a patch naming its corridor.
+        "patch": ids.FILTER_PATCH,
     }
 
 
@@ -755,13 +757,3 @@ def register(app, data: DataAccess) -> None:
         if code is None:
             raise PreventUpdate
         return {"corridor": code}
-
-    # Answered in the browser (assets/09_clicks.js): re-rendering the table adds buttons
-    # with no clicks, which Dash reports as a change of this callback's inputs; on the
-    # server that was a round trip after every filter change.
-    app.clientside_callback(
-        ClientsideFunction("ilm", "pickCorridor"),
-        Output(ids.FILTER_PATCH, "data", allow_duplicate=True),
-        Input({"type": ids.CORRIDOR_PICK, "corridor": ALL}, "n_clicks"),
-        prevent_initial_call=True,
-    )

@@ -113,8 +113,6 @@ RECRUITMENT_COMPARE = "recruitment-compare"  # the compare section
 RECRUITMENT_COMPARE_TREND = "recruitment-compare-trend"
 RECRUITMENT_COMPARE_THEMES = "recruitment-compare-themes"
 RECRUITMENT_COMPARE_CHARTS = "recruitment-compare-charts"  # both compare cards
-# Pattern-matching id type of a corridor table row button: {"type": ..., "corridor": ...}.
-CORRIDOR_PICK = "corridor-pick"
 
 
 # Remediation view

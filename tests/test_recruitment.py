@@ -166,7 +166,7 @@ def test_er010_corridor_table_sorts(data, sort):
 def test_er011_corridor_table_payload_names_pick_buttons_and_less_than_k(data):
     table = recruitment.corridor_rows(data, Filters(nationality="NP"), {})
     payload = recruitment.corridor_payload(table, data.params.k, "NP-KW")
-    assert payload["pick"] == ids.CORRIDOR_PICK
+    assert payload["patch"] == ids.FILTER_PATCH
     assert payload["selected"] == "NP-KW"
     assert len(payload["header"]) == len(payload["rows"][0]) - 1  # the code names the button
     codes = [row[0] for row in payload["rows"]]
