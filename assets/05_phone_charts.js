@@ -296,8 +296,8 @@
 
   /* On a phone the charts of a view stand one under another, most of them screens below
      the first. A filter change redraws every chart of the view at once, which held a
-     cheap phone's main thread for seconds before a menu answered. So a chart already
-     that lies far below the window is drawn when the reader scrolls to within a screen
+     cheap phone's main thread for seconds before a menu answered. So a chart that lies
+     far below the window is drawn when the reader scrolls to within a screen
      and a half of it (or prints the page); a newer figure replaces one not yet drawn.
      Its table and downloads follow the new figure at once: only the drawing waits. The
      same holds for a chart's first drawing: on opening a view, drawing the charts below
