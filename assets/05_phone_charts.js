@@ -305,6 +305,7 @@
      then the card says the chart is drawn when scrolled to (its "chart-waiting" line),
      instead of showing an empty plot. */
   var AHEAD = 1.5; // screens below the bottom of the window where drawing starts
+  var PHONE = window.matchMedia("(max-width: 767.98px)");
   var pending = new Map();
   var watcher =
     typeof IntersectionObserver === "function"
@@ -408,7 +409,10 @@
       // empty plots took 0.8 s at 4x. dcc.Graph draws a chart's figures one after another,
       // so its answer follows once the reader scrolls near; until then the waiting card
       // keeps an empty plot's height (02_dashboard.css), so the charts below stay below.
-      if (watcher && !printing && (pending.has(gd) || farBelow(gd))) {
+      // A first drawing waits only in the phone layout (02_dashboard.css's breakpoint):
+      // a desktop window narrow enough for two narrow charts a row draws them all.
+      var first = !shown && PHONE.matches;
+      if (watcher && !printing && (pending.has(gd) || ((shown || first) && farBelow(gd)))) {
         if (!shown) {
           waiting(gd, true);
         }
