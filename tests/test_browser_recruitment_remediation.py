@@ -143,9 +143,10 @@ window.fetch = function (url, options) {
 
 
 def test_erb004_a_filter_change_sends_no_request_for_redrawn_buttons(dash_duo, app):
-    """The corridor table and the chips are drawn anew after a filter change; Dash then
-    reports their buttons as changed inputs. Those are answered in the browser: no
-    request goes to the server for the filter patch they set."""
+    """The corridor table and the chips are drawn anew after a filter change. Dash reports
+    the chips' buttons as changed inputs, and the table's are plain DOM (drawn as one
+    element): both are answered in the browser, so no request goes to the server for
+    the filter patch they set."""
     dash_duo.start_server(app, port=free_port())
     dash_duo.driver.get(dash_duo.server_url + ids.PATH_RECRUITMENT)
     pick = "//button[normalize-space(text())='Nepal → Kuwait']"
