@@ -153,7 +153,13 @@ def _native_digits(code: str, text: str) -> str:
 def format_number(value: int | float, pattern: str | None = None) -> str:
     """A number in the current language: its separators, its grouping and, where CLDR
     names another default numbering system for the language, its own digits."""
-    code = html_language()
+    return _formatted(html_language(), value, pattern)
+
+
+# A table writes hundreds of counts per answer (the exposure profile's six: about 600),
+# each through Babel's pattern machinery, and the same counts recur from answer to answer.
+@functools.lru_cache(maxsize=65_536, typed=True)
+def _formatted(code: str, value: int | float, pattern: str | None) -> str:
     text = format_decimal(value, format=pattern, locale=_locale(code))
     return _native_digits(code, text)
 
