@@ -133,10 +133,11 @@ def index_string(lang: str) -> str:
     )
 
 
-# Dash loads @babel/polyfill (core-js, 99 kB) before React on every page: running it cost
-# 0.5-0.8 s of a phone's main thread (Chromium at 4x CPU) in browsers that need none of
-# it. Browsers without ES modules (before 2017-2018) still load it; `nomodule` makes the
-# others skip it. dash-renderer's and dcc's bundles also call the global
+# Dash loads @babel/polyfill (core-js, 99 kB) before React on every page, where browsers
+# that need none of it ran it on a phone's main thread (a CPU profile at 4x charged it
+# 0.5-0.8 s on opening a view; bench/results/2026-12-01-interactivity-polyfill.md has the
+# effect of leaving it out). Browsers without ES modules (before 2017-2018) still load
+# it; `nomodule` makes the others skip it. dash-renderer's and dcc's bundles also call the global
 # `regeneratorRuntime` the polyfill defined: assets/vendor/regenerator-runtime-*.js gives
 # it to every browser (an asset, so it loads before them).
 POLYFILL = re.compile(r'<script src="([^"]*/deps/polyfill@[^"]*)"></script>')

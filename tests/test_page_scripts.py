@@ -1,7 +1,7 @@
 """The scripts a page loads: Dash's @babel/polyfill only in browsers without ES modules.
 
-Running core-js cost a phone's main thread 0.5-0.8 s on every page (Chromium at 4x CPU)
-in browsers that need none of it. What Dash's bundles still need from it, the global
+Browsers that need none of core-js ran it on every page (a CPU profile at 4x charged it
+0.5-0.8 s on opening a view). What Dash's bundles still need from it, the global
 `regeneratorRuntime`, comes from a small vendored asset that loads before them.
 """
 
