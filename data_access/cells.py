@@ -304,22 +304,22 @@ def _read_of(family: str, names: tuple, cells: set[Cell]) -> _Read:
         if read_grain is not None:
             needed.add(read_grain)
         source = "received" if family == RECEIVED else "remediated"
-        spec = schema.covering_cube(source, item is not None, needed, item or "issue")
+        spec = _covering(source, item is not None, frozenset(needed), item or "issue")
         table, time_name = spec.name, spec.time_column
         columns = tuple(a if a in ITEMS else _CUBE_COLUMN[a] for a in names)
         aggregates = ("n_cases", "key_sum", "pworkers", "n_cases")
     periods = None
     if read_grain is not None and None not in grains:
         wanted: set[str] = set()
-        for cell in cells:
-            wanted.update(_read_periods(cell.time, read_grain))
+        for time in {cell.time for cell in cells}:
+            wanted.update(_read_periods(time, read_grain))
         periods = tuple(sorted(wanted))
     lists = []
     for attr in names:
-        values = set()
-        for cell in cells:
-            value = cell.get(attr)
-            values.update(RAISED_STATUSES if value == RAISED else (value,))
+        values = {cell._values[attr] for cell in cells}
+        if RAISED in values:
+            values.discard(RAISED)
+            values.update(RAISED_STATUSES)
         lists.append(tuple(sorted(values)))
     present = sorted(grains, key=lambda g: -1 if g is None else TIME_GRAINS.index(g))
     return _Read(
@@ -335,6 +335,12 @@ def _read_of(family: str, names: tuple, cells: set[Cell]) -> _Read:
         tuple(present),
         frozenset(cells),
     )
+
+
+@functools.lru_cache(maxsize=1024)
+def _covering(source: str, with_issue: bool, needed: frozenset, item: str) -> schema.CubeSpec:
+    # A request reads tens of shapes; each would otherwise walk every cube's columns.
+    return schema.covering_cube(source, with_issue, set(needed), item)
 
 
 def _together(reads: list[_Read]) -> list[list[_Read]]:
@@ -419,47 +425,61 @@ def _fold(conn, reads: list[_Read]) -> dict[Cell, Sums]:
         # Per column of the shape: where its value is in a row, or its flag's place and
         # the one value the flag stands for.
         parts = tuple((flag_at[c], flags[c]) if c in flags else (at[c], None) for c in read.columns)
+        # A shape that tests no flag reads its values as they lie in the row, side by side:
+        # one slice instead of a test per column (most reads are of one shape alone).
+        places = [place for place, constant in parts if constant is None]
+        direct = None
+        if len(places) == len(parts) and places == list(range(timed, timed + len(places))):
+            direct = slice(timed, timed + len(places))
         status_at = read.names.index("status") if "status" in read.names else None
         index = {cell.key: cell for cell in read.cells}
         acc = {cell: [0, 0, 0, 0] for cell in read.cells}
-        plans.append((read, parts, status_at, index, acc, {}))
+        plans.append((read, parts, direct, status_at, index, acc, {}))
     for row in conn.exec_driver_sql(sql, tuple(params)).fetchall():
         if row[width] is None:
             continue
-        sums = [int(v or 0) for v in row[width : width + 4]]
-        for read, parts, status_at, index, acc, as_grains in plans:
-            values = []
-            for place, constant in parts:
-                if constant is None:
-                    values.append(row[place])
-                elif row[place]:
-                    values.append(constant)
-                else:
-                    break
+        n, key_sum, perturbed, contributors = (int(v or 0) for v in row[width : width + 4])
+        for read, parts, direct, status_at, index, acc, as_grains in plans:
+            if direct is not None:
+                values = tuple(row[direct])
             else:
-                if timed:
-                    period = row[0]
-                    periods_of = as_grains.get(period)
-                    if periods_of is None:
-                        periods_of = [_as_grain(period, read.read_grain, g) for g in read.present]
-                        as_grains[period] = periods_of
+                found = []
+                for place, constant in parts:
+                    if constant is None:
+                        found.append(row[place])
+                    elif row[place]:
+                        found.append(constant)
+                    else:
+                        break
                 else:
-                    periods_of = _ALL_YEARS
-                if status_at is not None and values[status_at] in RAISED_STATUSES:
-                    raised = list(values)
-                    raised[status_at] = RAISED
-                    variants = (tuple(values), tuple(raised))
-                else:
-                    variants = (tuple(values),)
-                for time in periods_of:
-                    for variant in variants:
-                        cell = index.get((time, *variant))
-                        if cell is not None:
-                            total = acc[cell]
-                            for i in range(4):
-                                total[i] += sums[i]
+                    values = tuple(found)
+                if len(found) < len(parts):
+                    continue
+            if timed:
+                period = row[0]
+                periods_of = as_grains.get(period)
+                if periods_of is None:
+                    periods_of = [_as_grain(period, read.read_grain, g) for g in read.present]
+                    as_grains[period] = periods_of
+            else:
+                periods_of = _ALL_YEARS
+            if status_at is not None and values[status_at] in RAISED_STATUSES:
+                raised = list(values)
+                raised[status_at] = RAISED
+                variants = (values, tuple(raised))
+            else:
+                variants = (values,)
+            for time in periods_of:
+                for variant in variants:
+                    cell = index.get((time, *variant))
+                    if cell is not None:
+                        total = acc[cell]
+                        total[0] += n
+                        total[1] += key_sum
+                        total[2] += perturbed
+                        total[3] += contributors
     out: dict[Cell, Sums] = {}
-    for _read, _parts, _status, _index, acc, _grains in plans:
+    for _read, _parts, _direct, _status, _index, acc, _grains in plans:
         out.update((cell, Sums(*total)) for cell, total in acc.items())
     return out
 
