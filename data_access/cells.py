@@ -451,10 +451,9 @@ def _fold(conn, reads: list[_Read]) -> dict[Cell, Sums]:
                         found.append(constant)
                     else:
                         break
-                else:
-                    values = tuple(found)
                 if len(found) < len(parts):
-                    continue
+                    continue  # a flag the shape tests is not set in this row
+                values = tuple(found)
             if timed:
                 period = row[0]
                 periods_of = as_grains.get(period)

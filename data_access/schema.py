@@ -363,7 +363,7 @@ def _cube_table(spec: CubeSpec) -> Table:
         indexes += [
             Index(f"ix_{spec.name}_{dim}", dim, *keys) for dim in _NARROWING if dim in spec.dims
         ]
-    if spec.name in _COVERED:
+    if spec.name in NARROWED_MONTHLY:
         # Month-grain reads of a nationality in an industry (a trend, and the cells rule 3
         # weighs it against) walk every row of a few items over every month, 45,000 rows
         # at a million cases, testing dimensions each row must be fetched for. With every
@@ -388,10 +388,9 @@ def _cube_table(spec: CubeSpec) -> Table:
     return Table(spec.name, metadata, *columns, *indexes)
 
 
-# The monthly cubes that answer the finest selections of the trend charts.
-_COVERED = ("cube_received_2", "cube_received_issue_2", "cube_received_theme_2")
-# Per monthly item cube, the dimensions a covering index leads with: a month-grain read
-# with one value of one of them reads that value's entries only.
+# The monthly cubes that answer the finest selections of the trend charts, each with a
+# covering index led by its item and month, and one led by each of these dimensions: a
+# month-grain read with one value of one of them reads that value's entries only.
 NARROWED_MONTHLY: dict[str, tuple[str, ...]] = {
     "cube_received_2": ("nationality", "industry"),
     "cube_received_issue_2": ("nationality", "industry"),
