@@ -29,7 +29,7 @@ from typing import NamedTuple
 
 from sqlalchemy import Engine
 
-from data_access import schema, taxonomy
+from data_access import contract, schema, taxonomy
 from data_access.outcomes import RAISED_STATUSES
 
 RECEIVED = "received"  # cases, by the month they were received
@@ -617,13 +617,9 @@ def _span(read: _Read, periods) -> tuple[str, str] | None:
     if read.time_name != "month" or read.year_of_month or not periods or len(periods) < 3:
         return None
     first, last = periods[0], periods[-1]
-    if _month_number(last) - _month_number(first) + 1 != len(periods):
+    if contract.month_index(last) - contract.month_index(first) + 1 != len(periods):
         return None
     return first, last
-
-
-def _month_number(month: str) -> int:
-    return int(month[:4]) * 12 + int(month[5:7])
 
 
 def _read_periods(time: tuple[str, str], read_grain: str) -> list[str]:
