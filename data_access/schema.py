@@ -383,7 +383,7 @@ def _cube_table(spec: CubeSpec) -> Table:
                 *(d for d in spec.dims if d != dim),
                 *_SUMMED,
             )
-            for dim in NARROWED_MONTHLY.get(spec.name, ())
+            for dim in NARROWED_MONTHLY[spec.name]
         ]
     return Table(spec.name, metadata, *columns, *indexes)
 
@@ -398,6 +398,7 @@ NARROWED_MONTHLY: dict[str, tuple[str, ...]] = {
 }
 # The columns every read of a cube sums (data_access.cells).
 _SUMMED = ("n_cases", "key_sum", "pworkers")
+
 # Dimensions a selection narrows to one value that hold few of a cube's rows each (not
 # the stage: half the cases are at each).
 _NARROWING = ("destination", "origin", "nationality", "industry", "channel")
